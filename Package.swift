@@ -1,0 +1,81 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+  name: "didtron-switch",
+  platforms: [.macOS(.v14)],
+  products: [
+    .executable(name: "didtron-switch", targets: ["didtron-switch"])
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+  ],
+  targets: [
+    // Layer 0: C system libraries, found through pkg-config.
+    .systemLibrary(
+      name: "CLibOSIP", pkgConfig: "libosip2",
+      providers: [.apt(["libosip2-dev"])]),
+    .systemLibrary(
+      name: "CLibPQ", pkgConfig: "libpq",
+      providers: [.apt(["libpq-dev"])]),
+    .systemLibrary(
+      name: "COpenSSL", pkgConfig: "openssl",
+      providers: [.apt(["libssl-dev"])]),
+
+    // Layer 1: SIP values, parse and serialize.
+    .target(name: "SIPCore", dependencies: ["CLibOSIP"]),
+
+    // Layer 2: protocol state.
+    .target(name: "SIPTransaction", dependencies: ["SIPCore"]),
+
+    // Layer 3: call core and sockets.
+    .target(
+      name: "SIPTransport",
+      dependencies: [
+        "SIPCore",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"),
+      ]),
+    .target(
+      name: "Proxy",
+      dependencies: [
+        "SIPCore", "SIPTransaction",
+        .product(name: "Logging", package: "swift-log"),
+      ]),
+
+    // Layer 4: config, wiring, lifecycle, CLI.
+    .target(
+      name: "SwitchDaemon",
+      dependencies: [
+        "SIPCore", "SIPTransaction", "SIPTransport", "Proxy",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+      ]),
+    .executableTarget(
+      name: "didtron-switch",
+      dependencies: [
+        "SwitchDaemon",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+
+    .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "SIPTransactionTests", dependencies: ["SIPTransaction"]),
+    .testTarget(
+      name: "SIPTransportTests",
+      dependencies: [
+        "SIPTransport",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOEmbedded", package: "swift-nio"),
+        .product(name: "NIOTestUtils", package: "swift-nio"),
+      ]),
+    .testTarget(name: "ProxyTests", dependencies: ["Proxy", "SIPCore", "SIPTransaction"]),
+    .testTarget(name: "SwitchDaemonTests", dependencies: ["SwitchDaemon"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

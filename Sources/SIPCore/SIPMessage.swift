@@ -1,0 +1,6 @@
+import CLibOSIP
+
+/// A SIP request or response, parsed by libosip2. (Being written.)
+public final class SIPMessage {
+  init() {}
+}
