@@ -52,7 +52,7 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
   /// Parses `udp:127.0.0.1:5070`, `tcp:[::1]:5070`, or `127.0.0.1:5080;transport=tcp`.
   /// A missing transport is `defaultTransport`; a missing port is 5060.
   public init?(parsing text: String, defaultTransport: TransportKind = .udp) {
-    var rest = Substring(text.trimmingCharacters(in: " \t"))
+    var rest = text.trimmingWhitespace()
     var transport = defaultTransport
     if let semi = rest.firstIndex(of: ";") {
       let params = rest[rest.index(after: semi)...]
@@ -90,14 +90,5 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
       port = p
     }
     self.init(transport: transport, host: String(host), port: port)
-  }
-}
-
-extension String {
-  fileprivate func trimmingCharacters(in set: String) -> String {
-    var s = Substring(self)
-    while let f = s.first, set.contains(f) { s.removeFirst() }
-    while let l = s.last, set.contains(l) { s.removeLast() }
-    return String(s)
   }
 }
