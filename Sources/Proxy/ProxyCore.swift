@@ -1,2 +1,778 @@
+import Logging
 import SIPCore
 import SIPTransaction
+
+/// The stateful, record-routing proxy of RFC 3261 §16: the transaction user
+/// above the §17 state machines. It owns every transaction and dialog, runs on
+/// one thread (the event loop that feeds it), sends through `MessageSender`
+/// and reads time from `ProxyClock`; it opens no socket and reads no clock.
+public final class ProxyCore {
+  public private(set) var counters = ProxyCounters()
+  public private(set) var isDraining = false
+  /// Called once per call when its outcome is known (answered calls: at BYE).
+  public var onCallEnded: ((CallSummary) -> Void)?
+
+  private let configuration: ProxyConfiguration
+  private let sender: any MessageSender
+  private let clock: any ProxyClock
+  private let router: any CallRouter
+  private let logger: Logger
+  private var branches: BranchGenerator
+  private let timerWheel: TimerWheel<TimerEvent>
+  private var servers: [TransactionKey: ServerTransactionRecord] = [:]
+  private var clients: [TransactionKey: ClientTransactionRecord] = [:]
+  private var dialogs: [DialogKey: Dialog] = [:]
+  private var tagCounter: UInt64 = 0
+  private let processTag: String
+  private let localHosts: Set<String>
+  private let localPorts: Set<Int>
+
+  private enum TimerEvent {
+    case server(ServerTransactionRecord, TransactionTimer)
+    case client(ClientTransactionRecord, TransactionTimer)
+    case timerC(ClientTransactionRecord)
+  }
+
+  public init(
+    configuration: ProxyConfiguration, sender: any MessageSender, clock: any ProxyClock,
+    router: any CallRouter, logger: Logger, processTag: String
+  ) {
+    self.configuration = configuration
+    self.sender = sender
+    self.clock = clock
+    self.router = router
+    self.logger = logger
+    self.processTag = processTag
+    branches = BranchGenerator(processPrefix: processTag)
+    timerWheel = TimerWheel(nowMs: clock.monotonicMs)
+    var hosts = Set(configuration.localEndpoints.map { $0.host.lowercased() })
+    hosts.formUnion(configuration.aliases.map { $0.lowercased() })
+    if let advertised = configuration.advertisedHost { hosts.insert(advertised.lowercased()) }
+    localHosts = hosts
+    localPorts = Set(configuration.localEndpoints.map(\.port))
+  }
+
+  // MARK: Public surface
+
+  public var transactionCount: Int { servers.count + clients.count }
+  public var dialogCount: Int { dialogs.count }
+
+  /// SIGTERM: new initial INVITEs get 503 with Retry-After from now on.
+  public func beginDraining() { isDraining = true }
+
+  /// Fires every timer that is due. The driver calls this periodically.
+  public func tick() {
+    for event in timerWheel.expire(nowMs: clock.monotonicMs) {
+      switch event {
+      case .server(let record, let timer):
+        guard !record.isTerminated, record.timers.removeValue(forKey: timer) != nil else { continue }
+        run(fire(record, timer), on: record)
+      case .client(let record, let timer):
+        guard !record.isTerminated, record.timers.removeValue(forKey: timer) != nil else { continue }
+        run(fire(record, timer), on: record, response: nil)
+      case .timerC(let record):
+        guard !record.isTerminated, record.timerC != nil else { continue }
+        record.timerC = nil
+        timerCFired(record)
+      }
+    }
+  }
+
+  /// The next moment `tick` has work, if any.
+  public var nextTimerDeadlineMs: Int64? { timerWheel.nextDeadlineMs }
+
+  /// A send to `destination` failed (connection refused, write error).
+  public func transportError(to destination: Endpoint) {
+    counters.transportErrors += 1
+    let affected = clients.values.filter { $0.destination == destination && !$0.isTerminated }
+    for record in affected {
+      run(transportFailed(record), on: record, response: nil)
+    }
+  }
+
+  /// One decoded message from the transport layer.
+  public func receive(_ message: SIPMessage, from source: Endpoint, local: Endpoint) {
+    if message.isRequest {
+      counters.requestsReceived += 1
+      receiveRequest(message, from: source, local: local)
+    } else {
+      counters.responsesReceived += 1
+      receiveResponse(message, from: source)
+    }
+  }
+
+  // MARK: Requests
+
+  private func receiveRequest(_ request: SIPMessage, from source: Endpoint, local: Endpoint) {
+    guard let method = request.method, let via = request.topVia else { return }
+    request.setTopViaSource(source)
+    let key = serverKey(request, via: via, method: method)
+
+    if method == .ack {
+      // An ACK for a non-2xx final belongs to the INVITE server transaction (§17.2.1).
+      // An ACK for a 2xx is end-to-end and is forwarded (RFC 6026 Accepted state).
+      if let record = servers[key], record.isInvite, !(200..<300).contains(record.lastStatus) {
+        run(receiveACK(record), on: record)
+        return
+      }
+      forwardInDialog(request, method: method, source: source, server: nil)
+      return
+    }
+    if let record = servers[key] {
+      counters.retransmissionsAbsorbed += 1
+      run(receiveRetransmission(record), on: record)
+      return
+    }
+    let record = newServerTransaction(request, key: key, via: via, method: method, source: source)
+    if method == .cancel {
+      receiveCancel(request, via: via, record: record)
+      return
+    }
+    let toTagPresent = request.toTag != nil
+    let addressedToUs = request.requestURI.map(isLocal) ?? false
+    // §16.3 item 3 lets a proxy answer an OPTIONS addressed to it; trunks ping this way.
+    if method == .options, !toTagPresent, addressedToUs, request.routeCount == 0 {
+      respondLocally(record, 200, "OK", extra: [("Allow", Self.allow), ("Accept", "application/sdp")])
+      return
+    }
+    if request.hasMaxForwards, request.maxForwards == 0 {
+      respondLocally(record, 483, "Too Many Hops")
+      return
+    }
+    if toTagPresent {
+      forwardInDialog(request, method: method, source: source, server: record)
+      return
+    }
+    switch method {
+    case .invite:
+      receiveInitialInvite(request, source: source, local: local, record: record)
+    default:
+      if case .extension = method {
+        respondLocally(record, 501, "Not Implemented", extra: [("Allow", Self.allow)])
+      } else if addressedToUs {
+        respondLocally(record, 405, "Method Not Allowed", extra: [("Allow", Self.allow)])
+      } else {
+        // This switch relays calls, not out-of-dialog requests for other domains.
+        respondLocally(record, 404, "Not Found")
+      }
+    }
+  }
+
+  private func receiveInitialInvite(
+    _ request: SIPMessage, source: Endpoint, local: Endpoint, record: ServerTransactionRecord
+  ) {
+    // §16.2: a proxy sends 100 Trying at once for an INVITE.
+    if let trying = localResponse(record, 100, "Trying", withTag: false) {
+      record.lastResponse = trying
+      run(serverSendResponse(record, status: 100), on: record)
+    }
+    if isDraining {
+      respondLocally(record, 503, "Service Unavailable", extra: [("Retry-After", String(configuration.retryAfterSeconds))])
+      return
+    }
+    let hash = loopHash(request)
+    for index in 0..<request.viaCount {
+      if let via = request.via(at: index), let branch = via.branch, isLocalSentBy(via),
+        branches.isOurs(branch, loopHash: hash)
+      {
+        counters.loopsDetected += 1
+        respondLocally(record, 482, "Loop Detected")
+        return
+      }
+    }
+    let targets: [RouteTarget]
+    switch router.route(invite: request, source: source) {
+    case .reject(let status, let reason):
+      respondLocally(record, status, reason)
+      return
+    case .targets(let list) where list.isEmpty:
+      respondLocally(record, 404, "Not Found")
+      return
+    case .targets(let list):
+      targets = list
+    }
+    decrementMaxForwards(request)
+    let summary = CallSummary(
+      callID: request.callID ?? "", fromTag: request.fromTag ?? "", toTag: nil,
+      fromUser: request.fromURI?.user, toUser: request.requestURI?.user ?? request.toURI?.user,
+      source: source, destination: nil, startedUnixMs: clock.unixMs, answeredUnixMs: nil, endedUnixMs: 0,
+      finalStatus: 0, outcome: .failed, attempts: 0, endedBy: nil)
+    let context = InviteContext(server: record, request: request, targets: targets, summary: summary)
+    record.context = context
+    // Record-Route (§16.6 step 4): towards the caller on the interface it used;
+    // a second entry when the callee side uses another transport (RFC 5658).
+    let outbound = localEndpoint(for: targets[0].destination)
+    if outbound.transport != local.transport || outbound.isIPv6 != local.isIPv6 {
+      request.prependRecordRoute(recordRoute(local))
+    }
+    request.prependRecordRoute(recordRoute(outbound))
+    context.loopHash = hash
+    tryNextTarget(context)
+  }
+
+  private func tryNextTarget(_ context: InviteContext) {
+    guard context.nextTarget < context.targets.count, !context.cancelled else { return }
+    let target = context.targets[context.nextTarget]
+    context.nextTarget += 1
+    context.summary.attempts += 1
+    context.summary.destination = target.destination
+    let request = context.request
+    if context.nextTarget > 1 { request.removeTopVia() }
+    if let user = target.requestURIUser { request.setRequestURIUser(user) }
+    let branch = branches.next(loopHash: context.loopHash)
+    request.prependVia(via(for: target.destination, branch: branch))
+    counters.invitesForwarded += 1
+    let record = ClientTransactionRecord(
+      machine: .invite(ClientInviteTransaction(reliable: target.destination.transport.isReliable, timers: configuration.timers)),
+      key: .client(branch: branch, method: "INVITE"), branch: branch, destination: target.destination,
+      request: request.serialized(), owner: .invite(context))
+    clients[record.key] = record
+    context.branch = record
+    record.timerC = timerWheel.schedule(.timerC(record), afterMs: configuration.inviteTimeoutMs)
+    run(clientStart(record), on: record, response: nil)
+  }
+
+  private func receiveCancel(_ cancel: SIPMessage, via: Via, record: ServerTransactionRecord) {
+    // §9.2 / §16.10: the CANCEL matches the INVITE server transaction by branch.
+    let inviteKey = serverKey(cancel, via: via, method: .invite)
+    guard let invite = servers[inviteKey], let context = invite.context else {
+      respondLocally(record, 481, "Call/Transaction Does Not Exist")
+      return
+    }
+    respondLocally(record, 200, "OK")
+    guard !context.finalSent, !context.cancelled else { return }
+    context.cancelled = true
+    context.summary.outcome = .cancelled
+    if let branch = context.branch, !branch.receivedFinal {
+      cancelBranch(branch)
+    }
+  }
+
+  private func cancelBranch(_ branch: ClientTransactionRecord) {
+    guard !branch.cancelSent else { return }
+    guard branch.receivedProvisional else {
+      branch.cancelPending = true
+      return
+    }
+    branch.cancelSent = true
+    guard let bytes = SIPRequestBuilder.cancel(forInvite: branch.request) else { return }
+    let record = ClientTransactionRecord(
+      machine: .nonInvite(ClientNonInviteTransaction(reliable: branch.destination.transport.isReliable, timers: configuration.timers)),
+      key: .client(branch: branch.branch, method: "CANCEL"), branch: branch.branch,
+      destination: branch.destination, request: bytes, owner: .cancel)
+    clients[record.key] = record
+    run(clientStart(record), on: record, response: nil)
+  }
+
+  /// In-dialog requests (To tag present) and ACKs for 2xx: loose routing by
+  /// the Route set (§16.4, §16.12), else by the dialog's remembered peers.
+  private func forwardInDialog(
+    _ request: SIPMessage, method: SIPMethod, source: Endpoint, server: ServerTransactionRecord?
+  ) {
+    // §16.4: remove the Route entries that name this switch (one or two, RFC 5658).
+    while let route = request.topRoute, isLocal(route) { request.removeTopRoute() }
+    let dialog = findDialog(request)
+    var destination: Endpoint?
+    if let route = request.topRoute {
+      destination = endpoint(of: route)
+    } else if let dialog {
+      destination = request.fromTag == dialog.callerTag ? dialog.callee : dialog.caller
+    } else if let uri = request.requestURI, !isLocal(uri) {
+      destination = endpoint(of: uri)
+    }
+    guard let destination else {
+      if let server { respondLocally(server, 481, "Call/Transaction Does Not Exist") }
+      return
+    }
+    if let dialog, method == .bye, !dialog.byeSeen {
+      dialog.byeSeen = true
+      dialog.summary.endedUnixMs = clock.unixMs
+      dialog.summary.endedBy = request.fromTag == dialog.callerTag ? "caller" : "callee"
+    }
+    decrementMaxForwards(request)
+    guard let server else {
+      // ACK for a 2xx: its own end-to-end transaction, forwarded statelessly (§16.11).
+      request.prependVia(via(for: destination, branch: branches.next(loopHash: 0)))
+      counters.statelessForwards += 1
+      sender.send(.message(request), to: destination)
+      return
+    }
+    let branch = branches.next(loopHash: 0)
+    request.prependVia(via(for: destination, branch: branch))
+    let reliable = destination.transport.isReliable
+    let isInvite = method == .invite
+    let record = ClientTransactionRecord(
+      machine: isInvite
+        ? .invite(ClientInviteTransaction(reliable: reliable, timers: configuration.timers))
+        : .nonInvite(ClientNonInviteTransaction(reliable: reliable, timers: configuration.timers)),
+      key: .client(branch: branch, method: method.description), branch: branch, destination: destination,
+      request: request.serialized(), owner: .relay(server))
+    server.forwarded = record
+    clients[record.key] = record
+    run(clientStart(record), on: record, response: nil)
+  }
+
+  // MARK: Responses
+
+  private func receiveResponse(_ response: SIPMessage, from source: Endpoint) {
+    guard let via = response.topVia, let branch = via.branch, let cseq = response.cseq else { return }
+    guard let record = clients[.client(branch: branch, method: cseq.method)] else {
+      // §16.11: a response to no transaction of ours is forwarded statelessly
+      // when the top Via is ours (a late 2xx retransmission), dropped otherwise.
+      guard branches.isOurs(branch), response.viaCount > 1, let next = response.via(at: 1) else {
+        counters.strayResponses += 1
+        return
+      }
+      response.removeTopVia()
+      counters.statelessForwards += 1
+      sender.send(.message(response), to: next.responseDestination(transport: transportKind(of: next)))
+      return
+    }
+    run(clientReceive(record, status: response.statusCode), on: record, response: response)
+  }
+
+  /// §16.7: what the proxy does with a response its client transaction passed up.
+  private func responseFromBranch(_ record: ClientTransactionRecord, status: Int, response: SIPMessage?) {
+    if status >= 200 { record.receivedFinal = true }
+    switch record.owner {
+    case .cancel:
+      return
+    case .relay(let server):
+      guard let response else {
+        respondLocally(server, status, status == 503 ? "Service Unavailable" : "Request Timeout")
+        return
+      }
+      if status >= 200, let dialog = findDialog(response), dialog.byeSeen, response.cseq?.method == "BYE" {
+        endDialog(dialog, status: status)
+      }
+      relay(response, status: status, to: server)
+    case .invite(let context):
+      inviteResponse(context, record, status: status, response: response)
+    }
+  }
+
+  private func inviteResponse(
+    _ context: InviteContext, _ record: ClientTransactionRecord, status: Int, response: SIPMessage?
+  ) {
+    if status < 200 {
+      guard status > 100 else { return }
+      record.receivedProvisional = true
+      if record.cancelPending { cancelBranch(record) }
+      if let response, !context.finalSent { relay(response, status: status, to: context.server) }
+      return
+    }
+    if let timer = record.timerC {
+      timerWheel.cancel(timer)
+      record.timerC = nil
+    }
+    if status < 300 {
+      guard let response else { return }
+      // Every 2xx goes upstream, retransmissions too (§16.7 step 5, RFC 6026).
+      if !context.finalSent { answered(context, response, record) }
+      response.removeTopVia()
+      counters.statelessForwards += context.finalSent ? 1 : 0
+      if context.finalSent {
+        sender.send(.message(response), to: context.server.responseDestination)
+      } else {
+        relay(response, status: status, alreadyStripped: true, to: context.server)
+      }
+      return
+    }
+    guard !context.finalSent else { return }
+    // Failover (§16.7 step 6 with a sequential target set): 408, 5xx, timeout
+    // and transport errors move on to the next target unless the caller cancelled.
+    let failover = status == 408 || (500...599).contains(status)
+    if failover, !context.cancelled, context.nextTarget < context.targets.count {
+      tryNextTarget(context)
+      return
+    }
+    context.summary.finalStatus = context.cancelled ? 487 : status
+    finishUnanswered(context)
+    if let response {
+      relay(response, status: status, to: context.server)
+    } else {
+      let (code, reason) = context.cancelled ? (487, "Request Terminated") : (status, Self.reason(status))
+      respondLocally(context.server, code, reason)
+    }
+  }
+
+  private func answered(_ context: InviteContext, _ response: SIPMessage, _ record: ClientTransactionRecord) {
+    counters.callsAnswered += 1
+    var summary = context.summary
+    summary.answeredUnixMs = clock.unixMs
+    summary.finalStatus = response.statusCode
+    summary.outcome = .answered
+    summary.toTag = response.toTag
+    context.summary = summary
+    guard let calleeTag = response.toTag, let callID = response.callID else { return }
+    let dialog = Dialog(
+      callID: callID, callerTag: summary.fromTag, calleeTag: calleeTag,
+      caller: context.server.responseDestination, callee: record.destination, summary: summary)
+    dialogs[dialog.key] = dialog
+  }
+
+  private func finishUnanswered(_ context: InviteContext) {
+    context.summary.endedUnixMs = clock.unixMs
+    if context.summary.outcome == .cancelled {
+      counters.callsCancelled += 1
+    } else {
+      context.summary.outcome = .failed
+      counters.callsFailed += 1
+    }
+    report(context.summary)
+  }
+
+  private func endDialog(_ dialog: Dialog, status: Int) {
+    guard dialogs.removeValue(forKey: dialog.key) != nil else { return }
+    counters.callsEnded += 1
+    report(dialog.summary)
+  }
+
+  private func report(_ summary: CallSummary) {
+    logger.info(
+      "call \(summary.outcome)",
+      metadata: [
+        "call_id": "\(summary.callID)", "status": "\(summary.finalStatus)", "from": "\(summary.fromUser ?? "")",
+        "to": "\(summary.toUser ?? "")", "source": "\(summary.source)",
+        "destination": "\(summary.destination.map { "\($0)" } ?? "")", "attempts": "\(summary.attempts)",
+        "duration_s": "\(summary.durationSeconds)", "ended_by": "\(summary.endedBy ?? "")",
+      ])
+    onCallEnded?(summary)
+  }
+
+  /// Sends a downstream response upstream through the server transaction,
+  /// with this switch's Via removed (§16.7 step 9).
+  private func relay(
+    _ response: SIPMessage, status: Int, alreadyStripped: Bool = false, to server: ServerTransactionRecord
+  ) {
+    if !alreadyStripped { response.removeTopVia() }
+    server.lastResponse = response.serialized()
+    run(serverSendResponse(server, status: status), on: server)
+  }
+
+  private func timerCFired(_ record: ClientTransactionRecord) {
+    guard case .invite(let context) = record.owner, !record.receivedFinal else { return }
+    counters.transactionTimeouts += 1
+    if record.receivedProvisional {
+      cancelBranch(record)
+    } else {
+      terminate(record)
+    }
+    record.receivedFinal = true
+    inviteResponse(context, record, status: 408, response: nil)
+  }
+
+  // MARK: Dialogs
+
+  private func findDialog(_ message: SIPMessage) -> Dialog? {
+    guard !dialogs.isEmpty, let callID = message.callID, let from = message.fromTag, let to = message.toTag else {
+      return nil
+    }
+    return dialogs[DialogKey(callID: callID, tagA: from, tagB: to)]
+  }
+
+  // MARK: Transaction plumbing
+
+  private func newServerTransaction(
+    _ request: SIPMessage, key: TransactionKey, via: Via, method: SIPMethod, source: Endpoint
+  ) -> ServerTransactionRecord {
+    let reliable = source.transport.isReliable
+    let machine: ServerTransactionRecord.Machine =
+      method == .invite
+      ? .invite(ServerInviteTransaction(reliable: reliable, timers: configuration.timers))
+      : .nonInvite(ServerNonInviteTransaction(reliable: reliable, timers: configuration.timers))
+    let destination: Endpoint =
+      if reliable || via.hasRport {
+        source
+      } else {
+        Endpoint(transport: .udp, host: source.host, port: via.port ?? 5060)
+      }
+    tagCounter &+= 1
+    let record = ServerTransactionRecord(
+      machine: machine, key: key, responseDestination: destination,
+      requestBytes: request.withOriginalBytes { Array($0) } ?? [], localTag: processTag + String(tagCounter, radix: 36))
+    servers[key] = record
+    // The first copy goes to the TU; the machine's own passRequestToTU is implied.
+    switch record.machine {
+    case .invite(var machine):
+      _ = machine.receiveRequest()
+      record.machine = .invite(machine)
+    case .nonInvite(var machine):
+      _ = machine.receiveRequest()
+      record.machine = .nonInvite(machine)
+    }
+    return record
+  }
+
+  private func serverKey(_ request: SIPMessage, via: Via, method: SIPMethod) -> TransactionKey {
+    let name = method.description
+    if via.hasRFC3261Branch, let branch = via.branch {
+      return .server(branch: branch, sentBy: via.sentBy, method: name)
+    }
+    // RFC 2543 peers (§17.2.3): match on the request's identity instead.
+    let identity = [
+      request.callID ?? "", request.fromTag ?? "", String(request.cseq?.number ?? 0),
+      request.requestURI?.text ?? "",
+    ].joined(separator: "|")
+    return .server(branch: "2543|" + identity, sentBy: via.sentBy, method: name)
+  }
+
+  private func respondLocally(
+    _ record: ServerTransactionRecord, _ status: Int, _ reason: String, extra: [(String, String)] = []
+  ) {
+    guard let bytes = localResponse(record, status, reason, withTag: status > 100, extra: extra) else { return }
+    counters.locallyAnswered += 1
+    record.lastResponse = bytes
+    run(serverSendResponse(record, status: status), on: record)
+  }
+
+  private func localResponse(
+    _ record: ServerTransactionRecord, _ status: Int, _ reason: String, withTag: Bool,
+    extra: [(String, String)] = []
+  ) -> [UInt8]? {
+    var headers = extra
+    if !configuration.serverHeader.isEmpty { headers.append(("Server", configuration.serverHeader)) }
+    return record.requestBytes.withUnsafeBytes { bytes in
+      SIPResponseBuilder.response(
+        to: bytes, head: RawSIPHead(scanning: bytes), status: status, reason: reason,
+        toTag: withTag ? record.localTag : nil, source: nil, extraHeaders: headers)
+    }
+  }
+
+  // Machine calls: each returns the actions and stores the machine back.
+
+  private func serverSendResponse(_ record: ServerTransactionRecord, status: Int) -> [TransactionAction] {
+    record.lastStatus = max(record.lastStatus, status)
+    switch record.machine {
+    case .invite(var machine):
+      defer { record.machine = .invite(machine) }
+      return machine.sendResponse(status: status)
+    case .nonInvite(var machine):
+      defer { record.machine = .nonInvite(machine) }
+      return machine.sendResponse(status: status)
+    }
+  }
+
+  private func receiveRetransmission(_ record: ServerTransactionRecord) -> [TransactionAction] {
+    switch record.machine {
+    case .invite(var machine):
+      defer { record.machine = .invite(machine) }
+      return machine.receiveRequest()
+    case .nonInvite(var machine):
+      defer { record.machine = .nonInvite(machine) }
+      return machine.receiveRequest()
+    }
+  }
+
+  private func receiveACK(_ record: ServerTransactionRecord) -> [TransactionAction] {
+    guard case .invite(var machine) = record.machine else { return [] }
+    defer { record.machine = .invite(machine) }
+    return machine.receiveACK()
+  }
+
+  private func fire(_ record: ServerTransactionRecord, _ timer: TransactionTimer) -> [TransactionAction] {
+    switch record.machine {
+    case .invite(var machine):
+      defer { record.machine = .invite(machine) }
+      return machine.timerFired(timer)
+    case .nonInvite(var machine):
+      defer { record.machine = .nonInvite(machine) }
+      return machine.timerFired(timer)
+    }
+  }
+
+  private func clientStart(_ record: ClientTransactionRecord) -> [TransactionAction] {
+    switch record.machine {
+    case .invite(var machine):
+      defer { record.machine = .invite(machine) }
+      return machine.start()
+    case .nonInvite(var machine):
+      defer { record.machine = .nonInvite(machine) }
+      return machine.start()
+    }
+  }
+
+  private func clientReceive(_ record: ClientTransactionRecord, status: Int) -> [TransactionAction] {
+    switch record.machine {
+    case .invite(var machine):
+      defer { record.machine = .invite(machine) }
+      return machine.receive(responseStatus: status)
+    case .nonInvite(var machine):
+      defer { record.machine = .nonInvite(machine) }
+      return machine.receive(responseStatus: status)
+    }
+  }
+
+  private func fire(_ record: ClientTransactionRecord, _ timer: TransactionTimer) -> [TransactionAction] {
+    switch record.machine {
+    case .invite(var machine):
+      defer { record.machine = .invite(machine) }
+      return machine.timerFired(timer)
+    case .nonInvite(var machine):
+      defer { record.machine = .nonInvite(machine) }
+      return machine.timerFired(timer)
+    }
+  }
+
+  private func transportFailed(_ record: ClientTransactionRecord) -> [TransactionAction] {
+    switch record.machine {
+    case .invite(var machine):
+      defer { record.machine = .invite(machine) }
+      return machine.transportFailed()
+    case .nonInvite(var machine):
+      defer { record.machine = .nonInvite(machine) }
+      return machine.transportFailed()
+    }
+  }
+
+  // Action drivers.
+
+  private func run(_ actions: [TransactionAction], on record: ServerTransactionRecord) {
+    for action in actions {
+      switch action {
+      case .sendLastResponse:
+        if !record.lastResponse.isEmpty { sender.send(.bytes(record.lastResponse), to: record.responseDestination) }
+      case .startTimer(let timer, let milliseconds):
+        if let old = record.timers[timer] { timerWheel.cancel(old) }
+        record.timers[timer] = timerWheel.schedule(.server(record, timer), afterMs: milliseconds)
+      case .cancelTimer(let timer):
+        if let old = record.timers.removeValue(forKey: timer) { timerWheel.cancel(old) }
+      case .timeout:
+        counters.transactionTimeouts += 1
+      case .terminate:
+        terminate(record)
+      case .sendRequest, .sendACK, .passResponseToTU, .passRequestToTU, .transportError:
+        break
+      }
+    }
+  }
+
+  private func run(_ actions: [TransactionAction], on record: ClientTransactionRecord, response: SIPMessage?) {
+    for action in actions {
+      switch action {
+      case .sendRequest:
+        sender.send(.bytes(record.request), to: record.destination)
+      case .sendACK:
+        if let response,
+          let ack = response.withOriginalBytes({ SIPRequestBuilder.ack(forInvite: record.request, response: $0) }),
+          let ack
+        {
+          sender.send(.bytes(ack), to: record.destination)
+        }
+      case .passResponseToTU:
+        if let response { responseFromBranch(record, status: response.statusCode, response: response) }
+      case .startTimer(let timer, let milliseconds):
+        if let old = record.timers[timer] { timerWheel.cancel(old) }
+        record.timers[timer] = timerWheel.schedule(.client(record, timer), afterMs: milliseconds)
+      case .cancelTimer(let timer):
+        if let old = record.timers.removeValue(forKey: timer) { timerWheel.cancel(old) }
+      case .timeout:
+        counters.transactionTimeouts += 1
+        if !record.receivedFinal { responseFromBranch(record, status: 408, response: nil) }
+      case .transportError:
+        if !record.receivedFinal { responseFromBranch(record, status: 503, response: nil) }
+      case .terminate:
+        terminate(record)
+      case .sendLastResponse, .passRequestToTU:
+        break
+      }
+    }
+  }
+
+  private func terminate(_ record: ServerTransactionRecord) {
+    guard !record.isTerminated else { return }
+    record.isTerminated = true
+    for id in record.timers.values { timerWheel.cancel(id) }
+    record.timers.removeAll()
+    record.context = nil
+    record.forwarded = nil
+    if servers[record.key] === record { servers.removeValue(forKey: record.key) }
+  }
+
+  private func terminate(_ record: ClientTransactionRecord) {
+    guard !record.isTerminated else { return }
+    record.isTerminated = true
+    for id in record.timers.values { timerWheel.cancel(id) }
+    record.timers.removeAll()
+    if let timer = record.timerC { timerWheel.cancel(timer) }
+    record.timerC = nil
+    if clients[record.key] === record { clients.removeValue(forKey: record.key) }
+  }
+
+  // MARK: Addresses
+
+  private func isLocal(_ uri: SIPURI) -> Bool {
+    guard let host = uri.host?.lowercased() else { return false }
+    let bare = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
+    guard localHosts.contains(bare) else { return false }
+    return localPorts.contains(uri.port ?? (uri.scheme.lowercased() == "sips" ? 5061 : 5060))
+  }
+
+  private func isLocalSentBy(_ via: Via) -> Bool {
+    let host = via.host.lowercased()
+    let bare = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
+    return localHosts.contains(bare) && localPorts.contains(via.port ?? 5060)
+  }
+
+  private func localEndpoint(for destination: Endpoint) -> Endpoint {
+    let locals = configuration.localEndpoints
+    return locals.first { $0.transport == destination.transport && $0.isIPv6 == destination.isIPv6 }
+      ?? locals.first { $0.isIPv6 == destination.isIPv6 }
+      ?? locals.first
+      ?? Endpoint(transport: destination.transport, host: "127.0.0.1", port: 5060)
+  }
+
+  private func advertised(_ local: Endpoint) -> String {
+    if let host = configuration.advertisedHost, !host.isEmpty { return "\(host):\(local.port)" }
+    return local.hostPort
+  }
+
+  private func via(for destination: Endpoint, branch: String) -> String {
+    let local = localEndpoint(for: destination)
+    return "SIP/2.0/\(destination.transport.viaToken) \(advertised(local));branch=\(branch)"
+  }
+
+  private func recordRoute(_ local: Endpoint) -> String {
+    let transport = local.transport == .udp ? "" : ";transport=\(local.transport.rawValue)"
+    return "<sip:\(advertised(local))\(transport);lr>"
+  }
+
+  private func endpoint(of uri: SIPURI) -> Endpoint? {
+    guard let host = uri.host else { return nil }
+    let transport = uri.parameter("transport")?.value.flatMap { TransportKind(rawValue: $0.lowercased()) } ?? .udp
+    let bare = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
+    return Endpoint(transport: transport, host: bare, port: uri.port ?? 5060)
+  }
+
+  private func transportKind(of via: Via) -> TransportKind {
+    TransportKind(viaToken: via.transport) ?? .udp
+  }
+
+  private func decrementMaxForwards(_ request: SIPMessage) {
+    if let value = request.maxForwards {
+      request.setMaxForwards(value - 1)
+    } else {
+      request.setMaxForwards(configuration.defaultMaxForwards)
+    }
+  }
+
+  private func loopHash(_ request: SIPMessage) -> UInt32 {
+    BranchGenerator.loopHash([
+      request.requestURI?.text, request.callID, request.fromTag, request.toTag,
+      request.cseq.map { String($0.number ?? 0) },
+    ])
+  }
+
+  static let allow = "INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, UPDATE, INFO, REFER, NOTIFY, MESSAGE"
+
+  private static func reason(_ status: Int) -> String {
+    switch status {
+    case 408: "Request Timeout"
+    case 480: "Temporarily Unavailable"
+    case 487: "Request Terminated"
+    case 500: "Server Internal Error"
+    case 503: "Service Unavailable"
+    default: "Error"
+    }
+  }
+}

@@ -11,6 +11,7 @@ public struct RawSIPHead: Sendable {
   public var to: Range<Int>?
   public var callID: Range<Int>?
   public var cseq: Range<Int>?
+  public var routes: [Range<Int>] = []
   /// Every Content-Length value; `nil` entries did not parse as a number.
   public var contentLengths: [Int?] = []
   /// Where the body starts: just after the empty line, or the end of the
@@ -77,6 +78,7 @@ public struct RawSIPHead: Sendable {
       case .to: if to == nil { to = value }
       case .callID: if callID == nil { callID = value }
       case .cseq: if cseq == nil { cseq = value }
+      case .route: routes.append(value)
       case .contentLength: contentLengths.append(Self.decimal(bytes, value))
       case .other: break
       }
@@ -105,7 +107,7 @@ public struct RawSIPHead: Sendable {
     return .message(length: bodyStart + declared)
   }
 
-  private enum HeaderKind { case via, from, to, callID, cseq, contentLength, other }
+  private enum HeaderKind { case via, from, to, callID, cseq, route, contentLength, other }
 
   @inline(__always) private static func isWhitespace(_ byte: UInt8) -> Bool {
     byte == 32 || byte == 9 || byte == 13 || byte == 10
@@ -127,6 +129,7 @@ public struct RawSIPHead: Sendable {
     case 4:
       if equalsLowercased(bytes, name, "from") { return .from }
       return equalsLowercased(bytes, name, "cseq") ? .cseq : .other
+    case 5: return equalsLowercased(bytes, name, "route") ? .route : .other
     case 7: return equalsLowercased(bytes, name, "call-id") ? .callID : .other
     case 14: return equalsLowercased(bytes, name, "content-length") ? .contentLength : .other
     default: return .other

@@ -1,0 +1,36 @@
+import SIPCore
+
+/// What one call leaves behind when it is over: the facts a call record needs.
+public struct CallSummary: Sendable, Equatable {
+  public enum Outcome: Sendable, Equatable {
+    /// Answered and ended by BYE (or by failure after answer).
+    case answered
+    /// Never answered; `finalStatus` says why.
+    case failed
+    /// Cancelled by the caller before answer.
+    case cancelled
+  }
+
+  public var callID: String
+  public var fromTag: String
+  public var toTag: String?
+  public var fromUser: String?
+  public var toUser: String?
+  public var source: Endpoint
+  public var destination: Endpoint?
+  public var startedUnixMs: Int64
+  public var answeredUnixMs: Int64?
+  public var endedUnixMs: Int64
+  public var finalStatus: Int
+  public var outcome: Outcome
+  /// How many targets were tried.
+  public var attempts: Int
+  /// Who ended an answered call: "caller", "callee", or nil.
+  public var endedBy: String?
+
+  /// Whole seconds between answer and end (0 for unanswered calls).
+  public var durationSeconds: Int64 {
+    guard let answered = answeredUnixMs else { return 0 }
+    return max(0, (endedUnixMs - answered) / 1000)
+  }
+}

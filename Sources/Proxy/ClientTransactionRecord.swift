@@ -1,0 +1,44 @@
+import SIPCore
+import SIPTransaction
+
+/// One client transaction in the table: its RFC 3261 §17.1 state machine, the
+/// bytes it sends, and whom it reports to.
+final class ClientTransactionRecord {
+  enum Machine {
+    case invite(ClientInviteTransaction)
+    case nonInvite(ClientNonInviteTransaction)
+  }
+
+  enum Owner {
+    /// A branch of a forwarded INVITE.
+    case invite(InviteContext)
+    /// A forwarded non-INVITE request (BYE, re-INVITE's friends...).
+    case relay(ServerTransactionRecord)
+    /// A CANCEL the switch sent on its own; its response is absorbed.
+    case cancel
+  }
+
+  var machine: Machine
+  let key: TransactionKey
+  let branch: String
+  let destination: Endpoint
+  let request: [UInt8]
+  let owner: Owner
+  var timers: [TransactionTimer: TimerID] = [:]
+  var timerC: TimerID?
+  var receivedProvisional = false
+  var receivedFinal = false
+  /// CANCEL wanted before any provisional arrived (§9.1: wait for one).
+  var cancelPending = false
+  var cancelSent = false
+  var isTerminated = false
+
+  init(machine: Machine, key: TransactionKey, branch: String, destination: Endpoint, request: [UInt8], owner: Owner) {
+    self.machine = machine
+    self.key = key
+    self.branch = branch
+    self.destination = destination
+    self.request = request
+    self.owner = owner
+  }
+}

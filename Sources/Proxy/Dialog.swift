@@ -1,0 +1,47 @@
+import SIPCore
+
+/// A dialog the switch sits in (RFC 3261 §12), created by a 2xx to an initial
+/// INVITE and ended by BYE from either side or by failure. It remembers both
+/// peers' transport addresses, so in-dialog requests that arrive without a
+/// Route header (SIPp's built-in scenarios) still find their way.
+final class Dialog {
+  let callID: String
+  let callerTag: String
+  let calleeTag: String
+  /// Where requests towards the caller go (the caller's source address).
+  let caller: Endpoint
+  /// Where requests towards the callee go (the target the INVITE went to).
+  let callee: Endpoint
+  var summary: CallSummary
+  var byeSeen = false
+
+  init(callID: String, callerTag: String, calleeTag: String, caller: Endpoint, callee: Endpoint, summary: CallSummary) {
+    self.callID = callID
+    self.callerTag = callerTag
+    self.calleeTag = calleeTag
+    self.caller = caller
+    self.callee = callee
+    self.summary = summary
+  }
+
+  var key: DialogKey { DialogKey(callID: callID, tagA: callerTag, tagB: calleeTag) }
+}
+
+/// Identifies a dialog from either direction: the two tags are stored in a
+/// fixed order, so (From tag, To tag) and (To tag, From tag) give one key.
+struct DialogKey: Hashable {
+  let callID: String
+  let low: String
+  let high: String
+
+  init(callID: String, tagA: String, tagB: String) {
+    self.callID = callID
+    if tagA <= tagB {
+      low = tagA
+      high = tagB
+    } else {
+      low = tagB
+      high = tagA
+    }
+  }
+}

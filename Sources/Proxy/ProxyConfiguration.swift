@@ -1,0 +1,37 @@
+import SIPCore
+import SIPTransaction
+
+/// What the proxy core needs to know about itself and its timers.
+public struct ProxyConfiguration: Sendable {
+  /// The addresses the transport layer bound (after port 0 was resolved).
+  public var localEndpoints: [Endpoint]
+  /// Host put in Via and Record-Route instead of the listen address (NAT, DNS name).
+  public var advertisedHost: String?
+  /// Other host names that mean "this switch" in a Request-URI or Route.
+  public var aliases: [String]
+  public var timers: TimerValues
+  /// Timer C (§16.6 step 11): how long a forwarded INVITE may go without a
+  /// final response. When it fires the branch is cancelled and the caller gets
+  /// 408. Not reset by provisional responses: it is the no-answer timeout.
+  public var inviteTimeoutMs: Int64
+  /// Max-Forwards put on a request that arrives without one (§16.6 step 3).
+  public var defaultMaxForwards: Int
+  public var serverHeader: String
+  /// Retry-After on the 503 sent to new INVITEs while draining.
+  public var retryAfterSeconds: Int
+
+  public init(
+    localEndpoints: [Endpoint], advertisedHost: String? = nil, aliases: [String] = [],
+    timers: TimerValues = .rfc3261, inviteTimeoutMs: Int64 = 180_000, defaultMaxForwards: Int = 70,
+    serverHeader: String = "didtron-switch", retryAfterSeconds: Int = 30
+  ) {
+    self.localEndpoints = localEndpoints
+    self.advertisedHost = advertisedHost
+    self.aliases = aliases
+    self.timers = timers
+    self.inviteTimeoutMs = inviteTimeoutMs
+    self.defaultMaxForwards = defaultMaxForwards
+    self.serverHeader = serverHeader
+    self.retryAfterSeconds = retryAfterSeconds
+  }
+}

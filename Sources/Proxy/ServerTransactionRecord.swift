@@ -1,0 +1,43 @@
+import SIPCore
+import SIPTransaction
+
+/// One server transaction in the table: its RFC 3261 §17.2 state machine and
+/// what the driver needs to carry out its actions.
+final class ServerTransactionRecord {
+  enum Machine {
+    case invite(ServerInviteTransaction)
+    case nonInvite(ServerNonInviteTransaction)
+  }
+
+  var machine: Machine
+  let key: TransactionKey
+  /// Where responses go (§18.2.2, RFC 3581).
+  let responseDestination: Endpoint
+  /// The request's bytes as received (for locally built responses).
+  let requestBytes: [UInt8]
+  var lastResponse: [UInt8] = []
+  var lastStatus = 0
+  var timers: [TransactionTimer: TimerID] = [:]
+  /// The proxy's context for a forwarded INVITE.
+  var context: InviteContext?
+  /// A forwarded non-INVITE request's client transaction.
+  var forwarded: ClientTransactionRecord?
+  /// Our To tag, for final responses the switch builds itself.
+  let localTag: String
+  var isTerminated = false
+
+  init(machine: Machine, key: TransactionKey, responseDestination: Endpoint, requestBytes: [UInt8], localTag: String) {
+    self.machine = machine
+    self.key = key
+    self.responseDestination = responseDestination
+    self.requestBytes = requestBytes
+    self.localTag = localTag
+  }
+
+  var isInvite: Bool {
+    if case .invite = machine { return true }
+    return false
+  }
+
+  var hasFinalResponse: Bool { lastStatus >= 200 }
+}
