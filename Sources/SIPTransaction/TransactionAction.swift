@@ -12,15 +12,17 @@ public enum TransactionAction: Sendable, Equatable {
   /// Client: pass the response just received up to the TU.
   case passResponseToTU
   /// Server: pass a request up to the TU (only for the first copy; a
-  /// retransmission is absorbed). For a server INVITE transaction this is
-  /// also emitted for nothing else: an ACK for a non-2xx is absorbed.
+  /// retransmission is absorbed). A server INVITE transaction also emits it
+  /// for an ACK received in "Accepted" (RFC 6026 §8.7: that ACK is for the
+  /// 2xx and belongs to the TU); an ACK for a non-2xx is absorbed.
   case passRequestToTU
   /// Start (or restart) `timer` to fire after `milliseconds`.
   case startTimer(TransactionTimer, milliseconds: Int64)
   /// Cancel `timer` if running.
   case cancelTimer(TransactionTimer)
-  /// Client: the transaction timed out (timer B or F): the TU must act as if
-  /// a 408 had been received (§16.7 step 6, §8.1.3.1).
+  /// The transaction timed out. Client (timer B or F): the TU must act as if
+  /// a 408 had been received (§16.7 step 6, §8.1.3.1). Server INVITE (timer
+  /// H): the ACK for a non-2xx final response never came (§17.2.1).
   case timeout
   /// The transport failed; tell the TU (§17.1.4, §17.2.4).
   case transportError

@@ -1,0 +1,166 @@
+import SIPTransaction
+import Testing
+
+@Suite("TimerWheel")
+struct TimerWheelTests {
+  @Test("expire returns due payloads by deadline, ties by schedule order, deadline inclusive")
+  func ordering() {
+    let wheel = TimerWheel<String>(nowMs: 1000)
+    wheel.schedule("c", afterMs: 300)
+    wheel.schedule("a", afterMs: 100)
+    wheel.schedule("b1", afterMs: 200)
+    wheel.schedule("b2", afterMs: 200)
+    wheel.schedule("b3", afterMs: 200)
+    #expect(wheel.count == 5)
+    #expect(wheel.nextDeadlineMs == 1100)
+    #expect(wheel.expire(nowMs: 1099) == [])
+    #expect(wheel.expire(nowMs: 1200) == ["a", "b1", "b2", "b3"])
+    #expect(wheel.count == 1)
+    #expect(wheel.nextDeadlineMs == 1300)
+    #expect(wheel.expire(nowMs: 5000) == ["c"])
+    #expect(wheel.count == 0)
+    #expect(wheel.nextDeadlineMs == nil)
+    #expect(wheel.expire(nowMs: 9000) == [])
+  }
+
+  @Test("cancelled timers never expire and leave the count; cancelling twice or late is harmless")
+  func cancellation() {
+    let wheel = TimerWheel<Int>(nowMs: 0)
+    let first = wheel.schedule(1, afterMs: 10)
+    let second = wheel.schedule(2, afterMs: 20)
+    let third = wheel.schedule(3, afterMs: 30)
+    #expect(Set([first, second, third]).count == 3)
+    wheel.cancel(first)
+    #expect(wheel.count == 2)
+    #expect(wheel.nextDeadlineMs == 20)
+    wheel.cancel(first)
+    #expect(wheel.count == 2)
+    #expect(wheel.expire(nowMs: 25) == [2])
+    wheel.cancel(second)
+    #expect(wheel.count == 1)
+    wheel.cancel(TimerID(rawValue: 999))
+    #expect(wheel.count == 1)
+    #expect(wheel.expire(nowMs: 100) == [3])
+  }
+
+  @Test("zero and negative delays expire on the next expire, even at the same time")
+  func immediate() {
+    let wheel = TimerWheel<String>(nowMs: 500)
+    wheel.schedule("later", afterMs: 1)
+    wheel.schedule("zero", afterMs: 0)
+    wheel.schedule("negative", afterMs: -50)
+    #expect(wheel.nextDeadlineMs == 500)
+    #expect(wheel.expire(nowMs: 500) == ["zero", "negative"])
+    #expect(wheel.expire(nowMs: 501) == ["later"])
+  }
+
+  @Test("schedule after expire counts from the latest expire; the clock never goes back")
+  func scheduleAfterExpire() {
+    let wheel = TimerWheel<String>(nowMs: 0)
+    wheel.schedule("first", afterMs: 100)
+    #expect(wheel.expire(nowMs: 150) == ["first"])
+    #expect(wheel.nowMs == 150)
+    wheel.schedule("second", afterMs: 100)
+    #expect(wheel.nextDeadlineMs == 250)
+    #expect(wheel.expire(nowMs: 100) == [])
+    #expect(wheel.nowMs == 150)
+    #expect(wheel.expire(nowMs: 249) == [])
+    #expect(wheel.expire(nowMs: 250) == ["second"])
+  }
+
+  @Test("a huge delay saturates instead of overflowing")
+  func saturates() {
+    let wheel = TimerWheel<Int>(nowMs: 10)
+    wheel.schedule(1, afterMs: .max)
+    #expect(wheel.nextDeadlineMs == .max)
+    #expect(wheel.expire(nowMs: 1_000_000) == [])
+    #expect(wheel.count == 1)
+  }
+
+  @Test("mass cancellation compacts the heap and keeps the order of the survivors")
+  func compaction() {
+    let wheel = TimerWheel<Int>(nowMs: 0)
+    var ids: [TimerID] = []
+    for value in 0..<1000 {
+      ids.append(wheel.schedule(value, afterMs: Int64(1000 - value)))
+    }
+    for (value, id) in ids.enumerated() where value % 10 != 0 {
+      wheel.cancel(id)
+    }
+    #expect(wheel.count == 100)
+    #expect(wheel.nextDeadlineMs == 10)
+    let expired = wheel.expire(nowMs: 1000)
+    #expect(expired == Array(stride(from: 990, through: 0, by: -10)))
+    #expect(wheel.count == 0)
+  }
+
+  @Test("200,000 live timers: every live one expires once, in deadline order")
+  func twoHundredThousand() {
+    let total = 200_000
+    let wheel = TimerWheel<Int>(nowMs: 0)
+    var deadlines: [Int64] = []
+    var ids: [TimerID] = []
+    deadlines.reserveCapacity(total)
+    ids.reserveCapacity(total)
+    var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+    for value in 0..<total {
+      seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      let delay = Int64((seed >> 33) % 64_000)
+      deadlines.append(delay)
+      ids.append(wheel.schedule(value, afterMs: delay))
+    }
+    #expect(wheel.count == total)
+    var cancelled = Set<Int>()
+    for value in stride(from: 0, to: total, by: 3) {
+      wheel.cancel(ids[value])
+      cancelled.insert(value)
+    }
+    let live = total - cancelled.count
+    #expect(wheel.count == live)
+
+    var seen = [Bool](repeating: false, count: total)
+    var previous: (deadline: Int64, value: Int) = (-1, -1)
+    var expiredCount = 0
+    var early = 0
+    var wrong = 0
+    var twice = 0
+    var outOfOrder = 0
+    var countMismatches = 0
+    var now: Int64 = 0
+    while wheel.count > 0 && now < 100_000 {
+      now += 1000
+      for value in wheel.expire(nowMs: now) {
+        let deadline = deadlines[value]
+        if deadline > now { early += 1 }
+        if cancelled.contains(value) { wrong += 1 }
+        if seen[value] { twice += 1 }
+        if deadline < previous.deadline || (deadline == previous.deadline && value < previous.value) {
+          outOfOrder += 1
+        }
+        seen[value] = true
+        previous = (deadline, value)
+        expiredCount += 1
+      }
+      if wheel.count != live - expiredCount { countMismatches += 1 }
+    }
+    #expect(early == 0)
+    #expect(wrong == 0)
+    #expect(twice == 0)
+    #expect(outOfOrder == 0)
+    #expect(countMismatches == 0)
+    #expect(expiredCount == live)
+    #expect(wheel.nextDeadlineMs == nil)
+  }
+
+  @Test("timers driving a transaction: a restarted timer replaces the old one")
+  func restart() {
+    let wheel = TimerWheel<TransactionTimer>(nowMs: 0)
+    var a = wheel.schedule(.A, afterMs: 500)
+    wheel.schedule(.B, afterMs: 32_000)
+    #expect(wheel.expire(nowMs: 500) == [.A])
+    a = wheel.schedule(.A, afterMs: 1000)
+    wheel.cancel(a)
+    #expect(wheel.count == 1)
+    #expect(wheel.expire(nowMs: 32_000) == [.B])
+  }
+}
