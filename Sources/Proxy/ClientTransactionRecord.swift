@@ -33,7 +33,10 @@ final class ClientTransactionRecord {
   var cancelSent = false
   var isTerminated = false
 
-  init(machine: Machine, key: TransactionKey, branch: String, destination: Endpoint, request: [UInt8], owner: Owner) {
+  init(
+    machine: Machine, key: TransactionKey, branch: String, destination: Endpoint, request: [UInt8],
+    owner: Owner
+  ) {
     self.machine = machine
     self.key = key
     self.branch = branch

@@ -15,7 +15,10 @@ final class Dialog {
   var summary: CallSummary
   var byeSeen = false
 
-  init(callID: String, callerTag: String, calleeTag: String, caller: Endpoint, callee: Endpoint, summary: CallSummary) {
+  init(
+    callID: String, callerTag: String, calleeTag: String, caller: Endpoint, callee: Endpoint,
+    summary: CallSummary
+  ) {
     self.callID = callID
     self.callerTag = callerTag
     self.calleeTag = calleeTag

@@ -167,7 +167,8 @@ public final class ProxyCore {
       run(serverSendResponse(record, status: 100), on: record)
     }
     if isDraining {
-      respondLocally(record, 503, "Service Unavailable", extra: [("Retry-After", String(configuration.retryAfterSeconds))])
+      respondLocally(
+        record, 503, "Service Unavailable", extra: [("Retry-After", String(configuration.retryAfterSeconds))])
       return
     }
     let hash = loopHash(request)
@@ -223,12 +224,14 @@ public final class ProxyCore {
     request.prependVia(via(for: target.destination, branch: branch))
     counters.invitesForwarded += 1
     let record = ClientTransactionRecord(
-      machine: .invite(ClientInviteTransaction(reliable: target.destination.transport.isReliable, timers: configuration.timers)),
+      machine: .invite(
+        ClientInviteTransaction(
+          reliable: target.destination.transport.isReliable, timers: configuration.timers)),
       key: .client(branch: branch, method: "INVITE"), branch: branch, destination: target.destination,
       request: request.serialized(), owner: .invite(context))
     clients[record.key] = record
     context.branch = record
-    record.timerC = timerWheel.schedule(.timerC(record), afterMs: configuration.inviteTimeoutMs)
+    record.timerC = schedule(.timerC(record), afterMs: configuration.inviteTimeoutMs)
     run(clientStart(record), on: record, response: nil)
   }
 
@@ -257,7 +260,9 @@ public final class ProxyCore {
     branch.cancelSent = true
     guard let bytes = SIPRequestBuilder.cancel(forInvite: branch.request) else { return }
     let record = ClientTransactionRecord(
-      machine: .nonInvite(ClientNonInviteTransaction(reliable: branch.destination.transport.isReliable, timers: configuration.timers)),
+      machine: .nonInvite(
+        ClientNonInviteTransaction(
+          reliable: branch.destination.transport.isReliable, timers: configuration.timers)),
       key: .client(branch: branch.branch, method: "CANCEL"), branch: branch.branch,
       destination: branch.destination, request: bytes, owner: .cancel)
     clients[record.key] = record
@@ -432,7 +437,8 @@ public final class ProxyCore {
     logger.info(
       "call \(summary.outcome)",
       metadata: [
-        "call_id": "\(summary.callID)", "status": "\(summary.finalStatus)", "from": "\(summary.fromUser ?? "")",
+        "call_id": "\(summary.callID)", "status": "\(summary.finalStatus)",
+        "from": "\(summary.fromUser ?? "")",
         "to": "\(summary.toUser ?? "")", "source": "\(summary.source)",
         "destination": "\(summary.destination.map { "\($0)" } ?? "")", "attempts": "\(summary.attempts)",
         "duration_s": "\(summary.durationSeconds)", "ended_by": "\(summary.endedBy ?? "")",
@@ -465,7 +471,8 @@ public final class ProxyCore {
   // MARK: Dialogs
 
   private func findDialog(_ message: SIPMessage) -> Dialog? {
-    guard !dialogs.isEmpty, let callID = message.callID, let from = message.fromTag, let to = message.toTag else {
+    guard !dialogs.isEmpty, let callID = message.callID, let from = message.fromTag, let to = message.toTag
+    else {
       return nil
     }
     return dialogs[DialogKey(callID: callID, tagA: from, tagB: to)]
@@ -490,7 +497,7 @@ public final class ProxyCore {
     tagCounter &+= 1
     let record = ServerTransactionRecord(
       machine: machine, key: key, responseDestination: destination,
-      requestBytes: request.withOriginalBytes { Array($0) } ?? [], localTag: processTag + String(tagCounter, radix: 36))
+      requestBytes: request.originalBytes, localTag: processTag + String(tagCounter, radix: 36))
     servers[key] = record
     // The first copy goes to the TU; the machine's own passRequestToTU is implied.
     switch record.machine {
@@ -520,7 +527,9 @@ public final class ProxyCore {
   private func respondLocally(
     _ record: ServerTransactionRecord, _ status: Int, _ reason: String, extra: [(String, String)] = []
   ) {
-    guard let bytes = localResponse(record, status, reason, withTag: status > 100, extra: extra) else { return }
+    guard let bytes = localResponse(record, status, reason, withTag: status > 100, extra: extra) else {
+      return
+    }
     counters.locallyAnswered += 1
     record.lastResponse = bytes
     run(serverSendResponse(record, status: status), on: record)
@@ -631,10 +640,12 @@ public final class ProxyCore {
     for action in actions {
       switch action {
       case .sendLastResponse:
-        if !record.lastResponse.isEmpty { sender.send(.bytes(record.lastResponse), to: record.responseDestination) }
+        if !record.lastResponse.isEmpty {
+          sender.send(.bytes(record.lastResponse), to: record.responseDestination)
+        }
       case .startTimer(let timer, let milliseconds):
         if let old = record.timers[timer] { timerWheel.cancel(old) }
-        record.timers[timer] = timerWheel.schedule(.server(record, timer), afterMs: milliseconds)
+        record.timers[timer] = schedule(.server(record, timer), afterMs: milliseconds)
       case .cancelTimer(let timer):
         if let old = record.timers.removeValue(forKey: timer) { timerWheel.cancel(old) }
       case .timeout:
@@ -647,15 +658,17 @@ public final class ProxyCore {
     }
   }
 
-  private func run(_ actions: [TransactionAction], on record: ClientTransactionRecord, response: SIPMessage?) {
+  private func run(_ actions: [TransactionAction], on record: ClientTransactionRecord, response: SIPMessage?)
+  {
     for action in actions {
       switch action {
       case .sendRequest:
         sender.send(.bytes(record.request), to: record.destination)
       case .sendACK:
         if let response,
-          let ack = response.withOriginalBytes({ SIPRequestBuilder.ack(forInvite: record.request, response: $0) }),
-          let ack
+          let ack = response.withOriginalBytes({
+            SIPRequestBuilder.ack(forInvite: record.request, response: $0)
+          })
         {
           sender.send(.bytes(ack), to: record.destination)
         }
@@ -663,7 +676,7 @@ public final class ProxyCore {
         if let response { responseFromBranch(record, status: response.statusCode, response: response) }
       case .startTimer(let timer, let milliseconds):
         if let old = record.timers[timer] { timerWheel.cancel(old) }
-        record.timers[timer] = timerWheel.schedule(.client(record, timer), afterMs: milliseconds)
+        record.timers[timer] = schedule(.client(record, timer), afterMs: milliseconds)
       case .cancelTimer(let timer):
         if let old = record.timers.removeValue(forKey: timer) { timerWheel.cancel(old) }
       case .timeout:
@@ -697,6 +710,11 @@ public final class ProxyCore {
     if let timer = record.timerC { timerWheel.cancel(timer) }
     record.timerC = nil
     if clients[record.key] === record { clients.removeValue(forKey: record.key) }
+  }
+
+  /// The wheel counts from its last `expire`; timers start from now.
+  private func schedule(_ event: TimerEvent, afterMs: Int64) -> TimerID {
+    timerWheel.schedule(event, afterMs: afterMs + max(0, clock.monotonicMs - timerWheel.nowMs))
   }
 
   // MARK: Addresses
@@ -739,7 +757,8 @@ public final class ProxyCore {
 
   private func endpoint(of uri: SIPURI) -> Endpoint? {
     guard let host = uri.host else { return nil }
-    let transport = uri.parameter("transport")?.value.flatMap { TransportKind(rawValue: $0.lowercased()) } ?? .udp
+    let transport =
+      uri.parameter("transport")?.value.flatMap { TransportKind(rawValue: $0.lowercased()) } ?? .udp
     let bare = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
     return Endpoint(transport: transport, host: bare, port: uri.port ?? 5060)
   }

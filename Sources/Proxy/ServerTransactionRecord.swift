@@ -26,7 +26,10 @@ final class ServerTransactionRecord {
   let localTag: String
   var isTerminated = false
 
-  init(machine: Machine, key: TransactionKey, responseDestination: Endpoint, requestBytes: [UInt8], localTag: String) {
+  init(
+    machine: Machine, key: TransactionKey, responseDestination: Endpoint, requestBytes: [UInt8],
+    localTag: String
+  ) {
     self.machine = machine
     self.key = key
     self.responseDestination = responseDestination

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import Proxy
 import SIPCore
@@ -82,12 +83,15 @@ final class FlowHarness {
   // MARK: Messages
 
   static func invite(
-    callID: String = "call-1", branch: String = "z9hG4bK-uac-1", maxForwards: Int? = 70, extraVia: String? = nil,
+    callID: String = "call-1", branch: String = "z9hG4bK-uac-1", maxForwards: Int? = 70,
+    extraVia: String? = nil,
     cseq: Int = 1, body: Bool = true
   ) -> String {
     let sdp = "v=0\no=- 1 1 IN IP4 127.0.0.1\ns=-\nc=IN IP4 127.0.0.1\nt=0 0\nm=audio 6000 RTP/AVP 0 8\n"
     let length = body ? sdp.replacingOccurrences(of: "\n", with: "\r\n").utf8.count : 0
-    var lines = ["INVITE sip:service@127.0.0.1:5070 SIP/2.0", "Via: SIP/2.0/UDP 127.0.0.1:5090;branch=\(branch)"]
+    var lines = [
+      "INVITE sip:service@127.0.0.1:5070 SIP/2.0", "Via: SIP/2.0/UDP 127.0.0.1:5090;branch=\(branch)",
+    ]
     if let extraVia { lines.append("Via: \(extraVia)") }
     lines += [
       "From: sipp <sip:sipp@127.0.0.1:5090>;tag=uactag", "To: <sip:service@127.0.0.1:5070>",

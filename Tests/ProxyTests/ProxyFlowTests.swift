@@ -1,3 +1,4 @@
+import Foundation
 import Proxy
 import SIPCore
 import Testing
@@ -67,7 +68,8 @@ import Testing
     let bye = h.sender.take()
     #expect(bye.count == 1)
     #expect(bye[0].destination == H.uas)
-    h.deliver(H.response(to: bye[0].message, status: 200, reason: "OK", toTag: nil, recordRoute: false), from: H.uas)
+    h.deliver(
+      H.response(to: bye[0].message, status: 200, reason: "OK", toTag: nil, recordRoute: false), from: H.uas)
     let byeOK = h.sender.take()
     #expect(byeOK.map { $0.message.statusCode } == [200])
     #expect(byeOK[0].destination == H.uac)
@@ -89,7 +91,9 @@ import Testing
     h.deliver(H.response(to: invite, status: 200, reason: "OK"), from: H.uas)
     _ = h.sender.take()
     h.deliver(
-      H.inDialog("BYE", branch: "z9hG4bK-uasbye", fromTag: "uastag", toTag: "uactag", via: "SIP/2.0/UDP 127.0.0.1:5080"),
+      H.inDialog(
+        "BYE", branch: "z9hG4bK-uasbye", fromTag: "uastag", toTag: "uactag", via: "SIP/2.0/UDP 127.0.0.1:5080"
+      ),
       from: H.uas)
     let bye = h.sender.take()
     #expect(bye.count == 1)
@@ -228,7 +232,8 @@ import Testing
     let h = FlowHarness()
     let invite = forwardInvite(h)
     // The next hop sends the same request straight back to us.
-    let looped = String(decoding: invite.serialized(), as: UTF8.self).replacingOccurrences(of: "\r\n", with: "\n")
+    let looped = String(decoding: invite.serialized(), as: UTF8.self).replacingOccurrences(
+      of: "\r\n", with: "\n")
     h.deliver(looped, from: H.uas)
     #expect(h.sender.take().last?.message.statusCode == 482)
   }
@@ -245,7 +250,8 @@ import Testing
   @Test func strayResponseIsDropped() {
     let h = FlowHarness()
     let text = FlowHarness.inDialog("BYE", branch: "z9hG4bK-x", fromTag: "a", toTag: "b")
-    let response = text.replacingOccurrences(of: "BYE sip:service@127.0.0.1:5080 SIP/2.0", with: "SIP/2.0 200 OK")
+    let response = text.replacingOccurrences(
+      of: "BYE sip:service@127.0.0.1:5080 SIP/2.0", with: "SIP/2.0 200 OK")
     h.deliver(response, from: H.uas)
     #expect(h.sender.take().isEmpty)
     #expect(h.core.counters.strayResponses == 1)

@@ -11,6 +11,8 @@ public struct SIPParseError: Error, Sendable, Equatable {
 /// thread at a time.
 public final class SIPMessage {
   private let raw: UnsafeMutablePointer<osip_message_t>
+  /// The bytes as received, for responses built from them.
+  private let original: [UInt8]
   /// The header section held NUL octets, parsed as `nulStandIn`.
   private var restoresNUL = false
   private static let nulStandIn: UInt8 = 0xFF
@@ -44,6 +46,7 @@ public final class SIPMessage {
       throw SIPParseError(code: result)
     }
     raw = message
+    original = Array(bytes)
   }
 
   /// Parses one message held in an array (tests and locally built messages).
@@ -318,11 +321,12 @@ public final class SIPMessage {
     withSerializedBytes { Array($0) } ?? []
   }
 
-  /// The bytes libosip2 parsed, as received (for locally built responses).
-  public func withOriginalBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R? {
-    guard let original = raw.pointee.message else { return nil }
-    return try body(UnsafeRawBufferPointer(start: original, count: raw.pointee.message_length))
+  /// The bytes as received (for locally built responses and ACKs).
+  public func withOriginalBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    try original.withUnsafeBytes(body)
   }
+
+  public var originalBytes: [UInt8] { original }
 
   // MARK: Private
 
