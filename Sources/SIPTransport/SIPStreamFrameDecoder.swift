@@ -140,8 +140,7 @@ public struct SIPStreamFrameDecoder: ByteToMessageDecoder {
       }
       let headerLength = end + 4
       if headerLength > maxMessageSize { throw SIPStreamFramingError.headerTooLarge(limit: maxMessageSize) }
-      let bodyLength = try Self.contentLength(
-        in: UnsafeRawBufferPointer(rebasing: bytes[..<(end + 2)]), cap: maxMessageSize)
+      let bodyLength = try Self.contentLength(in: UnsafeRawBufferPointer(rebasing: bytes[..<(end + 2)]))
       guard headerLength + bodyLength <= maxMessageSize else {
         throw SIPStreamFramingError.messageTooLarge(size: headerLength + bodyLength, limit: maxMessageSize)
       }
@@ -164,8 +163,7 @@ public struct SIPStreamFrameDecoder: ByteToMessageDecoder {
   }
 
   /// Reads Content-Length from header lines (each ending in CRLF, the start line first).
-  /// A value above `cap` is reported as `cap + 1`.
-  private static func contentLength(in header: UnsafeRawBufferPointer, cap: Int) throws -> Int {
+  private static func contentLength(in header: UnsafeRawBufferPointer) throws -> Int {
     var found: Int?
     var lineStart = 0
     var isStartLine = true
@@ -184,7 +182,7 @@ public struct SIPStreamFrameDecoder: ByteToMessageDecoder {
       let line = UnsafeRawBufferPointer(rebasing: header[lineStart..<lineEnd])
       guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
       guard isContentLengthName(line[..<colon].trimmingTrailingWhitespace) else { continue }
-      let value = try parseLength(line[(colon + 1)...].trimmingWhitespace, cap: cap)
+      let value = try parseLength(line[(colon + 1)...].trimmingWhitespace)
       if let previous = found, previous != value {
         throw SIPStreamFramingError.conflictingContentLength(previous, value)
       }
@@ -200,14 +198,17 @@ public struct SIPStreamFrameDecoder: ByteToMessageDecoder {
     return name.count == longName.count && zip(name, longName).allSatisfy { $0.asciiLowercased == $1 }
   }
 
-  private static func parseLength(_ text: Slice<UnsafeRawBufferPointer>, cap: Int) throws -> Int {
+  /// Values that large are read as this, so that no arithmetic overflows.
+  static let contentLengthCeiling = 1 << 32
+
+  private static func parseLength(_ text: Slice<UnsafeRawBufferPointer>) throws -> Int {
     guard !text.isEmpty else { throw SIPStreamFramingError.invalidContentLength("") }
     var value = 0
     for byte in text {
       guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else {
         throw SIPStreamFramingError.invalidContentLength(String(decoding: text.prefix(32), as: UTF8.self))
       }
-      value = min(value * 10 + Int(byte - UInt8(ascii: "0")), cap + 1)
+      value = min(value * 10 + Int(byte - UInt8(ascii: "0")), Self.contentLengthCeiling)
     }
     return value
   }

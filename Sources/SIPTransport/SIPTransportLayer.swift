@@ -82,6 +82,14 @@ public final class SIPTransportLayer: Sendable {
       for (_, channel) in bound { try? await channel.close() }
       throw error
     }
+    for (requested, channel) in bound {
+      let local = Endpoint(channel.localAddress, transport: requested.transport) ?? requested
+      self.logger.info("SIP listener bound", metadata: ["listener": "\(local)"])
+      channel.closeFuture.whenComplete { [self] _ in
+        let expected = self.state.withLockedValue { $0.isShutDown }
+        if !expected { self.logger.error("SIP listener closed", metadata: ["listener": "\(local)"]) }
+      }
+    }
     let udpChannels = bound.filter { $0.requested.transport == .udp }
     if !udpChannels.isEmpty {
       try? await self.udp.loop.submit { [udp] in
@@ -105,12 +113,6 @@ public final class SIPTransportLayer: Sendable {
       }
     } catch {
       throw TransportError.bindFailed(endpoint, underlying: error)
-    }
-    let local = Endpoint(channel.localAddress, transport: endpoint.transport) ?? endpoint
-    self.logger.info("SIP listener bound", metadata: ["listener": "\(local)"])
-    channel.closeFuture.whenComplete { [self] _ in
-      let expected = self.state.withLockedValue { $0.isShutDown }
-      if !expected { self.logger.error("SIP listener closed", metadata: ["listener": "\(local)"]) }
     }
     return channel
   }
