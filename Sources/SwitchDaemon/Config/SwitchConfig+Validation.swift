@@ -27,7 +27,10 @@ extension SwitchConfig {
       }
     }
     if let host = sip.advertisedAddress {
-      guard host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || ".-:".contains($0)) }) else {
+      // A colon belongs only in an IPv6 literal, which has at least two; one colon is a port.
+      guard host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || ".-:".contains($0)) }),
+        host.count(where: { $0 == ":" }) != 1
+      else {
         throw fail(
           "sip.advertised_address", "\(ConfigValue.quote(host)) is not a host name or IP address (no port)")
       }
