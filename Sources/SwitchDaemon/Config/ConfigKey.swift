@@ -1,0 +1,141 @@
+import Logging
+import SIPCore
+
+/// One configuration key: its `section.key` name, the kind of value it takes,
+/// and how to read and write it on a `SwitchConfig`. `ConfigKey.all` is the
+/// single table that the file, the environment, the command line and the
+/// rendering of the effective configuration all go through.
+public struct ConfigKey: Sendable {
+  /// `section.key`, as in the file (`proxy.next_hop`).
+  public let name: String
+  public let kind: ConfigValue.Kind
+  let get: @Sendable (SwitchConfig) -> ConfigValue
+  /// Stores a value already known to be of `kind`; throws a `ConfigError` with
+  /// only a message when the value cannot be parsed (ranges are `validate()`'s).
+  let set: @Sendable (inout SwitchConfig, ConfigValue) throws -> Void
+
+  /// `proxy.next_hop` -> `proxy`.
+  public var section: String { String(name.prefix { $0 != "." }) }
+
+  /// `DIDTRON_<SECTION>_<KEY>`: `proxy.next_hop` -> `DIDTRON_PROXY_NEXT_HOP`.
+  public var environmentName: String {
+    "DIDTRON_" + name.uppercased().replacing(".", with: "_")
+  }
+
+  public static func named(_ name: String) -> ConfigKey? {
+    all.first { $0.name == name }
+  }
+
+  /// Every key, in the order of the example file.
+  public static let all: [ConfigKey] = [
+    strings(
+      "sip.listen", get: { $0.sip.listen.map(\.description) },
+      set: { config, texts in
+        config.sip.listen = try texts.map { text in
+          guard let endpoint = Endpoint(parsing: text) else {
+            throw ConfigError(
+              "\(ConfigValue.quote(text)) is not a valid endpoint (expected udp:HOST:PORT or tcp:HOST:PORT)")
+          }
+          return endpoint
+        }
+      }),
+    string(
+      "sip.advertised_address", get: { $0.sip.advertisedAddress ?? "" },
+      set: { config, text in
+        var host = Substring(text)
+        if host.hasPrefix("["), host.hasSuffix("]") { host = host.dropFirst().dropLast() }
+        config.sip.advertisedAddress = host.isEmpty ? nil : String(host)
+      }),
+    integer("sip.max_message_size", get: { $0.sip.maxMessageSize }, set: { $0.sip.maxMessageSize = $1 }),
+    integer(
+      "sip.udp_receive_buffer_bytes", get: { $0.sip.udpReceiveBufferBytes },
+      set: { $0.sip.udpReceiveBufferBytes = $1 }),
+    integer(
+      "sip.tcp_idle_timeout_seconds", get: { seconds($0.sip.tcpIdleTimeout) },
+      set: { $0.sip.tcpIdleTimeout = .seconds($1) }),
+
+    string(
+      "proxy.next_hop", get: { $0.proxy.nextHop.map(nextHopText) ?? "" },
+      set: { config, text in
+        guard !text.isEmpty else {
+          config.proxy.nextHop = nil
+          return
+        }
+        guard let endpoint = Endpoint(parsing: text) else {
+          throw ConfigError("\(ConfigValue.quote(text)) is not a valid host:port")
+        }
+        config.proxy.nextHop = endpoint
+      }),
+    integer(
+      "proxy.invite_timeout_seconds", get: { seconds($0.proxy.inviteTimeout) },
+      set: { $0.proxy.inviteTimeout = .seconds($1) }),
+    integer("proxy.t1_ms", get: { Int($0.proxy.timers.t1) }, set: { $0.proxy.timers.t1 = Int64($1) }),
+    integer("proxy.t2_ms", get: { Int($0.proxy.timers.t2) }, set: { $0.proxy.timers.t2 = Int64($1) }),
+    integer("proxy.t4_ms", get: { Int($0.proxy.timers.t4) }, set: { $0.proxy.timers.t4 = Int64($1) }),
+    integer("proxy.max_forwards", get: { $0.proxy.maxForwards }, set: { $0.proxy.maxForwards = $1 }),
+    string("proxy.server_header", get: { $0.proxy.serverHeader }, set: { $0.proxy.serverHeader = $1 }),
+
+    integer(
+      "lifecycle.shutdown_grace_seconds", get: { seconds($0.lifecycle.shutdownGrace) },
+      set: { $0.lifecycle.shutdownGrace = .seconds($1) }),
+    integer(
+      "lifecycle.retry_after_seconds", get: { $0.lifecycle.retryAfterSeconds },
+      set: { $0.lifecycle.retryAfterSeconds = $1 }),
+
+    string(
+      "log.level", get: { $0.log.level.rawValue },
+      set: { config, text in
+        guard let level = Logger.Level(rawValue: text.lowercased()) else {
+          let names = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+          throw ConfigError("\(ConfigValue.quote(text)) is not a log level (\(names))")
+        }
+        config.log.level = level
+      }),
+    string(
+      "log.format", get: { $0.log.format.rawValue },
+      set: { config, text in
+        guard let format = SwitchConfig.LogSettings.Format(rawValue: text.lowercased()) else {
+          let names = SwitchConfig.LogSettings.Format.allCases.map(\.rawValue).joined(separator: ", ")
+          throw ConfigError("\(ConfigValue.quote(text)) is not a log format (\(names))")
+        }
+        config.log.format = format
+      }),
+  ]
+
+  /// `HOST:PORT`, with `;transport=` for anything but UDP: the form `proxy.next_hop` takes.
+  private static func nextHopText(_ endpoint: Endpoint) -> String {
+    endpoint.transport == .udp
+      ? endpoint.hostPort : "\(endpoint.hostPort);transport=\(endpoint.transport.rawValue)"
+  }
+
+  private static func seconds(_ duration: Duration) -> Int {
+    Int(duration.components.seconds)
+  }
+
+  private static func string(
+    _ name: String, get: @escaping @Sendable (SwitchConfig) -> String,
+    set: @escaping @Sendable (inout SwitchConfig, String) throws -> Void
+  ) -> ConfigKey {
+    ConfigKey(
+      name: name, kind: .string, get: { .string(get($0)) },
+      set: { config, value in if case .string(let s) = value { try set(&config, s) } })
+  }
+
+  private static func integer(
+    _ name: String, get: @escaping @Sendable (SwitchConfig) -> Int,
+    set: @escaping @Sendable (inout SwitchConfig, Int) -> Void
+  ) -> ConfigKey {
+    ConfigKey(
+      name: name, kind: .integer, get: { .integer(get($0)) },
+      set: { config, value in if case .integer(let i) = value { set(&config, i) } })
+  }
+
+  private static func strings(
+    _ name: String, get: @escaping @Sendable (SwitchConfig) -> [String],
+    set: @escaping @Sendable (inout SwitchConfig, [String]) throws -> Void
+  ) -> ConfigKey {
+    ConfigKey(
+      name: name, kind: .strings, get: { .strings(get($0)) },
+      set: { config, value in if case .strings(let a) = value { try set(&config, a) } })
+  }
+}

@@ -1,0 +1,79 @@
+import SIPCore
+
+extension SwitchConfig {
+  /// Checks every value's range and the relations between keys. The error
+  /// names the first offending key (`proxy.t1_ms: ...`).
+  public func validate() throws(ConfigError) {
+    func fail(_ key: String, _ message: String) -> ConfigError {
+      ConfigError(key: key, message)
+    }
+    func requireSeconds(_ key: String, _ duration: Duration, in range: ClosedRange<Int64>) throws(ConfigError)
+    {
+      let seconds = duration.components.seconds
+      guard range.contains(seconds), duration.components.attoseconds == 0 else {
+        throw fail(
+          key, "must be between \(range.lowerBound) and \(range.upperBound) seconds (got \(seconds))")
+      }
+    }
+
+    // [sip]
+    guard !sip.listen.isEmpty else { throw fail("sip.listen", "must name at least one endpoint") }
+    for (index, endpoint) in sip.listen.enumerated() {
+      guard endpoint.transport != .tls else {
+        throw fail("sip.listen", "\(endpoint): tls is not supported yet")
+      }
+      guard !sip.listen[..<index].contains(endpoint) else {
+        throw fail("sip.listen", "\(endpoint) is listed twice")
+      }
+    }
+    if let host = sip.advertisedAddress {
+      // A colon belongs only in an IPv6 literal, which has at least two; one colon is a port.
+      guard host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || ".-:".contains($0)) }),
+        host.count(where: { $0 == ":" }) != 1
+      else {
+        throw fail(
+          "sip.advertised_address", "\(ConfigValue.quote(host)) is not a host name or IP address (no port)")
+      }
+    }
+    guard (1024...16_777_216).contains(sip.maxMessageSize) else {
+      throw fail("sip.max_message_size", "must be between 1024 and 16777216 (got \(sip.maxMessageSize))")
+    }
+    guard (1...Int(Int32.max)).contains(sip.udpReceiveBufferBytes) else {
+      throw fail(
+        "sip.udp_receive_buffer_bytes",
+        "must be between 1 and \(Int32.max) (got \(sip.udpReceiveBufferBytes))")
+    }
+    try requireSeconds("sip.tcp_idle_timeout_seconds", sip.tcpIdleTimeout, in: 1...86400)
+
+    // [proxy]
+    guard let nextHop = proxy.nextHop else {
+      throw fail("proxy.next_hop", "is required (the next SIP hop, e.g. \"127.0.0.1:5080\")")
+    }
+    guard nextHop.transport != .tls else { throw fail("proxy.next_hop", "tls is not supported yet") }
+    try requireSeconds("proxy.invite_timeout_seconds", proxy.inviteTimeout, in: 1...86400)
+    let timers = proxy.timers
+    guard (1...60_000).contains(timers.t1) else {
+      throw fail("proxy.t1_ms", "must be between 1 and 60000 (got \(timers.t1))")
+    }
+    guard timers.t2 >= timers.t1, timers.t2 <= 600_000 else {
+      throw fail(
+        "proxy.t2_ms", "must be at least proxy.t1_ms (\(timers.t1)) and at most 600000 (got \(timers.t2))")
+    }
+    guard (1...600_000).contains(timers.t4) else {
+      throw fail("proxy.t4_ms", "must be between 1 and 600000 (got \(timers.t4))")
+    }
+    guard (1...255).contains(proxy.maxForwards) else {
+      throw fail("proxy.max_forwards", "must be between 1 and 255 (got \(proxy.maxForwards))")
+    }
+    guard proxy.serverHeader.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else {
+      throw fail("proxy.server_header", "must not contain control characters")
+    }
+
+    // [lifecycle]
+    try requireSeconds("lifecycle.shutdown_grace_seconds", lifecycle.shutdownGrace, in: 0...3600)
+    guard (1...86400).contains(lifecycle.retryAfterSeconds) else {
+      throw fail(
+        "lifecycle.retry_after_seconds", "must be between 1 and 86400 (got \(lifecycle.retryAfterSeconds))")
+    }
+  }
+}

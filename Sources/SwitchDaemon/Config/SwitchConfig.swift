@@ -1,0 +1,92 @@
+import Logging
+import SIPCore
+import SIPTransaction
+
+/// Everything the daemon is configured with. Each property mirrors one key of
+/// the configuration file (`section.key`, see `etc/didtron-switch.toml`) and
+/// starts at the documented default; `SwitchConfig()` is the all-defaults value.
+///
+/// Values come, in increasing precedence, from the defaults, the file, the
+/// environment (`DIDTRON_<SECTION>_<KEY>`) and the command line; see
+/// `SwitchConfig.load(file:environment:overrides:)`. `validate()` checks ranges
+/// and relations between keys and names the key in its error.
+public struct SwitchConfig: Sendable, Equatable {
+  /// `[sip]`: where the switch listens and how it frames messages.
+  public struct SIPSettings: Sendable, Equatable {
+    /// `sip.listen`: the sockets to bind, as `udp:HOST:PORT` / `tcp:HOST:PORT`
+    /// (IPv6 hosts in brackets). Default `udp:127.0.0.1:5060`, `tcp:127.0.0.1:5060`.
+    public var listen: [Endpoint] = [
+      Endpoint(transport: .udp, host: "127.0.0.1", port: 5060),
+      Endpoint(transport: .tcp, host: "127.0.0.1", port: 5060),
+    ]
+    /// `sip.advertised_address`: the host put in Via and Record-Route instead of
+    /// the listen IP (for a switch behind NAT or bound to 0.0.0.0). IPv6 without
+    /// brackets. Nil (the file's `""`, the default) means the listen IP.
+    public var advertisedAddress: String? = nil
+    /// `sip.max_message_size`: the largest message accepted, in bytes. Default 65535.
+    public var maxMessageSize: Int = 65535
+    /// `sip.udp_receive_buffer_bytes`: SO_RCVBUF asked for on UDP sockets. Default 4194304.
+    public var udpReceiveBufferBytes: Int = 4_194_304
+    /// `sip.tcp_idle_timeout_seconds`: an idle TCP connection is closed after this. Default 600 s.
+    public var tcpIdleTimeout: Duration = .seconds(600)
+
+    public init() {}
+  }
+
+  /// `[proxy]`: the proxy core.
+  public struct ProxySettings: Sendable, Equatable {
+    /// `proxy.next_hop`: where every initial request is forwarded, as
+    /// `HOST:PORT` or `HOST:PORT;transport=tcp` (UDP when not given). Required
+    /// until routing comes from the database; nil (the file's `""`) is the default.
+    public var nextHop: Endpoint? = nil
+    /// `proxy.invite_timeout_seconds`: timer C, the no-answer timeout of a
+    /// proxied INVITE (RFC 3261 §16.6 step 11). Default 180 s.
+    public var inviteTimeout: Duration = .seconds(180)
+    /// `proxy.t1_ms`, `proxy.t2_ms`, `proxy.t4_ms`: the RFC 3261 §17 timer base
+    /// values, in milliseconds. Default 500, 4000, 5000.
+    public var timers: TimerValues = .rfc3261
+    /// `proxy.max_forwards`: the Max-Forwards put on requests that arrive without one. Default 70.
+    public var maxForwards: Int = 70
+    /// `proxy.server_header`: the Server / User-Agent value of locally generated
+    /// messages; empty to send none. Default `didtron-switch`.
+    public var serverHeader: String = "didtron-switch"
+
+    public init() {}
+  }
+
+  /// `[lifecycle]`: start and stop.
+  public struct LifecycleSettings: Sendable, Equatable {
+    /// `lifecycle.shutdown_grace_seconds`: how long SIGTERM waits for
+    /// transactions and calls to drain before the daemon exits. Default 30 s.
+    public var shutdownGrace: Duration = .seconds(30)
+    /// `lifecycle.retry_after_seconds`: the Retry-After of the 503 answered to
+    /// new INVITEs while draining. Default 30.
+    public var retryAfterSeconds: Int = 30
+
+    public init() {}
+  }
+
+  /// `[log]`: logging.
+  public struct LogSettings: Sendable, Equatable {
+    /// The formats log lines can be written in.
+    public enum Format: String, Sendable, Equatable, CaseIterable {
+      /// swift-log's `StreamLogHandler` lines: time, level, label, message, metadata.
+      case text
+    }
+
+    /// `log.level`: trace, debug, info, notice, warning, error or critical. Default info.
+    public var level: Logger.Level = .info
+    /// `log.format`: only `text` for now. Default text.
+    public var format: Format = .text
+
+    public init() {}
+  }
+
+  public var sip = SIPSettings()
+  public var proxy = ProxySettings()
+  public var lifecycle = LifecycleSettings()
+  public var log = LogSettings()
+
+  /// The all-defaults configuration (which does not validate: `proxy.next_hop` is required).
+  public init() {}
+}

@@ -1,0 +1,77 @@
+import ArgumentParser
+import Glibc
+import SwitchDaemon
+
+/// The options that make up the effective configuration, shared by `run` and
+/// `check-config` so that the check sees exactly what a run would use.
+struct ConfigOptions: ParsableArguments {
+  @Option(help: ArgumentHelp("The configuration file (a TOML subset; see etc/).", valueName: "file"))
+  var config: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "A socket to listen on; repeat for several. Replaces sip.listen.",
+      valueName: "udp|tcp:host:port"))
+  var listen: [String] = []
+
+  @Option(help: ArgumentHelp("The next SIP hop (proxy.next_hop).", valueName: "host:port[;transport=tcp]"))
+  var nextHop: String?
+
+  @Option(
+    help: ArgumentHelp("trace|debug|info|notice|warning|error|critical (log.level).", valueName: "level"))
+  var logLevel: String?
+
+  @Option(
+    help: ArgumentHelp("Timer C, the no-answer timeout (proxy.invite_timeout_seconds).", valueName: "seconds")
+  )
+  var inviteTimeout: Int?
+
+  /// The command-line values, as overrides of their configuration keys.
+  var overrides: [SwitchConfig.Override] {
+    var overrides: [SwitchConfig.Override] = []
+    if !listen.isEmpty {
+      overrides.append(.init(key: "sip.listen", value: .strings(listen), origin: .commandLine("--listen")))
+    }
+    if let nextHop {
+      overrides.append(
+        .init(key: "proxy.next_hop", value: .string(nextHop), origin: .commandLine("--next-hop")))
+    }
+    if let logLevel {
+      overrides.append(.init(key: "log.level", value: .string(logLevel), origin: .commandLine("--log-level")))
+    }
+    if let inviteTimeout {
+      overrides.append(
+        .init(
+          key: "proxy.invite_timeout_seconds", value: .integer(inviteTimeout),
+          origin: .commandLine("--invite-timeout")))
+    }
+    return overrides
+  }
+
+  /// The effective configuration: defaults < file < environment < flags.
+  func effectiveConfig() throws(ConfigError) -> SwitchConfig {
+    let file: ConfigFile? =
+      if let config { try ConfigFile(contentsOf: config) } else { nil }
+    return try SwitchConfig.load(file: file, environment: Self.processEnvironment(), overrides: overrides)
+  }
+
+  /// The process environment, read once here so that the loading stays pure.
+  static func processEnvironment() -> [String: String] {
+    var environment: [String: String] = [:]
+    var cursor = environ
+    while let entry = cursor.pointee {
+      let text = String(cString: entry)
+      if let equals = text.firstIndex(of: "=") {
+        environment[String(text[..<equals])] = String(text[text.index(after: equals)...])
+      }
+      cursor += 1
+    }
+    return environment
+  }
+}
+
+/// Prints a configuration error to stderr in the one-line form the operator sees.
+func printToStandardError(_ message: String) {
+  let line = Array((message + "\n").utf8)
+  _ = line.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+}

@@ -1,0 +1,309 @@
+import Logging
+import SIPCore
+import SwitchDaemon
+import Testing
+
+@Suite("SwitchConfig: loading, precedence and validation")
+struct SwitchConfigTests {
+  /// The smallest file that validates.
+  static let minimal = "[proxy]\nnext_hop = \"127.0.0.1:5080\"\n"
+
+  static func config(_ change: (inout SwitchConfig) -> Void) -> SwitchConfig {
+    var config = SwitchConfig()
+    config.proxy.nextHop = Endpoint(transport: .udp, host: "127.0.0.1", port: 5080)
+    change(&config)
+    return config
+  }
+
+  static func load(
+    _ text: String?, environment: [String: String] = [:], overrides: [SwitchConfig.Override] = []
+  ) throws -> SwitchConfig {
+    let file = try text.map { try ConfigFile(parsing: $0, path: "test.toml") }
+    return try SwitchConfig.load(file: file, environment: environment, overrides: overrides)
+  }
+
+  @Test func defaultsAreTheDocumentedOnes() {
+    let config = SwitchConfig()
+    #expect(config.sip.listen.map(\.description) == ["udp:127.0.0.1:5060", "tcp:127.0.0.1:5060"])
+    #expect(config.sip.advertisedAddress == nil)
+    #expect(config.sip.maxMessageSize == 65535)
+    #expect(config.sip.udpReceiveBufferBytes == 4_194_304)
+    #expect(config.sip.tcpIdleTimeout == .seconds(600))
+    #expect(config.proxy.nextHop == nil)
+    #expect(config.proxy.inviteTimeout == .seconds(180))
+    #expect(config.proxy.timers.t1 == 500 && config.proxy.timers.t2 == 4000 && config.proxy.timers.t4 == 5000)
+    #expect(config.proxy.maxForwards == 70)
+    #expect(config.proxy.serverHeader == "didtron-switch")
+    #expect(config.lifecycle.shutdownGrace == .seconds(30))
+    #expect(config.lifecycle.retryAfterSeconds == 30)
+    #expect(config.log.level == .info)
+    #expect(config.log.format == .text)
+  }
+
+  struct Loaded: Sendable, CustomTestStringConvertible {
+    var name: String
+    var file: String?
+    var environment: [String: String] = [:]
+    var overrides: [SwitchConfig.Override] = []
+    var expected: SwitchConfig
+    var testDescription: String { name }
+  }
+
+  static let loaded: [Loaded] = [
+    .init(name: "only next_hop: everything else defaults", file: minimal, expected: config { _ in }),
+    .init(
+      name: "every key in the file",
+      file: """
+        [sip]
+        listen = ["udp:[::1]:5070", "tcp:10.0.0.1:5071", "127.0.0.1:5072"]
+        advertised_address = "[2001:db8::1]"
+        max_message_size = 8192
+        udp_receive_buffer_bytes = 1048576
+        tcp_idle_timeout_seconds = 60
+        [proxy]
+        next_hop = "gw.example.net:5080;transport=tcp"
+        invite_timeout_seconds = 30
+        t1_ms = 250
+        t2_ms = 250
+        t4_ms = 1000
+        max_forwards = 20
+        server_header = ""
+        [lifecycle]
+        shutdown_grace_seconds = 0
+        retry_after_seconds = 5
+        [log]
+        level = "WARNING"
+        format = "text"
+        """,
+      expected: config {
+        $0.sip.listen = [
+          Endpoint(transport: .udp, host: "::1", port: 5070),
+          Endpoint(transport: .tcp, host: "10.0.0.1", port: 5071),
+          Endpoint(transport: .udp, host: "127.0.0.1", port: 5072),
+        ]
+        $0.sip.advertisedAddress = "2001:db8::1"
+        $0.sip.maxMessageSize = 8192
+        $0.sip.udpReceiveBufferBytes = 1_048_576
+        $0.sip.tcpIdleTimeout = .seconds(60)
+        $0.proxy.nextHop = Endpoint(transport: .tcp, host: "gw.example.net", port: 5080)
+        $0.proxy.inviteTimeout = .seconds(30)
+        $0.proxy.timers = .init(t1: 250, t2: 250, t4: 1000)
+        $0.proxy.maxForwards = 20
+        $0.proxy.serverHeader = ""
+        $0.lifecycle.shutdownGrace = .zero
+        $0.lifecycle.retryAfterSeconds = 5
+        $0.log.level = .warning
+      }),
+    .init(
+      name: "environment beats the file",
+      file: minimal + "[log]\nlevel = \"debug\"\n",
+      environment: [
+        "DIDTRON_PROXY_NEXT_HOP": "10.1.1.1:5060",
+        "DIDTRON_SIP_LISTEN": "udp:127.0.0.1:5070, tcp:127.0.0.1:5070",
+        "DIDTRON_PROXY_T1_MS": " 100 ",
+        "DIDTRON_LOG_LEVEL": "error",
+        "DIDTRON_BIN": "/not/a/config/key",
+        "PATH": "/usr/bin",
+      ],
+      expected: config {
+        $0.proxy.nextHop = Endpoint(transport: .udp, host: "10.1.1.1", port: 5060)
+        $0.sip.listen = [
+          Endpoint(transport: .udp, host: "127.0.0.1", port: 5070),
+          Endpoint(transport: .tcp, host: "127.0.0.1", port: 5070),
+        ]
+        $0.proxy.timers.t1 = 100
+        $0.log.level = .error
+      }),
+    .init(
+      name: "the environment alone, without a file",
+      file: nil,
+      environment: ["DIDTRON_PROXY_NEXT_HOP": "127.0.0.1:5080"],
+      expected: config { _ in }),
+    .init(
+      name: "the command line beats the environment and the file",
+      file: minimal + "[sip]\nlisten = [\"udp:127.0.0.1:5060\"]\n",
+      environment: ["DIDTRON_PROXY_NEXT_HOP": "10.1.1.1:5060", "DIDTRON_PROXY_INVITE_TIMEOUT_SECONDS": "90"],
+      overrides: [
+        .init(key: "sip.listen", value: .strings(["tcp:127.0.0.1:5090"]), origin: .commandLine("--listen")),
+        .init(key: "proxy.next_hop", value: .string("10.2.2.2:5060"), origin: .commandLine("--next-hop")),
+        .init(
+          key: "proxy.invite_timeout_seconds", value: .integer(5), origin: .commandLine("--invite-timeout")),
+      ],
+      expected: config {
+        $0.sip.listen = [Endpoint(transport: .tcp, host: "127.0.0.1", port: 5090)]
+        $0.proxy.nextHop = Endpoint(transport: .udp, host: "10.2.2.2", port: 5060)
+        $0.proxy.inviteTimeout = .seconds(5)
+      }),
+  ]
+
+  @Test(arguments: loaded)
+  func loads(_ c: Loaded) throws {
+    let config = try Self.load(c.file, environment: c.environment, overrides: c.overrides)
+    #expect(config == c.expected)
+  }
+
+  struct Failing: Sendable, CustomTestStringConvertible {
+    var file: String?
+    var environment: [String: String] = [:]
+    var overrides: [SwitchConfig.Override] = []
+    /// The whole line the operator reads.
+    var error: String
+    var key: String?
+    var testDescription: String { error }
+  }
+
+  static let failing: [Failing] = [
+    .init(
+      file: "[proxy]\nnext_hop = \"127.0.0.1:99999\"",
+      error: #"test.toml:2: proxy.next_hop: "127.0.0.1:99999" is not a valid host:port"#,
+      key: "proxy.next_hop"),
+    .init(
+      file: minimal + "nexthop = \"x\"",
+      error: "test.toml:3: proxy.nexthop: unknown key", key: "proxy.nexthop"),
+    .init(
+      file: minimal + "[sips]\nlisten = []",
+      error: "test.toml:4: sips.listen: unknown key", key: "sips.listen"),
+    .init(
+      file: "listen = []\n" + minimal,
+      error: "test.toml:1: listen: unknown key", key: "listen"),
+    .init(
+      file: minimal + "max_forwards = \"70\"",
+      error: #"test.toml:3: proxy.max_forwards: expected an integer, found a string "70""#,
+      key: "proxy.max_forwards"),
+    .init(
+      file: minimal + "[sip]\nlisten = \"udp:127.0.0.1:5060\"",
+      error: #"test.toml:4: sip.listen: expected an array of strings, found a string "udp:127.0.0.1:5060""#,
+      key: "sip.listen"),
+    .init(
+      file: minimal + "[sip]\nlisten = []",
+      error: "test.toml:4: sip.listen: must name at least one endpoint", key: "sip.listen"),
+    .init(
+      file: minimal + "[sip]\nlisten = [\"udp:127.0.0.1:5060\", \"bogus:1:2:3\"]",
+      error:
+        #"test.toml:4: sip.listen: "bogus:1:2:3" is not a valid endpoint (expected udp:HOST:PORT or tcp:HOST:PORT)"#,
+      key: "sip.listen"),
+    .init(
+      file: minimal + "[sip]\nlisten = [\"udp:127.0.0.1:5060\", \"udp:127.0.0.1:5060\"]",
+      error: "test.toml:4: sip.listen: udp:127.0.0.1:5060 is listed twice", key: "sip.listen"),
+    .init(
+      file: minimal + "[sip]\nlisten = [\"tls:127.0.0.1:5061\"]",
+      error: "test.toml:4: sip.listen: tls:127.0.0.1:5061: tls is not supported yet", key: "sip.listen"),
+    .init(
+      file: minimal + "[sip]\nadvertised_address = \"203.0.113.7:5060\"",
+      error:
+        #"test.toml:4: sip.advertised_address: "203.0.113.7:5060" is not a host name or IP address (no port)"#,
+      key: "sip.advertised_address"),
+    .init(
+      file: minimal + "[sip]\nmax_message_size = 100",
+      error: "test.toml:4: sip.max_message_size: must be between 1024 and 16777216 (got 100)",
+      key: "sip.max_message_size"),
+    .init(
+      file: minimal + "[sip]\nudp_receive_buffer_bytes = 0",
+      error: "test.toml:4: sip.udp_receive_buffer_bytes: must be between 1 and 2147483647 (got 0)",
+      key: "sip.udp_receive_buffer_bytes"),
+    .init(
+      file: minimal + "[sip]\ntcp_idle_timeout_seconds = -1",
+      error: "test.toml:4: sip.tcp_idle_timeout_seconds: must be between 1 and 86400 seconds (got -1)",
+      key: "sip.tcp_idle_timeout_seconds"),
+    .init(
+      file: "[proxy]\nnext_hop = \"\"",
+      error: #"test.toml:2: proxy.next_hop: is required (the next SIP hop, e.g. "127.0.0.1:5080")"#,
+      key: "proxy.next_hop"),
+    .init(
+      file: nil,
+      error: #"proxy.next_hop: is required (the next SIP hop, e.g. "127.0.0.1:5080")"#, key: "proxy.next_hop"),
+    .init(
+      file: minimal + "invite_timeout_seconds = 0",
+      error: "test.toml:3: proxy.invite_timeout_seconds: must be between 1 and 86400 seconds (got 0)",
+      key: "proxy.invite_timeout_seconds"),
+    .init(
+      file: minimal + "t1_ms = 5000\nt2_ms = 4000",
+      error: "test.toml:4: proxy.t2_ms: must be at least proxy.t1_ms (5000) and at most 600000 (got 4000)",
+      key: "proxy.t2_ms"),
+    .init(
+      file: minimal + "t1_ms = 0",
+      error: "test.toml:3: proxy.t1_ms: must be between 1 and 60000 (got 0)", key: "proxy.t1_ms"),
+    .init(
+      file: minimal + "t4_ms = -5",
+      error: "test.toml:3: proxy.t4_ms: must be between 1 and 600000 (got -5)", key: "proxy.t4_ms"),
+    .init(
+      file: minimal + "max_forwards = 0",
+      error: "test.toml:3: proxy.max_forwards: must be between 1 and 255 (got 0)", key: "proxy.max_forwards"),
+    .init(
+      file: minimal + "server_header = \"evil\\r\\nX-Injected: 1\"",
+      error: "test.toml:3: proxy.server_header: must not contain control characters",
+      key: "proxy.server_header"),
+    .init(
+      file: minimal + "[lifecycle]\nshutdown_grace_seconds = -1",
+      error: "test.toml:4: lifecycle.shutdown_grace_seconds: must be between 0 and 3600 seconds (got -1)",
+      key: "lifecycle.shutdown_grace_seconds"),
+    .init(
+      file: minimal + "[lifecycle]\nretry_after_seconds = 0",
+      error: "test.toml:4: lifecycle.retry_after_seconds: must be between 1 and 86400 (got 0)",
+      key: "lifecycle.retry_after_seconds"),
+    .init(
+      file: minimal + "[log]\nlevel = \"verbose\"",
+      error:
+        #"test.toml:4: log.level: "verbose" is not a log level (trace, debug, info, notice, warning, error, critical)"#,
+      key: "log.level"),
+    .init(
+      file: minimal + "[log]\nformat = \"json\"",
+      error: #"test.toml:4: log.format: "json" is not a log format (text)"#, key: "log.format"),
+    .init(
+      file: minimal, environment: ["DIDTRON_LOG_LEVEL": "loud"],
+      error:
+        #"environment DIDTRON_LOG_LEVEL: log.level: "loud" is not a log level (trace, debug, info, notice, warning, error, critical)"#,
+      key: "log.level"),
+    .init(
+      file: minimal, environment: ["DIDTRON_PROXY_T1_MS": "fast"],
+      error: #"environment DIDTRON_PROXY_T1_MS: proxy.t1_ms: expected an integer, found "fast""#,
+      key: "proxy.t1_ms"),
+    .init(
+      file: minimal, environment: ["DIDTRON_PROXY_NEXTHOP": "10.0.0.1"],
+      error: "environment DIDTRON_PROXY_NEXTHOP: names no configuration key (see etc/didtron-switch.toml)"),
+    .init(
+      file: minimal, environment: ["DIDTRON_SIP_LISTEN": " , "],
+      error: "environment DIDTRON_SIP_LISTEN: sip.listen: must name at least one endpoint", key: "sip.listen"),
+    .init(
+      file: minimal,
+      overrides: [
+        .init(
+          key: "sip.listen", value: .strings(["udp:127.0.0.1", "udp:127.0.0.1:5060"]),
+          origin: .commandLine("--listen"))
+      ],
+      error: "option --listen: sip.listen: udp:127.0.0.1:5060 is listed twice", key: "sip.listen"),
+    .init(
+      file: minimal,
+      overrides: [.init(key: "proxy.next_hop", value: .string("a:b"), origin: .commandLine("--next-hop"))],
+      error: #"option --next-hop: proxy.next_hop: "a:b" is not a valid host:port"#, key: "proxy.next_hop"),
+  ]
+
+  @Test(arguments: failing)
+  func rejects(_ c: Failing) {
+    #expect {
+      try Self.load(c.file, environment: c.environment, overrides: c.overrides)
+    } throws: { error in
+      guard let error = error as? ConfigError else { return false }
+      return error.description == c.error && error.key == c.key
+    }
+  }
+
+  /// The effective configuration printed by `check-config` reads back to the same value.
+  @Test func renderedConfigurationReadsBack() throws {
+    let config = try Self.load(
+      "[sip]\nlisten = [\"udp:[::1]:5070\"]\nadvertised_address = \"sip.example.net\"\n"
+        + "[proxy]\nnext_hop = \"[::1]:5080;transport=tcp\"\nserver_header = \"a \\\"quoted\\\" name\"\n"
+        + "t1_ms = 100\n[log]\nlevel = \"trace\"")
+    #expect(config.proxy.nextHop == Endpoint(transport: .tcp, host: "::1", port: 5080))
+    let again = try Self.load(config.tomlText)
+    #expect(again == config)
+  }
+
+  @Test func everyKeyHasItsEnvironmentName() {
+    let names = ConfigKey.all.map(\.environmentName)
+    #expect(names.contains("DIDTRON_PROXY_NEXT_HOP"))
+    #expect(names.contains("DIDTRON_SIP_UDP_RECEIVE_BUFFER_BYTES"))
+    #expect(Set(names).count == ConfigKey.all.count)
+    #expect(ConfigKey.all.count == 16)
+  }
+}
