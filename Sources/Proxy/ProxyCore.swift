@@ -15,7 +15,8 @@ public final class ProxyCore {
   private let configuration: ProxyConfiguration
   private let sender: any MessageSender
   private let clock: any ProxyClock
-  private let router: any CallRouter
+  /// Chooses the targets of initial INVITEs; replaced on reload.
+  public var router: any CallRouter
   private let logger: Logger
   private var branches: BranchGenerator
   private let timerWheel: TimerWheel<TimerEvent>
@@ -56,6 +57,13 @@ public final class ProxyCore {
 
   public var transactionCount: Int { servers.count + clients.count }
   public var dialogCount: Int { dialogs.count }
+
+  /// Transactions still waiting for a final response: what a graceful
+  /// shutdown waits for (those in Completed/Accepted only absorb retransmissions).
+  public var pendingTransactionCount: Int {
+    servers.values.reduce(0) { $0 + ($1.hasFinalResponse ? 0 : 1) }
+      + clients.values.reduce(0) { $0 + ($1.receivedFinal ? 0 : 1) }
+  }
 
   /// SIGTERM: new initial INVITEs get 503 with Retry-After from now on.
   public func beginDraining() { isDraining = true }

@@ -1,17 +1,180 @@
 import Logging
+import NIOCore
+import NIOPosix
+import Proxy
+import SIPCore
+import SIPTransport
+import ServiceLifecycle
+import UnixSignals
 
-/// The daemon: wires the listeners, the transaction layer and the proxy core
-/// together and runs them until SIGTERM.
-///
-/// STUB in the `wt-ops` branch, so that the configuration and the command line
-/// build and run; the lead's real implementation replaces it on merge.
+/// The daemon: builds the transport layer and the proxy core from the
+/// configuration, runs them as one swift-service-lifecycle service until
+/// SIGTERM/SIGINT, and reloads on SIGHUP.
 public enum Daemon {
-  public static func run(config: SwitchConfig, logger: Logger) async throws {
+  /// - Parameter reloadConfiguration: re-reads the configuration on SIGHUP
+  ///   (file, environment, flags); `nil` makes SIGHUP only log.
+  public static func run(
+    config: SwitchConfig, logger: Logger,
+    reloadConfiguration: (@Sendable () throws -> SwitchConfig)? = nil
+  ) async throws {
+    // One event loop: the proxy core, UDP and TCP all live on it, so no
+    // message ever changes thread and the core needs no locks.
+    let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    let service = SwitchService(
+      config: config, group: group, logger: logger, reloadConfiguration: reloadConfiguration)
+    let serviceGroup = ServiceGroup(
+      configuration: .init(
+        services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
+        gracefulShutdownSignals: [.sigterm, .sigint],
+        logger: logger))
+    do {
+      try await serviceGroup.run()
+    } catch {
+      try? await group.shutdownGracefully()
+      throw error
+    }
+    try await group.shutdownGracefully()
+  }
+}
+
+/// The switch as one long-lived `Service`: bind, announce READY=1, serve until
+/// graceful shutdown, drain, close.
+struct SwitchService: Service {
+  let config: SwitchConfig
+  let group: MultiThreadedEventLoopGroup
+  let logger: Logger
+  let reloadConfiguration: (@Sendable () throws -> SwitchConfig)?
+
+  func run() async throws {
+    let loop = group.next()
+    let box = NIOLoopBoundBox<SwitchCore?>.makeEmptyBox(valueType: SwitchCore.self, eventLoop: loop)
+    var transportConfiguration = TransportConfiguration()
+    transportConfiguration.maxMessageSize = config.sip.maxMessageSize
+    transportConfiguration.udpReceiveBufferBytes = config.sip.udpReceiveBufferBytes
+    transportConfiguration.tcpIdleTimeoutSeconds = config.sip.tcpIdleTimeout.components.seconds
+    let transport = SIPTransportLayer(
+      group: group, udpLoop: loop, configuration: transportConfiguration, logger: logger,
+      onMessage: { inbound in
+        if loop.inEventLoop {
+          box.value?.receive(inbound)
+        } else {
+          loop.execute { box.value?.receive(inbound) }
+        }
+      },
+      onSendFailure: { destination in
+        loop.execute { box.value?.proxy.transportError(to: destination) }
+      })
+
+    let bound: [Endpoint]
+    do {
+      bound = try await transport.bind(config.sip.listen)
+    } catch {
+      logger.critical("cannot listen: \(error)")
+      await transport.shutdown()
+      throw error
+    }
+    guard let nextHop = config.proxy.nextHop else {
+      await transport.shutdown()
+      throw DaemonError.noRoute
+    }
+    let proxyConfiguration = ProxyConfiguration(
+      localEndpoints: bound, advertisedHost: config.sip.advertisedAddress,
+      timers: config.proxy.timers,
+      inviteTimeoutMs: Int64(config.proxy.inviteTimeout.components.seconds) * 1000
+        + config.proxy.inviteTimeout.components.attoseconds / 1_000_000_000_000_000,
+      defaultMaxForwards: config.proxy.maxForwards, serverHeader: config.proxy.serverHeader,
+      retryAfterSeconds: config.lifecycle.retryAfterSeconds)
+    let processTag = String(UInt32.random(in: 0...UInt32.max), radix: 36)
+    try await loop.submit {
+      let proxy = ProxyCore(
+        configuration: proxyConfiguration, sender: TransportSender(transport: transport),
+        clock: SystemProxyClock(), router: NextHopRouter(nextHop: nextHop), logger: logger,
+        processTag: processTag)
+      box.value = SwitchCore(
+        loop: loop, proxy: proxy, decoder: InboundDecoder(serverHeader: config.proxy.serverHeader),
+        transport: transport, logger: logger)
+    }.get()
+    let ticker = loop.scheduleRepeatedTask(initialDelay: .milliseconds(10), delay: .milliseconds(10)) { _ in
+      box.value?.proxy.tick()
+    }
+
     logger.notice(
-      "daemon stub: configuration loaded; no listener is started in this build",
+      "didtron-switch ready",
       metadata: [
-        "listen": "\(config.sip.listen.map(\.description).joined(separator: ","))",
-        "next_hop": "\(config.proxy.nextHop.map(\.description) ?? "")",
+        "listen": "\(bound.map(\.description).joined(separator: ", "))",
+        "next_hop": "\(nextHop)",
+        "mode": "proxy",
       ])
+    let notifier = SystemdNotifier(environment: ProcessEnvironment.current)
+    do {
+      try notifier.ready(status: "listening on \(bound.map(\.description).joined(separator: ", "))")
+    } catch {
+      logger.warning("\(error)")
+    }
+
+    await withTaskGroup(of: Void.self) { tasks in
+      tasks.addTask {
+        await handleReloads(loop: loop, box: box, notifier: notifier)
+      }
+      try? await gracefulShutdown()
+      tasks.cancelAll()
+    }
+
+    // SIGTERM: refuse new calls, let transactions finish, then close.
+    try? notifier.stopping(status: "draining")
+    let graceMs = Int64(config.lifecycle.shutdownGrace.components.seconds) * 1000
+    let started = SystemProxyClock().monotonicMs
+    logger.notice("draining: new INVITEs get 503", metadata: ["grace_s": "\(graceMs / 1000)"])
+    try? await loop.submit { box.value?.proxy.beginDraining() }.get()
+    while SystemProxyClock().monotonicMs - started < graceMs {
+      let open = (try? await loop.submit { box.value?.proxy.pendingTransactionCount ?? 0 }.get()) ?? 0
+      if open == 0 { break }
+      try? await Task.sleep(for: .milliseconds(50), tolerance: .milliseconds(10))
+    }
+    let summary = try? await loop.submit { () -> String in
+      guard let core = box.value else { return "" }
+      let c = core.proxy.counters
+      return
+        "requests=\(c.requestsReceived) responses=\(c.responsesReceived) forwarded_invites=\(c.invitesForwarded) "
+        + "answered=\(c.callsAnswered) failed=\(c.callsFailed) cancelled=\(c.callsCancelled) "
+        + "ended=\(c.callsEnded) open_transactions=\(core.proxy.transactionCount) dialogs=\(core.proxy.dialogCount) "
+        + "malformed=\(core.malformed) dropped=\(core.dropped)"
+    }.get()
+    ticker.cancel()
+    await transport.shutdown()
+    logger.notice("didtron-switch stopped", metadata: ["totals": "\(summary ?? "")"])
+  }
+
+  private func handleReloads(
+    loop: any EventLoop, box: NIOLoopBoundBox<SwitchCore?>, notifier: SystemdNotifier
+  ) async {
+    let signals = await UnixSignalsSequence(trapping: .sighup)
+    for await _ in signals {
+      try? notifier.reloading()
+      guard let reloadConfiguration else {
+        logger.notice("SIGHUP: nothing to reload")
+        try? notifier.ready()
+        continue
+      }
+      do {
+        let fresh = try reloadConfiguration()
+        guard let nextHop = fresh.proxy.nextHop else { throw DaemonError.noRoute }
+        try await loop.submit { box.value?.proxy.router = NextHopRouter(nextHop: nextHop) }.get()
+        logger.notice("SIGHUP: configuration reloaded", metadata: ["next_hop": "\(nextHop)"])
+      } catch {
+        logger.error("SIGHUP: reload failed, keeping the running configuration: \(error)")
+      }
+      try? notifier.ready()
+    }
+  }
+}
+
+enum DaemonError: Error, CustomStringConvertible {
+  case noRoute
+
+  var description: String {
+    switch self {
+    case .noRoute: "proxy.next_hop is not set: proxy mode needs a next hop"
+    }
   }
 }

@@ -52,21 +52,7 @@ struct ConfigOptions: ParsableArguments {
   func effectiveConfig() throws(ConfigError) -> SwitchConfig {
     let file: ConfigFile? =
       if let config { try ConfigFile(contentsOf: config) } else { nil }
-    return try SwitchConfig.load(file: file, environment: Self.processEnvironment(), overrides: overrides)
-  }
-
-  /// The process environment, read once here so that the loading stays pure.
-  static func processEnvironment() -> [String: String] {
-    var environment: [String: String] = [:]
-    var cursor = environ
-    while let entry = cursor.pointee {
-      let text = String(cString: entry)
-      if let equals = text.firstIndex(of: "=") {
-        environment[String(text[..<equals])] = String(text[text.index(after: equals)...])
-      }
-      cursor += 1
-    }
-    return environment
+    return try SwitchConfig.load(file: file, environment: ProcessEnvironment.current, overrides: overrides)
   }
 }
 

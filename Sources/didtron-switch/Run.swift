@@ -27,6 +27,13 @@ struct Run: AsyncParsableCommand {
     }
     let logger = Logger(label: "didtron-switch")
     logger.info("starting", metadata: ["version": "\(DidtronSwitch.version)"])
-    try await Daemon.run(config: config, logger: logger)
+    let options = self.options
+    do {
+      try await Daemon.run(
+        config: config, logger: logger, reloadConfiguration: { try options.effectiveConfig() })
+    } catch {
+      logger.critical("didtron-switch failed: \(error)")
+      throw ExitCode.failure
+    }
   }
 }

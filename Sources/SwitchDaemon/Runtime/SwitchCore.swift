@@ -1,0 +1,53 @@
+import Logging
+import NIOCore
+import Proxy
+import SIPCore
+import SIPTransport
+
+/// Everything that lives on the core event loop: the inbound decoder and the
+/// proxy core. Only ever touched on `loop`.
+final class SwitchCore {
+  let loop: any EventLoop
+  let proxy: ProxyCore
+  private let decoder: InboundDecoder
+  private let transport: SIPTransportLayer
+  private let logger: Logger
+  private(set) var malformed = 0
+  private(set) var dropped = 0
+
+  init(
+    loop: any EventLoop, proxy: ProxyCore, decoder: InboundDecoder, transport: SIPTransportLayer,
+    logger: Logger
+  ) {
+    self.loop = loop
+    self.proxy = proxy
+    self.decoder = decoder
+    self.transport = transport
+    self.logger = logger
+  }
+
+  /// One message from the transport layer, on the core loop.
+  func receive(_ inbound: InboundMessage) {
+    loop.preconditionInEventLoop()
+    let decision = inbound.bytes.withUnsafeReadableBytes {
+      decoder.decode($0, isDatagram: inbound.source.transport == .udp, source: inbound.source)
+    }
+    switch decision {
+    case .request(let message), .response(let message):
+      proxy.receive(message, from: inbound.source, local: inbound.local)
+    case .reject(let status, let reason, let response):
+      malformed += 1
+      logger.debug(
+        "refused request",
+        metadata: ["source": "\(inbound.source)", "status": "\(status)", "reason": "\(reason)"])
+      transport.send(ByteBuffer(bytes: response), to: Self.responseDestination(inbound.source))
+    case .drop(let reason):
+      dropped += 1
+      logger.debug("dropped message", metadata: ["source": "\(inbound.source)", "reason": "\(reason)"])
+    }
+  }
+
+  /// Refusals go back where the request came from (RFC 3581 behaviour for all:
+  /// a malformed request's Via cannot be trusted).
+  private static func responseDestination(_ source: Endpoint) -> Endpoint { source }
+}
