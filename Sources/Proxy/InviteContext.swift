@@ -23,5 +23,20 @@ final class InviteContext {
     self.summary = summary
   }
 
+  /// The best final response so far (§16.7 step 6); `nil` response means
+  /// one the switch makes itself (a timeout, a transport error).
+  private(set) var best: (status: Int, response: SIPMessage?)?
+
   var finalSent: Bool { server.hasFinalResponse }
+
+  /// Keeps a final response if it beats the best so far: any 6xx wins, then
+  /// the lowest class; the first of a class stays.
+  func consider(status: Int, response: SIPMessage?) {
+    guard let current = best else {
+      best = (status, response)
+      return
+    }
+    if current.status >= 600 { return }
+    if status >= 600 || status / 100 < current.status / 100 { best = (status, response) }
+  }
 }

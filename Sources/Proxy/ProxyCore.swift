@@ -392,6 +392,7 @@ public final class ProxyCore {
       return
     }
     guard !context.finalSent else { return }
+    context.consider(status: status, response: response)
     // Failover (§16.7 step 6 with a sequential target set): 408, 5xx, timeout
     // and transport errors move on to the next target unless the caller cancelled.
     let failover = status == 408 || (500...599).contains(status)
@@ -399,13 +400,17 @@ public final class ProxyCore {
       tryNextTarget(context)
       return
     }
-    context.summary.finalStatus = context.cancelled ? 487 : status
+    // §16.7 step 6: the best of all the responses the targets gave; a lone 503
+    // goes upstream as 500 (§16.7 step 6: 503 means *this* element is busy).
+    var best = context.best ?? (status, response)
+    if context.cancelled { best = (487, nil) }
+    if best.status == 503 { best = (500, nil) }
+    context.summary.finalStatus = best.status
     finishUnanswered(context)
-    if let response {
-      relay(response, status: status, to: context.server)
+    if let response = best.response {
+      relay(response, status: best.status, to: context.server)
     } else {
-      let (code, reason) = context.cancelled ? (487, "Request Terminated") : (status, Self.reason(status))
-      respondLocally(context.server, code, reason)
+      respondLocally(context.server, best.status, Self.reason(best.status))
     }
   }
 

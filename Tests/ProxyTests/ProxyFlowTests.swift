@@ -266,3 +266,37 @@ import Testing
     #expect(h.core.transactionCount == 0)
   }
 }
+
+@Suite struct BestResponseTests {
+  typealias H = FlowHarness
+
+  func run(_ statuses: [Int]) -> Int? {
+    let targets = [H.uas, H.uas2, Endpoint(transport: .udp, host: "127.0.0.1", port: 5082)]
+    let h = FlowHarness(targets: Array(targets.prefix(statuses.count)))
+    h.deliver(H.invite())
+    var upstream: Int?
+    for (index, status) in statuses.enumerated() {
+      let sent = h.sender.take()
+      guard
+        let forwarded = sent.first(where: { $0.destination == targets[index] && $0.message.method == .invite }
+        )
+      else { return nil }
+      h.deliver(H.response(to: forwarded.message, status: status, reason: "X"), from: targets[index])
+      upstream = h.sender.sent.first { $0.destination == H.uac }?.message.statusCode ?? upstream
+    }
+    return upstream
+  }
+
+  @Test func lowestClassWins() { #expect(run([503, 404]) == 404) }
+  @Test func aLone503BecomesA500() { #expect(run([503]) == 500) }
+  @Test func fourOhEightThenFiveHundred() { #expect(run([408, 500]) == 408) }
+  @Test func noFailoverOn486() {
+    let h = FlowHarness(targets: [H.uas, H.uas2])
+    h.deliver(H.invite())
+    let forwarded = h.sender.take().last!.message
+    h.deliver(H.response(to: forwarded, status: 486, reason: "Busy Here"), from: H.uas)
+    let sent = h.sender.take()
+    #expect(!sent.contains { $0.destination == H.uas2 })
+    #expect(sent.first { $0.destination == H.uac }?.message.statusCode == 486)
+  }
+}
