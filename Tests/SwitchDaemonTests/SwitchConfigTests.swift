@@ -217,6 +217,11 @@ struct SwitchConfigTests {
       error: "test.toml:3: proxy.invite_timeout_seconds: must be between 1 and 86400 seconds (got 0)",
       key: "proxy.invite_timeout_seconds"),
     .init(
+      file: minimal + "invite_timeout_seconds = 9223372036854775807",
+      error:
+        "test.toml:3: proxy.invite_timeout_seconds: must be between 1 and 86400 seconds (got 9223372036854775807)",
+      key: "proxy.invite_timeout_seconds"),
+    .init(
       file: minimal + "t1_ms = 5000\nt2_ms = 4000",
       error: "test.toml:4: proxy.t2_ms: must be at least proxy.t1_ms (5000) and at most 600000 (got 4000)",
       key: "proxy.t2_ms"),
