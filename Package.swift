@@ -64,6 +64,7 @@ let package = Package(
       dependencies: [
         "SwitchDaemon",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
       ]),
 
     .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"], resources: [.copy("Fixtures")]),
@@ -76,8 +77,12 @@ let package = Package(
         .product(name: "NIOEmbedded", package: "swift-nio"),
         .product(name: "NIOTestUtils", package: "swift-nio"),
       ]),
-    .testTarget(name: "ProxyTests", dependencies: ["Proxy", "SIPCore", "SIPTransaction"]),
-    .testTarget(name: "SwitchDaemonTests", dependencies: ["SwitchDaemon"]),
+    .testTarget(
+      name: "ProxyTests",
+      dependencies: ["Proxy", "SIPCore", "SIPTransaction", .product(name: "Logging", package: "swift-log")]),
+    .testTarget(
+      name: "SwitchDaemonTests",
+      dependencies: ["SwitchDaemon", "SIPCore", .product(name: "Logging", package: "swift-log")]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -22,8 +22,12 @@ final class ClientTransactionRecord {
   let key: TransactionKey
   let branch: String
   let destination: Endpoint
-  let request: [UInt8]
-  let owner: Owner
+  /// The request as sent, for retransmissions, CANCEL and the ACK; dropped
+  /// once a final response makes it useless (the ACK is kept built instead).
+  var request: [UInt8]
+  /// The hop-by-hop ACK for a non-2xx final, built once, resent on retransmitted finals.
+  var ack: [UInt8]?
+  var owner: Owner
   var timers: [TransactionTimer: TimerID] = [:]
   var timerC: TimerID?
   var receivedProvisional = false

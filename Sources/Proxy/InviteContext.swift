@@ -7,7 +7,8 @@ final class InviteContext {
   let server: ServerTransactionRecord
   /// The INVITE as it will be forwarded (Max-Forwards, Record-Route done;
   /// a Via is added per branch).
-  let request: SIPMessage
+  /// Dropped once the call has its final answer (only failover needs it).
+  var request: SIPMessage?
   let targets: [RouteTarget]
   var nextTarget = 0
   var branch: ClientTransactionRecord?
@@ -16,7 +17,7 @@ final class InviteContext {
   var loopHash: UInt32 = 0
   var summary: CallSummary
 
-  init(server: ServerTransactionRecord, request: SIPMessage, targets: [RouteTarget], summary: CallSummary) {
+  init(server: ServerTransactionRecord, request: SIPMessage?, targets: [RouteTarget], summary: CallSummary) {
     self.server = server
     self.request = request
     self.targets = targets

@@ -225,7 +225,7 @@ public final class ProxyCore {
     context.nextTarget += 1
     context.summary.attempts += 1
     context.summary.destination = target.destination
-    let request = context.request
+    guard let request = context.request else { return }
     if context.nextTarget > 1 { request.removeTopVia() }
     if let user = target.requestURIUser { request.setRequestURIUser(user) }
     let branch = branches.next(loopHash: context.loopHash)
@@ -346,7 +346,11 @@ public final class ProxyCore {
 
   /// §16.7: what the proxy does with a response its client transaction passed up.
   private func responseFromBranch(_ record: ClientTransactionRecord, status: Int, response: SIPMessage?) {
-    if status >= 200 { record.receivedFinal = true }
+    if status >= 200 {
+      record.receivedFinal = true
+      // A 2xx ends retransmissions and CANCEL for good (Accepted state).
+      if status < 300 { record.request = [] }
+    }
     switch record.owner {
     case .cancel:
       return
@@ -415,6 +419,7 @@ public final class ProxyCore {
   }
 
   private func answered(_ context: InviteContext, _ response: SIPMessage, _ record: ClientTransactionRecord) {
+    context.request = nil
     counters.callsAnswered += 1
     var summary = context.summary
     summary.answeredUnixMs = clock.unixMs
@@ -430,6 +435,7 @@ public final class ProxyCore {
   }
 
   private func finishUnanswered(_ context: InviteContext) {
+    context.request = nil
     context.summary.endedUnixMs = clock.unixMs
     if context.summary.outcome == .cancelled {
       counters.callsCancelled += 1
@@ -532,7 +538,7 @@ public final class ProxyCore {
     // RFC 2543 peers (§17.2.3): match on the request's identity instead.
     let identity = [
       request.callID ?? "", request.fromTag ?? "", String(request.cseq?.number ?? 0),
-      request.requestURI?.text ?? "",
+      request.requestURIText ?? "",
     ].joined(separator: "|")
     return .server(branch: "2543|" + identity, sentBy: via.sentBy, method: name)
   }
@@ -565,6 +571,7 @@ public final class ProxyCore {
 
   private func serverSendResponse(_ record: ServerTransactionRecord, status: Int) -> [TransactionAction] {
     record.lastStatus = max(record.lastStatus, status)
+    if status >= 200 { record.requestBytes = [] }
     switch record.machine {
     case .invite(var machine):
       defer { record.machine = .invite(machine) }
@@ -656,6 +663,8 @@ public final class ProxyCore {
         if !record.lastResponse.isEmpty {
           sender.send(.bytes(record.lastResponse), to: record.responseDestination)
         }
+        // In Accepted the switch relays the UAS's own 2xx retransmissions; it keeps no copy.
+        if record.isInvite, (200..<300).contains(record.lastStatus) { record.lastResponse = [] }
       case .startTimer(let timer, let milliseconds):
         if let old = record.timers[timer] { timerWheel.cancel(old) }
         record.timers[timer] = schedule(.server(record, timer), afterMs: milliseconds)
@@ -678,13 +687,13 @@ public final class ProxyCore {
       case .sendRequest:
         sender.send(.bytes(record.request), to: record.destination)
       case .sendACK:
-        if let response,
-          let ack = response.withOriginalBytes({
+        if record.ack == nil, let response {
+          record.ack = response.withOriginalBytes {
             SIPRequestBuilder.ack(forInvite: record.request, response: $0)
-          })
-        {
-          sender.send(.bytes(ack), to: record.destination)
+          }
+          record.request = []
         }
+        if let ack = record.ack { sender.send(.bytes(ack), to: record.destination) }
       case .passResponseToTU:
         if let response { responseFromBranch(record, status: response.statusCode, response: response) }
       case .startTimer(let timer, let milliseconds):
@@ -790,7 +799,7 @@ public final class ProxyCore {
 
   private func loopHash(_ request: SIPMessage) -> UInt32 {
     BranchGenerator.loopHash([
-      request.requestURI?.text, request.callID, request.fromTag, request.toTag,
+      request.requestURIText, request.callID, request.fromTag, request.toTag,
       request.cseq.map { String($0.number ?? 0) },
     ])
   }

@@ -13,8 +13,9 @@ final class ServerTransactionRecord {
   let key: TransactionKey
   /// Where responses go (§18.2.2, RFC 3581).
   let responseDestination: Endpoint
-  /// The request's bytes as received (for locally built responses).
-  let requestBytes: [UInt8]
+  /// The request's bytes as received (for locally built responses); dropped
+  /// once a final response has been sent.
+  var requestBytes: [UInt8]
   var lastResponse: [UInt8] = []
   var lastStatus = 0
   var timers: [TransactionTimer: TimerID] = [:]

@@ -7,13 +7,11 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
   public var port: Int?
   /// URI parameters in order; a parameter without a value has `nil`.
   public var parameters: [URIParameter]
-  /// The whole URI as text, as libosip2 serializes it.
-  public var text: String
   /// The URI carries `?name=value` headers (not allowed in a Request-URI, §19.1.1).
   public var hasHeaders: Bool
 
   public init(
-    scheme: String, user: String?, host: String?, port: Int?, parameters: [URIParameter], text: String,
+    scheme: String, user: String?, host: String?, port: Int?, parameters: [URIParameter],
     hasHeaders: Bool = false
   ) {
     self.hasHeaders = hasHeaders
@@ -22,7 +20,6 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
     self.host = host
     self.port = port
     self.parameters = parameters
-    self.text = text
   }
 
   public var isSIP: Bool {
@@ -37,7 +34,15 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
   /// RFC 3261 §16.4/§19.1.1: the `lr` parameter marks a loose router.
   public var isLooseRouter: Bool { parameter("lr") != nil }
 
-  public var description: String { text }
+  /// A readable form for logs (unescaped; `SIPMessage.requestURIText` gives the wire form).
+  public var description: String {
+    var text = scheme + ":"
+    if let user { text += user + "@" }
+    text += host ?? ""
+    if let port { text += ":\(port)" }
+    for parameter in parameters { text += ";" + parameter.name + (parameter.value.map { "=" + $0 } ?? "") }
+    return text
+  }
 }
 
 public struct URIParameter: Sendable, Hashable {

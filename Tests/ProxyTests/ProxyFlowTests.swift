@@ -31,7 +31,7 @@ import Testing
     #expect(invite.recordRouteCount == 1)
     #expect(invite.recordRoute(at: 0)?.isLooseRouter == true)
     #expect(invite.recordRoute(at: 0)?.port == 5070)
-    #expect(invite.requestURI?.text == "sip:service@127.0.0.1:5070")
+    #expect(invite.requestURIText == "sip:service@127.0.0.1:5070")
     #expect(invite.bodyCount == 1)
   }
 

@@ -110,7 +110,7 @@ struct RFC4475Tests {
     // %HH in a SIP-URI component equals the character (RFC 4475 §3.1.1.3),
     // and is escaped again on the way out.
     #expect(message.requestURI?.user == "sips:user@example.com")
-    #expect(message.requestURI?.text == "sip:sips%3Auser%40example.com@example.net")
+    #expect(message.requestURIText == "sip:sips%3Auser%40example.com@example.net")
     guard case .request(let semi) = Corpus.decode("semiuri.dat") else {
       Issue.record("not a request"); return
     }

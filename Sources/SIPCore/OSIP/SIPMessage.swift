@@ -13,6 +13,10 @@ public final class SIPMessage {
   private let raw: UnsafeMutablePointer<osip_message_t>
   /// The bytes as received, for responses built from them.
   private let original: [UInt8]
+  // Values read often on the hot path, converted to Swift once.
+  private var cachedTopVia: Via?
+  private var cachedMethod: SIPMethod?
+  private var cachedCallID: String?
   /// The header section held NUL octets, parsed as `nulStandIn`.
   private var restoresNUL = false
   private static let nulStandIn: UInt8 = 0xFF
@@ -67,8 +71,10 @@ public final class SIPMessage {
 
   /// The request method, or for a response `nil`.
   public var method: SIPMethod? {
+    if let cachedMethod { return cachedMethod }
     guard let name = raw.pointee.sip_method else { return nil }
-    return SIPMethod(String(cString: name))
+    cachedMethod = SIPMethod(String(cString: name))
+    return cachedMethod
   }
 
   public var statusCode: Int { Int(raw.pointee.status_code) }
@@ -78,6 +84,15 @@ public final class SIPMessage {
   public var sipVersion: String? { swiftString(raw.pointee.sip_version) }
 
   public var requestURI: SIPURI? { raw.pointee.req_uri.map(Self.uri) }
+
+  /// The Request-URI as libosip2 writes it on the wire (escapes included).
+  public var requestURIText: String? {
+    guard let uri = raw.pointee.req_uri else { return nil }
+    var text: UnsafeMutablePointer<CChar>?
+    guard osip_uri_to_str(uri, &text) == 0, let text else { return nil }
+    defer { CLibOSIP_free(text) }
+    return String(cString: text)
+  }
 
   /// Replaces the Request-URI; `false` when `text` is not a URI.
   @discardableResult
@@ -105,11 +120,12 @@ public final class SIPMessage {
   // MARK: Dialog and transaction identifiers
 
   public var callID: String? {
-    guard let callID = raw.pointee.call_id else { return nil }
-    var text: UnsafeMutablePointer<CChar>?
-    guard osip_call_id_to_str(callID, &text) == 0, let text else { return nil }
-    defer { CLibOSIP_free(text) }
-    return String(cString: text)
+    if let cachedCallID { return cachedCallID }
+    guard let callID = raw.pointee.call_id, let number = callID.pointee.number else { return nil }
+    var text = String(cString: number)
+    if let host = callID.pointee.host { text += "@" + String(cString: host) }
+    cachedCallID = text
+    return text
   }
 
   /// The CSeq number (nil when absent or not a 32-bit unsigned number) and method.
@@ -144,7 +160,11 @@ public final class SIPMessage {
 
   public var viaCount: Int { Int(osip_list_size(&raw.pointee.vias)) }
 
-  public var topVia: Via? { via(at: 0) }
+  public var topVia: Via? {
+    if let cachedTopVia { return cachedTopVia }
+    cachedTopVia = via(at: 0)
+    return cachedTopVia
+  }
 
   public func via(at index: Int) -> Via? {
     guard let element = osip_list_get(&raw.pointee.vias, Int32(index)) else { return nil }
@@ -347,7 +367,10 @@ public final class SIPMessage {
     return bytes.count
   }
 
-  @inline(__always) private func changed() { osip_message_force_update(raw) }
+  @inline(__always) private func changed() {
+    cachedTopVia = nil
+    osip_message_force_update(raw)
+  }
 
   private func genericHeader(_ lowerName: StaticString) -> UnsafeMutablePointer<osip_header_t>? {
     var header: UnsafeMutablePointer<osip_header_t>?
@@ -414,12 +437,6 @@ public final class SIPMessage {
       }
       return true
     }
-    var text: UnsafeMutablePointer<CChar>?
-    var shown = ""
-    if osip_uri_to_str(uri, &text) == 0, let text {
-      shown = String(cString: text)
-      CLibOSIP_free(text)
-    }
     let scheme = swiftString(uri.pointee.scheme) ?? ""
     return SIPURI(
       scheme: scheme,
@@ -427,7 +444,6 @@ public final class SIPMessage {
       host: swiftString(uri.pointee.host),
       port: swiftString(uri.pointee.port).flatMap { Int($0) },
       parameters: parameters,
-      text: shown,
       hasHeaders: osip_list_size(&uri.pointee.url_headers) > 0)
   }
 }
