@@ -53,7 +53,7 @@ public final class SIPTransportLayer: Sendable {
     self.group = group
     self.environment = TransportEnvironment(
       configuration: configuration, logger: logger, onMessage: onMessage)
-    self.udp = UDPSender(loop: udpLoop, environment: self.environment)
+    self.udp = UDPSender(loop: udpLoop)
     self.onSendFailure = onSendFailure
   }
 
@@ -68,6 +68,7 @@ public final class SIPTransportLayer: Sendable {
   /// listeners are IPv6-only) and returns the addresses actually bound, in the same
   /// order: port 0 becomes the port the kernel chose. All or nothing: if one fails,
   /// those bound by this call are closed and the error names the failing address.
+  /// The first UDP listener of each address family is the source of UDP sends.
   public func bind(_ listeners: [Endpoint]) async throws -> [Endpoint] {
     var bound: [(requested: Endpoint, channel: any Channel)] = []
     do {

@@ -13,7 +13,6 @@ final class UDPSender: @unchecked Sendable {
   static let addressCacheLimit = 16_384
 
   let loop: any EventLoop
-  private let environment: TransportEnvironment
   private var ipv4: (any Channel)?
   private var ipv6: (any Channel)?
   private var addressCache: [Endpoint: SocketAddress] = [:]
@@ -21,9 +20,8 @@ final class UDPSender: @unchecked Sendable {
   private var ipv6NeedsFlush = false
   private var flushScheduled = false
 
-  init(loop: any EventLoop, environment: TransportEnvironment) {
+  init(loop: any EventLoop) {
     self.loop = loop
-    self.environment = environment
   }
 
   /// Makes `channel` the source of datagrams to its address family, unless one is set.

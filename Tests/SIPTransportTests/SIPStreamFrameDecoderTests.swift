@@ -187,6 +187,12 @@ struct BadFrame: Sendable, CustomTestStringConvertible {
     #expect(environment.counters.withLockedValue { $0.framingErrors } == 1)
   }
 
+  @Test func idleConnectionIsClosed() throws {
+    let (channel, _, _) = try makeStreamChannel()
+    channel.pipeline.fireUserInboundEventTriggered(IdleStateHandler.IdleStateEvent.all)
+    #expect(!channel.isActive)
+  }
+
   @Test func headerBlockJustUnderTheLimitStillWaits() throws {
     var decoder = SIPStreamFrameDecoder(maxMessageSize: 1024)
     var buffer = ByteBuffer(string: String(repeating: "Y", count: 1023))

@@ -183,8 +183,13 @@ private func readString(_ inbox: Inbox<ByteBuffer>, count: Int) async throws -> 
     let counters = harness.layer.counters
     #expect(counters.tcpConnectionsConnected == 1)
     #expect(counters.tcpConnectionsOpen == 1)
-    #expect(counters.framesSent == 3)
     #expect(counters.sendFailures == 0)
+
+    // Shutdown closes the connection; a later send fails.
+    await harness.layer.shutdown()
+    #expect(harness.layer.counters.tcpConnectionsOpen == 0)
+    harness.layer.send(ByteBuffer(string: "four."), to: destination)
+    #expect(try await harness.sendFailures.next() == destination)
     try await server.close()
     try await harness.close()
   }
