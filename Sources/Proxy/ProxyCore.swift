@@ -515,7 +515,7 @@ public final class ProxyCore {
       }
     tagCounter &+= 1
     let record = ServerTransactionRecord(
-      machine: machine, key: key, responseDestination: destination,
+      machine: machine, key: key, responseDestination: destination, source: source,
       requestBytes: request.originalBytes, localTag: processTag + String(tagCounter, radix: 36))
     servers[key] = record
     // The first copy goes to the TU; the machine's own passRequestToTU is implied.
@@ -563,7 +563,7 @@ public final class ProxyCore {
     return record.requestBytes.withUnsafeBytes { bytes in
       SIPResponseBuilder.response(
         to: bytes, head: RawSIPHead(scanning: bytes), status: status, reason: reason,
-        toTag: withTag ? record.localTag : nil, source: nil, extraHeaders: headers)
+        toTag: withTag ? record.localTag : nil, source: record.source, extraHeaders: headers)
     }
   }
 

@@ -13,6 +13,8 @@ final class ServerTransactionRecord {
   let key: TransactionKey
   /// Where responses go (§18.2.2, RFC 3581).
   let responseDestination: Endpoint
+  /// Where the request came from (for `received`/`rport` on local responses).
+  let source: Endpoint
   /// The request's bytes as received (for locally built responses); dropped
   /// once a final response has been sent.
   var requestBytes: [UInt8]
@@ -28,9 +30,11 @@ final class ServerTransactionRecord {
   var isTerminated = false
 
   init(
-    machine: Machine, key: TransactionKey, responseDestination: Endpoint, requestBytes: [UInt8],
+    machine: Machine, key: TransactionKey, responseDestination: Endpoint, source: Endpoint,
+    requestBytes: [UInt8],
     localTag: String
   ) {
+    self.source = source
     self.machine = machine
     self.key = key
     self.responseDestination = responseDestination

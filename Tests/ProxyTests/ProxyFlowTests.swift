@@ -209,8 +209,12 @@ import Testing
 
   @Test func maxForwardsZeroGets483() {
     let h = FlowHarness()
-    h.deliver(H.invite(maxForwards: 0))
-    #expect(h.sender.take().last?.message.statusCode == 483)
+    h.deliver(H.invite(maxForwards: 0), from: Endpoint(transport: .udp, host: "127.0.0.9", port: 5091))
+    let refusal = h.sender.take().last
+    #expect(refusal?.message.statusCode == 483)
+    // RFC 3261 §18.2.1: the top Via tells where the request really came from.
+    #expect(refusal?.message.topVia?.received == "127.0.0.9")
+    #expect(refusal?.destination == Endpoint(transport: .udp, host: "127.0.0.9", port: 5090))
   }
 
   @Test func optionsToTheSwitchIsAnswered() {
