@@ -128,7 +128,7 @@ public final class ProxyCore {
     }
     if let record = servers[key] {
       counters.retransmissionsAbsorbed += 1
-      run(receiveRetransmission(record), on: record)
+      run(requestArrived(record), on: record)
       return
     }
     let record = newServerTransaction(request, key: key, via: via, method: method, source: source)
@@ -519,14 +519,7 @@ public final class ProxyCore {
       requestBytes: request.originalBytes, localTag: processTag + String(tagCounter, radix: 36))
     servers[key] = record
     // The first copy goes to the TU; the machine's own passRequestToTU is implied.
-    switch record.machine {
-    case .invite(var machine):
-      _ = machine.receiveRequest()
-      record.machine = .invite(machine)
-    case .nonInvite(var machine):
-      _ = machine.receiveRequest()
-      record.machine = .nonInvite(machine)
-    }
+    _ = requestArrived(record)
     return record
   }
 
@@ -567,91 +560,71 @@ public final class ProxyCore {
     }
   }
 
-  // Machine calls: each returns the actions and stores the machine back.
+  // Machine calls: each steps the record's machine in place and returns its actions.
+
+  private func step(
+    _ record: ServerTransactionRecord, invite: (inout ServerInviteTransaction) -> [TransactionAction],
+    nonInvite: (inout ServerNonInviteTransaction) -> [TransactionAction]
+  ) -> [TransactionAction] {
+    switch record.machine {
+    case .invite(var machine):
+      defer { record.machine = .invite(machine) }
+      return invite(&machine)
+    case .nonInvite(var machine):
+      defer { record.machine = .nonInvite(machine) }
+      return nonInvite(&machine)
+    }
+  }
+
+  private func step(
+    _ record: ClientTransactionRecord, invite: (inout ClientInviteTransaction) -> [TransactionAction],
+    nonInvite: (inout ClientNonInviteTransaction) -> [TransactionAction]
+  ) -> [TransactionAction] {
+    switch record.machine {
+    case .invite(var machine):
+      defer { record.machine = .invite(machine) }
+      return invite(&machine)
+    case .nonInvite(var machine):
+      defer { record.machine = .nonInvite(machine) }
+      return nonInvite(&machine)
+    }
+  }
 
   private func serverSendResponse(_ record: ServerTransactionRecord, status: Int) -> [TransactionAction] {
     record.lastStatus = max(record.lastStatus, status)
     if status >= 200 { record.requestBytes = [] }
-    switch record.machine {
-    case .invite(var machine):
-      defer { record.machine = .invite(machine) }
-      return machine.sendResponse(status: status)
-    case .nonInvite(var machine):
-      defer { record.machine = .nonInvite(machine) }
-      return machine.sendResponse(status: status)
-    }
+    return step(
+      record, invite: { $0.sendResponse(status: status) }, nonInvite: { $0.sendResponse(status: status) })
   }
 
-  private func receiveRetransmission(_ record: ServerTransactionRecord) -> [TransactionAction] {
-    switch record.machine {
-    case .invite(var machine):
-      defer { record.machine = .invite(machine) }
-      return machine.receiveRequest()
-    case .nonInvite(var machine):
-      defer { record.machine = .nonInvite(machine) }
-      return machine.receiveRequest()
-    }
+  private func requestArrived(_ record: ServerTransactionRecord) -> [TransactionAction] {
+    step(record, invite: { $0.receiveRequest() }, nonInvite: { $0.receiveRequest() })
   }
 
   private func receiveACK(_ record: ServerTransactionRecord) -> [TransactionAction] {
-    guard case .invite(var machine) = record.machine else { return [] }
-    defer { record.machine = .invite(machine) }
-    return machine.receiveACK()
+    step(record, invite: { $0.receiveACK() }, nonInvite: { _ in [] })
   }
 
   private func fire(_ record: ServerTransactionRecord, _ timer: TransactionTimer) -> [TransactionAction] {
-    switch record.machine {
-    case .invite(var machine):
-      defer { record.machine = .invite(machine) }
-      return machine.timerFired(timer)
-    case .nonInvite(var machine):
-      defer { record.machine = .nonInvite(machine) }
-      return machine.timerFired(timer)
-    }
+    step(record, invite: { $0.timerFired(timer) }, nonInvite: { $0.timerFired(timer) })
   }
 
   private func clientStart(_ record: ClientTransactionRecord) -> [TransactionAction] {
-    switch record.machine {
-    case .invite(var machine):
-      defer { record.machine = .invite(machine) }
-      return machine.start()
-    case .nonInvite(var machine):
-      defer { record.machine = .nonInvite(machine) }
-      return machine.start()
-    }
+    step(record, invite: { $0.start() }, nonInvite: { $0.start() })
   }
 
   private func clientReceive(_ record: ClientTransactionRecord, status: Int) -> [TransactionAction] {
-    switch record.machine {
-    case .invite(var machine):
-      defer { record.machine = .invite(machine) }
-      return machine.receive(responseStatus: status)
-    case .nonInvite(var machine):
-      defer { record.machine = .nonInvite(machine) }
-      return machine.receive(responseStatus: status)
-    }
+    step(
+      record, invite: { $0.receive(responseStatus: status) },
+      nonInvite: { $0.receive(responseStatus: status) })
   }
 
   private func fire(_ record: ClientTransactionRecord, _ timer: TransactionTimer) -> [TransactionAction] {
-    switch record.machine {
-    case .invite(var machine):
-      defer { record.machine = .invite(machine) }
-      return machine.timerFired(timer)
-    case .nonInvite(var machine):
-      defer { record.machine = .nonInvite(machine) }
-      return machine.timerFired(timer)
-    }
+    step(record, invite: { $0.timerFired(timer) }, nonInvite: { $0.timerFired(timer) })
   }
 
   private func transportFailed(_ record: ClientTransactionRecord) -> [TransactionAction] {
-    switch record.machine {
-    case .invite(var machine):
-      defer { record.machine = .invite(machine) }
-      return machine.transportFailed()
-    case .nonInvite(var machine):
-      defer { record.machine = .nonInvite(machine) }
-      return machine.transportFailed()
-    }
+    step(record, invite: { $0.transportFailed() }, nonInvite: { $0.transportFailed() })
   }
 
   // Action drivers.
