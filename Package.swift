@@ -28,8 +28,11 @@ let package = Package(
     // Layer 1: SIP values, parse and serialize.
     .target(name: "SIPCore", dependencies: ["CLibOSIP"]),
 
-    // Layer 2: protocol state.
+    // Layer 2: protocol state, rules, money.
     .target(name: "SIPTransaction", dependencies: ["SIPCore"]),
+    .target(name: "Policy", dependencies: ["SIPCore"]),
+    .target(name: "Routing"),
+    .target(name: "Billing", dependencies: ["Routing"]),
 
     // Layer 3: call core and sockets.
     .target(
@@ -42,9 +45,12 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
       ]),
     .target(
+      name: "Store",
+      dependencies: ["CLibPQ", "Policy", "Routing", "Billing"]),
+    .target(
       name: "Proxy",
       dependencies: [
-        "SIPCore", "SIPTransaction",
+        "SIPCore", "SIPTransaction", "Policy", "Routing", "Billing",
         .product(name: "Logging", package: "swift-log"),
       ]),
 
@@ -52,7 +58,7 @@ let package = Package(
     .target(
       name: "SwitchDaemon",
       dependencies: [
-        "SIPCore", "SIPTransaction", "SIPTransport", "Proxy",
+        "SIPCore", "SIPTransaction", "SIPTransport", "Proxy", "Policy", "Routing", "Billing", "Store",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "Logging", package: "swift-log"),
@@ -69,6 +75,9 @@ let package = Package(
 
     .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"], resources: [.copy("Fixtures")]),
     .testTarget(name: "SIPTransactionTests", dependencies: ["SIPTransaction"]),
+    .testTarget(name: "PolicyTests", dependencies: ["Policy", "SIPCore"]),
+    .testTarget(name: "RoutingTests", dependencies: ["Routing"]),
+    .testTarget(name: "StoreTests", dependencies: ["Store", "Billing", "Policy", "Routing"]),
     .testTarget(
       name: "SIPTransportTests",
       dependencies: [
@@ -79,7 +88,10 @@ let package = Package(
       ]),
     .testTarget(
       name: "ProxyTests",
-      dependencies: ["Proxy", "SIPCore", "SIPTransaction", .product(name: "Logging", package: "swift-log")]),
+      dependencies: [
+        "Proxy", "SIPCore", "SIPTransaction", "Policy", "Routing", "Billing",
+        .product(name: "Logging", package: "swift-log"),
+      ]),
     .testTarget(
       name: "SwitchDaemonTests",
       dependencies: ["SwitchDaemon", "SIPCore", .product(name: "Logging", package: "swift-log")]),

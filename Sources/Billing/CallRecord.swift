@@ -1,0 +1,90 @@
+/// One finished call as it is written to `calls`: built on the call path when
+/// the call ends, journalled, then inserted (idempotently, by `uuid`).
+public struct CallRecord: Sendable, Equatable {
+  /// Seed 000 `call_status`.
+  public enum Status: String, Sendable, CaseIterable {
+    case initiated, ringing, answered, completed, failed, busy
+    case noAnswer = "no_answer"
+  }
+
+  /// Seed 000 `call_direction`.
+  public enum Direction: String, Sendable, CaseIterable {
+    case inbound, outbound
+  }
+
+  /// The record's identity: a random v4 UUID, lower-case text.
+  public var uuid: String
+  public var direction: Direction
+  /// The numbers as routed (after the tech prefix was stripped and translation).
+  public var fromNumber: String?
+  public var toNumber: String?
+  /// The numbers as received.
+  public var originalFromNumber: String?
+  public var originalToNumber: String?
+  public var status: Status
+  public var durationSeconds: Int64
+  /// `call_sid`: the SIP Call-ID.
+  public var callSID: String
+  public var startedUnixMs: Int64
+  public var answeredUnixMs: Int64?
+  public var endedUnixMs: Int64
+  public var ingressCarrierID: String?
+  public var ingressInterconnectID: String?
+  public var ingressServiceID: String?
+  public var egressCarrierID: String?
+  public var egressInterconnectID: String?
+  public var egressServiceID: String?
+  /// The final SIP status the caller saw (200 for answered calls).
+  public var sipStatus: Int
+  public var routesTried: Int
+  public var sourceAddress: String?
+  public var destinationAddress: String?
+  /// Who ended an answered call ("caller", "callee"), kept in `metadata`.
+  public var endedBy: String?
+
+  public init(
+    uuid: String, direction: Direction = .outbound, fromNumber: String?, toNumber: String?,
+    originalFromNumber: String?, originalToNumber: String?, status: Status, durationSeconds: Int64,
+    callSID: String, startedUnixMs: Int64, answeredUnixMs: Int64?, endedUnixMs: Int64,
+    ingressCarrierID: String? = nil, ingressInterconnectID: String? = nil, ingressServiceID: String? = nil,
+    egressCarrierID: String? = nil, egressInterconnectID: String? = nil, egressServiceID: String? = nil,
+    sipStatus: Int, routesTried: Int, sourceAddress: String? = nil, destinationAddress: String? = nil,
+    endedBy: String? = nil
+  ) {
+    self.uuid = uuid
+    self.direction = direction
+    self.fromNumber = fromNumber
+    self.toNumber = toNumber
+    self.originalFromNumber = originalFromNumber
+    self.originalToNumber = originalToNumber
+    self.status = status
+    self.durationSeconds = durationSeconds
+    self.callSID = callSID
+    self.startedUnixMs = startedUnixMs
+    self.answeredUnixMs = answeredUnixMs
+    self.endedUnixMs = endedUnixMs
+    self.ingressCarrierID = ingressCarrierID
+    self.ingressInterconnectID = ingressInterconnectID
+    self.ingressServiceID = ingressServiceID
+    self.egressCarrierID = egressCarrierID
+    self.egressInterconnectID = egressInterconnectID
+    self.egressServiceID = egressServiceID
+    self.sipStatus = sipStatus
+    self.routesTried = routesTried
+    self.sourceAddress = sourceAddress
+    self.destinationAddress = destinationAddress
+    self.endedBy = endedBy
+  }
+
+  /// The seed's status for a call that ended with `sipStatus`, answered or not
+  /// (docs/database.md): answered → completed; 486/600 → busy; 408/480/487
+  /// and the no-answer timeout → no_answer; anything else → failed.
+  public static func status(answered: Bool, sipStatus: Int) -> Status {
+    if answered { return .completed }
+    switch sipStatus {
+    case 486, 600: return .busy
+    case 408, 480, 487: return .noAnswer
+    default: return .failed
+    }
+  }
+}

@@ -1,0 +1,50 @@
+import SIPCore
+
+/// A row of `carrier_interconnects` (seed 001) with its transport addresses
+/// from `interconnect_ip_addresses`.
+public struct Interconnect: Sendable, Equatable {
+  public var id: String
+  public var carrierID: String
+  public var shortCode: String?
+  public var name: String
+  public var direction: InterconnectDirection
+  public var isActive: Bool
+  /// Ingress: the Request-URI user must start with it; it is stripped before routing.
+  public var techPrefix: String
+  /// Egress: where calls to this interconnect are sent (`ip_address`, `sip_port`).
+  public var host: String?
+  public var sipPort: Int
+  /// `transport` (addition to the seed): how calls reach it on egress, and
+  /// the transport ingress calls must arrive on.
+  public var transport: TransportKind
+  public var capacityMode: CapacityMode
+  public var capacityLimit: Int?
+  /// Active `transport` addresses (media addresses are not used to identify calls).
+  public var addresses: [InterconnectAddress]
+
+  public init(
+    id: String, carrierID: String, shortCode: String? = nil, name: String, direction: InterconnectDirection,
+    isActive: Bool = true, techPrefix: String = "", host: String? = nil, sipPort: Int = 5060,
+    transport: TransportKind = .udp, capacityMode: CapacityMode = .unrestricted, capacityLimit: Int? = nil,
+    addresses: [InterconnectAddress] = []
+  ) {
+    self.id = id
+    self.carrierID = carrierID
+    self.shortCode = shortCode
+    self.name = name
+    self.direction = direction
+    self.isActive = isActive
+    self.techPrefix = techPrefix
+    self.host = host
+    self.sipPort = sipPort
+    self.transport = transport
+    self.capacityMode = capacityMode
+    self.capacityLimit = capacityLimit
+    self.addresses = addresses
+  }
+
+  /// Where egress calls go, when `host` is set.
+  public var egressEndpoint: Endpoint? {
+    host.map { Endpoint(transport: transport, host: $0, port: sipPort) }
+  }
+}
