@@ -3,21 +3,84 @@ import SIPCore
 /// Where an initial INVITE goes, decided by the layer above the proxy core
 /// (the call pipeline; in proxy mode one fixed next hop).
 public enum RouteDecision: Sendable, Equatable {
-  /// Try these in order; fail over to the next on 408, 5xx, timeout or a
-  /// transport error.
-  case targets([RouteTarget])
+  /// Try the call's targets in order, failing over as `RoutedCall` says.
+  case route(RoutedCall)
   /// Refuse the call with this status and reason phrase.
   case reject(status: Int, reason: String)
+
+  /// Targets with nothing else known about the call (proxy mode).
+  public static func targets(_ targets: [RouteTarget]) -> RouteDecision {
+    .route(RoutedCall(targets: targets))
+  }
+}
+
+/// An initial INVITE that the pipeline accepted: its targets, what makes it
+/// fail over, and the facts the call record keeps.
+public struct RoutedCall: Sendable, Equatable {
+  public var targets: [RouteTarget]
+  /// Statuses besides 408, 5xx, the no-answer timeout and transport errors
+  /// (which always fail over) that move the call to the next target.
+  public var extraFailoverStatuses: Set<Int>
+  /// The interconnect the call came from (nil in proxy mode).
+  public var ingress: IngressLeg?
+  /// The caller and callee numbers as routed (nil: take them from the INVITE).
+  public var callerNumber: String?
+  public var calledNumber: String?
+
+  public init(
+    targets: [RouteTarget], extraFailoverStatuses: Set<Int> = [], ingress: IngressLeg? = nil,
+    callerNumber: String? = nil, calledNumber: String? = nil
+  ) {
+    self.targets = targets
+    self.extraFailoverStatuses = extraFailoverStatuses
+    self.ingress = ingress
+    self.callerNumber = callerNumber
+    self.calledNumber = calledNumber
+  }
+
+  /// §16.7 step 6 with a sequential target set: does `status` move the call on?
+  public func failsOver(on status: Int) -> Bool {
+    status == 408 || (500...599).contains(status) || extraFailoverStatuses.contains(status)
+  }
 }
 
 public struct RouteTarget: Sendable, Equatable {
   public var destination: Endpoint
   /// A new Request-URI user (a translated number, a tech prefix), or `nil` to keep it.
   public var requestURIUser: String?
+  /// The supplier side this target belongs to (nil in proxy mode).
+  public var egress: EgressLeg?
 
-  public init(destination: Endpoint, requestURIUser: String? = nil) {
+  public init(destination: Endpoint, requestURIUser: String? = nil, egress: EgressLeg? = nil) {
     self.destination = destination
     self.requestURIUser = requestURIUser
+    self.egress = egress
+  }
+}
+
+/// The carrier, interconnect and carrier service a call came in on.
+public struct IngressLeg: Sendable, Equatable {
+  public var carrierID: String
+  public var interconnectID: String
+  public var serviceID: String
+
+  public init(carrierID: String, interconnectID: String, serviceID: String) {
+    self.carrierID = carrierID
+    self.interconnectID = interconnectID
+    self.serviceID = serviceID
+  }
+}
+
+/// The carrier, interconnect and carrier service a call was sent to.
+public struct EgressLeg: Sendable, Equatable {
+  public var carrierID: String
+  public var interconnectID: String
+  public var serviceID: String
+
+  public init(carrierID: String, interconnectID: String, serviceID: String) {
+    self.carrierID = carrierID
+    self.interconnectID = interconnectID
+    self.serviceID = serviceID
   }
 }
 

@@ -11,11 +11,20 @@ public struct CallSummary: Sendable, Equatable {
     case cancelled
   }
 
+  /// The call record's identity (a random UUID), fixed when the call starts.
+  public var recordID: String
   public var callID: String
   public var fromTag: String
   public var toTag: String?
+  /// The caller and callee numbers as routed.
   public var fromUser: String?
   public var toUser: String?
+  /// The caller and callee as received (From user, Request-URI user).
+  public var originalFromUser: String?
+  public var originalToUser: String?
+  public var ingress: IngressLeg?
+  /// The supplier side of the last target tried.
+  public var egress: EgressLeg?
   public var source: Endpoint
   public var destination: Endpoint?
   public var startedUnixMs: Int64

@@ -28,6 +28,8 @@ final class ClientTransactionRecord {
   /// The hop-by-hop ACK for a non-2xx final, built once, resent on retransmitted finals.
   var ack: [UInt8]?
   var owner: Owner
+  /// Set on a forwarded BYE: the dialog its final response ends.
+  var endsDialog: DialogKey?
   var timers: [TransactionTimer: TimerID] = [:]
   var timerC: TimerID?
   var receivedProvisional = false

@@ -9,7 +9,9 @@ final class InviteContext {
   /// a Via is added per branch).
   /// Dropped once the call has its final answer (only failover needs it).
   var request: SIPMessage?
-  let targets: [RouteTarget]
+  /// The pipeline's decision: targets, failover statuses, ingress facts.
+  let call: RoutedCall
+  var targets: [RouteTarget] { call.targets }
   var nextTarget = 0
   var branch: ClientTransactionRecord?
   var cancelled = false
@@ -17,10 +19,10 @@ final class InviteContext {
   var loopHash: UInt32 = 0
   var summary: CallSummary
 
-  init(server: ServerTransactionRecord, request: SIPMessage?, targets: [RouteTarget], summary: CallSummary) {
+  init(server: ServerTransactionRecord, request: SIPMessage?, call: RoutedCall, summary: CallSummary) {
     self.server = server
     self.request = request
-    self.targets = targets
+    self.call = call
     self.summary = summary
   }
 

@@ -10,7 +10,10 @@ public final class ProxyCore {
   public private(set) var counters = ProxyCounters()
   public private(set) var isDraining = false
   /// Called once per call when its outcome is known (answered calls: at BYE).
-  public var onCallEnded: ((CallSummary) -> Void)?
+  /// For a call ended by BYE, `release` is non-nil: the final response to
+  /// that BYE is held until `release` is called (on this core's thread), so
+  /// the call record can be made durable before the BYE is answered.
+  public var onCallEnded: ((CallSummary, _ release: (() -> Void)?) -> Void)?
 
   private let configuration: ProxyConfiguration
   private let sender: any MessageSender
@@ -24,6 +27,7 @@ public final class ProxyCore {
   private var clients: [TransactionKey: ClientTransactionRecord] = [:]
   private var dialogs: [DialogKey: Dialog] = [:]
   private var tagCounter: UInt64 = 0
+  private var recordIDs = RecordIDGenerator()
   private let processTag: String
   private let localHosts: Set<String>
   private let localPorts: Set<Int>
@@ -189,24 +193,30 @@ public final class ProxyCore {
         return
       }
     }
-    let targets: [RouteTarget]
+    let call: RoutedCall
     switch router.route(invite: request, source: source) {
     case .reject(let status, let reason):
+      counters.callsRefused += 1
       respondLocally(record, status, reason)
       return
-    case .targets(let list) where list.isEmpty:
+    case .route(let routed) where routed.targets.isEmpty:
+      counters.callsRefused += 1
       respondLocally(record, 404, "Not Found")
       return
-    case .targets(let list):
-      targets = list
+    case .route(let routed):
+      call = routed
     }
+    let targets = call.targets
     decrementMaxForwards(request)
+    let originalFrom = request.fromURI?.user
+    let originalTo = request.requestURI?.user ?? request.toURI?.user
     let summary = CallSummary(
-      callID: request.callID ?? "", fromTag: request.fromTag ?? "", toTag: nil,
-      fromUser: request.fromURI?.user, toUser: request.requestURI?.user ?? request.toURI?.user,
+      recordID: recordIDs.next(), callID: request.callID ?? "", fromTag: request.fromTag ?? "", toTag: nil,
+      fromUser: call.callerNumber ?? originalFrom, toUser: call.calledNumber ?? originalTo,
+      originalFromUser: originalFrom, originalToUser: originalTo, ingress: call.ingress, egress: nil,
       source: source, destination: nil, startedUnixMs: clock.unixMs, answeredUnixMs: nil, endedUnixMs: 0,
       finalStatus: 0, outcome: .failed, attempts: 0, endedBy: nil)
-    let context = InviteContext(server: record, request: request, targets: targets, summary: summary)
+    let context = InviteContext(server: record, request: request, call: call, summary: summary)
     record.context = context
     // Record-Route (§16.6 step 4): towards the caller on the interface it used;
     // a second entry when the callee side uses another transport (RFC 5658).
@@ -225,6 +235,7 @@ public final class ProxyCore {
     context.nextTarget += 1
     context.summary.attempts += 1
     context.summary.destination = target.destination
+    context.summary.egress = target.egress
     guard let request = context.request else { return }
     if context.nextTarget > 1 { request.removeTopVia() }
     if let user = target.requestURIUser { request.setRequestURIUser(user) }
@@ -297,10 +308,14 @@ public final class ProxyCore {
       if let server { respondLocally(server, 481, "Call/Transaction Does Not Exist") }
       return
     }
-    if let dialog, method == .bye, !dialog.byeSeen {
-      dialog.byeSeen = true
-      dialog.summary.endedUnixMs = clock.unixMs
-      dialog.summary.endedBy = request.fromTag == dialog.callerTag ? "caller" : "callee"
+    var endsDialog: DialogKey?
+    if let dialog, method == .bye {
+      if !dialog.byeSeen {
+        dialog.byeSeen = true
+        dialog.summary.endedUnixMs = clock.unixMs
+        dialog.summary.endedBy = request.fromTag == dialog.callerTag ? "caller" : "callee"
+      }
+      endsDialog = dialog.key
     }
     decrementMaxForwards(request)
     guard let server else {
@@ -320,6 +335,7 @@ public final class ProxyCore {
         : .nonInvite(ClientNonInviteTransaction(reliable: reliable, timers: configuration.timers)),
       key: .client(branch: branch, method: method.description), branch: branch, destination: destination,
       request: request.serialized(), owner: .relay(server))
+    record.endsDialog = endsDialog
     server.forwarded = record
     clients[record.key] = record
     run(clientStart(record), on: record, response: nil)
@@ -355,14 +371,20 @@ public final class ProxyCore {
     case .cancel:
       return
     case .relay(let server):
-      guard let response else {
-        respondLocally(server, status, status == 503 ? "Service Unavailable" : "Request Timeout")
-        return
+      let answer = { [unowned self] in
+        if let response {
+          relay(response, status: status, to: server)
+        } else {
+          respondLocally(server, status, status == 503 ? "Service Unavailable" : "Request Timeout")
+        }
       }
-      if status >= 200, let dialog = findDialog(response), dialog.byeSeen, response.cseq?.method == "BYE" {
-        endDialog(dialog, status: status)
+      // A final response to a BYE ends the dialog (whatever its status: the
+      // call is over either way); it goes upstream once the record is durable.
+      if status >= 200, let key = record.endsDialog, let dialog = dialogs[key] {
+        endDialog(dialog, then: answer)
+      } else {
+        answer()
       }
-      relay(response, status: status, to: server)
     case .invite(let context):
       inviteResponse(context, record, status: status, response: response)
     }
@@ -399,8 +421,7 @@ public final class ProxyCore {
     context.consider(status: status, response: response)
     // Failover (§16.7 step 6 with a sequential target set): 408, 5xx, timeout
     // and transport errors move on to the next target unless the caller cancelled.
-    let failover = status == 408 || (500...599).contains(status)
-    if failover, !context.cancelled, context.nextTarget < context.targets.count {
+    if context.call.failsOver(on: status), !context.cancelled, context.nextTarget < context.targets.count {
       tryNextTarget(context)
       return
     }
@@ -443,16 +464,18 @@ public final class ProxyCore {
       context.summary.outcome = .failed
       counters.callsFailed += 1
     }
-    report(context.summary)
+    report(context.summary, then: nil)
   }
 
-  private func endDialog(_ dialog: Dialog, status: Int) {
-    guard dialogs.removeValue(forKey: dialog.key) != nil else { return }
+  private func endDialog(_ dialog: Dialog, then answer: @escaping () -> Void) {
+    guard dialogs.removeValue(forKey: dialog.key) != nil else { return answer() }
     counters.callsEnded += 1
-    report(dialog.summary)
+    report(dialog.summary, then: answer)
   }
 
-  private func report(_ summary: CallSummary) {
+  /// Logs the call's outcome and hands it to `onCallEnded`; `answer` (the
+  /// BYE's final response) runs when the handler releases it.
+  private func report(_ summary: CallSummary, then answer: (() -> Void)?) {
     logger.info(
       "call \(summary.outcome)",
       metadata: [
@@ -462,7 +485,11 @@ public final class ProxyCore {
         "destination": "\(summary.destination.map { "\($0)" } ?? "")", "attempts": "\(summary.attempts)",
         "duration_s": "\(summary.durationSeconds)", "ended_by": "\(summary.endedBy ?? "")",
       ])
-    onCallEnded?(summary)
+    guard let onCallEnded else {
+      answer?()
+      return
+    }
+    onCallEnded(summary, answer)
   }
 
   /// Sends a downstream response upstream through the server transaction,

@@ -8,6 +8,8 @@ public struct ProxyCounters: Sendable, Equatable {
   public var callsFailed = 0
   public var callsCancelled = 0
   public var callsEnded = 0
+  /// Initial INVITEs the router refused (unknown source, no route...).
+  public var callsRefused = 0
   public var locallyAnswered = 0
   public var statelessForwards = 0
   public var strayResponses = 0

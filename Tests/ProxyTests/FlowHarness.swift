@@ -46,20 +46,30 @@ final class FlowHarness {
   let sender = RecordingSender()
   let core: ProxyCore
   var ended: [CallSummary] = []
+  /// The held BYE answers, when `holdByeAnswers` is set.
+  var pendingReleases: [() -> Void] = []
 
-  init(targets: [Endpoint] = [uas], inviteTimeoutMs: Int64 = 10_000) {
+  /// - Parameter holdByeAnswers: keep each call's `release` instead of calling
+  ///   it, as the journal does until the record is fsync'd.
+  init(
+    targets: [Endpoint] = [uas], inviteTimeoutMs: Int64 = 10_000, call: RoutedCall? = nil,
+    holdByeAnswers: Bool = false
+  ) {
     let configuration = ProxyConfiguration(
       localEndpoints: [Self.proxyUDP, Self.proxyTCP], inviteTimeoutMs: inviteTimeoutMs)
     struct Router: CallRouter {
-      let targets: [Endpoint]
-      func route(invite: SIPMessage, source: Endpoint) -> RouteDecision {
-        .targets(targets.map { RouteTarget(destination: $0) })
-      }
+      let call: RoutedCall
+      func route(invite: SIPMessage, source: Endpoint) -> RouteDecision { .route(call) }
     }
+    let routed = call ?? RoutedCall(targets: targets.map { RouteTarget(destination: $0) })
     core = ProxyCore(
-      configuration: configuration, sender: sender, clock: clock, router: Router(targets: targets),
+      configuration: configuration, sender: sender, clock: clock, router: Router(call: routed),
       logger: Logger(label: "test"), processTag: "t1")
-    core.onCallEnded = { [unowned self] in self.ended.append($0) }
+    core.onCallEnded = { [unowned self] summary, release in
+      self.ended.append(summary)
+      guard let release else { return }
+      if holdByeAnswers { self.pendingReleases.append(release) } else { release() }
+    }
   }
 
   func deliver(_ text: String, from source: Endpoint = uac, local: Endpoint = proxyUDP) {

@@ -1,7 +1,8 @@
 import Foundation
-import Proxy
 import SIPCore
 import Testing
+
+@testable import Proxy
 
 @Suite struct ProxyFlowTests {
   typealias H = FlowHarness
@@ -302,5 +303,83 @@ import Testing
     let sent = h.sender.take()
     #expect(!sent.contains { $0.destination == H.uas2 })
     #expect(sent.first { $0.destination == H.uac }?.message.statusCode == 486)
+  }
+
+  @Test func planFailoverStatusMovesToTheNextTarget() {
+    let call = RoutedCall(
+      targets: [RouteTarget(destination: H.uas), RouteTarget(destination: H.uas2)],
+      extraFailoverStatuses: [404])
+    let h = FlowHarness(call: call)
+    h.deliver(H.invite())
+    let forwarded = h.sender.take().last!.message
+    h.deliver(H.response(to: forwarded, status: 404, reason: "Not Found"), from: H.uas)
+    let sent = h.sender.take()
+    #expect(sent.first { $0.destination == H.uas2 }?.message.method == .invite)
+    #expect(!sent.contains { $0.destination == H.uac })
+  }
+}
+
+@Suite struct CallRecordFactsTests {
+  typealias H = FlowHarness
+
+  @Test func summaryCarriesRoutedNumbersLegsAndARecordID() throws {
+    let egress = EgressLeg(carrierID: "sup", interconnectID: "i2", serviceID: "s2")
+    let call = RoutedCall(
+      targets: [RouteTarget(destination: H.uas, requestURIUser: "99123", egress: egress)],
+      ingress: IngressLeg(carrierID: "cust", interconnectID: "i1", serviceID: "s1"), callerNumber: "15550001",
+      calledNumber: "123")
+    let h = FlowHarness(call: call)
+    h.deliver(H.invite())
+    let forwarded = try #require(h.sender.take().last?.message)
+    #expect(forwarded.requestURI?.user == "99123")
+    h.deliver(H.response(to: forwarded, status: 486, reason: "Busy Here"), from: H.uas)
+    let summary = try #require(h.ended.first)
+    #expect(summary.ingress?.interconnectID == "i1")
+    #expect(summary.egress == egress)
+    #expect(summary.fromUser == "15550001")
+    #expect(summary.toUser == "123")
+    #expect(summary.originalFromUser == "sipp")
+    #expect(summary.originalToUser == "service")
+    let id = Array(summary.recordID.utf8)
+    #expect(id.count == 36)
+    #expect(id[14] == UInt8(ascii: "4"))
+    #expect([UInt8(ascii: "8"), UInt8(ascii: "9"), UInt8(ascii: "a"), UInt8(ascii: "b")].contains(id[19]))
+  }
+
+  @Test func recordIDsDiffer() {
+    var generator = RecordIDGenerator()
+    let ids = Set((0..<1000).map { _ in generator.next() })
+    #expect(ids.count == 1000)
+  }
+
+  @Test func byeAnswerWaitsUntilTheRecordIsDurable() throws {
+    let h = FlowHarness(holdByeAnswers: true)
+    h.deliver(H.invite())
+    let invite = try #require(h.sender.take().last?.message)
+    h.deliver(H.response(to: invite, status: 200, reason: "OK"), from: H.uas)
+    _ = h.sender.take()
+    h.deliver(H.inDialog("BYE", branch: "z9hG4bK-bye", fromTag: "uactag", toTag: "uastag"))
+    let bye = try #require(h.sender.take().first?.message)
+    h.deliver(H.response(to: bye, status: 200, reason: "OK", toTag: nil, recordRoute: false), from: H.uas)
+    #expect(h.ended.count == 1)
+    #expect(h.sender.take().isEmpty)
+    #expect(h.pendingReleases.count == 1)
+    h.pendingReleases.removeFirst()()
+    let answered = h.sender.take()
+    #expect(answered.map { $0.message.statusCode } == [200])
+    #expect(answered.first?.destination == H.uac)
+  }
+
+  @Test func byeTimeoutStillEndsTheCall() throws {
+    let h = FlowHarness()
+    h.deliver(H.invite())
+    let invite = try #require(h.sender.take().last?.message)
+    h.deliver(H.response(to: invite, status: 200, reason: "OK"), from: H.uas)
+    _ = h.sender.take()
+    h.deliver(H.inDialog("BYE", branch: "z9hG4bK-bye", fromTag: "uactag", toTag: "uastag"))
+    for _ in 0..<70 { h.advance(1_000) }
+    #expect(h.ended.count == 1)
+    #expect(h.core.dialogCount == 0)
+    #expect(h.sender.sent.contains { $0.destination == H.uac && $0.message.statusCode == 408 })
   }
 }
