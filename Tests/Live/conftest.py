@@ -5,6 +5,10 @@ Which proxy:
   LIVE_PROXY=kamailio                   Kamailio with the anchor's minimal cfg
                                         (KAMAILIO_CFG=... to use another one)
 With neither, every live test is skipped.
+
+The softswitch tests (marked `softswitch`, test_softswitch_*.py) also need
+PostgreSQL (scripts/pg-local, the server binaries, psql) and our daemon; they
+are skipped with the reason when any of it is missing.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from pathlib import Path
 import pytest
 
 import livelib as L
+import softswitch as SS
 
 
 def proxy_kind() -> str | None:
@@ -45,6 +50,22 @@ def pytest_collection_modifyitems(config, items):
         skip = pytest.mark.skip(reason=why)
         for item in items:
             item.add_marker(skip)
+        return
+    ss_why = None
+    if KIND != "didtron":
+        ss_why = "softswitch tests need our daemon (DIDTRON_BIN), not LIVE_PROXY=kamailio"
+    else:
+        ss_why = SS.missing_reason()
+    if ss_why:
+        skip = pytest.mark.skip(reason=ss_why)
+        for item in items:
+            if item.get_closest_marker("softswitch"):
+                item.add_marker(skip)
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "softswitch: needs PostgreSQL and the daemon in softswitch mode")
 
 
 class LiveEnv:
@@ -110,6 +131,65 @@ def live(request, tmp_path):
 @pytest.fixture
 def proxy_kind_name() -> str:
     return KIND or "none"
+
+
+# ---------------------------------------------------------------- softswitch mode
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A private PostgreSQL for the whole session (scripts/pg-local), stopped
+    and removed at the end. Tests may stop and start it again (same dir and
+    port); it is started again if a test left it stopped."""
+    server = SS.PgServer()
+    try:
+        server.start()
+        yield server
+    finally:
+        try:
+            server.stop()
+        finally:
+            server.remove()
+
+
+@pytest.fixture
+def pg(pg_server):
+    """The session's server, running when the test starts and after it ends."""
+    if not pg_server.running():
+        pg_server.start()
+    yield pg_server
+    if not pg_server.running():
+        pg_server.start()
+
+
+@pytest.fixture
+def empty_db(pg):
+    """A fresh, empty database on the session's server, dropped at teardown."""
+    db = SS.Database(pg).create()
+    yield db
+    if not pg.running():  # a test that stopped it failed before starting it again
+        pg.start()
+    db.drop()
+
+
+@pytest.fixture
+def switch_db(empty_db):
+    """A fresh database migrated by `didtron-switch migrate`."""
+    r = empty_db.migrate(os.environ["DIDTRON_BIN"])
+    if r.returncode != 0:
+        pytest.fail(f"didtron-switch migrate exited {r.returncode}\n"
+                    f"--- stdout ---\n{r.stdout}\n--- stderr ---\n{r.stderr}")
+    return empty_db
+
+
+@pytest.fixture
+def ss(request, tmp_path, switch_db, pg):
+    """The softswitch environment of one test: its database, the switch
+    (started by the test once its reference data is in), SIPp processes. All
+    stopped in teardown, before the database is dropped."""
+    env = SS.SoftswitchEnv(tmp_path, switch_db, pg)
+    request.node._live_env = env
+    yield env
+    env.reg.stop_all()
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -232,6 +232,28 @@ def wait_notify_ready(p: Proc, sock: socket.socket, timeout: float) -> None:
             return
 
 
+def spawn_notify_ready(reg: Registry, name: str, argv: list[str], log: Path, cwd: Path,
+                       rt: Path, env: dict | None = None,
+                       timeout: float = READY_TIMEOUT) -> Proc:
+    """Start our daemon with NOTIFY_SOCKET=<rt>/notify and return once it sent
+    READY=1 (LiveError with its log if it exits first or the deadline passes).
+    `rt` must be a short path: unix socket paths are limited to 108 bytes."""
+    nsock_path = str(rt / "notify")
+    try:
+        os.unlink(nsock_path)  # left over from an earlier start in the same dir
+    except FileNotFoundError:
+        pass
+    nsock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    nsock.bind(nsock_path)
+    env = dict(env if env is not None else os.environ, NOTIFY_SOCKET=nsock_path)
+    try:
+        p = reg.spawn(name, argv, log, cwd=cwd, env=env)
+        wait_notify_ready(p, nsock, timeout)
+    finally:
+        nsock.close()
+    return p
+
+
 def sip_options(port: int, branch: str, local_port: int, max_forwards: int = 70) -> bytes:
     return (
         f"OPTIONS sip:ping@{LOOPBACK}:{port} SIP/2.0\r\n"
@@ -305,15 +327,7 @@ def start_proxy(reg: Registry, kind: str, workdir: Path, next_hop_port: int,
                 "--next-hop", hop,
                 "--invite-timeout", str(invite_timeout),
                 "--log-level", "info"]
-        nsock_path = str(rt / "notify")
-        nsock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        nsock.bind(nsock_path)
-        env = dict(os.environ, NOTIFY_SOCKET=nsock_path)
-        p = reg.spawn("proxy", argv, log, cwd=workdir, env=env)
-        try:
-            wait_notify_ready(p, nsock, READY_TIMEOUT)
-        finally:
-            nsock.close()
+        p = spawn_notify_ready(reg, "proxy", argv, log, workdir, rt)
     elif kind == "kamailio":
         src = Path(os.environ.get("KAMAILIO_CFG", DEFAULT_KAMAILIO_CFG))
         cfg = kamailio_cfg_for(port, src, workdir / "kamailio.cfg")
@@ -338,6 +352,8 @@ class SippRun:
     stat_file: Path
     error_file: Path
     screen_file: Path
+    message_file: Path | None = None
+    port: int = 0  # SIPp's local port (-p)
     started: float = field(default_factory=time.monotonic)
 
     def wait(self, timeout: float) -> int:
@@ -348,6 +364,13 @@ class SippRun:
 
     def stats(self) -> dict[str, str]:
         return parse_stat_csv(self.stat_file)
+
+    def messages(self) -> list["TracedMessage"]:
+        """Every message in SIPp's -trace_msg log so far (SIPp writes each one
+        as it is sent or received, so this is current while SIPp runs)."""
+        if self.message_file is None:
+            return []
+        return parse_message_log(self.message_file)
 
     def summary(self) -> str:
         return (f"SIPp {self.role}: rc={self.proc.popen.returncode}\n"
@@ -379,10 +402,14 @@ def parse_stat_csv(path: Path) -> dict[str, str]:
 def start_sipp(reg: Registry, workdir: Path, role: str, scenario: str, local_port: int,
                transport: str = "u1", remote: str | None = None, calls: int | None = None,
                extra: list[str] | None = None, wait_bound: bool = False,
-               global_timeout: str = SIPP_GLOBAL_TIMEOUT) -> SippRun:
+               global_timeout: str = SIPP_GLOBAL_TIMEOUT,
+               local_ip: str = LOOPBACK) -> SippRun:
     """Start SIPp in the foreground (as a child). `scenario` is a file under
     scenarios/ or 'builtin:uac' / 'builtin:uas'. With wait_bound, return only
-    once its socket is bound (a server role)."""
+    once its socket is bound (a server role; only for local_ip 127.0.0.1).
+    `local_ip` is the address SIPp binds and sends from (any 127.0.0.0/8
+    address is on loopback), which is how the softswitch tests pick the
+    source address a call comes from."""
     d = workdir / role
     d.mkdir(parents=True, exist_ok=True)
     stat, err, screen, msgs = d / "stat.csv", d / "errors.log", d / "screen.log", d / "messages.log"
@@ -393,7 +420,7 @@ def start_sipp(reg: Registry, workdir: Path, role: str, scenario: str, local_por
         argv += ["-sn", scenario.split(":", 1)[1]]
     else:
         argv += ["-sf", str(SCENARIOS / scenario)]
-    argv += ["-i", LOOPBACK, "-p", str(local_port), "-t", transport,
+    argv += ["-i", local_ip, "-p", str(local_port), "-t", transport,
              "-nostdin", "-timeout", global_timeout, "-timeout_error",
              "-trace_err", "-error_file", str(err),
              "-trace_stat", "-stf", str(stat), "-fd", "1",
@@ -403,7 +430,7 @@ def start_sipp(reg: Registry, workdir: Path, role: str, scenario: str, local_por
         argv += ["-m", str(calls)]
     argv += extra or []
     p = reg.spawn(f"sipp-{role}", argv, d / "sipp.out", cwd=d)
-    run = SippRun(p, d, role, stat, err, screen)
+    run = SippRun(p, d, role, stat, err, screen, msgs, local_port)
     if wait_bound:
         deadline = time.monotonic() + 10
         while not _listening(local_port, tcp=transport.startswith("t")):
@@ -448,3 +475,61 @@ def retarget_top_via(msg: bytes, port: int) -> bytes:
 def status_code(msg: bytes) -> int | None:
     m = _STATUS.match(msg)
     return int(m.group(1)) if m else None
+
+
+# ---------------------------------------------------------------- SIPp message log
+
+@dataclass
+class TracedMessage:
+    """One message of a SIPp -trace_msg log."""
+    direction: str  # "sent" | "received"
+    text: str       # start line, headers and body
+
+    @property
+    def start_line(self) -> str:
+        return self.text.split("\n", 1)[0].strip()
+
+    def header(self, name: str) -> str | None:
+        head = self.text.split("\n\n", 1)[0]
+        m = re.search(rf"(?mi)^{re.escape(name)}\s*:\s*(.*?)\s*$", head)
+        return m.group(1) if m else None
+
+    @property
+    def status(self) -> int | None:
+        m = re.match(r"SIP/2\.0 (\d{3})", self.start_line)
+        return int(m.group(1)) if m else None
+
+    @property
+    def method(self) -> str | None:
+        m = re.match(r"([A-Z]+) \S+ SIP/2\.0$", self.start_line)
+        return m.group(1) if m else None
+
+    @property
+    def request_user(self) -> str | None:
+        """The user part of the Request-URI (None for responses and for URIs without one)."""
+        m = re.match(r"[A-Z]+ sips?:([^@;>\s]+)@\S+ SIP/2\.0$", self.start_line)
+        return m.group(1) if m else None
+
+    @property
+    def call_id(self) -> str | None:
+        return self.header("Call-ID") or self.header("i")
+
+    @property
+    def cseq_method(self) -> str | None:
+        v = self.header("CSeq")
+        return v.split()[-1].upper() if v else None
+
+
+_MSG_SEPARATOR = re.compile(r"(?m)^-{20,} \S+ \S+\s*\n(?:UDP|TCP|TLS|SCTP)? ?message (sent|received)[^\n]*\n\n")
+
+
+def parse_message_log(path: Path) -> list[TracedMessage]:
+    try:
+        raw = path.read_text(errors="replace")
+    except OSError:
+        return []
+    raw = raw.replace("\r\n", "\n")
+    parts = _MSG_SEPARATOR.split(raw)
+    # parts: [preamble, dir1, text1, dir2, text2, ...]
+    return [TracedMessage(parts[i], parts[i + 1].strip("\n") + "\n")
+            for i in range(1, len(parts) - 1, 2)]
