@@ -17,11 +17,6 @@ public struct InterconnectAddress: Sendable, Equatable {
     self.match = match
     self.port = port
   }
-
-  /// Whether `source` (an address and port) is one this row admits.
-  public func admits(_ source: IPAddress, port sourcePort: Int) -> Bool {
-    (port == nil || port == sourcePort) && match.contains(source)
-  }
 }
 
 extension InterconnectAddress.Match {
