@@ -46,7 +46,7 @@ let package = Package(
       ]),
     .target(
       name: "Store",
-      dependencies: ["CLibPQ", "Policy", "Routing", "Billing"]),
+      dependencies: ["CLibPQ", "SIPCore", "Policy", "Routing", "Billing"]),
     .target(
       name: "Proxy",
       dependencies: [

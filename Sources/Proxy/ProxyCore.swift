@@ -200,7 +200,8 @@ public final class ProxyCore {
       logger.info(
         "call refused",
         metadata: [
-          "call_id": "\(request.callID ?? "")", "source": "\(source)", "status": "\(status)", "reason": "\(reason)",
+          "call_id": "\(request.callID ?? "")", "source": "\(source)", "status": "\(status)",
+          "reason": "\(reason)",
           "to": "\(request.requestURI?.user ?? "")",
         ])
       respondLocally(record, status, reason)

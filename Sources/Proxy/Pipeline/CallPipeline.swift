@@ -42,11 +42,8 @@ public struct CallPipeline: CallRouter {
     // 4. Usable egress services, in order.
     var targets: [RouteTarget] = []
     targets.reserveCapacity(entry.routes.count)
-    for route in entry.routes {
-      guard let target = target(for: route.carrierServiceID, number: number, caller: match.carrier) else {
-        continue
-      }
-      targets.append(target)
+    for serviceID in RouteSelection.egressServiceIDs(for: entry, isUsable: { _ in true }) {
+      if let target = target(for: serviceID, number: number, caller: match.carrier) { targets.append(target) }
     }
     if targets.isEmpty { return .reject(status: 503, reason: "No Available Route") }
     return .route(
@@ -66,24 +63,18 @@ public struct CallPipeline: CallRouter {
       let carrier = snapshot.carriers[service.carrierID]
     else { return nil }
     // `testing` entities only carry their own carrier's calls (docs/database.md).
-    guard Self.usable(service.status, owner: carrier.id, caller: caller.id),
-      Self.usable(carrier.status, owner: carrier.id, caller: caller.id)
+    guard service.status.isUsable(forIngressCarrier: caller.id, ownerCarrier: carrier.id),
+      carrier.status.isUsable(forIngressCarrier: caller.id, ownerCarrier: carrier.id)
     else { return nil }
     // Circular routing: a call goes back to the carrier it came from only
     // when that carrier allows it, or when the route is under test.
-    if carrier.id == caller.id, !caller.circularRouting, service.status != .testing, carrier.status != .testing {
+    if carrier.id == caller.id, !caller.circularRouting, service.status != .testing,
+      carrier.status != .testing
+    {
       return nil
     }
     return RouteTarget(
       destination: destination, requestURIUser: service.techPrefix + number,
       egress: EgressLeg(carrierID: carrier.id, interconnectID: interconnect.id, serviceID: service.id))
-  }
-
-  private static func usable(_ status: RouteStatus, owner: String, caller: String) -> Bool {
-    switch status {
-    case .active: true
-    case .testing: owner == caller
-    case .paused, .disabled: false
-    }
   }
 }

@@ -16,13 +16,14 @@ public final class Snapshot: Sendable {
   public let prefixCount: Int
 
   public init(
-    carriers: [Carrier], interconnects: [Interconnect], services: [CarrierService], routingPlans: [RoutingPlan]
+    carriers: [Carrier], interconnects: [Interconnect], services: [CarrierService],
+    routingPlans: [RoutingPlan]
   ) {
     self.carriers = Dictionary(carriers.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
     self.interconnects = Dictionary(interconnects.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
     self.services = Dictionary(services.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
     self.routingPlans = Dictionary(routingPlans.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
     identifier = IngressIdentifier(carriers: carriers, interconnects: interconnects, services: services)
-    prefixCount = routingPlans.reduce(0) { $0 + $1.entryCount }
+    prefixCount = routingPlans.reduce(0) { $0 + $1.entries.count }
   }
 }

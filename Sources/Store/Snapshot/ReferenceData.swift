@@ -10,7 +10,8 @@ public struct ReferenceData: Sendable {
   public var routingPlans: [RoutingPlan]
 
   public init(
-    carriers: [Carrier], interconnects: [Interconnect], services: [CarrierService], routingPlans: [RoutingPlan]
+    carriers: [Carrier], interconnects: [Interconnect], services: [CarrierService],
+    routingPlans: [RoutingPlan]
   ) {
     self.carriers = carriers
     self.interconnects = interconnects

@@ -44,7 +44,8 @@ public struct ReferenceDataLoader {
       carriers.append(
         Carrier(
           id: id, code: try fields.text(1), name: try fields.text(2), partnerType: try fields.enumValue(3),
-          status: try fields.enumValue(4), capacityMode: try fields.enumValue(5), capacityLimit: try fields.int(6),
+          status: try fields.enumValue(4), capacityMode: try fields.enumValue(5),
+          capacityLimit: try fields.int(6),
           circularRouting: fields.bool(7)))
     }
     return carriers
@@ -92,7 +93,8 @@ public struct ReferenceDataLoader {
       interconnects.append(
         Interconnect(
           id: id, carrierID: try fields.text(1), shortCode: rows.string(row, 2), name: try fields.text(3),
-          direction: try fields.enumValue(4), isActive: fields.bool(5), techPrefix: try fields.text(6), host: host,
+          direction: try fields.enumValue(4), isActive: fields.bool(5), techPrefix: try fields.text(6),
+          host: host,
           sipPort: try fields.int(8) ?? 5060, transport: transport, capacityMode: try fields.enumValue(10),
           capacityLimit: try fields.int(11), addresses: addresses[id] ?? []))
     }
@@ -114,17 +116,21 @@ public struct ReferenceDataLoader {
       let fields = Fields(table: "carrier_services", id: id, result: rows, row: row)
       services.append(
         CarrierService(
-          id: id, shortCode: rows.string(row, 1), carrierID: try fields.text(2), interconnectID: try fields.text(3),
+          id: id, shortCode: rows.string(row, 1), carrierID: try fields.text(2),
+          interconnectID: try fields.text(3),
           name: try fields.text(4), direction: try fields.enumValue(5), status: try fields.enumValue(6),
-          ratingPlanID: rows.string(row, 7), routingPlanID: rows.string(row, 8), techPrefix: try fields.text(9),
-          priority: try fields.int(10) ?? 1, weight: try fields.int(11) ?? 1, capacityMode: try fields.enumValue(12),
+          ratingPlanID: rows.string(row, 7), routingPlanID: rows.string(row, 8),
+          techPrefix: try fields.text(9),
+          priority: try fields.int(10) ?? 1, weight: try fields.int(11) ?? 1,
+          capacityMode: try fields.enumValue(12),
           capacityLimit: try fields.int(13)))
     }
     return services
   }
 
   private func loadRoutingPlans(_ connection: PGConnection) throws -> [RoutingPlan] {
-    let planRows = try connection.query("SELECT id::text, code, name, failover_codes::text FROM routing_plans ORDER BY id")
+    let planRows = try connection.query(
+      "SELECT id::text, code, name, failover_codes::text FROM routing_plans ORDER BY id")
     struct PlanHead {
       var code: String
       var name: String
@@ -180,7 +186,8 @@ public struct ReferenceDataLoader {
           let shared = interned[service] ?? service
           interned[service] = shared
           currentRoutes.append(
-            EgressRoute(carrierServiceID: shared, priority: try fields.int(4) ?? 1, weight: try fields.int(5) ?? 1))
+            EgressRoute(
+              carrierServiceID: shared, priority: try fields.int(4) ?? 1, weight: try fields.int(5) ?? 1))
         }
       }
     }
