@@ -21,12 +21,14 @@ public final class PGConnection {
     guard let connection = PQconnectdb(url) else {
       throw PGError(message: "out of memory allocating a connection")
     }
-    self.connection = connection
+    // Checked before `self.connection` is set: a class init that throws after
+    // initialising every stored property runs `deinit`, which would PQfinish twice.
     guard PQstatus(connection) == CONNECTION_OK else {
       let message = Self.errorText(connection)
       PQfinish(connection)
       throw PGError(message: message.isEmpty ? "cannot connect" : message)
     }
+    self.connection = connection
     // Server notices (e.g. "relation already exists, skipping") must not reach stderr.
     PQsetNoticeProcessor(connection, { _, _ in }, nil)
   }
