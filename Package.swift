@@ -46,7 +46,10 @@ let package = Package(
       ]),
     .target(
       name: "Store",
-      dependencies: ["CLibPQ", "Policy", "Routing", "Billing"]),
+      dependencies: [
+        "CLibPQ", "Policy", "Routing", "Billing",
+        .product(name: "Logging", package: "swift-log"),
+      ]),
     .target(
       name: "Proxy",
       dependencies: [
@@ -77,7 +80,12 @@ let package = Package(
     .testTarget(name: "SIPTransactionTests", dependencies: ["SIPTransaction"]),
     .testTarget(name: "PolicyTests", dependencies: ["Policy", "SIPCore"]),
     .testTarget(name: "RoutingTests", dependencies: ["Routing"]),
-    .testTarget(name: "StoreTests", dependencies: ["Store", "Billing", "Policy", "Routing"]),
+    .testTarget(
+      name: "StoreTests",
+      dependencies: [
+        "Store", "Billing", "Policy", "Routing", .product(name: "Logging", package: "swift-log"),
+      ],
+      exclude: ["Fixtures"]),
     .testTarget(
       name: "SIPTransportTests",
       dependencies: [
