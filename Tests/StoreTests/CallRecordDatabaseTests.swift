@@ -36,7 +36,7 @@ struct CallRecordDatabaseTests {
       defer { directory.remove() }
       let records = (0..<420).map { $0 % 3 == 0 ? Records.failed($0) : Records.answered($0) }
       try Self.journal(records, into: directory)
-      let segments = directory.files
+      let segments = directory.journalFiles
       #expect(segments.count == 3)
       let copies = segments.map { directory.read($0) }
 
@@ -46,7 +46,7 @@ struct CallRecordDatabaseTests {
           configuration: Self.writerConfiguration(directory), liveSequence: nil, databaseURL: database.url,
           method: method, logger: Self.logger)
         writer.start()
-        #expect(await eventually { writer.currentCounters.pending == 0 && directory.files.isEmpty })
+        #expect(await eventually { writer.currentCounters.pending == 0 && directory.journalFiles.isEmpty })
         #expect(writer.flushAndStop(deadline: .now + .seconds(10)))
         let counters = writer.currentCounters
         #expect(counters.inserted == (round == 0 ? 420 : 0))

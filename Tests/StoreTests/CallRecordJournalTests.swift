@@ -43,7 +43,7 @@ struct CallRecordJournalTests {
     let segments = try JournalSegment.all(in: directory.path)
     #expect(segments.count >= 8)  // at most 7 records each
     #expect(segments.first?.sequence == 1)
-    #expect(directory.files.allSatisfy { $0.hasPrefix("calls-") && $0.hasSuffix(".journal") })
+    #expect(directory.journalFiles.allSatisfy { $0.hasPrefix("calls-") && $0.hasSuffix(".journal") })
     // Every segment was published sealed, with the size it has on disk.
     let sealed = progress.value.filter(\.sealed)
     #expect(sealed.map(\.segment) == segments)
@@ -66,6 +66,20 @@ struct CallRecordJournalTests {
     journal.stop()  // never started: written synchronously
     #expect(try JournalSegment.all(in: directory.path).map(\.sequence) == [9, 10, 11])
     #expect(try Self.replay(directory.path).map(\.callSID) == ["sid-9", "sid-10", "sid-11"])
+  }
+
+  @Test func oneJournalPerDirectory() throws {
+    let directory = TemporaryDirectory()
+    defer { directory.remove() }
+    do {
+      let first = try CallRecordJournal(configuration: .init(directory: directory.path), logger: Self.logger)
+      #expect(throws: FileSystemError.self) {
+        try CallRecordJournal(configuration: .init(directory: directory.path), logger: Self.logger)
+      }
+      first.stop()
+    }
+    // Released with the journal.
+    _ = try CallRecordJournal(configuration: .init(directory: directory.path), logger: Self.logger)
   }
 
   @Test func segmentsReplayInNumericOrder() throws {

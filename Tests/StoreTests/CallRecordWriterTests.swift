@@ -33,7 +33,7 @@ struct CallRecordWriterTests {
     #expect(pipeline.stop(deadline: .now + .seconds(10)))
     #expect(table.insertOrder == records.map(\.uuid))
     #expect(table.rows[records[5].uuid] == records[5])
-    #expect(directory.files.isEmpty)
+    #expect(directory.journalFiles.isEmpty)
     let counters = pipeline.counters
     #expect(counters.journalled == 120 && counters.duplicates == 0 && counters.rejected == 0)
   }
@@ -72,7 +72,7 @@ struct CallRecordWriterTests {
     #expect(table.rows.count == 29)
     #expect(table.rows[records[13].uuid] == nil)
     #expect(pipeline.counters.rejected == 1 && pipeline.counters.inserted == 29)
-    #expect(directory.files == [CallRecordWriter.rejectedFileName])
+    #expect(directory.journalFiles == [CallRecordWriter.rejectedFileName])
     let rejected = directory.read(CallRecordWriter.rejectedFileName).split(separator: UInt8(ascii: "\n"))
     #expect(rejected.count == 2)
     #expect(String(decoding: rejected[0], as: UTF8.self).hasPrefix("# refused: PostgreSQL 22P02"))
@@ -93,7 +93,7 @@ struct CallRecordWriterTests {
     #expect(pipeline.stop(deadline: .now + .seconds(10)))
     #expect(table.insertOrder == records.map(\.uuid))
     #expect(pipeline.counters.inserted == 15 && pipeline.counters.duplicates == 15)
-    #expect(directory.files.isEmpty)
+    #expect(directory.journalFiles.isEmpty)
   }
 
   @Test func crashRecoverySkipsATornLineAndSetsAsideADamagedOne() async throws {
@@ -109,12 +109,12 @@ struct CallRecordWriterTests {
     let pipeline = try Self.pipeline(directory, table)
     #expect(pipeline.counters.pending == 3)
     pipeline.start()
-    #expect(await eventually { pipeline.counters.pending == 0 && directory.files.count == 1 })
+    #expect(await eventually { pipeline.counters.pending == 0 && directory.journalFiles.count == 1 })
     #expect(pipeline.stop(deadline: .now + .seconds(10)))
     #expect(table.rows.count == 2)
     #expect(pipeline.counters.rejected == 1)
     #expect(pipeline.writer.currentCounters.tornLines == 1)
-    #expect(directory.files == [CallRecordWriter.rejectedFileName])
+    #expect(directory.journalFiles == [CallRecordWriter.rejectedFileName])
   }
 
   @Test func stoppingWhileTheDatabaseIsDownKeepsTheJournal() async throws {

@@ -64,7 +64,12 @@ public final class CallRecordJournal: CallRecordSink, @unchecked Sendable {
   /// earlier process); this journal writes only from this number up.
   public let firstSequence: UInt64
 
+  /// The file in the journal directory that one journal at a time holds
+  /// locked (`flock`), from `init` until the journal is released.
+  public static let lockFileName = "journal.lock"
+
   private let logger: Logger
+  private let directoryLock: DirectoryLock
   private let lock = ConditionLock()
   /// Serialises synchronous writes after the thread has stopped.
   private let lateLock = ConditionLock()
@@ -95,12 +100,14 @@ public final class CallRecordJournal: CallRecordSink, @unchecked Sendable {
     var encoded: [UInt8] = []
   }
 
-  /// Creates the directory if needed and finds the first free sequence number.
-  /// Nothing is written until the first record arrives.
+  /// Creates the directory if needed, locks it against other processes
+  /// (throws `FileSystemError` when another journal holds it) and finds the
+  /// first free sequence number. Nothing is written until the first record arrives.
   public init(configuration: Configuration, logger: Logger) throws {
     self.configuration = configuration
     self.logger = logger
     try Directory.create(configuration.directory)
+    directoryLock = try DirectoryLock(directory: configuration.directory, name: Self.lockFileName)
     let existing = try JournalSegment.all(in: configuration.directory)
     firstSequence = (existing.last?.sequence ?? 0) + 1
     writerState = WriterState(nextSequence: firstSequence)

@@ -26,6 +26,9 @@ struct TemporaryDirectory {
     return names.sorted()
   }
 
+  /// `files` without the journal's lock file.
+  var journalFiles: [String] { files.filter { $0 != "journal.lock" } }
+
   func read(_ name: String) -> [UInt8] {
     let fd = open(path + "/" + name, O_RDONLY)
     guard fd >= 0 else { return [] }
