@@ -59,7 +59,8 @@ struct MigrationDatabaseTests {
         try MigrationRunner(directory: directory.path).run(databaseURL: database.url)
       } throws: { error in
         guard case .failed(let file, let message) = error as? MigrationError else { return false }
-        return file == "0002_bad.sql" && message.contains("no_such_function")
+        return file == "0002_bad.sql"
+          && message.contains("line 2: function no_such_function() does not exist")
       }
       #expect(try database.scalar("SELECT max(version) FROM schema_migrations") == "1")
       #expect(try database.scalar("SELECT to_regclass('good') IS NOT NULL") == "t")

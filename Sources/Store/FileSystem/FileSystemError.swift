@@ -17,7 +17,8 @@ public struct FileSystemError: Error, CustomStringConvertible, Sendable {
     self.errno = errno
   }
 
-  public var description: String {
-    "\(operation) \(path): \(String(cString: strerror(errno)))"
-  }
+  /// `strerror(errno)`: "No such file or directory".
+  public var reason: String { String(cString: strerror(errno)) }
+
+  public var description: String { "\(operation) \(path): \(reason)" }
 }

@@ -32,7 +32,7 @@ public struct MigrationRunner: Sendable {
     do {
       names = try Directory.entries(directory)
     } catch let error as FileSystemError {
-      throw MigrationError.unreadableDirectory(path: directory, reason: error.description)
+      throw MigrationError.unreadableDirectory(path: directory, reason: error.reason)
     }
     var migrations: [Migration] = []
     for name in names where name.hasSuffix(".sql") {
@@ -121,7 +121,15 @@ public struct MigrationRunner: Sendable {
       logger?.info("applying migration", metadata: ["file": "\(migration.fileName)"])
       do {
         try connection.execute(script: "BEGIN")
-        try connection.execute(script: script)
+        do {
+          try connection.execute(script: script)
+        } catch var error as PGError {
+          // Point at the line of the file rather than a character offset.
+          if let position = error.position {
+            error.message = "line \(Self.line(ofCharacter: position, in: script)): " + error.message
+          }
+          throw error
+        }
         try connection.query(
           "INSERT INTO schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))")
         try connection.execute(script: "COMMIT")
@@ -134,12 +142,17 @@ public struct MigrationRunner: Sendable {
     return done
   }
 
+  /// The 1-based line of the 1-based character `position` of `text`.
+  static func line(ofCharacter position: Int, in text: String) -> Int {
+    1 + text.unicodeScalars.prefix(max(0, position - 1)).count { $0 == "\n" }
+  }
+
   private static func read(_ migration: Migration) throws -> String {
     let bytes: [UInt8]
     do {
       bytes = try Directory.readFile(migration.path)
-    } catch {
-      throw MigrationError.unreadableFile(path: migration.path, reason: "\(error)")
+    } catch let error as FileSystemError {
+      throw MigrationError.unreadableFile(path: migration.path, reason: error.reason)
     }
     guard let text = String(validating: bytes, as: UTF8.self) else {
       throw MigrationError.unreadableFile(path: migration.path, reason: "not valid UTF-8")
