@@ -71,7 +71,7 @@ let package = Package(
     .executableTarget(
       name: "didtron-switch",
       dependencies: [
-        "SwitchDaemon",
+        "SwitchDaemon", "Store",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ]),
