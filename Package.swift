@@ -76,6 +76,12 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
       ]),
 
+    // Benchmarks (bench/): records per second through the call-record journal and writer.
+    .executableTarget(
+      name: "call-record-bench",
+      dependencies: ["Store", "Billing", .product(name: "Logging", package: "swift-log")],
+      path: "bench/CallRecordBench"),
+
     .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"], resources: [.copy("Fixtures")]),
     .testTarget(name: "SIPTransactionTests", dependencies: ["SIPTransaction"]),
     .testTarget(name: "PolicyTests", dependencies: ["Policy", "SIPCore"]),

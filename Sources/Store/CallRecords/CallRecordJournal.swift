@@ -195,9 +195,10 @@ public final class CallRecordJournal: CallRecordSink, @unchecked Sendable {
         if buffer.isEmpty {
           finish = true
         } else {
-          let count = min(buffer.count, configuration.maxBatchRecords)
-          batch = buffer.prefix(count)
-          buffer.removeFirst(count)
+          // Everything pending; `write` fsyncs it in chunks of at most
+          // `maxBatchRecords` (taking a prefix here would copy the rest).
+          batch = buffer[...]
+          buffer = []
         }
       }
       if sealIdle {
@@ -264,13 +265,15 @@ public final class CallRecordJournal: CallRecordSink, @unchecked Sendable {
       }
       if writerState.file == nil { try openSegment() }
       guard let file = writerState.file, let segment = writerState.segment else { return }
-      let count = min(batch.count, max(1, configuration.segmentMaxRecords - writerState.records))
+      let count = min(
+        batch.count, configuration.maxBatchRecords,
+        max(1, configuration.segmentMaxRecords - writerState.records))
       let chunk = batch.prefix(count)
       writerState.encoded.removeAll(keepingCapacity: true)
       for pending in chunk { CallRecordLine.encode(pending.record, into: &writerState.encoded) }
       try file.writeAll(writerState.encoded)
       try file.synchronize()
-      batch.removeFirst(count)
+      batch = batch[(batch.startIndex + count)...]  // O(1): no copy of the rest
       writerState.bytes += writerState.encoded.count
       writerState.records += count
       writerState.lastWrite = .now()
