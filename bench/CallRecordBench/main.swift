@@ -197,11 +197,10 @@ do {
   }
 
   // 3. The pipeline: journal and writer together (COPY), as the daemon runs it.
-  if !options.phases.contains("pipeline") { exit(0) }
-  try PGConnection(url: databaseURL).execute(script: "TRUNCATE calls")
-  let pipelineDirectory = temporaryDirectory()
-  defer { removeDirectory(pipelineDirectory) }
-  do {
+  if options.phases.contains("pipeline") {
+    try PGConnection(url: databaseURL).execute(script: "TRUNCATE calls")
+    let pipelineDirectory = temporaryDirectory()
+    defer { removeDirectory(pipelineDirectory) }
     let pipeline = try CallRecordPipeline(
       journalDirectory: pipelineDirectory, databaseURL: databaseURL, batchSize: options.batchSize,
       logger: logger)
