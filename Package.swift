@@ -46,7 +46,10 @@ let package = Package(
       ]),
     .target(
       name: "Store",
-      dependencies: ["CLibPQ", "Policy", "Routing", "Billing"]),
+      dependencies: [
+        "CLibPQ", "SIPCore", "Policy", "Routing", "Billing",
+        .product(name: "Logging", package: "swift-log"),
+      ]),
     .target(
       name: "Proxy",
       dependencies: [
@@ -68,16 +71,27 @@ let package = Package(
     .executableTarget(
       name: "didtron-switch",
       dependencies: [
-        "SwitchDaemon",
+        "SwitchDaemon", "Store",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ]),
+
+    // Benchmarks (bench/): records per second through the call-record journal and writer.
+    .executableTarget(
+      name: "call-record-bench",
+      dependencies: ["Store", "Billing", .product(name: "Logging", package: "swift-log")],
+      path: "bench/CallRecordBench"),
 
     .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"], resources: [.copy("Fixtures")]),
     .testTarget(name: "SIPTransactionTests", dependencies: ["SIPTransaction"]),
     .testTarget(name: "PolicyTests", dependencies: ["Policy", "SIPCore"]),
     .testTarget(name: "RoutingTests", dependencies: ["Routing"]),
-    .testTarget(name: "StoreTests", dependencies: ["Store", "Billing", "Policy", "Routing"]),
+    .testTarget(
+      name: "StoreTests",
+      dependencies: [
+        "Store", "Billing", "Policy", "Routing", .product(name: "Logging", package: "swift-log"),
+      ],
+      exclude: ["Fixtures"]),
     .testTarget(
       name: "SIPTransportTests",
       dependencies: [

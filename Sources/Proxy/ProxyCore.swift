@@ -197,6 +197,13 @@ public final class ProxyCore {
     switch router.route(invite: request, source: source) {
     case .reject(let status, let reason):
       counters.callsRefused += 1
+      logger.info(
+        "call refused",
+        metadata: [
+          "call_id": "\(request.callID ?? "")", "source": "\(source)", "status": "\(status)",
+          "reason": "\(reason)",
+          "to": "\(request.requestURI?.user ?? "")",
+        ])
       respondLocally(record, status, reason)
       return
     case .route(let routed) where routed.targets.isEmpty:

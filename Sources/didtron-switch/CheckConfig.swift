@@ -13,7 +13,7 @@ struct CheckConfig: ParsableCommand {
       let config = try options.effectiveConfig()
       print("configuration OK")
       print("# effective configuration (defaults < file < environment < options)")
-      print(config.tomlText, terminator: "")
+      print(config.tomlText(redactingSecrets: true), terminator: "")
     } catch {
       printToStandardError("didtron-switch: \(error)")
       throw ExitCode.failure

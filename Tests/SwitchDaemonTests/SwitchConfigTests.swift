@@ -34,6 +34,10 @@ struct SwitchConfigTests {
     #expect(config.proxy.timers.t1 == 500 && config.proxy.timers.t2 == 4000 && config.proxy.timers.t4 == 5000)
     #expect(config.proxy.maxForwards == 70)
     #expect(config.proxy.serverHeader == "didtron-switch")
+    #expect(config.database.url == nil)
+    #expect(config.database.journalDirectory == "/var/lib/didtron-switch/journal")
+    #expect(config.database.notifyChannel == "didtron_reload")
+    #expect(config.database.writerBatchSize == 500)
     #expect(config.lifecycle.shutdownGrace == .seconds(30))
     #expect(config.lifecycle.retryAfterSeconds == 30)
     #expect(config.log.level == .info)
@@ -309,6 +313,6 @@ struct SwitchConfigTests {
     #expect(names.contains("DIDTRON_PROXY_NEXT_HOP"))
     #expect(names.contains("DIDTRON_SIP_UDP_RECEIVE_BUFFER_BYTES"))
     #expect(Set(names).count == ConfigKey.all.count)
-    #expect(ConfigKey.all.count == 16)
+    #expect(ConfigKey.all.count == 20)
   }
 }

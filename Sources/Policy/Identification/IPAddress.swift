@@ -47,6 +47,19 @@ public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible
     return (low >> UInt64(shift)) == (network.low >> UInt64(shift))
   }
 
+  /// The first address of the block `self/prefixLength`: host bits cleared.
+  /// A prefix length outside `0...bitWidth` is clamped.
+  public func masked(toPrefixLength prefixLength: Int) -> IPAddress {
+    let hostBits = bitWidth - min(max(prefixLength, 0), bitWidth)
+    if !isIPv6 {
+      return IPAddress(high: 0, low: low & (0xFFFF_FFFF << UInt64(hostBits)) & 0xFFFF_FFFF, isIPv6: false)
+    }
+    // Smart shifts: shifting a UInt64 by 64 or more gives 0.
+    let highMask: UInt64 = hostBits <= 64 ? .max : .max << (hostBits - 64)
+    let lowMask: UInt64 = .max << hostBits
+    return IPAddress(high: high & highMask, low: low & lowMask, isIPv6: true)
+  }
+
   public static func < (lhs: IPAddress, rhs: IPAddress) -> Bool {
     if lhs.isIPv6 != rhs.isIPv6 { return !lhs.isIPv6 }
     return (lhs.high, lhs.low) < (rhs.high, rhs.low)

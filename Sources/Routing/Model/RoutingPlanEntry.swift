@@ -10,7 +10,10 @@ public struct RoutingPlanEntry: Sendable, Equatable {
 
   public init(prefix: String, routes: [EgressRoute], failoverCodes: Set<Int>? = nil) {
     self.prefix = prefix
-    self.routes = routes.sorted { $0.priority < $1.priority }
+    // Stable: equal priorities keep their listed order (`sorted` does not promise it).
+    self.routes = routes.enumerated()
+      .sorted { ($0.element.priority, $0.offset) < ($1.element.priority, $1.offset) }
+      .map(\.element)
     self.failoverCodes = failoverCodes
   }
 }

@@ -21,17 +21,31 @@ public final class PGConnection {
     guard let connection = PQconnectdb(url) else {
       throw PGError(message: "out of memory allocating a connection")
     }
-    self.connection = connection
+    // Checked before `self.connection` is set: a class init that throws after
+    // initialising every stored property runs `deinit`, which would PQfinish twice.
     guard PQstatus(connection) == CONNECTION_OK else {
       let message = Self.errorText(connection)
       PQfinish(connection)
       throw PGError(message: message.isEmpty ? "cannot connect" : message)
     }
+    self.connection = connection
     // Server notices (e.g. "relation already exists, skipping") must not reach stderr.
     PQsetNoticeProcessor(connection, { _, _ in }, nil)
   }
 
   deinit { PQfinish(connection) }
+
+  /// Why libpq cannot parse `url` as a `postgresql://` URI or a conninfo
+  /// string (`PQconninfoParse`), or nil when it can. Connects to nothing.
+  public static func connectionStringProblem(_ url: String) -> String? {
+    var message: UnsafeMutablePointer<CChar>?
+    guard let options = PQconninfoParse(url, &message) else {
+      defer { if let message { PQfreemem(message) } }
+      return trimmed(message.map { String(cString: $0) } ?? "out of memory")
+    }
+    PQconninfoFree(options)
+    return nil
+  }
 
   public var isConnected: Bool { PQstatus(connection) == CONNECTION_OK }
 
@@ -129,11 +143,23 @@ public final class PGConnection {
     case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY, PGRES_COPY_IN, PGRES_COPY_OUT:
       return PGResult(raw)
     default:
-      let message = PQresultErrorMessage(raw).map { String(cString: $0) } ?? "unknown error"
-      // PG_DIAG_SQLSTATE is the character 'C' (a macro Swift does not import).
-      let state = PQresultErrorField(raw, Int32(UInt8(ascii: "C"))).map { SQLState(String(cString: $0)) }
+      // The PG_DIAG_* field codes are character macros Swift does not import:
+      // 'C' SQLSTATE, 'M' primary message, 'D' detail, 'H' hint, 'P' position.
+      func field(_ code: Character) -> String? {
+        PQresultErrorField(raw, Int32(code.asciiValue!)).map { String(cString: $0) }
+      }
+      var message: String
+      if let primary = field("M") {
+        message = primary
+        if let detail = field("D") { message += " (\(detail))" }
+        if let hint = field("H") { message += "; hint: \(hint)" }
+      } else {
+        message = PQresultErrorMessage(raw).map { String(cString: $0) } ?? "unknown error"
+      }
+      let state = field("C").map { SQLState($0) }
+      let position = field("P").flatMap { Int($0) }
       PQclear(raw)
-      throw PGError(message: Self.trimmed(message), sqlState: state)
+      throw PGError(message: Self.trimmed(message), sqlState: state, position: position)
     }
   }
 
@@ -144,7 +170,7 @@ public final class PGConnection {
   private static func trimmed(_ text: String) -> String {
     var text = Substring(text)
     while let last = text.last, last == "\n" || last == " " { text = text.dropLast() }
-    return String(text.map { $0 == "\n" ? " " : $0 })
+    return String(text.map { $0 == "\n" || $0 == "\t" ? " " : $0 })
   }
 }
 

@@ -5,9 +5,14 @@ public struct PGError: Error, CustomStringConvertible, Sendable {
   /// The five-character SQLSTATE (`PG_DIAG_SQLSTATE`), when the server sent one.
   public var sqlState: SQLState?
 
-  public init(message: String, sqlState: SQLState? = nil) {
+  /// Where in the statement text the error was found: a 1-based character
+  /// offset (`PG_DIAG_STATEMENT_POSITION`), when the server sent one.
+  public var position: Int?
+
+  public init(message: String, sqlState: SQLState? = nil, position: Int? = nil) {
     self.message = message
     self.sqlState = sqlState
+    self.position = position
   }
 
   public var description: String {

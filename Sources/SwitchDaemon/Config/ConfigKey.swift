@@ -75,6 +75,18 @@ public struct ConfigKey: Sendable {
     integer("proxy.max_forwards", get: { $0.proxy.maxForwards }, set: { $0.proxy.maxForwards = $1 }),
     string("proxy.server_header", get: { $0.proxy.serverHeader }, set: { $0.proxy.serverHeader = $1 }),
 
+    string(
+      "database.url", get: { $0.database.url ?? "" },
+      set: { config, text in config.database.url = text.isEmpty ? nil : text }),
+    string(
+      "database.journal_directory", get: { $0.database.journalDirectory },
+      set: { $0.database.journalDirectory = $1 }),
+    string(
+      "database.notify_channel", get: { $0.database.notifyChannel }, set: { $0.database.notifyChannel = $1 }),
+    integer(
+      "database.writer_batch_size", get: { $0.database.writerBatchSize },
+      set: { $0.database.writerBatchSize = $1 }),
+
     integer(
       "lifecycle.shutdown_grace_seconds", get: { seconds($0.lifecycle.shutdownGrace) },
       set: { $0.lifecycle.shutdownGrace = .seconds($1) }),

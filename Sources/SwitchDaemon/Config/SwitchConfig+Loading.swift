@@ -27,8 +27,47 @@ extension SwitchConfig {
   public static func load(
     file: ConfigFile?, environment: [String: String], overrides: [Override] = []
   ) throws(ConfigError) -> SwitchConfig {
+    let (config, origins) = try assemble(file: file, environment: environment, overrides: overrides)
+    do {
+      try config.validate()
+    } catch var error {
+      if error.origin == nil, let key = error.key { error.origin = origins[key] }
+      throw error
+    }
+    return config
+  }
+
+  /// Only the `[database]` settings, from the same sources and with the same
+  /// precedence as `load`, validated alone: what `didtron-switch migrate`
+  /// needs, without requiring the keys a running switch needs. Keys of other
+  /// sections are not looked at.
+  public static func loadDatabaseSettings(
+    file: ConfigFile?, environment: [String: String], overrides: [Override] = []
+  ) throws(ConfigError) -> DatabaseSettings {
+    let (config, origins) = try assemble(
+      file: file, environment: environment, overrides: overrides, onlySection: "database")
+    do {
+      try config.validateDatabase()
+    } catch var error {
+      if error.origin == nil, let key = error.key { error.origin = origins[key] }
+      throw error
+    }
+    return config.database
+  }
+
+  /// The defaults, then `file`, then the environment, then `overrides`,
+  /// unvalidated, with where each key's value came from. With `onlySection`,
+  /// keys of other sections are skipped rather than applied or checked.
+  private static func assemble(
+    file: ConfigFile?, environment: [String: String], overrides: [Override], onlySection: String? = nil
+  ) throws(ConfigError) -> (SwitchConfig, [String: ConfigOrigin]) {
     var config = SwitchConfig()
     var origins: [String: ConfigOrigin] = [:]
+
+    func wanted(_ name: String) -> Bool {
+      guard let onlySection else { return true }
+      return name.hasPrefix(onlySection + ".")
+    }
 
     func apply(_ name: String, _ value: ConfigValue, from origin: ConfigOrigin) throws(ConfigError) {
       guard let key = ConfigKey.named(name) else {
@@ -48,12 +87,13 @@ extension SwitchConfig {
     }
 
     if let file {
-      for entry in file.entries {
+      for entry in file.entries where wanted(entry.key) {
         try apply(entry.key, entry.value, from: .file(path: file.path, line: entry.line))
       }
     }
 
-    let sectionPrefixes = Set(ConfigKey.all.map { "DIDTRON_\($0.section.uppercased())_" })
+    let sections = ConfigKey.all.filter { wanted($0.name) }.map(\.section)
+    let sectionPrefixes = Set(sections.map { "DIDTRON_\($0.uppercased())_" })
     for variable in environment.keys.sorted() where sectionPrefixes.contains(where: variable.hasPrefix) {
       guard let key = ConfigKey.all.first(where: { $0.environmentName == variable }) else {
         throw ConfigError(
@@ -68,22 +108,19 @@ extension SwitchConfig {
       try apply(key.name, value, from: .environment(variable))
     }
 
-    for override in overrides {
+    for override in overrides where wanted(override.key) {
       try apply(override.key, override.value, from: override.origin)
     }
-
-    do {
-      try config.validate()
-    } catch var error {
-      if error.origin == nil, let key = error.key { error.origin = origins[key] }
-      throw error
-    }
-    return config
+    return (config, origins)
   }
 
   /// The configuration written as a file in the TOML subset, one line per key,
   /// which `load(file:environment:)` reads back to an equal value.
-  public var tomlText: String {
+  public var tomlText: String { tomlText(redactingSecrets: false) }
+
+  /// `tomlText`, with the password of `database.url` replaced by `***` when
+  /// `redactingSecrets` (what `check-config` prints).
+  public func tomlText(redactingSecrets: Bool) -> String {
     var text = ""
     var section = ""
     for key in ConfigKey.all {
@@ -91,7 +128,11 @@ extension SwitchConfig {
         section = key.section
         text += (text.isEmpty ? "" : "\n") + "[\(section)]\n"
       }
-      text += "\(key.name.dropFirst(section.count + 1)) = \(key.get(self))\n"
+      var value = key.get(self)
+      if redactingSecrets, key.name == "database.url", case .string(let url) = value {
+        value = .string(SecretRedaction.databaseURL(url))
+      }
+      text += "\(key.name.dropFirst(section.count + 1)) = \(value)\n"
     }
     return text
   }

@@ -1,4 +1,5 @@
 import SIPCore
+import Store
 
 extension SwitchConfig {
   /// Checks every value's range and the relations between keys. The error
@@ -69,11 +70,37 @@ extension SwitchConfig {
       throw fail("proxy.server_header", "must not contain control characters")
     }
 
+    try validateDatabase()
+
     // [lifecycle]
     try requireSeconds("lifecycle.shutdown_grace_seconds", lifecycle.shutdownGrace, in: 0...3600)
     guard (1...86400).contains(lifecycle.retryAfterSeconds) else {
       throw fail(
         "lifecycle.retry_after_seconds", "must be between 1 and 86400 (got \(lifecycle.retryAfterSeconds))")
+    }
+  }
+
+  /// Checks the `[database]` keys alone (what `didtron-switch migrate` needs).
+  public func validateDatabase() throws(ConfigError) {
+    if let url = database.url, let problem = PGConnection.connectionStringProblem(url) {
+      throw ConfigError(key: "database.url", "is not a postgresql:// URI or conninfo string: \(problem)")
+    }
+    guard database.journalDirectory.hasPrefix("/") else {
+      throw ConfigError(
+        key: "database.journal_directory",
+        "must be an absolute path (got \(ConfigValue.quote(database.journalDirectory)))")
+    }
+    let channel = database.notifyChannel
+    guard (1...63).contains(channel.utf8.count), let first = channel.first, first == "_" || first.isLowercase,
+      channel.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_") })
+    else {
+      throw ConfigError(
+        key: "database.notify_channel",
+        "\(ConfigValue.quote(channel)) is not a channel name (lower-case letters, digits and _, at most 63)")
+    }
+    guard (1...2000).contains(database.writerBatchSize) else {
+      throw ConfigError(
+        key: "database.writer_batch_size", "must be between 1 and 2000 (got \(database.writerBatchSize))")
     }
   }
 }

@@ -54,6 +54,24 @@ public struct SwitchConfig: Sendable, Equatable {
     public init() {}
   }
 
+  /// `[database]`: PostgreSQL, the call-record journal and reload notifications.
+  public struct DatabaseSettings: Sendable, Equatable {
+    /// `database.url`: a `postgresql://` URI or a libpq conninfo string. Nil
+    /// (the file's `""`, the default) runs the switch in proxy mode, without
+    /// a database.
+    public var url: String? = nil
+    /// `database.journal_directory`: where finished calls are journalled
+    /// (fsync'd) before they are inserted. Default `/var/lib/didtron-switch/journal`.
+    public var journalDirectory: String = "/var/lib/didtron-switch/journal"
+    /// `database.notify_channel`: the channel LISTENed on for reload
+    /// notifications. Default `didtron_reload`.
+    public var notifyChannel: String = "didtron_reload"
+    /// `database.writer_batch_size`: call records per INSERT transaction. Default 500.
+    public var writerBatchSize: Int = 500
+
+    public init() {}
+  }
+
   /// `[lifecycle]`: start and stop.
   public struct LifecycleSettings: Sendable, Equatable {
     /// `lifecycle.shutdown_grace_seconds`: how long SIGTERM waits for
@@ -84,6 +102,7 @@ public struct SwitchConfig: Sendable, Equatable {
 
   public var sip = SIPSettings()
   public var proxy = ProxySettings()
+  public var database = DatabaseSettings()
   public var lifecycle = LifecycleSettings()
   public var log = LogSettings()
 

@@ -1,0 +1,29 @@
+import Policy
+import Routing
+
+/// The reference data one call is decided against: carriers, interconnects,
+/// carrier services and routing plans, with the ingress index built from
+/// them. Immutable; built off the event loop at start and on every reload,
+/// then swapped into the proxy in one assignment, so a call never sees half
+/// of a reload.
+public final class Snapshot: Sendable {
+  public let carriers: [String: Carrier]
+  public let interconnects: [String: Interconnect]
+  public let services: [String: CarrierService]
+  public let routingPlans: [String: RoutingPlan]
+  public let identifier: IngressIdentifier
+  /// How many routing-plan prefixes the snapshot holds (for logs).
+  public let prefixCount: Int
+
+  public init(
+    carriers: [Carrier], interconnects: [Interconnect], services: [CarrierService],
+    routingPlans: [RoutingPlan]
+  ) {
+    self.carriers = Dictionary(carriers.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
+    self.interconnects = Dictionary(interconnects.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
+    self.services = Dictionary(services.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
+    self.routingPlans = Dictionary(routingPlans.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
+    identifier = IngressIdentifier(carriers: carriers, interconnects: interconnects, services: services)
+    prefixCount = routingPlans.reduce(0) { $0 + $1.entries.count }
+  }
+}

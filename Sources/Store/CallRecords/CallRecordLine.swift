@@ -1,0 +1,244 @@
+import Billing
+
+/// The journal's text form of one `CallRecord`: one line, self-delimiting and
+/// checksummed, so that a line torn by a crash (`kill -9`, power loss) is
+/// recognised and skipped rather than misread.
+///
+///     <crc32>\t<payload>\n
+///     payload = v1\t<field 1>\t...\t<field 23>
+///
+/// - `<crc32>` is eight lower-case hex digits: the CRC-32 (IEEE) of the payload bytes.
+/// - Fields, in order: uuid, direction, from_number, to_number, original_from_number,
+///   original_to_number, status, duration_seconds, call_sid, started_unix_ms,
+///   answered_unix_ms, ended_unix_ms, ingress_carrier_id, ingress_interconnect_id,
+///   ingress_service_id, egress_carrier_id, egress_interconnect_id, egress_service_id,
+///   sip_status, routes_tried, source_address, destination_address, ended_by.
+/// - A field is UTF-8 text with `\` written `\\`, tab `\t`, line feed `\n`, carriage
+///   return `\r` and NUL `\0`; a missing (nil) field is `\N`. Integers are decimal;
+///   enums are their `call_status` / `call_direction` names.
+///
+/// A line is valid only if it ends in `\n`, its checksum matches and it has
+/// exactly the fields of its version.
+public enum CallRecordLine {
+  /// The format version written first in every payload.
+  public static let version = "v1"
+  static let fieldCount = 23
+
+  /// Why a line could not be read back.
+  public enum DecodingError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The line has no `<crc32>\t` prefix.
+    case missingChecksum
+    /// The payload's CRC-32 is not the one written before it (a torn or damaged line).
+    case checksumMismatch
+    /// The payload starts with a version this build does not know.
+    case unknownVersion(String)
+    /// The payload has `found` fields instead of `expected`.
+    case wrongFieldCount(found: Int, expected: Int)
+    /// A field's text does not fit its type.
+    case invalidField(name: String)
+
+    public var description: String {
+      switch self {
+      case .missingChecksum: "no checksum"
+      case .checksumMismatch: "checksum mismatch (torn or damaged line)"
+      case .unknownVersion(let version): "unknown format version \(version)"
+      case .wrongFieldCount(let found, let expected): "\(found) fields, expected \(expected)"
+      case .invalidField(let name): "invalid \(name)"
+      }
+    }
+  }
+
+  /// Appends the line for `record`, `\n` included, to `buffer`.
+  public static func encode(_ record: CallRecord, into buffer: inout [UInt8]) {
+    let start = buffer.count
+    buffer.append(contentsOf: "00000000\t".utf8)
+    let payloadStart = buffer.count
+    buffer.append(contentsOf: version.utf8)
+    func field(_ text: String?) {
+      buffer.append(tab)
+      guard let text else {
+        buffer.append(backslash)
+        buffer.append(UInt8(ascii: "N"))
+        return
+      }
+      for byte in text.utf8 {
+        switch byte {
+        case backslash: buffer.append(contentsOf: [backslash, backslash])
+        case tab: buffer.append(contentsOf: [backslash, UInt8(ascii: "t")])
+        case lineFeed: buffer.append(contentsOf: [backslash, UInt8(ascii: "n")])
+        case carriageReturn: buffer.append(contentsOf: [backslash, UInt8(ascii: "r")])
+        case 0: buffer.append(contentsOf: [backslash, UInt8(ascii: "0")])
+        default: buffer.append(byte)
+        }
+      }
+    }
+    field(record.uuid)
+    field(record.direction.rawValue)
+    field(record.fromNumber)
+    field(record.toNumber)
+    field(record.originalFromNumber)
+    field(record.originalToNumber)
+    field(record.status.rawValue)
+    field(String(record.durationSeconds))
+    field(record.callSID)
+    field(String(record.startedUnixMs))
+    field(record.answeredUnixMs.map { String($0) })
+    field(String(record.endedUnixMs))
+    field(record.ingressCarrierID)
+    field(record.ingressInterconnectID)
+    field(record.ingressServiceID)
+    field(record.egressCarrierID)
+    field(record.egressInterconnectID)
+    field(record.egressServiceID)
+    field(String(record.sipStatus))
+    field(String(record.routesTried))
+    field(record.sourceAddress)
+    field(record.destinationAddress)
+    field(record.endedBy)
+    let crc = buffer.withUnsafeBytes { CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[payloadStart...])) }
+    for index in 0..<8 {
+      let nibble = Int((crc >> UInt32(28 - 4 * index)) & 0xF)
+      buffer[start + index] = hexDigits[nibble]
+    }
+    buffer.append(lineFeed)
+  }
+
+  /// The line for `record`, `\n` included.
+  public static func encode(_ record: CallRecord) -> [UInt8] {
+    var buffer: [UInt8] = []
+    encode(record, into: &buffer)
+    return buffer
+  }
+
+  /// Reads one line back. `line` is the line without its `\n` (the caller
+  /// splits at `\n` and treats a last piece without one as torn).
+  public static func decode(_ line: some Collection<UInt8>) throws(DecodingError) -> CallRecord {
+    let bytes = Array(line)
+    guard bytes.count > 9, bytes[8] == tab else { throw .missingChecksum }
+    var expected: UInt32 = 0
+    for byte in bytes[0..<8] {
+      guard let nibble = hexValue(byte) else { throw .missingChecksum }
+      expected = expected << 4 | UInt32(nibble)
+    }
+    let payload = bytes[9...]
+    guard payload.withUnsafeBytes({ CRC32.checksum($0) }) == expected else { throw .checksumMismatch }
+
+    var fields: [String?] = []
+    fields.reserveCapacity(fieldCount + 1)
+    var current: [UInt8] = []
+    var isNull = false
+    var index = payload.startIndex
+    func finish() {
+      fields.append(isNull ? nil : String(decoding: current, as: UTF8.self))
+      current.removeAll(keepingCapacity: true)
+      isNull = false
+    }
+    while index < payload.endIndex {
+      let byte = payload[index]
+      index += 1
+      if byte == tab {
+        finish()
+        continue
+      }
+      guard byte == backslash else {
+        current.append(byte)
+        continue
+      }
+      guard index < payload.endIndex else { throw .invalidField(name: "escape") }
+      let escaped = payload[index]
+      index += 1
+      switch escaped {
+      case backslash: current.append(backslash)
+      case UInt8(ascii: "t"): current.append(tab)
+      case UInt8(ascii: "n"): current.append(lineFeed)
+      case UInt8(ascii: "r"): current.append(carriageReturn)
+      case UInt8(ascii: "0"): current.append(0)
+      case UInt8(ascii: "N") where current.isEmpty && (index == payload.endIndex || payload[index] == tab):
+        isNull = true
+      default: throw .invalidField(name: "escape")
+      }
+    }
+    finish()
+
+    guard let first = fields.first, let versionText = first else { throw .unknownVersion("") }
+    guard versionText == version else { throw .unknownVersion(versionText) }
+    guard fields.count == fieldCount + 1 else {
+      throw .wrongFieldCount(found: fields.count - 1, expected: fieldCount)
+    }
+    var reader = FieldReader(fields: fields.dropFirst())
+    let uuid = try reader.required("uuid")
+    guard let direction = CallRecord.Direction(rawValue: try reader.required("direction")) else {
+      throw .invalidField(name: "direction")
+    }
+    let fromNumber = reader.optional()
+    let toNumber = reader.optional()
+    let originalFromNumber = reader.optional()
+    let originalToNumber = reader.optional()
+    guard let status = CallRecord.Status(rawValue: try reader.required("status")) else {
+      throw .invalidField(name: "status")
+    }
+    let durationSeconds = try reader.integer("duration_seconds")
+    let callSID = try reader.required("call_sid")
+    let startedUnixMs = try reader.integer("started_unix_ms")
+    let answeredUnixMs = try reader.optionalInteger("answered_unix_ms")
+    let endedUnixMs = try reader.integer("ended_unix_ms")
+    let ingressCarrierID = reader.optional()
+    let ingressInterconnectID = reader.optional()
+    let ingressServiceID = reader.optional()
+    let egressCarrierID = reader.optional()
+    let egressInterconnectID = reader.optional()
+    let egressServiceID = reader.optional()
+    guard let sipStatus = Int(exactly: try reader.integer("sip_status")) else {
+      throw .invalidField(name: "sip_status")
+    }
+    guard let routesTried = Int(exactly: try reader.integer("routes_tried")) else {
+      throw .invalidField(name: "routes_tried")
+    }
+    return CallRecord(
+      uuid: uuid, direction: direction, fromNumber: fromNumber, toNumber: toNumber,
+      originalFromNumber: originalFromNumber, originalToNumber: originalToNumber, status: status,
+      durationSeconds: durationSeconds, callSID: callSID, startedUnixMs: startedUnixMs,
+      answeredUnixMs: answeredUnixMs, endedUnixMs: endedUnixMs, ingressCarrierID: ingressCarrierID,
+      ingressInterconnectID: ingressInterconnectID, ingressServiceID: ingressServiceID,
+      egressCarrierID: egressCarrierID, egressInterconnectID: egressInterconnectID,
+      egressServiceID: egressServiceID, sipStatus: sipStatus, routesTried: routesTried,
+      sourceAddress: reader.optional(), destinationAddress: reader.optional(), endedBy: reader.optional())
+  }
+
+  /// Reads the decoded fields in order.
+  private struct FieldReader {
+    var fields: ArraySlice<String?>
+
+    mutating func optional() -> String? { fields.popFirst() ?? nil }
+
+    mutating func required(_ name: String) throws(DecodingError) -> String {
+      guard let value = optional() else { throw .invalidField(name: name) }
+      return value
+    }
+
+    mutating func integer(_ name: String) throws(DecodingError) -> Int64 {
+      guard let value = Int64(try required(name)) else { throw .invalidField(name: name) }
+      return value
+    }
+
+    mutating func optionalInteger(_ name: String) throws(DecodingError) -> Int64? {
+      guard let text = optional() else { return nil }
+      guard let value = Int64(text) else { throw .invalidField(name: name) }
+      return value
+    }
+  }
+
+  private static let tab = UInt8(ascii: "\t")
+  private static let lineFeed = UInt8(ascii: "\n")
+  private static let carriageReturn = UInt8(ascii: "\r")
+  private static let backslash = UInt8(ascii: "\\")
+  private static let hexDigits = Array("0123456789abcdef".utf8)
+
+  private static func hexValue(_ byte: UInt8) -> UInt8? {
+    switch byte {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+    default: nil
+    }
+  }
+}

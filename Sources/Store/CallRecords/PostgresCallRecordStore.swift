@@ -1,0 +1,177 @@
+import Billing
+
+/// Inserts call records into the `calls` table over one libpq connection,
+/// idempotently: a record whose `uuid` is already there is skipped
+/// (`ON CONFLICT (uuid) DO NOTHING`), so a replayed journal never duplicates.
+public final class PostgresCallRecordStore: CallRecordStore {
+  /// How a batch is sent.
+  public enum Method: String, Sendable, CaseIterable {
+    /// One multi-row `INSERT ... VALUES (...), (...) ON CONFLICT DO NOTHING`
+    /// with every value a `$n` bind.
+    case values
+    /// `COPY` into a per-session temporary table, then
+    /// `INSERT ... SELECT ... ON CONFLICT DO NOTHING`, in one transaction.
+    case copy
+  }
+
+  /// The columns written, in the order of `row(_:)`, with their types.
+  static let columns: [(name: String, type: String)] = [
+    ("uuid", "uuid"), ("direction", "call_direction"), ("from_number", "text"), ("to_number", "text"),
+    ("original_from_number", "text"), ("original_to_number", "text"), ("status", "call_status"),
+    ("duration_seconds", "integer"), ("call_sid", "text"), ("started_at", "timestamptz"),
+    ("answered_at", "timestamptz"), ("ended_at", "timestamptz"), ("metadata", "jsonb"),
+    ("ingress_carrier_id", "uuid"), ("ingress_interconnect_id", "uuid"), ("ingress_service_id", "uuid"),
+    ("egress_carrier_id", "uuid"), ("egress_interconnect_id", "uuid"), ("egress_service_id", "uuid"),
+    ("sip_status", "integer"), ("routes_tried", "integer"), ("source_address", "text"),
+    ("destination_address", "text"),
+  ]
+
+  private static let columnList = columns.map(\.name).joined(separator: ", ")
+  private static let stagingTable = "didtron_calls_incoming"
+
+  public let method: Method
+  private let connection: PGConnection
+  private var valuesStatements: [Int: String] = [:]
+  private var stagingCreated = false
+  private var copyBuffer: [UInt8] = []
+
+  /// Connects to `url` (a `postgresql://` URI or a conninfo string).
+  public init(url: String, method: Method = .copy) throws {
+    self.connection = try PGConnection(url: url)
+    self.method = method
+  }
+
+  public func insert(_ records: [CallRecord]) throws -> Int {
+    if records.isEmpty { return 0 }
+    switch method {
+    case .values: return try insertValues(records)
+    case .copy: return try insertCopy(records)
+    }
+  }
+
+  // MARK: multi-row VALUES
+
+  private func insertValues(_ records: [CallRecord]) throws -> Int {
+    let sql = valuesStatement(rows: records.count)
+    var binds: [String?] = []
+    binds.reserveCapacity(records.count * Self.columns.count)
+    for record in records { binds.append(contentsOf: Self.row(record)) }
+    return try connection.query(PGQuery(unsafeSQL: sql, binds: binds)).affectedRows
+  }
+
+  /// `INSERT INTO calls (...) VALUES ($1::uuid, ...), ... ON CONFLICT (uuid) DO NOTHING`,
+  /// built once per batch size. Only placeholders are generated; no value is spliced.
+  private func valuesStatement(rows: Int) -> String {
+    if let sql = valuesStatements[rows] { return sql }
+    var sql = "INSERT INTO calls (\(Self.columnList)) VALUES "
+    var parameter = 0
+    for row in 0..<rows {
+      sql += row == 0 ? "(" : ", ("
+      for (index, column) in Self.columns.enumerated() {
+        parameter += 1
+        sql += (index == 0 ? "$" : ", $") + String(parameter) + "::" + column.type
+      }
+      sql += ")"
+    }
+    sql += " ON CONFLICT (uuid) DO NOTHING"
+    if valuesStatements.count > 16 { valuesStatements.removeAll() }
+    valuesStatements[rows] = sql
+    return sql
+  }
+
+  // MARK: COPY through a staging table
+
+  private func insertCopy(_ records: [CallRecord]) throws -> Int {
+    if !stagingCreated {
+      // Column types come from `calls` itself; rows vanish at every commit.
+      try connection.execute(
+        script: "CREATE TEMPORARY TABLE IF NOT EXISTS \(Self.stagingTable) ON COMMIT DELETE ROWS AS "
+          + "SELECT \(Self.columnList) FROM calls WITH NO DATA")
+      stagingCreated = true
+    }
+    copyBuffer.removeAll(keepingCapacity: true)
+    for record in records {
+      for (index, value) in Self.row(record).enumerated() {
+        if index > 0 { copyBuffer.append(UInt8(ascii: "\t")) }
+        Self.appendCopyText(value, to: &copyBuffer)
+      }
+      copyBuffer.append(UInt8(ascii: "\n"))
+    }
+    try connection.execute(script: "BEGIN")
+    do {
+      try connection.copyIn("COPY \(Self.stagingTable) (\(Self.columnList)) FROM STDIN", data: copyBuffer)
+      let inserted = try connection.query(
+        PGQuery(
+          unsafeSQL:
+            "INSERT INTO calls (\(Self.columnList)) SELECT \(Self.columnList) FROM \(Self.stagingTable) "
+            + "ON CONFLICT (uuid) DO NOTHING")
+      ).affectedRows
+      try connection.execute(script: "COMMIT")
+      return inserted
+    } catch {
+      // A failed statement leaves the transaction aborted; end it so the
+      // connection stays usable (if it is still there).
+      try? connection.execute(script: "ROLLBACK")
+      throw error
+    }
+  }
+
+  /// COPY text format: `\N` for NULL; backslash, tab, newline and CR escaped.
+  private static func appendCopyText(_ value: String?, to buffer: inout [UInt8]) {
+    guard let value else {
+      buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "N")])
+      return
+    }
+    for byte in value.utf8 {
+      switch byte {
+      case UInt8(ascii: "\\"): buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+      case UInt8(ascii: "\t"): buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+      case UInt8(ascii: "\n"): buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+      case UInt8(ascii: "\r"): buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+      default: buffer.append(byte)
+      }
+    }
+  }
+
+  // MARK: the row
+
+  /// The text value of every column of `columns` for `record` (nil = NULL).
+  static func row(_ record: CallRecord) -> [String?] {
+    [
+      record.uuid, record.direction.rawValue, record.fromNumber, record.toNumber, record.originalFromNumber,
+      record.originalToNumber, record.status.rawValue, String(record.durationSeconds), record.callSID,
+      TimestampText.utc(unixMilliseconds: record.startedUnixMs),
+      record.answeredUnixMs.map { TimestampText.utc(unixMilliseconds: $0) },
+      TimestampText.utc(unixMilliseconds: record.endedUnixMs), metadata(record), record.ingressCarrierID,
+      record.ingressInterconnectID, record.ingressServiceID, record.egressCarrierID,
+      record.egressInterconnectID,
+      record.egressServiceID, String(record.sipStatus), String(record.routesTried), record.sourceAddress,
+      record.destinationAddress,
+    ]
+  }
+
+  /// `{"ended_by": "..."}` when the record says who ended the call, else NULL.
+  static func metadata(_ record: CallRecord) -> String? {
+    guard let endedBy = record.endedBy else { return nil }
+    return "{\"ended_by\": " + jsonString(endedBy) + "}"
+  }
+
+  /// A JSON string literal (RFC 8259 §7).
+  static func jsonString(_ text: String) -> String {
+    var json = "\""
+    for scalar in text.unicodeScalars {
+      switch scalar {
+      case "\"": json += "\\\""
+      case "\\": json += "\\\\"
+      case "\n": json += "\\n"
+      case "\r": json += "\\r"
+      case "\t": json += "\\t"
+      case _ where scalar.value < 0x20:
+        let hex = String(scalar.value, radix: 16)
+        json += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+      default: json.unicodeScalars.append(scalar)
+      }
+    }
+    return json + "\""
+  }
+}

@@ -1,0 +1,31 @@
+import Policy
+import Routing
+
+/// Everything the call path reads from PostgreSQL, read in one consistent
+/// transaction: the raw material of the proxy's `Snapshot`.
+public struct ReferenceData: Sendable {
+  public var carriers: [Carrier]
+  public var interconnects: [Interconnect]
+  public var services: [CarrierService]
+  public var routingPlans: [RoutingPlan]
+
+  public init(
+    carriers: [Carrier], interconnects: [Interconnect], services: [CarrierService],
+    routingPlans: [RoutingPlan]
+  ) {
+    self.carriers = carriers
+    self.interconnects = interconnects
+    self.services = services
+    self.routingPlans = routingPlans
+  }
+}
+
+/// A row the loader cannot turn into reference data; the reload that met it
+/// fails and the previous snapshot stays.
+public struct ReferenceDataError: Error, CustomStringConvertible, Sendable {
+  public var table: String
+  public var rowID: String
+  public var problem: String
+
+  public var description: String { "\(table) row \(rowID): \(problem)" }
+}

@@ -1,0 +1,248 @@
+import Policy
+import Routing
+import SIPCore
+
+/// Reads `ReferenceData` from PostgreSQL in one REPEATABLE READ, READ ONLY
+/// transaction, so a portal edit halfway through a load is either wholly in
+/// the snapshot or wholly out. Routing-plan entries stream through a cursor
+/// in batches, so a million prefixes never sit in one libpq result.
+/// Blocking: run it off the event loops.
+public struct ReferenceDataLoader {
+  /// Rows fetched per round trip when reading routing-plan entries.
+  public var batchSize = 50_000
+
+  public init() {}
+
+  public func load(from connection: PGConnection) throws -> ReferenceData {
+    try connection.execute(script: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    do {
+      let carriers = try loadCarriers(connection)
+      let interconnects = try loadInterconnects(connection)
+      let services = try loadServices(connection)
+      let plans = try loadRoutingPlans(connection)
+      try connection.execute(script: "COMMIT")
+      return ReferenceData(
+        carriers: carriers, interconnects: interconnects, services: services, routingPlans: plans)
+    } catch {
+      try? connection.execute(script: "ROLLBACK")
+      throw error
+    }
+  }
+
+  private func loadCarriers(_ connection: PGConnection) throws -> [Carrier] {
+    let rows = try connection.query(
+      """
+      SELECT id::text, code, name, partner_type::text, status::text, capacity_mode::text, capacity_limit,
+             circular_routing
+      FROM carriers ORDER BY id
+      """)
+    var carriers: [Carrier] = []
+    carriers.reserveCapacity(rows.rowCount)
+    for row in 0..<rows.rowCount {
+      let id = rows.string(row, 0) ?? ""
+      let fields = Fields(table: "carriers", id: id, result: rows, row: row)
+      carriers.append(
+        Carrier(
+          id: id, code: try fields.text(1), name: try fields.text(2), partnerType: try fields.enumValue(3),
+          status: try fields.enumValue(4), capacityMode: try fields.enumValue(5),
+          capacityLimit: try fields.int(6),
+          circularRouting: fields.bool(7)))
+    }
+    return carriers
+  }
+
+  private func loadInterconnects(_ connection: PGConnection) throws -> [Interconnect] {
+    let addressRows = try connection.query(
+      """
+      SELECT interconnect_id::text, id::text, ip_address, is_range, range_end, sip_port
+      FROM interconnect_ip_addresses
+      WHERE is_active AND address_type = 'transport'
+      ORDER BY interconnect_id, id
+      """)
+    var addresses: [String: [InterconnectAddress]] = [:]
+    for row in 0..<addressRows.rowCount {
+      let owner = addressRows.string(row, 0) ?? ""
+      let id = addressRows.string(row, 1) ?? ""
+      let fields = Fields(table: "interconnect_ip_addresses", id: id, result: addressRows, row: row)
+      do {
+        let address = try InterconnectAddress.parse(
+          ipAddress: try fields.text(2), isRange: fields.bool(3), rangeEnd: addressRows.string(row, 4),
+          port: try fields.int(5))
+        addresses[owner, default: []].append(address)
+      } catch {
+        throw ReferenceDataError(table: "interconnect_ip_addresses", rowID: id, problem: "\(error)")
+      }
+    }
+    let rows = try connection.query(
+      """
+      SELECT id::text, carrier_id::text, short_code, name, direction, is_active, tech_prefix, ip_address,
+             sip_port, transport, capacity_mode::text, capacity_limit
+      FROM carrier_interconnects ORDER BY id
+      """)
+    var interconnects: [Interconnect] = []
+    interconnects.reserveCapacity(rows.rowCount)
+    for row in 0..<rows.rowCount {
+      let id = rows.string(row, 0) ?? ""
+      let fields = Fields(table: "carrier_interconnects", id: id, result: rows, row: row)
+      let host = rows.string(row, 7).flatMap { $0.isEmpty ? nil : $0 }
+      if let host, !Self.isUsableHost(host) {
+        throw ReferenceDataError(
+          table: "carrier_interconnects", rowID: id, problem: "ip_address \(host) is not an IP address")
+      }
+      let transport: TransportKind = try fields.enumValue(9)
+      interconnects.append(
+        Interconnect(
+          id: id, carrierID: try fields.text(1), shortCode: rows.string(row, 2), name: try fields.text(3),
+          direction: try fields.enumValue(4), isActive: fields.bool(5), techPrefix: try fields.text(6),
+          host: host,
+          sipPort: try fields.int(8) ?? 5060, transport: transport, capacityMode: try fields.enumValue(10),
+          capacityLimit: try fields.int(11), addresses: addresses[id] ?? []))
+    }
+    return interconnects
+  }
+
+  private func loadServices(_ connection: PGConnection) throws -> [CarrierService] {
+    let rows = try connection.query(
+      """
+      SELECT id::text, short_code, carrier_id::text, interconnect_id::text, name, direction, status::text,
+             rating_plan_id::text, routing_plan_id::text, tech_prefix, priority, weight, capacity_mode::text,
+             capacity_limit
+      FROM carrier_services ORDER BY id
+      """)
+    var services: [CarrierService] = []
+    services.reserveCapacity(rows.rowCount)
+    for row in 0..<rows.rowCount {
+      let id = rows.string(row, 0) ?? ""
+      let fields = Fields(table: "carrier_services", id: id, result: rows, row: row)
+      services.append(
+        CarrierService(
+          id: id, shortCode: rows.string(row, 1), carrierID: try fields.text(2),
+          interconnectID: try fields.text(3),
+          name: try fields.text(4), direction: try fields.enumValue(5), status: try fields.enumValue(6),
+          ratingPlanID: rows.string(row, 7), routingPlanID: rows.string(row, 8),
+          techPrefix: try fields.text(9),
+          priority: try fields.int(10) ?? 1, weight: try fields.int(11) ?? 1,
+          capacityMode: try fields.enumValue(12),
+          capacityLimit: try fields.int(13)))
+    }
+    return services
+  }
+
+  private func loadRoutingPlans(_ connection: PGConnection) throws -> [RoutingPlan] {
+    let planRows = try connection.query(
+      "SELECT id::text, code, name, failover_codes::text FROM routing_plans ORDER BY id")
+    struct PlanHead {
+      var code: String
+      var name: String
+      var failoverCodes: Set<Int>
+      var entries: [RoutingPlanEntry] = []
+    }
+    var plans: [String: PlanHead] = [:]
+    var order: [String] = []
+    for row in 0..<planRows.rowCount {
+      let id = planRows.string(row, 0) ?? ""
+      let fields = Fields(table: "routing_plans", id: id, result: planRows, row: row)
+      plans[id] = PlanHead(
+        code: try fields.text(1), name: try fields.text(2), failoverCodes: try fields.intSet(3))
+      order.append(id)
+    }
+    try connection.execute(
+      script: """
+        DECLARE didtron_entries NO SCROLL CURSOR FOR
+        SELECT e.routing_plan_id::text, e.prefix, e.failover_codes::text, s.carrier_service_id::text, s.priority,
+               s.weight, e.id
+        FROM routing_plan_entries e
+        LEFT JOIN routing_plan_entry_services s ON s.routing_plan_entry_id = e.id
+        ORDER BY e.routing_plan_id, e.prefix, s.priority, s.carrier_service_id
+        """)
+    // Service ids repeat across a million entries: keep one copy of each.
+    var interned: [String: String] = [:]
+    var currentPlan = ""
+    var currentPrefix: String?
+    var currentFailover: Set<Int>?
+    var currentRoutes: [EgressRoute] = []
+    func flush() {
+      guard let prefix = currentPrefix else { return }
+      plans[currentPlan]?.entries.append(
+        RoutingPlanEntry(prefix: prefix, routes: currentRoutes, failoverCodes: currentFailover))
+      currentPrefix = nil
+      currentRoutes = []
+    }
+    while true {
+      let rows = try connection.query(PGQuery(unsafeSQL: "FETCH \(batchSize) FROM didtron_entries"))
+      if rows.rowCount == 0 { break }
+      for row in 0..<rows.rowCount {
+        let entryID = rows.string(row, 6) ?? ""
+        let fields = Fields(table: "routing_plan_entries", id: entryID, result: rows, row: row)
+        let plan = try fields.text(0)
+        let prefix = try fields.text(1)
+        if plan != currentPlan || prefix != currentPrefix {
+          flush()
+          currentPlan = plan
+          currentPrefix = prefix
+          currentFailover = rows.isNull(row, 2) ? nil : try fields.intSet(2)
+        }
+        if let service = rows.string(row, 3) {
+          let shared = interned[service] ?? service
+          interned[service] = shared
+          currentRoutes.append(
+            EgressRoute(
+              carrierServiceID: shared, priority: try fields.int(4) ?? 1, weight: try fields.int(5) ?? 1))
+        }
+      }
+    }
+    flush()
+    try connection.execute(script: "CLOSE didtron_entries")
+    return order.compactMap { id in
+      guard let head = plans[id] else { return nil }
+      return RoutingPlan(
+        id: id, code: head.code, name: head.name, failoverCodes: head.failoverCodes, entries: head.entries)
+    }
+  }
+
+  /// An egress host must be an IP address (names would need DNS on the call path).
+  private static func isUsableHost(_ host: String) -> Bool { IPAddress(host) != nil }
+}
+
+/// Typed reads of one row, with errors that name the table, row and column.
+private struct Fields {
+  let table: String
+  let id: String
+  let result: PGResult
+  let row: Int
+
+  func fail(_ column: Int, _ problem: String) -> ReferenceDataError {
+    ReferenceDataError(table: table, rowID: id, problem: "\(result.columnName(column)) \(problem)")
+  }
+
+  func text(_ column: Int) throws -> String {
+    guard let value = result.string(row, column) else { throw fail(column, "is NULL") }
+    return value
+  }
+
+  func int(_ column: Int) throws -> Int? {
+    guard let value = result.string(row, column) else { return nil }
+    guard let number = Int(value) else { throw fail(column, "is not an integer: \(value)") }
+    return number
+  }
+
+  func bool(_ column: Int) -> Bool { result.string(row, column) == "t" }
+
+  func enumValue<T: RawRepresentable>(_ column: Int) throws -> T where T.RawValue == String {
+    let value = try text(column)
+    guard let parsed = T(rawValue: value) else { throw fail(column, "has an unknown value: \(value)") }
+    return parsed
+  }
+
+  /// A PostgreSQL integer array in text form: `{404,486}`.
+  func intSet(_ column: Int) throws -> Set<Int> {
+    let value = try text(column)
+    guard value.first == "{", value.last == "}" else { throw fail(column, "is not an array: \(value)") }
+    var codes = Set<Int>()
+    for item in value.dropFirst().dropLast().split(separator: ",") {
+      guard let code = Int(item) else { throw fail(column, "holds a non-integer: \(item)") }
+      codes.insert(code)
+    }
+    return codes
+  }
+}

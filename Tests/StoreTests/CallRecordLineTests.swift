@@ -1,0 +1,94 @@
+import Billing
+import Testing
+
+@testable import Store
+
+@Suite("CallRecordLine: the journal's line format")
+struct CallRecordLineTests {
+  @Test func crc32OfTheStandardVector() {
+    #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
+  }
+
+  @Test(arguments: [Records.answered(7), Records.failed(3)])
+  func roundTrips(_ record: CallRecord) throws {
+    let line = CallRecordLine.encode(record)
+    #expect(line.last == UInt8(ascii: "\n"))
+    #expect(line.dropLast().contains(UInt8(ascii: "\n")) == false)
+    #expect(try CallRecordLine.decode(line.dropLast()) == record)
+  }
+
+  @Test func escapesEverythingThatCouldBreakALine() throws {
+    var record = Records.failed()
+    record.fromNumber = "a\tb\nc\rd\\e"
+    record.toNumber = "\\N"
+    record.originalFromNumber = ""
+    record.originalToNumber = "ünïcödé ☎"
+    record.callSID = "nul\u{0}byte"
+    record.endedBy = "\\"
+    let line = CallRecordLine.encode(record)
+    #expect(line.filter { $0 == UInt8(ascii: "\n") }.count == 1)
+    #expect(line.contains(0) == false)
+    #expect(try CallRecordLine.decode(line.dropLast()) == record)
+  }
+
+  @Test func isReadableText() {
+    let text = String(decoding: CallRecordLine.encode(Records.failed(1, uuid: "u-1")), as: UTF8.self)
+    #expect(
+      text.hasSuffix(
+        "\tv1\tu-1\tinbound\t\\N\t\\N\t\\N\t\\N\tbusy\t0\tsid-1\t951868799123\t\\N\t951868800000"
+          + "\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t486\t1\t\\N\t\\N\t\\N\n"))
+  }
+
+  @Test func aTornLineFailsItsChecksum() {
+    let line = CallRecordLine.encode(Records.answered())
+    for cut in [line.count - 2, line.count / 2, 20] {
+      #expect(throws: CallRecordLine.DecodingError.checksumMismatch) {
+        try CallRecordLine.decode(line[..<cut])
+      }
+    }
+    #expect(throws: CallRecordLine.DecodingError.missingChecksum) { try CallRecordLine.decode(line[..<5]) }
+    #expect(throws: CallRecordLine.DecodingError.missingChecksum) { try CallRecordLine.decode([UInt8]()) }
+  }
+
+  @Test func aChangedByteFailsItsChecksum() {
+    var line = Array(CallRecordLine.encode(Records.answered()).dropLast())
+    let index = line.firstIndex(of: UInt8(ascii: "4"))!
+    line[index] = UInt8(ascii: "5")
+    #expect(throws: CallRecordLine.DecodingError.checksumMismatch) { try CallRecordLine.decode(line) }
+    var checksum = Array(CallRecordLine.encode(Records.answered()).dropLast())
+    checksum[0] = checksum[0] == UInt8(ascii: "0") ? UInt8(ascii: "1") : UInt8(ascii: "0")
+    #expect(throws: CallRecordLine.DecodingError.checksumMismatch) { try CallRecordLine.decode(checksum) }
+  }
+
+  @Test func zerosFromACrashAreNotALine() {
+    #expect(throws: CallRecordLine.DecodingError.missingChecksum) {
+      try CallRecordLine.decode([UInt8](repeating: 0, count: 300))
+    }
+  }
+
+  @Test func unknownVersionsAndFieldCountsAreRefused() {
+    #expect(throws: CallRecordLine.DecodingError.unknownVersion("v9")) {
+      try CallRecordLine.decode(line("v9\ta"))
+    }
+    #expect(throws: CallRecordLine.DecodingError.wrongFieldCount(found: 2, expected: 23)) {
+      try CallRecordLine.decode(line("v1\ta\tb"))
+    }
+  }
+
+  /// A correctly checksummed line around `payload`.
+  private func line(_ payload: String) -> [UInt8] {
+    let crc = String(CRC32.checksum(Array(payload.utf8)), radix: 16)
+    return Array((String(repeating: "0", count: 8 - crc.count) + crc + "\t" + payload).utf8)
+  }
+
+  @Test(arguments: [
+    (Int64(0), "1970-01-01 00:00:00.000+00"),
+    (951_868_799_123, "2000-02-29 23:59:59.123+00"),
+    (1_709_251_199_999, "2024-02-29 23:59:59.999+00"),
+    (-1, "1969-12-31 23:59:59.999+00"),
+    (253_402_300_799_999, "9999-12-31 23:59:59.999+00"),
+  ])
+  func timestampsAreExactUTC(_ milliseconds: Int64, _ text: String) {
+    #expect(TimestampText.utc(unixMilliseconds: milliseconds) == text)
+  }
+}

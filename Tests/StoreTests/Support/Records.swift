@@ -1,0 +1,40 @@
+import Billing
+
+/// Call records for tests.
+enum Records {
+  /// A random v4 UUID in lower-case text.
+  static func uuid() -> String {
+    var bytes = (0..<16).map { _ in UInt8.random(in: 0...255) }
+    bytes[6] = bytes[6] & 0x0F | 0x40
+    bytes[8] = bytes[8] & 0x3F | 0x80
+    let hex = bytes.map {
+      String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16)
+    }
+    return [hex[0..<4], hex[4..<6], hex[6..<8], hex[8..<10], hex[10..<16]].map { $0.joined() }.joined(
+      separator: "-")
+  }
+
+  /// An answered call with every field set.
+  static func answered(_ index: Int = 0, uuid: String = Records.uuid()) -> CallRecord {
+    CallRecord(
+      uuid: uuid, direction: .outbound, fromNumber: "4930123456\(index)", toNumber: "4989555\(index)",
+      originalFromNumber: "+4930123456\(index)", originalToNumber: "0049#89555\(index)", status: .completed,
+      durationSeconds: 61, callSID: "a84b4c76e66710@pc33.example.com\t\(index)",
+      startedUnixMs: 1_709_251_199_999, answeredUnixMs: 1_709_251_203_000, endedUnixMs: 1_709_251_264_000,
+      ingressCarrierID: Records.uuid(), ingressInterconnectID: Records.uuid(),
+      ingressServiceID: Records.uuid(),
+      egressCarrierID: Records.uuid(), egressInterconnectID: Records.uuid(), egressServiceID: Records.uuid(),
+      sipStatus: 200, routesTried: 2, sourceAddress: "192.0.2.10:5060",
+      destinationAddress: "198.51.100.7:5060",
+      endedBy: "callee")
+  }
+
+  /// A failed call with every optional field nil.
+  static func failed(_ index: Int = 0, uuid: String = Records.uuid()) -> CallRecord {
+    CallRecord(
+      uuid: uuid, direction: .inbound, fromNumber: nil, toNumber: nil, originalFromNumber: nil,
+      originalToNumber: nil, status: .busy, durationSeconds: 0, callSID: "sid-\(index)",
+      startedUnixMs: 951_868_799_123, answeredUnixMs: nil, endedUnixMs: 951_868_800_000, sipStatus: 486,
+      routesTried: 1)
+  }
+}
