@@ -72,6 +72,21 @@ public final class ProxyCore {
   /// SIGTERM: new initial INVITEs get 503 with Retry-After from now on.
   public func beginDraining() { isDraining = true }
 
+  /// The shutdown deadline passed with calls still up: each is reported as
+  /// ended now (`endedBy` "shutdown"), since the switch leaves their path.
+  public func endAllDialogs() {
+    let open = dialogs.values.sorted { $0.summary.startedUnixMs < $1.summary.startedUnixMs }
+    dialogs.removeAll()
+    for dialog in open {
+      if !dialog.byeSeen {
+        dialog.summary.endedUnixMs = clock.unixMs
+        dialog.summary.endedBy = "shutdown"
+      }
+      counters.callsEnded += 1
+      report(dialog.summary, then: nil)
+    }
+  }
+
   /// Fires every timer that is due. The driver calls this periodically.
   public func tick() {
     for event in timerWheel.expire(nowMs: clock.monotonicMs) {

@@ -5,6 +5,7 @@ import Proxy
 import SIPCore
 import SIPTransport
 import ServiceLifecycle
+import Store
 import UnixSignals
 
 /// The daemon: builds the transport layer and the proxy core from the
@@ -65,17 +66,39 @@ struct SwitchService: Service {
         loop.execute { box.value?.proxy.transportError(to: destination) }
       })
 
+    // Softswitch mode: the schema must match and the snapshot must load
+    // before the switch says it is ready; proxy mode needs only a next hop.
+    let router: any CallRouter
+    let softswitch: Softswitch?
+    if config.database.url != nil {
+      do {
+        let (started, snapshot) = try await Softswitch.start(config: config, logger: logger)
+        softswitch = started
+        router = CallPipeline(snapshot: snapshot)
+      } catch {
+        logger.critical("cannot start in softswitch mode: \(error)")
+        await transport.shutdown()
+        throw error
+      }
+      if config.proxy.nextHop != nil {
+        logger.notice("proxy.next_hop is ignored: database.url routes calls (softswitch mode)")
+      }
+    } else if let nextHop = config.proxy.nextHop {
+      router = NextHopRouter(nextHop: nextHop)
+      softswitch = nil
+    } else {
+      await transport.shutdown()
+      throw DaemonError.noRoute
+    }
+
     let bound: [Endpoint]
     do {
       bound = try await transport.bind(config.sip.listen)
     } catch {
       logger.critical("cannot listen: \(error)")
       await transport.shutdown()
+      await softswitch?.stop(deadline: .now)
       throw error
-    }
-    guard let nextHop = config.proxy.nextHop else {
-      await transport.shutdown()
-      throw DaemonError.noRoute
     }
     let proxyConfiguration = ProxyConfiguration(
       localEndpoints: bound, advertisedHost: config.sip.advertisedAddress,
@@ -88,8 +111,10 @@ struct SwitchService: Service {
     try await loop.submit {
       let proxy = ProxyCore(
         configuration: proxyConfiguration, sender: TransportSender(transport: transport),
-        clock: SystemProxyClock(), router: NextHopRouter(nextHop: nextHop), logger: logger,
-        processTag: processTag)
+        clock: SystemProxyClock(), router: router, logger: logger, processTag: processTag)
+      if let softswitch {
+        proxy.onCallEnded = { summary, release in softswitch.record(summary, release: release, loop: loop) }
+      }
       box.value = SwitchCore(
         loop: loop, proxy: proxy, decoder: InboundDecoder(serverHeader: config.proxy.serverHeader),
         transport: transport, logger: logger)
@@ -102,8 +127,8 @@ struct SwitchService: Service {
       "didtron-switch ready",
       metadata: [
         "listen": "\(bound.map(\.description).joined(separator: ", "))",
-        "next_hop": "\(nextHop)",
-        "mode": "proxy",
+        "mode": "\(softswitch == nil ? "proxy" : "softswitch")",
+        "next_hop": "\(softswitch == nil ? config.proxy.nextHop.map { "\($0)" } ?? "" : "")",
       ])
     let notifier = SystemdNotifier(environment: ProcessEnvironment.current)
     do {
@@ -112,13 +137,30 @@ struct SwitchService: Service {
       logger.warning("\(error)")
     }
 
+    // Reloads: SIGHUP always; in softswitch mode also NOTIFY on the channel.
+    let install: @Sendable (Snapshot) async -> Void = { snapshot in
+      try? await loop.submit { box.value?.proxy.router = CallPipeline(snapshot: snapshot) }.get()
+    }
+    var listener: ReloadListener?
+    if let softswitch {
+      var listenerConfiguration = ReloadListener.Configuration(
+        databaseURL: softswitch.databaseURL, channel: config.database.notifyChannel)
+      listenerConfiguration.callOnFirstConnect = false
+      let started = ReloadListener(configuration: listenerConfiguration, logger: logger) { trigger in
+        Task { await softswitch.reload(reason: "\(trigger)", install: install) }
+      }
+      started.start()
+      listener = started
+    }
     await withTaskGroup(of: Void.self) { tasks in
       tasks.addTask {
-        await handleReloads(loop: loop, box: box, notifier: notifier)
+        await handleReloads(
+          loop: loop, box: box, notifier: notifier, softswitch: softswitch, install: install)
       }
       try? await gracefulShutdown()
       tasks.cancelAll()
     }
+    listener?.stop()
 
     // SIGTERM: refuse new calls, let transactions finish, then close.
     try? notifier.stopping(status: "draining")
@@ -126,11 +168,17 @@ struct SwitchService: Service {
     let started = SystemProxyClock().monotonicMs
     logger.notice("draining: new INVITEs get 503", metadata: ["grace_s": "\(graceMs / 1000)"])
     try? await loop.submit { box.value?.proxy.beginDraining() }.get()
+    // Calls in progress may end by themselves until the deadline.
     while SystemProxyClock().monotonicMs - started < graceMs {
-      let open = (try? await loop.submit { box.value?.proxy.pendingTransactionCount ?? 0 }.get()) ?? 0
+      let open =
+        (try? await loop.submit { () -> Int in
+          guard let proxy = box.value?.proxy else { return 0 }
+          return proxy.pendingTransactionCount + (softswitch == nil ? 0 : proxy.dialogCount)
+        }.get()) ?? 0
       if open == 0 { break }
       try? await Task.sleep(for: .milliseconds(50), tolerance: .milliseconds(10))
     }
+    if softswitch != nil { try? await loop.submit { box.value?.proxy.endAllDialogs() }.get() }
     let summary = try? await loop.submit { () -> String in
       guard let core = box.value else { return "" }
       let c = core.proxy.counters
@@ -142,15 +190,22 @@ struct SwitchService: Service {
     }.get()
     ticker.cancel()
     await transport.shutdown()
+    await softswitch?.stop(deadline: .now + .seconds(10))
     logger.notice("didtron-switch stopped", metadata: ["totals": "\(summary ?? "")"])
   }
 
   private func handleReloads(
-    loop: any EventLoop, box: NIOLoopBoundBox<SwitchCore?>, notifier: SystemdNotifier
+    loop: any EventLoop, box: NIOLoopBoundBox<SwitchCore?>, notifier: SystemdNotifier,
+    softswitch: Softswitch?, install: @escaping @Sendable (Snapshot) async -> Void
   ) async {
     let signals = await UnixSignalsSequence(trapping: .sighup)
     for await _ in signals {
       try? notifier.reloading()
+      if let softswitch {
+        await softswitch.reload(reason: "SIGHUP", install: install)
+        try? notifier.ready()
+        continue
+      }
       guard let reloadConfiguration else {
         logger.notice("SIGHUP: nothing to reload")
         try? notifier.ready()

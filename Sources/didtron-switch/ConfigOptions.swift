@@ -26,6 +26,17 @@ struct ConfigOptions: ParsableArguments {
   )
   var inviteTimeout: Int?
 
+  @Option(
+    help: ArgumentHelp(
+      "PostgreSQL (database.url): softswitch mode, routing from the database.", valueName: "url"))
+  var databaseURL: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Where finished calls are journalled before PostgreSQL (database.journal_directory).",
+      valueName: "dir"))
+  var journalDirectory: String?
+
   /// The command-line values, as overrides of their configuration keys.
   var overrides: [SwitchConfig.Override] {
     var overrides: [SwitchConfig.Override] = []
@@ -44,6 +55,16 @@ struct ConfigOptions: ParsableArguments {
         .init(
           key: "proxy.invite_timeout_seconds", value: .integer(inviteTimeout),
           origin: .commandLine("--invite-timeout")))
+    }
+    if let databaseURL {
+      overrides.append(
+        .init(key: "database.url", value: .string(databaseURL), origin: .commandLine("--database-url")))
+    }
+    if let journalDirectory {
+      overrides.append(
+        .init(
+          key: "database.journal_directory", value: .string(journalDirectory),
+          origin: .commandLine("--journal-directory")))
     }
     return overrides
   }

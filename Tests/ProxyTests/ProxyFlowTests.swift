@@ -383,3 +383,21 @@ import Testing
     #expect(h.sender.sent.contains { $0.destination == H.uac && $0.message.statusCode == 408 })
   }
 }
+
+@Suite struct ShutdownTests {
+  typealias H = FlowHarness
+
+  @Test func callsStillUpAtTheDeadlineAreRecordedAsEnded() throws {
+    let h = FlowHarness()
+    h.deliver(H.invite())
+    let invite = try #require(h.sender.take().last?.message)
+    h.deliver(H.response(to: invite, status: 200, reason: "OK"), from: H.uas)
+    h.clock.advance(5_000)
+    h.core.endAllDialogs()
+    #expect(h.core.dialogCount == 0)
+    let summary = try #require(h.ended.first)
+    #expect(summary.endedBy == "shutdown")
+    #expect(summary.durationSeconds == 5)
+    #expect(summary.callRecord.status == .completed)
+  }
+}

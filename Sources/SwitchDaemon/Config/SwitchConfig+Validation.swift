@@ -47,10 +47,15 @@ extension SwitchConfig {
     try requireSeconds("sip.tcp_idle_timeout_seconds", sip.tcpIdleTimeout, in: 1...86400)
 
     // [proxy]
-    guard let nextHop = proxy.nextHop else {
-      throw fail("proxy.next_hop", "is required (the next SIP hop, e.g. \"127.0.0.1:5080\")")
+    // Proxy mode needs a next hop; softswitch mode (database.url) routes by the database.
+    if database.url == nil, proxy.nextHop == nil {
+      throw fail(
+        "proxy.next_hop",
+        "is required without database.url (the next SIP hop, e.g. \"127.0.0.1:5080\")")
     }
-    guard nextHop.transport != .tls else { throw fail("proxy.next_hop", "tls is not supported yet") }
+    if let nextHop = proxy.nextHop, nextHop.transport == .tls {
+      throw fail("proxy.next_hop", "tls is not supported yet")
+    }
     try requireSeconds("proxy.invite_timeout_seconds", proxy.inviteTimeout, in: 1...86400)
     let timers = proxy.timers
     guard (1...60_000).contains(timers.t1) else {

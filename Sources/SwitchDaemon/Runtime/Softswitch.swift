@@ -1,0 +1,160 @@
+import Billing
+import Logging
+import NIOCore
+import NIOPosix
+import Proxy
+import Store
+
+/// Softswitch mode's parts around the proxy core: the schema check, the
+/// reference-data snapshot (loaded at start, reloaded on SIGHUP and on
+/// `NOTIFY`), and the call-record pipeline (journal + batched writer).
+/// Blocking database work runs on a thread pool of its own, never on the
+/// event loop.
+final class Softswitch: Sendable {
+  let databaseURL: String
+  let records: CallRecordPipeline
+  private let pool: NIOThreadPool
+  private let logger: Logger
+  private let reloads: SnapshotReloads
+
+  private init(
+    databaseURL: String, records: CallRecordPipeline, pool: NIOThreadPool, logger: Logger
+  ) {
+    self.databaseURL = databaseURL
+    self.records = records
+    self.pool = pool
+    self.logger = logger
+    reloads = SnapshotReloads()
+  }
+
+  /// Checks the schema, loads the first snapshot and starts the record
+  /// pipeline (which replays what an earlier run left in the journal).
+  /// Throws `SoftswitchError` with the operator's message.
+  static func start(config: SwitchConfig, logger: Logger) async throws -> (Softswitch, Snapshot) {
+    guard let url = config.database.url else { throw SoftswitchError.noDatabase }
+    let pool = NIOThreadPool(numberOfThreads: 1)
+    pool.start()
+    do {
+      let version = try await pool.runIfActive { try SchemaVersion.check(databaseURL: url) }
+      guard version == .current else { throw SoftswitchError.schema(version) }
+      let records = try CallRecordPipeline(
+        journalDirectory: config.database.journalDirectory, databaseURL: url,
+        batchSize: config.database.writerBatchSize, logger: logger)
+      let softswitch = Softswitch(databaseURL: url, records: records, pool: pool, logger: logger)
+      let snapshot = try await softswitch.loadSnapshot()
+      records.start()
+      return (softswitch, snapshot)
+    } catch {
+      try? await pool.shutdownGracefully()
+      throw error
+    }
+  }
+
+  /// Reads the reference data and builds a snapshot, off the event loop.
+  func loadSnapshot() async throws -> Snapshot {
+    let url = databaseURL
+    let logger = logger
+    return try await pool.runIfActive {
+      let started = ContinuousClock.now
+      let connection = try PGConnection(url: url)
+      let data = try ReferenceDataLoader().load(from: connection)
+      let snapshot = Snapshot(
+        carriers: data.carriers, interconnects: data.interconnects, services: data.services,
+        routingPlans: data.routingPlans)
+      let elapsed = ContinuousClock.now - started
+      logger.notice(
+        "reference data loaded",
+        metadata: [
+          "carriers": "\(snapshot.carriers.count)", "interconnects": "\(snapshot.interconnects.count)",
+          "services": "\(snapshot.services.count)", "routing_plans": "\(snapshot.routingPlans.count)",
+          "prefixes": "\(snapshot.prefixCount)",
+          "ms":
+            "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)",
+        ])
+      for id in snapshot.identifier.unlinkedInterconnectIDs {
+        logger.warning(
+          "interconnect has no carrier in the snapshot; ignored", metadata: ["interconnect": "\(id)"])
+      }
+      return snapshot
+    }
+  }
+
+  /// Loads a new snapshot and hands it to `install`; one reload at a time
+  /// (a request during a reload runs once more after it). A failure keeps
+  /// the running snapshot and says why.
+  func reload(reason: String, install: @escaping @Sendable (Snapshot) async -> Void) async {
+    guard await reloads.begin() else { return }
+    repeat {
+      do {
+        let snapshot = try await loadSnapshot()
+        await install(snapshot)
+        logger.notice("snapshot reloaded", metadata: ["reason": "\(reason)"])
+      } catch {
+        logger.error(
+          "reload failed, keeping the running snapshot: \(error)", metadata: ["reason": "\(reason)"])
+      }
+    } while await reloads.again()
+  }
+
+  /// Hands a finished call to the journal. `release` (the held answer to
+  /// the BYE) runs on `loop` once the record is fsync'd.
+  func record(_ summary: CallSummary, release: (() -> Void)?, loop: any EventLoop) {
+    guard let release else {
+      records.append(summary.callRecord, durable: nil)
+      return
+    }
+    let bound = NIOLoopBound(release, eventLoop: loop)
+    records.append(summary.callRecord) { loop.execute { bound.value() } }
+  }
+
+  /// Flushes the journal and lets the writer catch up until `deadline`.
+  func stop(deadline: ContinuousClock.Instant) async {
+    let complete = await records.shutdown(deadline: deadline)
+    let counters = records.counters
+    logger.notice(
+      "call records \(complete ? "all written" : "left in the journal for the next start")",
+      metadata: [
+        "journalled": "\(counters.journalled)", "inserted": "\(counters.inserted)",
+        "pending": "\(counters.pending)", "rejected": "\(counters.rejected)",
+      ])
+    try? await pool.shutdownGracefully()
+  }
+}
+
+/// At most one reload runs; requests that arrive meanwhile fold into one more.
+private actor SnapshotReloads {
+  private var running = false
+  private var requested = false
+
+  /// True when the caller should run a reload now.
+  func begin() -> Bool {
+    if running {
+      requested = true
+      return false
+    }
+    running = true
+    return true
+  }
+
+  /// True when another reload was requested while one ran.
+  func again() -> Bool {
+    if requested {
+      requested = false
+      return true
+    }
+    running = false
+    return false
+  }
+}
+
+enum SoftswitchError: Error, CustomStringConvertible {
+  case noDatabase
+  case schema(SchemaVersion)
+
+  var description: String {
+    switch self {
+    case .noDatabase: "database.url is not set"
+    case .schema(let version): "\(version)"
+    }
+  }
+}
