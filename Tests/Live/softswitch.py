@@ -197,10 +197,11 @@ class Database:
     def count(self, where: str = "true") -> int:
         return int(self.scalar(f"select count(*) from calls where {where}"))
 
-    def calls(self, where: str = "true") -> list[dict]:
+    def calls(self, where: str = "true", limit: int | None = None) -> list[dict]:
         """Rows of `calls` as dicts (via row_to_json: timestamps are ISO strings)."""
+        tail = f" limit {int(limit)}" if limit is not None else ""
         return [json.loads(r[0]) for r in
-                self.rows(f"select row_to_json(c) from calls c where {where} order by id")]
+                self.rows(f"select row_to_json(c) from calls c where {where} order by id{tail}")]
 
     def wait_count(self, expect: int, where: str = "true",
                    timeout: float = RECORD_TIMEOUT) -> int:

@@ -93,7 +93,7 @@ def test_1000_calls_at_100_cps_make_1000_records(ss):
     lo, hi = float(held[0]), float(held[1])
     assert HOLD_MS / 1000 - 0.05 <= lo and hi < HOLD_MS / 1000 + 1, (
         f"answered->ended spans {lo:.3f}..{hi:.3f} s for a {HOLD_MS} ms hold")
-    row = ss.db.calls("true limit 1")[0]
+    row = ss.db.calls(limit=1)[0]
     assert row["ingress_interconnect_id"] == ing.interconnect
     assert row["egress_service_id"] == a.service
 
