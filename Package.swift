@@ -90,8 +90,7 @@ let package = Package(
       name: "StoreTests",
       dependencies: [
         "Store", "Billing", "Policy", "Routing", .product(name: "Logging", package: "swift-log"),
-      ],
-      exclude: ["Fixtures"]),
+      ]),
     .testTarget(
       name: "SIPTransportTests",
       dependencies: [

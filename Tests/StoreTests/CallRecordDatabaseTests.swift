@@ -83,7 +83,7 @@ struct CallRecordDatabaseTests {
       ]
       #expect(values == expected)
       let nulls = try connection.query(
-        "SELECT direction, status, from_number IS NULL, answered_at IS NULL, metadata IS NULL, sip_status FROM calls WHERE uuid = \(failed.uuid)"
+        "SELECT direction, status, from_number IS NULL, answered_at IS NULL, metadata = '{}'::jsonb, sip_status FROM calls WHERE uuid = \(failed.uuid)"
       )
       #expect((0..<6).map { nulls.string(0, $0) } == ["inbound", "busy", "t", "t", "t", "486"])
     }

@@ -150,9 +150,10 @@ public final class PostgresCallRecordStore: CallRecordStore {
     ]
   }
 
-  /// `{"ended_by": "..."}` when the record says who ended the call, else NULL.
+  /// `{"ended_by": "..."}` when the record says who ended the call, else `{}`
+  /// (the column is NOT NULL).
   static func metadata(_ record: CallRecord) -> String? {
-    guard let endedBy = record.endedBy else { return nil }
+    guard let endedBy = record.endedBy else { return "{}" }
     return "{\"ended_by\": " + jsonString(endedBy) + "}"
   }
 

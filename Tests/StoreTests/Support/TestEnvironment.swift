@@ -9,10 +9,9 @@ enum TestEnvironment {
   static var hasDatabase: Bool { databaseURL != nil }
 
   /// The migrations the database tests apply: `DIDTRON_TEST_MIGRATIONS`, or
-  /// the stand-in fixtures beside this file (to be replaced by the real
-  /// `Migrations/` once it exists).
+  /// the project's `Migrations/`.
   static let migrationsDirectory: String =
-    variable("DIDTRON_TEST_MIGRATIONS") ?? (packageRoot + "/Tests/StoreTests/Fixtures/Migrations")
+    variable("DIDTRON_TEST_MIGRATIONS") ?? (packageRoot + "/Migrations")
 
   /// The package root, from this file's path.
   static let packageRoot: String = {
