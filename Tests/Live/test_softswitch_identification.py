@@ -78,6 +78,10 @@ def test_tech_prefix_and_cidr_match_and_prefix_is_stripped(ss):
     assert row["ingress_interconnect_id"] == cust.interconnect
     assert row["egress_interconnect_id"] == a.interconnect
     assert row["status"] == "completed" and row["routes_tried"] == 1, row
+    assert row["original_to_number"] == "7771234567", row  # as received
+    # the number routed on: the ingress tech prefix is gone (whether to_number
+    # also carries the supplier's prefix 55 is the schema's call, not checked)
+    assert row["to_number"] in ("1234567", "551234567"), row
 
     no_prefix = ss.call("1234567", expect="reject", source_ip="127.0.0.70")
     assert_refused(no_prefix, 403)
