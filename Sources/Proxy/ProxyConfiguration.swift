@@ -14,6 +14,10 @@ public struct ProxyConfiguration: Sendable {
   /// final response. When it fires the branch is cancelled and the caller gets
   /// 408. Not reset by provisional responses: it is the no-answer timeout.
   public var inviteTimeoutMs: Int64
+  /// How long a target may stay silent (no provisional or final response)
+  /// before the call fails over to the next one, as on a 408. 0 leaves it to
+  /// timer B (64*T1). Carriers want seconds here, not half a minute.
+  public var failoverTimeoutMs: Int64
   /// Max-Forwards put on a request that arrives without one (§16.6 step 3).
   public var defaultMaxForwards: Int
   public var serverHeader: String
@@ -22,7 +26,8 @@ public struct ProxyConfiguration: Sendable {
 
   public init(
     localEndpoints: [Endpoint], advertisedHost: String? = nil, aliases: [String] = [],
-    timers: TimerValues = .rfc3261, inviteTimeoutMs: Int64 = 180_000, defaultMaxForwards: Int = 70,
+    timers: TimerValues = .rfc3261, inviteTimeoutMs: Int64 = 180_000, failoverTimeoutMs: Int64 = 0,
+    defaultMaxForwards: Int = 70,
     serverHeader: String = "didtron-switch", retryAfterSeconds: Int = 30
   ) {
     self.localEndpoints = localEndpoints
@@ -30,6 +35,7 @@ public struct ProxyConfiguration: Sendable {
     self.aliases = aliases
     self.timers = timers
     self.inviteTimeoutMs = inviteTimeoutMs
+    self.failoverTimeoutMs = failoverTimeoutMs
     self.defaultMaxForwards = defaultMaxForwards
     self.serverHeader = serverHeader
     self.retryAfterSeconds = retryAfterSeconds

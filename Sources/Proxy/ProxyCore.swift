@@ -36,6 +36,7 @@ public final class ProxyCore {
     case server(ServerTransactionRecord, TransactionTimer)
     case client(ClientTransactionRecord, TransactionTimer)
     case timerC(ClientTransactionRecord)
+    case targetSilent(ClientTransactionRecord)
   }
 
   public init(
@@ -100,6 +101,9 @@ public final class ProxyCore {
       case .timerC(let record):
         guard !record.isTerminated, record.timerC != nil else { continue }
         record.timerC = nil
+        timerCFired(record)
+      case .targetSilent(let record):
+        guard !record.isTerminated, !record.receivedProvisional, !record.receivedFinal else { continue }
         timerCFired(record)
       }
     }
@@ -273,6 +277,9 @@ public final class ProxyCore {
     clients[record.key] = record
     context.branch = record
     record.timerC = schedule(.timerC(record), afterMs: configuration.inviteTimeoutMs)
+    if configuration.failoverTimeoutMs > 0 {
+      _ = schedule(.targetSilent(record), afterMs: configuration.failoverTimeoutMs)
+    }
     run(clientStart(record), on: record, response: nil)
   }
 
@@ -416,9 +423,10 @@ public final class ProxyCore {
     _ context: InviteContext, _ record: ClientTransactionRecord, status: Int, response: SIPMessage?
   ) {
     if status < 200 {
-      guard status > 100 else { return }
+      // Any provisional, 100 included, allows a CANCEL (§9.1) and shows the target is alive.
       record.receivedProvisional = true
       if record.cancelPending { cancelBranch(record) }
+      guard status > 100 else { return }
       if let response, !context.finalSent { relay(response, status: status, to: context.server) }
       return
     }
@@ -524,6 +532,8 @@ public final class ProxyCore {
     run(serverSendResponse(server, status: status), on: server)
   }
 
+  /// Timer C, or a target silent past `failoverTimeoutMs`: the branch is
+  /// given up (cancelled if it rang) and counts as a 408, which fails over.
   private func timerCFired(_ record: ClientTransactionRecord) {
     guard case .invite(let context) = record.owner, !record.receivedFinal else { return }
     counters.transactionTimeouts += 1

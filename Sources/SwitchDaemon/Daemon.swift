@@ -105,7 +105,8 @@ struct SwitchService: Service {
       timers: config.proxy.timers,
       inviteTimeoutMs: Int64(config.proxy.inviteTimeout.components.seconds) * 1000
         + config.proxy.inviteTimeout.components.attoseconds / 1_000_000_000_000_000,
-      defaultMaxForwards: config.proxy.maxForwards, serverHeader: config.proxy.serverHeader,
+      failoverTimeoutMs: Int64(config.proxy.failoverTimeoutMs), defaultMaxForwards: config.proxy.maxForwards,
+      serverHeader: config.proxy.serverHeader,
       retryAfterSeconds: config.lifecycle.retryAfterSeconds)
     let processTag = String(UInt32.random(in: 0...UInt32.max), radix: 36)
     try await loop.submit {

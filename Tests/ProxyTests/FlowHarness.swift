@@ -52,11 +52,12 @@ final class FlowHarness {
   /// - Parameter holdByeAnswers: keep each call's `release` instead of calling
   ///   it, as the journal does until the record is fsync'd.
   init(
-    targets: [Endpoint] = [uas], inviteTimeoutMs: Int64 = 10_000, call: RoutedCall? = nil,
-    holdByeAnswers: Bool = false
+    targets: [Endpoint] = [uas], inviteTimeoutMs: Int64 = 10_000, failoverTimeoutMs: Int64 = 0,
+    call: RoutedCall? = nil, holdByeAnswers: Bool = false
   ) {
     let configuration = ProxyConfiguration(
-      localEndpoints: [Self.proxyUDP, Self.proxyTCP], inviteTimeoutMs: inviteTimeoutMs)
+      localEndpoints: [Self.proxyUDP, Self.proxyTCP], inviteTimeoutMs: inviteTimeoutMs,
+      failoverTimeoutMs: failoverTimeoutMs)
     struct Router: CallRouter {
       let call: RoutedCall
       func route(invite: SIPMessage, source: Endpoint) -> RouteDecision { .route(call) }

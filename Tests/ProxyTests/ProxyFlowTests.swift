@@ -401,3 +401,28 @@ import Testing
     #expect(summary.callRecord.status == .completed)
   }
 }
+
+@Suite struct FailoverTimeoutTests {
+  typealias H = FlowHarness
+
+  @Test func aSilentTargetFailsOverAfterTheFailoverTimeout() throws {
+    let h = FlowHarness(targets: [H.uas, H.uas2], failoverTimeoutMs: 3_000)
+    h.deliver(H.invite())
+    _ = h.sender.take()
+    h.advance(2_900)
+    #expect(!h.sender.take().contains { $0.destination == H.uas2 })
+    h.advance(200)
+    let sent = h.sender.take()
+    #expect(sent.first { $0.destination == H.uas2 }?.message.method == .invite)
+    #expect(!sent.contains { $0.destination == H.uac && $0.message.statusCode >= 200 })
+  }
+
+  @Test func aTargetThatRingsIsNotGivenUp() throws {
+    let h = FlowHarness(targets: [H.uas, H.uas2], failoverTimeoutMs: 3_000)
+    h.deliver(H.invite())
+    let invite = try #require(h.sender.take().last?.message)
+    h.deliver(H.response(to: invite, status: 100, reason: "Trying", toTag: nil), from: H.uas)
+    h.advance(5_000)
+    #expect(!h.sender.take().contains { $0.destination == H.uas2 })
+  }
+}

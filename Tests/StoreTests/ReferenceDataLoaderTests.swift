@@ -37,12 +37,14 @@ struct ReferenceDataLoaderTests {
       #expect(data.services.count == 3)
       let plan = try #require(data.routingPlans.first)
       #expect(plan.code == "DEMO")
-      #expect(plan.lookup(destination: "15551234")?.routes.map(\.carrierServiceID) == [
-        "00000000-0000-4000-8000-000000000032", "00000000-0000-4000-8000-000000000033",
-      ])
-      #expect(plan.lookup(destination: "4420")?.routes.map(\.carrierServiceID) == [
-        "00000000-0000-4000-8000-000000000033"
-      ])
+      #expect(
+        plan.lookup(destination: "15551234")?.routes.map(\.carrierServiceID) == [
+          "00000000-0000-4000-8000-000000000032", "00000000-0000-4000-8000-000000000033",
+        ])
+      #expect(
+        plan.lookup(destination: "4420")?.routes.map(\.carrierServiceID) == [
+          "00000000-0000-4000-8000-000000000033"
+        ])
       #expect(plan.lookup(destination: "3312")?.prefix == "")
     }
   }
@@ -52,7 +54,8 @@ struct ReferenceDataLoaderTests {
       try Self.loadDemo(into: database)
       let connection = try PGConnection(url: database.url)
       try connection.query(
-        "UPDATE interconnect_ip_addresses SET ip_address = 'not-an-ip' WHERE id = '00000000-0000-4000-8000-000000000021'")
+        "UPDATE interconnect_ip_addresses SET ip_address = 'not-an-ip' WHERE id = '00000000-0000-4000-8000-000000000021'"
+      )
       #expect {
         try ReferenceDataLoader().load(from: connection)
       } throws: { error in

@@ -211,11 +211,13 @@ struct SwitchConfigTests {
       key: "sip.tcp_idle_timeout_seconds"),
     .init(
       file: "[proxy]\nnext_hop = \"\"",
-      error: #"test.toml:2: proxy.next_hop: is required without database.url (the next SIP hop, e.g. "127.0.0.1:5080")"#,
+      error:
+        #"test.toml:2: proxy.next_hop: is required without database.url (the next SIP hop, e.g. "127.0.0.1:5080")"#,
       key: "proxy.next_hop"),
     .init(
       file: nil,
-      error: #"proxy.next_hop: is required without database.url (the next SIP hop, e.g. "127.0.0.1:5080")"#, key: "proxy.next_hop"),
+      error: #"proxy.next_hop: is required without database.url (the next SIP hop, e.g. "127.0.0.1:5080")"#,
+      key: "proxy.next_hop"),
     .init(
       file: minimal + "invite_timeout_seconds = 0",
       error: "test.toml:3: proxy.invite_timeout_seconds: must be between 1 and 86400 seconds (got 0)",
@@ -313,6 +315,6 @@ struct SwitchConfigTests {
     #expect(names.contains("DIDTRON_PROXY_NEXT_HOP"))
     #expect(names.contains("DIDTRON_SIP_UDP_RECEIVE_BUFFER_BYTES"))
     #expect(Set(names).count == ConfigKey.all.count)
-    #expect(ConfigKey.all.count == 20)
+    #expect(ConfigKey.all.count == 21)
   }
 }

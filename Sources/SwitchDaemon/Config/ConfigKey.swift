@@ -69,6 +69,9 @@ public struct ConfigKey: Sendable {
     integer(
       "proxy.invite_timeout_seconds", get: { seconds($0.proxy.inviteTimeout) },
       set: { $0.proxy.inviteTimeout = .seconds($1) }),
+    integer(
+      "proxy.failover_timeout_ms", get: { $0.proxy.failoverTimeoutMs },
+      set: { $0.proxy.failoverTimeoutMs = $1 }),
     integer("proxy.t1_ms", get: { Int($0.proxy.timers.t1) }, set: { $0.proxy.timers.t1 = Int64($1) }),
     integer("proxy.t2_ms", get: { Int($0.proxy.timers.t2) }, set: { $0.proxy.timers.t2 = Int64($1) }),
     integer("proxy.t4_ms", get: { Int($0.proxy.timers.t4) }, set: { $0.proxy.timers.t4 = Int64($1) }),

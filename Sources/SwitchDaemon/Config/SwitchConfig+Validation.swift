@@ -57,6 +57,10 @@ extension SwitchConfig {
       throw fail("proxy.next_hop", "tls is not supported yet")
     }
     try requireSeconds("proxy.invite_timeout_seconds", proxy.inviteTimeout, in: 1...86400)
+    guard (0...600_000).contains(proxy.failoverTimeoutMs) else {
+      throw fail(
+        "proxy.failover_timeout_ms", "must be between 0 and 600000 (got \(proxy.failoverTimeoutMs))")
+    }
     let timers = proxy.timers
     guard (1...60_000).contains(timers.t1) else {
       throw fail("proxy.t1_ms", "must be between 1 and 60000 (got \(timers.t1))")

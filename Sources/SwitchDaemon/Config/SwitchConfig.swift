@@ -42,6 +42,10 @@ public struct SwitchConfig: Sendable, Equatable {
     /// `proxy.invite_timeout_seconds`: timer C, the no-answer timeout of a
     /// proxied INVITE (RFC 3261 §16.6 step 11). Default 180 s.
     public var inviteTimeout: Duration = .seconds(180)
+    /// `proxy.failover_timeout_ms`: a target that sends nothing (not even 100
+    /// Trying) for this long is given up and the call fails over to the next
+    /// route, as on a 408; 0 waits for timer B (64*T1). Default 3000.
+    public var failoverTimeoutMs: Int = 3000
     /// `proxy.t1_ms`, `proxy.t2_ms`, `proxy.t4_ms`: the RFC 3261 §17 timer base
     /// values, in milliseconds. Default 500, 4000, 5000.
     public var timers: TimerValues = .rfc3261
