@@ -63,6 +63,7 @@ let package = Package(
       dependencies: [
         "SIPCore", "SIPTransaction", "SIPTransport", "Proxy", "Policy", "Routing", "Billing", "Store",
         .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

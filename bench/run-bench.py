@@ -273,6 +273,8 @@ class Config:
     invite_timeout: int
     kam_workers: int | None
     out: Path
+    database_url: str | None = None
+    pg_data: Path | None = None
 
 
 COLUMNS = [
@@ -282,7 +284,7 @@ COLUMNS = [
     "proxy_rss_kb", "proxy_pss_kb", "proxy_mem_kb", "uac_cpu_s", "uas_cpu_s", "sipp_core_pct",
     "proxy_core_busy_pct", "gen_core_busy_pct", "other_load_proxy_core_pct",
     "other_load_gen_core_pct", "contaminated", "udp_drops_proxy", "udp_drops_uas", "uac_rc", "uac_wall_s", "measure_s", "dead_call_msgs", "failed_unexpected",
-    "failed_max_udp_retrans", "failed_timeout_recv",
+    "failed_max_udp_retrans", "failed_timeout_recv", "db_cpu_s", "db_cpu_s_per_1k",
 ]
 
 
@@ -330,14 +332,27 @@ class Bench:
                   f"net.core.rmem_max={open('/proc/sys/net/core/rmem_max').read().strip()}")
         self.note(f"rates: {c.rates}; step {c.step_s} s; settle {c.settle_s} s; sweeps {c.sweeps}")
 
+    def db_pids(self) -> list[int]:
+        """The PostgreSQL server (postmaster and its backends) behind --pg-data, if given."""
+        if not self.cfg.pg_data:
+            return []
+        try:
+            postmaster = int((self.cfg.pg_data / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return []
+        return tree(postmaster)
+
     # -- proxy
     def proxy_argv(self) -> tuple[list[str], dict, bool]:
         c = self.cfg
         pin = ["taskset", "-c", str(c.proxy_cpu)]
         if c.proxy == "didtron":
+            route = (["--database-url", c.database_url,
+                      "--journal-directory", str(self.rundir / f"journal-{time.monotonic_ns()}")]
+                     if c.database_url else ["--next-hop", f"{LOOP}:{UAS_PORT}"])
             return (pin + [c.binary, "run",
                            "--listen", f"udp:{LOOP}:{PROXY_PORT}", "--listen", f"tcp:{LOOP}:{PROXY_PORT}",
-                           "--next-hop", f"{LOOP}:{UAS_PORT}",
+                           *route,
                            "--invite-timeout", str(c.invite_timeout),
                            "--log-level", c.log_level],
                     dict(os.environ), False)
@@ -478,6 +493,7 @@ class Bench:
 
         t0 = time.monotonic()
         p0, uas0 = cpu_ticks(ppids), cpu_ticks([uas.pid])
+        db0 = cpu_ticks(self.db_pids())
         g0, x0 = core_idle_ticks(c.gen_cpu), core_idle_ticks(c.proxy_cpu)
         dp0, du0 = udp_drops(PROXY_PORT), udp_drops(UAS_PORT)
         uac = self.run_uac(d, PROXY_PORT, rate, planned, tick=sample_mem)
@@ -492,6 +508,7 @@ class Bench:
         sample_mem()
         t2 = time.monotonic()
         p2 = cpu_ticks(ppids)
+        db2 = cpu_ticks(self.db_pids())
         self.stop_child(uas)
 
         st = stat_last_row(d / "uac_stat.csv")
@@ -542,10 +559,13 @@ class Bench:
             "dead_call_msgs": g("DeadCallMsgs(C)"), "failed_unexpected": g("FailedUnexpectedMessage(C)"),
             "failed_max_udp_retrans": g("FailedMaxUDPRetrans(C)"),
             "failed_timeout_recv": g("FailedTimeoutOnRecv(C)"),
+            "db_cpu_s": round((db2 - db0) / HZ, 2) if c.pg_data else float("nan"),
+            "db_cpu_s_per_1k": round((db2 - db0) / HZ * 1000 / ok, 3) if c.pg_data and ok else float("nan"),
         }
         log(f"  {rate} cps: {ok}/{attempted} ok, {failed} failed ({fail_pct:.3f} %), achieved "
             f"{achieved:.0f}/s, RT p50/p99 {row['rt_p50_ms']}/{row['rt_p99_ms']} ms, proxy "
-            f"{row['proxy_cpu_s_per_1k']} CPU-s/1k ({prx_pct:.0f} % core), mem {mem} kB, "
+            f"{row['proxy_cpu_s_per_1k']} CPU-s/1k ({prx_pct:.0f} % core), db {row['db_cpu_s_per_1k']} CPU-s/1k, "
+            f"mem {mem} kB, "
             f"other load {other_prx:.0f}/{other_gen:.0f} % -> clean={row['clean']}"
             f"{' CONTAMINATED' if contaminated else ''}")
         for f in d.glob("*_errors.log"):   # overload steps write huge error logs
@@ -706,6 +726,11 @@ def parse_args(argv: list[str]) -> Config:
     ap.add_argument("--max-attempts", type=int, default=2, help="repeat a step disturbed by other load")
     ap.add_argument("--log-level", default="info", help="didtron --log-level")
     ap.add_argument("--invite-timeout", type=int, default=32, help="didtron --invite-timeout")
+    ap.add_argument("--database-url", help="didtron softswitch mode: route by this database (instead of "
+                    "--next-hop); it must hold a plan that sends the bench's calls from 127.0.0.1 to "
+                    "127.0.0.1:5080, e.g. etc/demo-data.sql")
+    ap.add_argument("--pg-data", help="the PostgreSQL data directory (scripts/pg-local DIR/data): its "
+                    "server's CPU per step is reported as db_cpu_s_per_1k")
     ap.add_argument("--out", help="output dir (default bench/results/<timestamp>-<proxy>)")
     a = ap.parse_args(argv)
     if a.proxy == "didtron" and not a.bin:
@@ -727,6 +752,7 @@ def parse_args(argv: list[str]) -> Config:
         stop_after_fails=a.stop_after_fails, quiet_wait_s=a.quiet_wait, quiet_pct=a.quiet_pct,
         max_attempts=max(1, a.max_attempts), log_level=a.log_level, invite_timeout=a.invite_timeout,
         kam_workers=a.kamailio_workers,
+        database_url=a.database_url, pg_data=Path(a.pg_data).resolve() if a.pg_data else None,
         out=Path(a.out).resolve() if a.out else BENCH / "results" / f"{stamp}-{a.proxy}")
 
 

@@ -1,5 +1,6 @@
 import Billing
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import Proxy
@@ -16,6 +17,7 @@ final class Softswitch: Sendable {
   private let pool: NIOThreadPool
   private let logger: Logger
   private let reloads: SnapshotReloads
+  private let releases = HeldAnswers()
 
   private init(
     databaseURL: String, records: CallRecordPipeline, pool: NIOThreadPool, logger: Logger
@@ -97,14 +99,16 @@ final class Softswitch: Sendable {
   }
 
   /// Hands a finished call to the journal. `release` (the held answer to
-  /// the BYE) runs on `loop` once the record is fsync'd.
+  /// the BYE) runs on `loop` once the record is fsync'd; the releases of one
+  /// fsync batch go back to the loop together, with one wake-up.
   func record(_ summary: CallSummary, release: (() -> Void)?, loop: any EventLoop) {
     guard let release else {
       records.append(summary.callRecord, durable: nil)
       return
     }
     let bound = NIOLoopBound(release, eventLoop: loop)
-    records.append(summary.callRecord) { loop.execute { bound.value() } }
+    let releases = self.releases
+    records.append(summary.callRecord) { releases.add(bound, on: loop) }
   }
 
   /// Flushes the journal and lets the writer catch up until `deadline`.
@@ -118,6 +122,30 @@ final class Softswitch: Sendable {
         "pending": "\(counters.pending)", "rejected": "\(counters.rejected)",
       ])
     try? await pool.shutdownGracefully()
+  }
+}
+
+/// BYE answers whose records became durable, waiting for one trip to the loop.
+private final class HeldAnswers: Sendable {
+  private let pending = NIOLockedValueBox<(answers: [NIOLoopBound<() -> Void>], scheduled: Bool)>(([], false))
+
+  /// Queues `answer`; the first of a batch schedules the loop to run them all.
+  func add(_ answer: NIOLoopBound<() -> Void>, on loop: any EventLoop) {
+    let schedule = pending.withLockedValue { state -> Bool in
+      state.answers.append(answer)
+      if state.scheduled { return false }
+      state.scheduled = true
+      return true
+    }
+    guard schedule else { return }
+    loop.execute { [self] in
+      let answers = pending.withLockedValue { state -> [NIOLoopBound<() -> Void>] in
+        state.scheduled = false
+        defer { state.answers.removeAll(keepingCapacity: true) }
+        return state.answers
+      }
+      for answer in answers { answer.value() }
+    }
   }
 }
 
