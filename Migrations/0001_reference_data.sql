@@ -35,10 +35,11 @@
 -- * Text columns that the seeds give a fixed value list for
 --   (carrier_credit_alerts.alert_type/direction, carrier_assignments
 --   .assignment_type) are text with a check, as the seed writes them as text.
--- * route_status 'testing': a carrier, interconnect or service in 'testing' is
---   used only for calls that arrive from that carrier's own configured
---   addresses (its ingress interconnects' IP addresses); everyone else sees it
---   as not available. 'paused' refuses new calls but lets running calls end;
+-- * route_status (carriers.status, carrier_services.status; interconnects have
+--   only is_active) 'testing': a carrier or service in 'testing' is used only
+--   for calls that arrive from that carrier's own configured addresses (its
+--   ingress interconnects' IP addresses); everyone else sees it as not
+--   available. 'paused' refuses new calls but lets running calls end;
 --   'disabled' is the same for the switch, and says it is not coming back.
 
 create type carrier_partner_type as enum ('customer', 'supplier', 'bilateral');

@@ -21,7 +21,9 @@
 --   the seed's jsonb on the plan; the rates do not use them yet.
 -- * The unique index (rating_plan_id, prefix, effective_from) is a btree: the
 --   switch loads a plan's rates in that order (one sequential index scan) into
---   a sorted array/trie; it never queries rates per call.
+--   a sorted array/trie; it never queries rates per call. prefix is
+--   `collate "C"`: byte order (= digit order, '' first) whatever the
+--   database's locale, and the cheapest comparisons for the index.
 
 create table customer_rating_plans (
     id uuid primary key default gen_random_uuid(),
@@ -51,7 +53,7 @@ create table customer_rating_plans (
 create table rating_plan_rates (
     id bigserial primary key,
     rating_plan_id uuid not null references customer_rating_plans on delete cascade,
-    prefix text not null check (prefix ~ '^[0-9]*$'),
+    prefix text collate "C" not null check (prefix ~ '^[0-9]*$'),
     destination_name text,
     rate_per_minute numeric(20,6) not null check (rate_per_minute >= 0),
     connection_fee numeric(20,6) not null default 0 check (connection_fee >= 0),

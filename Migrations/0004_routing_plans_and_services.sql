@@ -31,8 +31,11 @@
 --   arrays of prefixes, no per-digit tree tables), a bigint surrogate key so
 --   the routes table stays narrow, and a btree unique index on
 --   (routing_plan_id, prefix) that both rejects duplicates and hands the
---   switch the plan already sorted in one index scan. Bulk loads are plain
---   COPY into the entries, then one INSERT ... SELECT for the routes. The
+--   switch the plan already sorted in one index scan (prefix is
+--   `collate "C"`: byte order whatever the database's locale, and cheap
+--   comparisons). Bulk loads are COPY into a staging table, then one
+--   INSERT ... SELECT for the entries and one for the routes (joined back on
+--   prefix), so no id ever travels to the client. The
 --   switch loads the whole plan into a sorted array/trie on reload; it never
 --   queries these tables per call.
 
@@ -82,13 +85,14 @@ create index carrier_services_rating_plan_id_idx on carrier_services (rating_pla
 create table routing_plan_entries (
     id bigserial primary key,
     routing_plan_id uuid not null references routing_plans on delete cascade,
-    prefix text not null check (prefix ~ '^[0-9]*$'),
+    prefix text collate "C" not null check (prefix ~ '^[0-9]*$'),
     failover_codes integer[],
 
     constraint routing_plan_entries_plan_prefix_key unique (routing_plan_id, prefix),
     constraint routing_plan_entries_failover_codes_valid check (
-        array_position(failover_codes, null) is null
-        and 400 <= all (failover_codes) and 699 >= all (failover_codes))
+        failover_codes is null
+        or (array_position(failover_codes, null) is null
+            and 400 <= all (failover_codes) and 699 >= all (failover_codes)))
 );
 
 create table routing_plan_entry_services (
