@@ -5,7 +5,8 @@
 --   ends. `uuid` is unique: the writer inserts with ON CONFLICT (uuid) DO
 --   NOTHING, so a retried batch never records a call twice.
 -- * Seed 000 columns keep their meaning. from_number/to_number are the numbers
---   after translation (what was sent to the supplier); the ADDITIONS
+--   as routed: the ingress tech prefix stripped and translation applied, before
+--   the egress service's tech prefix is put in front; the ADDITIONS
 --   original_from_number/original_to_number are the numbers as received.
 -- * direction (call_direction): 'inbound' | 'outbound'. A call from a customer
 --   interconnect to a supplier is 'outbound' (the customer is calling out);
