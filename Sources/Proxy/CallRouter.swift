@@ -22,13 +22,13 @@ public struct RoutedCall: Sendable, Equatable {
   /// (which always fail over) that move the call to the next target.
   public var extraFailoverStatuses: Set<Int>
   /// The interconnect the call came from (nil in proxy mode).
-  public var ingress: IngressLeg?
+  public var ingress: CarrierLeg?
   /// The caller and callee numbers as routed (nil: take them from the INVITE).
   public var callerNumber: String?
   public var calledNumber: String?
 
   public init(
-    targets: [RouteTarget], extraFailoverStatuses: Set<Int> = [], ingress: IngressLeg? = nil,
+    targets: [RouteTarget], extraFailoverStatuses: Set<Int> = [], ingress: CarrierLeg? = nil,
     callerNumber: String? = nil, calledNumber: String? = nil
   ) {
     self.targets = targets
@@ -49,30 +49,18 @@ public struct RouteTarget: Sendable, Equatable {
   /// A new Request-URI user (a translated number, a tech prefix), or `nil` to keep it.
   public var requestURIUser: String?
   /// The supplier side this target belongs to (nil in proxy mode).
-  public var egress: EgressLeg?
+  public var egress: CarrierLeg?
 
-  public init(destination: Endpoint, requestURIUser: String? = nil, egress: EgressLeg? = nil) {
+  public init(destination: Endpoint, requestURIUser: String? = nil, egress: CarrierLeg? = nil) {
     self.destination = destination
     self.requestURIUser = requestURIUser
     self.egress = egress
   }
 }
 
-/// The carrier, interconnect and carrier service a call came in on.
-public struct IngressLeg: Sendable, Equatable {
-  public var carrierID: String
-  public var interconnectID: String
-  public var serviceID: String
-
-  public init(carrierID: String, interconnectID: String, serviceID: String) {
-    self.carrierID = carrierID
-    self.interconnectID = interconnectID
-    self.serviceID = serviceID
-  }
-}
-
-/// The carrier, interconnect and carrier service a call was sent to.
-public struct EgressLeg: Sendable, Equatable {
+/// One side of a call: the carrier, interconnect and carrier service it
+/// came in on (ingress) or was sent to (egress).
+public struct CarrierLeg: Sendable, Equatable {
   public var carrierID: String
   public var interconnectID: String
   public var serviceID: String

@@ -22,9 +22,9 @@ public struct CallSummary: Sendable, Equatable {
   /// The caller and callee as received (From user, Request-URI user).
   public var originalFromUser: String?
   public var originalToUser: String?
-  public var ingress: IngressLeg?
+  public var ingress: CarrierLeg?
   /// The supplier side of the last target tried.
-  public var egress: EgressLeg?
+  public var egress: CarrierLeg?
   public var source: Endpoint
   public var destination: Endpoint?
   public var startedUnixMs: Int64

@@ -81,8 +81,8 @@ import Testing
     }
     #expect(call.targets.map(\.destination.description) == ["udp:192.0.2.10:5080", "tcp:192.0.2.11:5082"])
     #expect(call.targets.map(\.requestURIUser) == ["9#4420", "4420"])
-    #expect(call.targets.first?.egress == EgressLeg(carrierID: "c2", interconnectID: "i2", serviceID: "s2"))
-    #expect(call.ingress == IngressLeg(carrierID: "c1", interconnectID: "i1", serviceID: "s1"))
+    #expect(call.targets.first?.egress == CarrierLeg(carrierID: "c2", interconnectID: "i2", serviceID: "s2"))
+    #expect(call.ingress == CarrierLeg(carrierID: "c1", interconnectID: "i1", serviceID: "s1"))
     #expect(call.calledNumber == "4420")
     #expect(call.callerNumber == "15550001")
     #expect(call.extraFailoverStatuses == [404])

@@ -323,10 +323,10 @@ import Testing
   typealias H = FlowHarness
 
   @Test func summaryCarriesRoutedNumbersLegsAndARecordID() throws {
-    let egress = EgressLeg(carrierID: "sup", interconnectID: "i2", serviceID: "s2")
+    let egress = CarrierLeg(carrierID: "sup", interconnectID: "i2", serviceID: "s2")
     let call = RoutedCall(
       targets: [RouteTarget(destination: H.uas, requestURIUser: "99123", egress: egress)],
-      ingress: IngressLeg(carrierID: "cust", interconnectID: "i1", serviceID: "s1"), callerNumber: "15550001",
+      ingress: CarrierLeg(carrierID: "cust", interconnectID: "i1", serviceID: "s1"), callerNumber: "15550001",
       calledNumber: "123")
     let h = FlowHarness(call: call)
     h.deliver(H.invite())

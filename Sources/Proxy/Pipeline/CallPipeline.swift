@@ -49,7 +49,7 @@ public struct CallPipeline: CallRouter {
     return .route(
       RoutedCall(
         targets: targets, extraFailoverStatuses: plan.failoverCodes(for: entry),
-        ingress: IngressLeg(
+        ingress: CarrierLeg(
           carrierID: match.carrier.id, interconnectID: match.interconnect.id, serviceID: match.service.id),
         callerNumber: invite.fromURI?.user, calledNumber: number))
   }
@@ -75,6 +75,6 @@ public struct CallPipeline: CallRouter {
     }
     return RouteTarget(
       destination: destination, requestURIUser: service.techPrefix + number,
-      egress: EgressLeg(carrierID: carrier.id, interconnectID: interconnect.id, serviceID: service.id))
+      egress: CarrierLeg(carrierID: carrier.id, interconnectID: interconnect.id, serviceID: service.id))
   }
 }
