@@ -10,7 +10,8 @@ public struct SIPParseError: Error, Sendable, Equatable {
 /// pointer leaves this folder. Not thread-safe: one message is used on one
 /// thread at a time.
 public final class SIPMessage {
-  private let raw: UnsafeMutablePointer<osip_message_t>
+  /// Internal so the extensions in this folder (`SIPMessage+*.swift`) can edit it.
+  let raw: UnsafeMutablePointer<osip_message_t>
   /// The bytes as received, for responses built from them.
   private let original: [UInt8]
   // Values read often on the hot path, converted to Swift once.
@@ -367,12 +368,12 @@ public final class SIPMessage {
     return bytes.count
   }
 
-  @inline(__always) private func changed() {
+  @inline(__always) func changed() {
     cachedTopVia = nil
     osip_message_force_update(raw)
   }
 
-  private func genericHeader(_ lowerName: StaticString) -> UnsafeMutablePointer<osip_header_t>? {
+  func genericHeader(_ lowerName: StaticString) -> UnsafeMutablePointer<osip_header_t>? {
     var header: UnsafeMutablePointer<osip_header_t>?
     let found = lowerName.withUTF8Buffer { name in
       name.withMemoryRebound(to: CChar.self) {
@@ -393,7 +394,7 @@ public final class SIPMessage {
     return param(params, "tag")?.value
   }
 
-  private static func param(_ list: UnsafeMutablePointer<osip_list_t>, _ name: StaticString)
+  static func param(_ list: UnsafeMutablePointer<osip_list_t>, _ name: StaticString)
     -> URIParameter?
   {
     var found: UnsafeMutablePointer<osip_uri_param_t>?
@@ -406,7 +407,7 @@ public final class SIPMessage {
     return URIParameter(name: String(cString: gname), value: swiftString(found.pointee.gvalue))
   }
 
-  private static func setParam(
+  static func setParam(
     _ list: UnsafeMutablePointer<osip_list_t>, _ name: StaticString, _ value: String
   ) {
     var found: UnsafeMutablePointer<osip_uri_param_t>?
@@ -427,7 +428,7 @@ public final class SIPMessage {
     }
   }
 
-  private static func uri(_ uri: UnsafeMutablePointer<osip_uri_t>) -> SIPURI {
+  static func uri(_ uri: UnsafeMutablePointer<osip_uri_t>) -> SIPURI {
     var parameters: [URIParameter] = []
     let params = withUnsafeMutablePointer(to: &uri.pointee.url_params) { $0 }
     forEachElement(params) { element in
