@@ -1,3 +1,4 @@
+import Policy
 import SIPCore
 
 /// Where an initial INVITE goes, decided by the layer above the proxy core
@@ -5,8 +6,15 @@ import SIPCore
 public enum RouteDecision: Sendable, Equatable {
   /// Try the call's targets in order, failing over as `RoutedCall` says.
   case route(RoutedCall)
-  /// Refuse the call with this status and reason phrase.
-  case reject(status: Int, reason: String)
+  /// Refuse the call with this status, reason phrase and extra headers
+  /// (Retry-After, Min-SE, Unsupported ...). A refused call leaves no call
+  /// record, only a counter (`kind`) and one log line.
+  case refuse(Refusal)
+
+  /// A refusal with only a status and reason phrase.
+  public static func reject(status: Int, reason: String) -> RouteDecision {
+    .refuse(Refusal(status: status, reason: reason))
+  }
 
   /// Targets with nothing else known about the call (proxy mode).
   public static func targets(_ targets: [RouteTarget]) -> RouteDecision {
@@ -26,16 +34,23 @@ public struct RoutedCall: Sendable, Equatable {
   /// The caller and callee numbers as routed (nil: take them from the INVITE).
   public var callerNumber: String?
   public var calledNumber: String?
+  /// Changes made once to the INVITE before any target (ingress policy).
+  public var edits: MessageEdits
+  /// What the proxy core enforces for the rest of the call.
+  public var policy: CallPolicy
 
   public init(
     targets: [RouteTarget], extraFailoverStatuses: Set<Int> = [], ingress: CarrierLeg? = nil,
-    callerNumber: String? = nil, calledNumber: String? = nil
+    callerNumber: String? = nil, calledNumber: String? = nil, edits: MessageEdits = MessageEdits(),
+    policy: CallPolicy = CallPolicy()
   ) {
     self.targets = targets
     self.extraFailoverStatuses = extraFailoverStatuses
     self.ingress = ingress
     self.callerNumber = callerNumber
     self.calledNumber = calledNumber
+    self.edits = edits
+    self.policy = policy
   }
 
   /// §16.7 step 6 with a sequential target set: does `status` move the call on?
@@ -50,11 +65,20 @@ public struct RouteTarget: Sendable, Equatable {
   public var requestURIUser: String?
   /// The supplier side this target belongs to (nil in proxy mode).
   public var egress: CarrierLeg?
+  /// Changes for this target only (egress translation, identity, codecs).
+  public var edits: MessageEdits
+  /// The egress interconnect's policy on this target's responses.
+  public var policy: TargetPolicy
 
-  public init(destination: Endpoint, requestURIUser: String? = nil, egress: CarrierLeg? = nil) {
+  public init(
+    destination: Endpoint, requestURIUser: String? = nil, egress: CarrierLeg? = nil,
+    edits: MessageEdits = MessageEdits(), policy: TargetPolicy = TargetPolicy()
+  ) {
     self.destination = destination
     self.requestURIUser = requestURIUser
     self.egress = egress
+    self.edits = edits
+    self.policy = policy
   }
 }
 
@@ -72,9 +96,24 @@ public struct CarrierLeg: Sendable, Equatable {
   }
 }
 
-/// Chooses the targets of an initial INVITE.
+/// Chooses the targets of an initial INVITE. Runs on the proxy core's
+/// thread; `context` carries the time and the core's live state.
 public protocol CallRouter {
-  func route(invite: SIPMessage, source: Endpoint) -> RouteDecision
+  func route(invite: SIPMessage, source: Endpoint, context: RouteContext) -> RouteDecision
+}
+
+/// What a router may read besides the INVITE: the time, the calls in
+/// progress (for capacity limits) and the CPS buckets (for rate limits).
+public struct RouteContext {
+  public var nowMs: Int64
+  public var liveCalls: LiveCalls
+  public var cps: CPSLimiter
+
+  public init(nowMs: Int64, liveCalls: LiveCalls, cps: CPSLimiter) {
+    self.nowMs = nowMs
+    self.liveCalls = liveCalls
+    self.cps = cps
+  }
 }
 
 /// Proxy mode: every initial INVITE goes to one configured next hop.
@@ -83,7 +122,7 @@ public struct NextHopRouter: CallRouter {
 
   public init(nextHop: Endpoint) { self.nextHop = nextHop }
 
-  public func route(invite: SIPMessage, source: Endpoint) -> RouteDecision {
+  public func route(invite: SIPMessage, source: Endpoint, context: RouteContext) -> RouteDecision {
     .targets([RouteTarget(destination: nextHop)])
   }
 }

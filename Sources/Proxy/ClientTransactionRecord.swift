@@ -16,6 +16,8 @@ final class ClientTransactionRecord {
     case relay(ServerTransactionRecord)
     /// A CANCEL the switch sent on its own; its response is absorbed.
     case cancel
+    /// A request the switch sent on its own (a BYE ending a call); its response is absorbed.
+    case local
   }
 
   var machine: Machine
@@ -30,6 +32,10 @@ final class ClientTransactionRecord {
   var owner: Owner
   /// Set on a forwarded BYE: the dialog its final response ends.
   var endsDialog: DialogKey?
+  /// Set on a forwarded re-INVITE or UPDATE: its 2xx refreshes this dialog's session timer.
+  var refreshesDialog: DialogKey?
+  /// The target this branch of an initial INVITE tries.
+  var target: RouteTarget?
   var timers: [TransactionTimer: TimerID] = [:]
   var timerC: TimerID?
   var receivedProvisional = false

@@ -1,4 +1,5 @@
 import SIPCore
+import SIPTransaction
 
 /// A dialog the switch sits in (RFC 3261 §12), created by a 2xx to an initial
 /// INVITE and ended by BYE from either side or by failure. It remembers both
@@ -14,10 +15,21 @@ final class Dialog {
   let callee: Endpoint
   var summary: CallSummary
   var byeSeen = false
+  /// The call's entry in `LiveCalls`.
+  let callNumber: UInt64
+  /// What the switch needs to send BYE itself; nil when no policy can end the call.
+  var control: DialogControl?
+  /// The highest CSeq seen in requests from each side.
+  var callerCSeq: UInt32 = 0
+  var calleeCSeq: UInt32 = 0
+  var limitTimer: TimerID?
+  var sessionTimer: TimerID?
+  /// The session interval in force (RFC 4028), seconds.
+  var sessionInterval: Int?
 
   init(
     callID: String, callerTag: String, calleeTag: String, caller: Endpoint, callee: Endpoint,
-    summary: CallSummary
+    summary: CallSummary, callNumber: UInt64
   ) {
     self.callID = callID
     self.callerTag = callerTag
@@ -25,6 +37,7 @@ final class Dialog {
     self.caller = caller
     self.callee = callee
     self.summary = summary
+    self.callNumber = callNumber
   }
 
   var key: DialogKey { DialogKey(callID: callID, tagA: callerTag, tagB: calleeTag) }
@@ -47,4 +60,19 @@ struct DialogKey: Hashable {
       high = tagA
     }
   }
+}
+
+/// One direction of a dialog as the switch would address a request into it
+/// (RFC 3261 §12.2.1.1): Request-URI, Route set, From and To.
+struct DialogSide {
+  var requestURI: String
+  var routeSet: [String]
+  var from: String
+  var to: String
+}
+
+/// Both directions, captured from the INVITE and its 2xx.
+struct DialogControl {
+  var towardsCaller: DialogSide
+  var towardsCallee: DialogSide
 }

@@ -18,6 +18,17 @@ final class InviteContext {
   /// The loop-detection hash of the INVITE as received (§16.3 item 4).
   var loopHash: UInt32 = 0
   var summary: CallSummary
+  /// The call's entry in `LiveCalls`.
+  var callNumber: UInt64 = 0
+  /// The INVITE before any target's edits, kept when targets edit it
+  /// differently, so each failover starts from the same message.
+  var baseRequest: [UInt8]?
+  /// The caller's side of the dialog as received (From, Contact, the
+  /// Record-Route entries of proxies before this one), when the switch may
+  /// have to end the call itself.
+  var callerSide: (from: String, contact: String, routeSet: [String])?
+  /// How many Record-Route entries the forwarded INVITE carried (ours included).
+  var recordRoutesSent = 0
 
   init(server: ServerTransactionRecord, request: SIPMessage?, call: RoutedCall, summary: CallSummary) {
     self.server = server

@@ -1,4 +1,5 @@
 import Logging
+import Policy
 import SIPCore
 import SIPTransaction
 
@@ -28,6 +29,11 @@ public final class ProxyCore {
   private var dialogs: [DialogKey: Dialog] = [:]
   private var tagCounter: UInt64 = 0
   private var recordIDs = RecordIDGenerator()
+  /// Calls in progress by carrier, interconnect and service (capacity limits).
+  public let liveCalls = LiveCalls()
+  /// CPS token buckets; they outlive reloads of the router.
+  public let cpsLimiter = CPSLimiter()
+  private var callNumbers: UInt64 = 0
   private let processTag: String
   private let localHosts: Set<String>
   private let localPorts: Set<Int>
@@ -37,6 +43,8 @@ public final class ProxyCore {
     case client(ClientTransactionRecord, TransactionTimer)
     case timerC(ClientTransactionRecord)
     case targetSilent(ClientTransactionRecord)
+    case durationLimit(Dialog)
+    case sessionExpiry(Dialog)
   }
 
   public init(
@@ -79,6 +87,8 @@ public final class ProxyCore {
     let open = dialogs.values.sorted { $0.summary.startedUnixMs < $1.summary.startedUnixMs }
     dialogs.removeAll()
     for dialog in open {
+      cancelDialogTimers(dialog)
+      liveCalls.remove(dialog.callNumber)
       if !dialog.byeSeen {
         dialog.summary.endedUnixMs = clock.unixMs
         dialog.summary.endedBy = "shutdown"
@@ -105,6 +115,16 @@ public final class ProxyCore {
       case .targetSilent(let record):
         guard !record.isTerminated, !record.receivedProvisional, !record.receivedFinal else { continue }
         timerCFired(record)
+      case .durationLimit(let dialog):
+        dialog.limitTimer = nil
+        guard dialogs[dialog.key] === dialog else { continue }
+        counters.callsEndedByDurationLimit += 1
+        endCallFromSwitch(dialog, endedBy: "max_duration", reason: "Maximum Call Duration")
+      case .sessionExpiry(let dialog):
+        dialog.sessionTimer = nil
+        guard dialogs[dialog.key] === dialog else { continue }
+        counters.callsEndedBySessionExpiry += 1
+        endCallFromSwitch(dialog, endedBy: "session_expired", reason: "Session Expired")
       }
     }
   }
@@ -213,17 +233,23 @@ public final class ProxyCore {
       }
     }
     let call: RoutedCall
-    switch router.route(invite: request, source: source) {
-    case .reject(let status, let reason):
+    let routeContext = RouteContext(nowMs: clock.monotonicMs, liveCalls: liveCalls, cps: cpsLimiter)
+    switch router.route(invite: request, source: source, context: routeContext) {
+    case .refuse(let refusal):
       counters.callsRefused += 1
+      switch refusal.kind {
+      case .policy: break
+      case .callRate: counters.callRateRefusals += 1
+      case .capacity: counters.capacityRefusals += 1
+      }
       logger.info(
         "call refused",
         metadata: [
-          "call_id": "\(request.callID ?? "")", "source": "\(source)", "status": "\(status)",
-          "reason": "\(reason)",
+          "call_id": "\(request.callID ?? "")", "source": "\(source)", "status": "\(refusal.status)",
+          "reason": "\(refusal.reason)",
           "to": "\(request.requestURI?.user ?? "")",
         ])
-      respondLocally(record, status, reason)
+      respondLocally(record, refusal.status, refusal.reason, extra: refusal.headers.map { ($0.name, $0.value) })
       return
     case .route(let routed) where routed.targets.isEmpty:
       counters.callsRefused += 1
@@ -235,6 +261,11 @@ public final class ProxyCore {
     let targets = call.targets
     decrementMaxForwards(request)
     let originalFrom = request.fromURI?.user
+    var callerSide: (from: String, contact: String, routeSet: [String])?
+    if call.policy.endsCalls, let from = request.fromHeaderValue, let contact = request.remoteTargetText {
+      callerSide = (from, contact, request.recordRouteValues)
+    }
+    if !call.edits.isEmpty { call.edits.apply(to: request) }
     let originalTo = request.requestURI?.user ?? request.toURI?.user
     let summary = CallSummary(
       recordID: recordIDs.next(), callID: request.callID ?? "", fromTag: request.fromTag ?? "", toTag: nil,
@@ -244,6 +275,10 @@ public final class ProxyCore {
       finalStatus: 0, outcome: .failed, attempts: 0, endedBy: nil)
     let context = InviteContext(server: record, request: request, call: call, summary: summary)
     record.context = context
+    callNumbers &+= 1
+    context.callNumber = callNumbers
+    context.callerSide = callerSide
+    liveCalls.add(context.callNumber, ingress: call.ingress)
     // Record-Route (§16.6 step 4): towards the caller on the interface it used;
     // a second entry when the callee side uses another transport (RFC 5658).
     let outbound = localEndpoint(for: targets[0].destination)
@@ -251,7 +286,11 @@ public final class ProxyCore {
       request.prependRecordRoute(recordRoute(local))
     }
     request.prependRecordRoute(recordRoute(outbound))
+    context.recordRoutesSent = request.recordRouteCount
     context.loopHash = hash
+    if targets.count > 1, targets.contains(where: { !$0.edits.isEmpty }) {
+      context.baseRequest = request.serialized()
+    }
     tryNextTarget(context)
   }
 
@@ -262,8 +301,14 @@ public final class ProxyCore {
     context.summary.attempts += 1
     context.summary.destination = target.destination
     context.summary.egress = target.egress
+    liveCalls.setEgress(context.callNumber, target.egress)
+    if context.nextTarget > 1, let base = context.baseRequest, let fresh = try? SIPMessage.parse(base) {
+      context.request = fresh
+    } else if context.nextTarget > 1 {
+      context.request?.removeTopVia()
+    }
     guard let request = context.request else { return }
-    if context.nextTarget > 1 { request.removeTopVia() }
+    if !target.edits.isEmpty { target.edits.apply(to: request) }
     if let user = target.requestURIUser { request.setRequestURIUser(user) }
     let branch = branches.next(loopHash: context.loopHash)
     request.prependVia(via(for: target.destination, branch: branch))
@@ -274,6 +319,7 @@ public final class ProxyCore {
           reliable: target.destination.transport.isReliable, timers: configuration.timers)),
       key: .client(branch: branch, method: "INVITE"), branch: branch, destination: target.destination,
       request: request.serialized(), owner: .invite(context))
+    record.target = target
     clients[record.key] = record
     context.branch = record
     record.timerC = schedule(.timerC(record), afterMs: configuration.inviteTimeoutMs)
@@ -338,6 +384,13 @@ public final class ProxyCore {
       return
     }
     var endsDialog: DialogKey?
+    if let dialog, let number = request.cseq?.number {
+      if request.fromTag == dialog.callerTag {
+        dialog.callerCSeq = max(dialog.callerCSeq, number)
+      } else {
+        dialog.calleeCSeq = max(dialog.calleeCSeq, number)
+      }
+    }
     if let dialog, method == .bye {
       if !dialog.byeSeen {
         dialog.byeSeen = true
@@ -365,6 +418,9 @@ public final class ProxyCore {
       key: .client(branch: branch, method: method.description), branch: branch, destination: destination,
       request: request.serialized(), owner: .relay(server))
     record.endsDialog = endsDialog
+    if let dialog, dialog.sessionInterval != nil, method == .invite || method == .update {
+      record.refreshesDialog = dialog.key
+    }
     server.forwarded = record
     clients[record.key] = record
     run(clientStart(record), on: record, response: nil)
@@ -397,9 +453,12 @@ public final class ProxyCore {
       if status < 300 { record.request = [] }
     }
     switch record.owner {
-    case .cancel:
+    case .cancel, .local:
       return
     case .relay(let server):
+      if (200..<300).contains(status), let key = record.refreshesDialog, let dialog = dialogs[key] {
+        sessionRefreshed(dialog, response: response)
+      }
       let answer = { [unowned self] in
         if let response {
           relay(response, status: status, to: server)
@@ -427,7 +486,10 @@ public final class ProxyCore {
       record.receivedProvisional = true
       if record.cancelPending { cancelBranch(record) }
       guard status > 100 else { return }
-      if let response, !context.finalSent { relay(response, status: status, to: context.server) }
+      if let response, !context.finalSent {
+        let relayed = earlyMediaPolicy(context, record, response, status: status)
+        relay(response, status: relayed, to: context.server)
+      }
       return
     }
     if let timer = record.timerC {
@@ -437,7 +499,10 @@ public final class ProxyCore {
     if status < 300 {
       guard let response else { return }
       // Every 2xx goes upstream, retransmissions too (§16.7 step 5, RFC 6026).
-      if !context.finalSent { answered(context, response, record) }
+      if !context.finalSent {
+        filterAnswerCodecs(record, response, provisional: false)
+        answered(context, response, record)
+      }
       response.removeTopVia()
       counters.statelessForwards += context.finalSent ? 1 : 0
       if context.finalSent {
@@ -448,6 +513,15 @@ public final class ProxyCore {
       return
     }
     guard !context.finalSent else { return }
+    // The supplier's status as this switch reads it (its release-cause mapping).
+    var status = status
+    if let mapping = record.target?.policy.releaseCauses, mapping != .identity {
+      let mapped = mapping.map(status)
+      if mapped.status != status {
+        status = mapped.status
+        response?.setStatus(mapped.status, reason: mapped.reason ?? Self.reason(mapped.status))
+      }
+    }
     context.consider(status: status, response: response)
     // Failover (§16.7 step 6 with a sequential target set): 408, 5xx, timeout
     // and transport errors move on to the next target unless the caller cancelled.
@@ -462,15 +536,29 @@ public final class ProxyCore {
     if best.status == 503 { best = (500, nil) }
     context.summary.finalStatus = best.status
     finishUnanswered(context)
+    // The customer's release-cause mapping, and a Reason header (RFC 3326)
+    // with the Q.850 cause when the answer has none.
+    var final = (status: best.status, reason: String?.none)
+    if !context.cancelled { final = context.call.policy.releaseCauses.map(best.status) }
+    let hasReason = !(best.response?.headerValues("reason").isEmpty ?? true)
+    let q850 = context.call.ingress == nil || hasReason ? nil : Q850.reasonHeader(forSIPStatus: final.status)
     if let response = best.response {
-      relay(response, status: best.status, to: context.server)
+      if final.status != best.status {
+        response.setStatus(final.status, reason: final.reason ?? Self.reason(final.status))
+      }
+      if let q850 { response.addHeader("Reason", q850) }
+      relay(response, status: final.status, to: context.server)
     } else {
-      respondLocally(context.server, best.status, Self.reason(best.status))
+      respondLocally(
+        context.server, final.status, final.reason ?? Self.reason(final.status),
+        extra: q850.map { [("Reason", $0)] } ?? [])
     }
   }
 
   private func answered(_ context: InviteContext, _ response: SIPMessage, _ record: ClientTransactionRecord) {
+    let forwarded = context.request
     context.request = nil
+    context.baseRequest = nil
     counters.callsAnswered += 1
     var summary = context.summary
     summary.answeredUnixMs = clock.unixMs
@@ -478,15 +566,134 @@ public final class ProxyCore {
     summary.outcome = .answered
     summary.toTag = response.toTag
     context.summary = summary
-    guard let calleeTag = response.toTag, let callID = response.callID else { return }
+    guard let calleeTag = response.toTag, let callID = response.callID else {
+      liveCalls.remove(context.callNumber)
+      return
+    }
     let dialog = Dialog(
       callID: callID, callerTag: summary.fromTag, calleeTag: calleeTag,
-      caller: context.server.responseDestination, callee: record.destination, summary: summary)
+      caller: context.server.responseDestination, callee: record.destination, summary: summary,
+      callNumber: context.callNumber)
+    dialog.callerCSeq = forwarded?.cseq?.number ?? 0
     dialogs[dialog.key] = dialog
+    let policy = context.call.policy
+    guard policy.endsCalls, let caller = context.callerSide, let forwarded,
+      let sentFrom = forwarded.fromHeaderValue, let calleeTo = response.toHeaderValue,
+      let calleeContact = response.remoteTargetText
+    else { return }
+    // The 2xx's Record-Route holds the proxies past this one on top of the
+    // entries the INVITE left with (ours included).
+    let routes = response.recordRouteValues
+    let downstream = Array(routes.prefix(max(0, routes.count - context.recordRoutesSent)))
+    dialog.control = DialogControl(
+      towardsCaller: DialogSide(
+        requestURI: caller.contact, routeSet: caller.routeSet, from: calleeTo, to: caller.from),
+      towardsCallee: DialogSide(
+        requestURI: calleeContact, routeSet: downstream, from: sentFrom, to: calleeTo))
+    let limits = [policy.maxDurationMs, record.target?.policy.maxDurationMs].compactMap { $0 }
+    if let limit = limits.min() {
+      dialog.limitTimer = schedule(.durationLimit(dialog), afterMs: limit)
+    }
+    if policy.sessionTimer,
+      let interval = SessionTimerPolicy.negotiatedInterval(
+        responseSessionExpires: response.headerValues("session-expires").first)
+    {
+      dialog.sessionInterval = interval
+      dialog.sessionTimer = schedule(.sessionExpiry(dialog), afterMs: SessionTimerPolicy.deadlineMs(interval: interval))
+    }
+  }
+
+  /// A 2xx to a re-INVITE or UPDATE refreshed the session (RFC 4028 §10).
+  private func sessionRefreshed(_ dialog: Dialog, response: SIPMessage?) {
+    guard let current = dialog.sessionInterval else { return }
+    let interval =
+      SessionTimerPolicy.negotiatedInterval(
+        responseSessionExpires: response?.headerValues("session-expires").first) ?? current
+    dialog.sessionInterval = interval
+    if let timer = dialog.sessionTimer { timerWheel.cancel(timer) }
+    dialog.sessionTimer = schedule(.sessionExpiry(dialog), afterMs: SessionTimerPolicy.deadlineMs(interval: interval))
+  }
+
+  /// The switch ends an answered call (maximum duration, dead session):
+  /// BYE to both sides, and the call is over now.
+  private func endCallFromSwitch(_ dialog: Dialog, endedBy: String, reason: String) {
+    guard dialogs.removeValue(forKey: dialog.key) != nil else { return }
+    cancelDialogTimers(dialog)
+    if let control = dialog.control {
+      let header = "SIP;cause=200;text=\"\(reason)\""
+      sendBye(control.towardsCallee, cseq: dialog.callerCSeq &+ 1, callID: dialog.callID, to: dialog.callee, reason: header)
+      sendBye(control.towardsCaller, cseq: dialog.calleeCSeq &+ 1, callID: dialog.callID, to: dialog.caller, reason: header)
+    }
+    liveCalls.remove(dialog.callNumber)
+    dialog.summary.endedUnixMs = clock.unixMs
+    dialog.summary.endedBy = endedBy
+    counters.callsEnded += 1
+    report(dialog.summary, then: nil)
+  }
+
+  private func sendBye(_ side: DialogSide, cseq: UInt32, callID: String, to peer: Endpoint, reason: String) {
+    let branch = branches.next(loopHash: 0)
+    let bytes = SIPDialogRequestBuilder.request(
+      method: "BYE", requestURI: side.requestURI, routeSet: side.routeSet, via: via(for: peer, branch: branch),
+      from: side.from, to: side.to, callID: callID, cseq: cseq, maxForwards: configuration.defaultMaxForwards,
+      extraHeaders: [("Reason", reason)])
+    let record = ClientTransactionRecord(
+      machine: .nonInvite(
+        ClientNonInviteTransaction(reliable: peer.transport.isReliable, timers: configuration.timers)),
+      key: .client(branch: branch, method: "BYE"), branch: branch, destination: peer, request: bytes,
+      owner: .local)
+    clients[record.key] = record
+    run(clientStart(record), on: record, response: nil)
+  }
+
+  private func cancelDialogTimers(_ dialog: Dialog) {
+    if let timer = dialog.limitTimer { timerWheel.cancel(timer) }
+    if let timer = dialog.sessionTimer { timerWheel.cancel(timer) }
+    dialog.limitTimer = nil
+    dialog.sessionTimer = nil
+  }
+
+  /// A provisional from the supplier on its way to the caller: early media
+  /// off on either side turns a 18x with SDP into a 180 without it; else the
+  /// SDP is held to the supplier's codec policy. Returns the status relayed.
+  private func earlyMediaPolicy(
+    _ context: InviteContext, _ record: ClientTransactionRecord, _ response: SIPMessage, status: Int
+  ) -> Int {
+    guard response.bodyCount > 0 else { return status }
+    let allowed = context.call.policy.earlyMedia && (record.target?.policy.earlyMedia ?? true)
+    if !allowed {
+      response.setStatus(180, reason: "Ringing")
+      response.removeBody()
+      return 180
+    }
+    filterAnswerCodecs(record, response, provisional: true)
+    return status
+  }
+
+  /// Holds an SDP answer to the supplier's codec policy. A provisional
+  /// left with no allowed codec loses its SDP; a 2xx is counted and logged.
+  private func filterAnswerCodecs(_ record: ClientTransactionRecord, _ response: SIPMessage, provisional: Bool) {
+    guard let codecs = record.target?.policy.codecs, !codecs.isEmpty, let body = response.body,
+      let sdp = SessionDescription(bytes: body)
+    else { return }
+    switch codecs.filterAnswer(sdp) {
+    case .unchanged: break
+    case .rewritten(let filtered): response.replaceBody(filtered.bytes, contentType: "application/sdp")
+    case .noCommonCodec:
+      counters.answersWithoutAllowedCodec += 1
+      if provisional {
+        response.removeBody()
+      } else {
+        logger.warning(
+          "supplier answered with no allowed codec", metadata: ["call_id": "\(response.callID ?? "")"])
+      }
+    }
   }
 
   private func finishUnanswered(_ context: InviteContext) {
     context.request = nil
+    context.baseRequest = nil
+    liveCalls.remove(context.callNumber)
     context.summary.endedUnixMs = clock.unixMs
     if context.summary.outcome == .cancelled {
       counters.callsCancelled += 1
@@ -499,6 +706,8 @@ public final class ProxyCore {
 
   private func endDialog(_ dialog: Dialog, then answer: @escaping () -> Void) {
     guard dialogs.removeValue(forKey: dialog.key) != nil else { return answer() }
+    cancelDialogTimers(dialog)
+    liveCalls.remove(dialog.callNumber)
     counters.callsEnded += 1
     report(dialog.summary, then: answer)
   }
@@ -840,11 +1049,20 @@ public final class ProxyCore {
 
   private static func reason(_ status: Int) -> String {
     switch status {
+    case 403: "Forbidden"
+    case 404: "Not Found"
     case 408: "Request Timeout"
     case 480: "Temporarily Unavailable"
+    case 484: "Address Incomplete"
+    case 486: "Busy Here"
     case 487: "Request Terminated"
+    case 488: "Not Acceptable Here"
     case 500: "Server Internal Error"
+    case 502: "Bad Gateway"
     case 503: "Service Unavailable"
+    case 504: "Server Time-out"
+    case 600: "Busy Everywhere"
+    case 603: "Decline"
     default: "Error"
     }
   }

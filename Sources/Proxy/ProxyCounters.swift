@@ -10,6 +10,14 @@ public struct ProxyCounters: Sendable, Equatable {
   public var callsEnded = 0
   /// Initial INVITEs the router refused (unknown source, no route...).
   public var callsRefused = 0
+  /// Of those, refused by a CPS limit / a capacity limit.
+  public var callRateRefusals = 0
+  public var capacityRefusals = 0
+  /// Answered calls the switch ended itself: maximum duration / session timer expiry.
+  public var callsEndedByDurationLimit = 0
+  public var callsEndedBySessionExpiry = 0
+  /// Supplier answers left with no allowed codec.
+  public var answersWithoutAllowedCodec = 0
   public var locallyAnswered = 0
   public var statelessForwards = 0
   public var strayResponses = 0

@@ -71,7 +71,8 @@ import Testing
     -> RouteDecision
   {
     try CallPipeline(snapshot: snapshot ?? Self.snapshot()).route(
-      invite: Self.invite(user: user), source: source)
+      invite: Self.invite(user: user), source: source,
+      context: RouteContext(nowMs: 0, liveCalls: LiveCalls(), cps: CPSLimiter()))
   }
 
   @Test func longestPrefixInPriorityOrderWithTechPrefixes() throws {

@@ -21,12 +21,14 @@ public struct CarrierService: Sendable, Equatable {
   public var weight: Int
   public var capacityMode: CapacityMode
   public var capacityLimit: Int?
+  /// `max_cps` when `max_cps_enabled` (addition to the seed).
+  public var callRate: CallRateLimit?
 
   public init(
     id: String, shortCode: String? = nil, carrierID: String, interconnectID: String, name: String,
     direction: Direction, status: RouteStatus = .active, ratingPlanID: String? = nil,
     routingPlanID: String? = nil, techPrefix: String = "", priority: Int = 1, weight: Int = 1,
-    capacityMode: CapacityMode = .unrestricted, capacityLimit: Int? = nil
+    capacityMode: CapacityMode = .unrestricted, capacityLimit: Int? = nil, callRate: CallRateLimit? = nil
   ) {
     self.id = id
     self.shortCode = shortCode
@@ -42,5 +44,6 @@ public struct CarrierService: Sendable, Equatable {
     self.weight = weight
     self.capacityMode = capacityMode
     self.capacityLimit = capacityLimit
+    self.callRate = callRate
   }
 }

@@ -9,18 +9,35 @@ import SIPCore
 ///
 /// 1. identify the ingress interconnect (source address, port, transport,
 ///    tech prefix; `IngressIdentifier`), which strips the tech prefix;
-/// 2. the ingress carrier service's routing plan;
-/// 3. the longest matching prefix of the destination number: none is 404;
-/// 4. the entry's egress carrier services in priority order, keeping those
-///    whose service, interconnect and carrier can take the call: none is 503;
-/// 5. one target per service: its interconnect's address and transport,
-///    with the service's tech prefix put before the number.
+/// 2. its validation settings (From / Contact patterns, trunk group, test
+///    calls): 403 naming the check;
+/// 3. CPS limits of the interconnect and the ingress service (503 with
+///    Retry-After), then capacity limits of the carrier, interconnect and
+///    service (503);
+/// 4. signalling settings on the offer: 100rel (420), session timer (422);
+/// 5. translation: caller picked and checked, global + origin rules on it,
+///    global + destination rules on the called number;
+/// 6. codec policy on the SDP offer (488 when nothing is left);
+/// 7. the ingress service's routing plan, longest prefix (404), and the
+///    entry's egress services in order, each kept only when its service,
+///    interconnect and carrier can take the call, it is below capacity and
+///    it has a codec in common (503, or 488 when codecs emptied the list);
+/// 8. per target: the egress interconnect's translation, identity headers,
+///    codecs, 100rel and session timer, and its policy on responses.
 public struct CallPipeline: CallRouter {
   public let snapshot: Snapshot
+  /// The status of a call refused by a CPS or capacity limit.
+  public var limitStatus: Int
+  /// Retry-After seconds on a capacity refusal (CPS refusals say when the next token comes).
+  public var capacityRetryAfterSeconds: Int
 
-  public init(snapshot: Snapshot) { self.snapshot = snapshot }
+  public init(snapshot: Snapshot, limitStatus: Int = 503, capacityRetryAfterSeconds: Int = 5) {
+    self.snapshot = snapshot
+    self.limitStatus = limitStatus
+    self.capacityRetryAfterSeconds = capacityRetryAfterSeconds
+  }
 
-  public func route(invite: SIPMessage, source: Endpoint) -> RouteDecision {
+  public func route(invite: SIPMessage, source: Endpoint, context: RouteContext) -> RouteDecision {
     // 1. Who is calling.
     let requestUser = invite.requestURI?.user ?? ""
     let match: IngressMatch
@@ -30,51 +47,283 @@ public struct CallPipeline: CallRouter {
     case .matched(let found):
       match = found
     }
-    // 2. Their routing plan.
+    let ingress = snapshot.policy(of: match.interconnect.id)
+    var number = match.number
+
+    // 2. Validation settings.
+    if let validation = ingress.validation {
+      if let failure = validation.check(validationInput(invite, requestUser: requestUser)) {
+        return .reject(status: 403, reason: failure.reason)
+      }
+      number = numberWithoutUserParameters(number)
+    }
+
+    // 3. CPS, then capacity.
+    if let refusal = callRateRefusal(match, ingress, context) { return .refuse(refusal) }
+    if let refusal = capacityRefusal(match, context.liveCalls) { return .refuse(refusal) }
+
+    // 4. Signalling settings on the offer.
+    var edits = MessageEdits()
+    let supported = invite.headerValues("supported")
+    if !ingress.signalling.reliableProvisional {
+      if OptionTags.contains("100rel", in: invite.headerValues("require")) {
+        return .refuse(Refusal(status: 420, reason: "Bad Extension", headers: [HeaderField("Unsupported", "100rel")]))
+      }
+      if OptionTags.contains("100rel", in: supported) { edits.headers.append(optionTagsWithout100rel(supported)) }
+    }
+    let sessionExpires = invite.headerValues("session-expires").first
+    let minSE = invite.headerValues("min-se").first
+    if let timer = ingress.signalling.sessionTimer {
+      switch timer.inspectRequest(sessionExpires: sessionExpires, minSE: minSE) {
+      case .tooSmall(let minimum):
+        return .refuse(
+          Refusal(status: 422, reason: "Session Interval Too Small", headers: [HeaderField("Min-SE", "\(minimum)")]))
+      case .forward(let expires, let min):
+        if let expires { edits.headers.append(.set("Session-Expires", expires)) }
+        if let min { edits.headers.append(.set("Min-SE", min)) }
+      }
+    }
+
+    // 5. Translation: the caller (picked, checked, translated) and the called number.
+    let caller: CallerIdentity
+    switch ingress.translation.ingressCaller(callerHeaders(invite)) {
+    case .reject(let reason): return .reject(status: 403, reason: reason)
+    case .accept(let identity): caller = identity
+    }
+    let called = ingress.translation.translateCalled(number)
+
+    // 6. Codecs on the offer.
+    var offer = invite.body.flatMap { body in
+      invite.contentType?.lowercased().hasPrefix("application/sdp") == true ? SessionDescription(bytes: body) : nil
+    }
+    if let sdp = offer, !ingress.codecs.isEmpty {
+      switch ingress.codecs.filterOffer(sdp) {
+      case .noCommonCodec(let reason): return .reject(status: 488, reason: reason)
+      case .rewritten(let filtered):
+        offer = filtered
+        edits.body = .replace(filtered.bytes, contentType: "application/sdp")
+      case .unchanged: break
+      }
+    }
+
+    // 7. Routing plan, longest prefix, usable egress services.
     guard let planID = match.service.routingPlanID, let plan = snapshot.routingPlans[planID] else {
       return .reject(status: 403, reason: "No Routing Plan")
     }
-    // 3. Longest prefix.
-    let number = match.number
-    guard let entry = plan.lookup(destination: number) else {
+    guard let entry = plan.lookup(destination: called) else {
       return .reject(status: 404, reason: "No Route")
     }
-    // 4. Usable egress services, in order.
+    let request = OfferFacts(
+      invite: invite, caller: caller, called: called, offer: offer, supported: supported,
+      sessionTimerSet: ingress.signalling.sessionTimer != nil, sessionExpires: sessionExpires, minSE: minSE,
+      setPAI: ingress.translation.setPAI, fromHost: invite.fromURI?.host ?? "invalid")
     var targets: [RouteTarget] = []
     targets.reserveCapacity(entry.routes.count)
+    var codecSkips = 0
     for serviceID in RouteSelection.egressServiceIDs(for: entry, isUsable: { _ in true }) {
-      if let target = target(for: serviceID, number: number, caller: match.carrier) { targets.append(target) }
+      switch target(for: serviceID, caller: match.carrier, request, context.liveCalls) {
+      case .target(let target): targets.append(target)
+      case .noCommonCodec: codecSkips += 1
+      case .unusable: break
+      }
     }
-    if targets.isEmpty { return .reject(status: 503, reason: "No Available Route") }
+    if targets.isEmpty {
+      return codecSkips > 0
+        ? .reject(status: 488, reason: "No Common Codec") : .reject(status: 503, reason: "No Available Route")
+    }
+
+    // 8. What the core enforces for the rest of the call.
+    let signalling = ingress.signalling
+    let policy = CallPolicy(
+      maxDurationMs: signalling.maxCallDurationSeconds.map { Int64($0) * 1000 },
+      sessionTimer: signalling.sessionTimer != nil
+        || targets.contains { $0.egress.map { snapshot.policy(of: $0.interconnectID).signalling.sessionTimer != nil } ?? false },
+      earlyMedia: signalling.earlyMedia, releaseCauses: signalling.releaseCauses)
     return .route(
       RoutedCall(
         targets: targets, extraFailoverStatuses: plan.failoverCodes(for: entry),
         ingress: CarrierLeg(
           carrierID: match.carrier.id, interconnectID: match.interconnect.id, serviceID: match.service.id),
-        callerNumber: invite.fromURI?.user, calledNumber: number))
+        callerNumber: caller.number, calledNumber: called, edits: edits, policy: policy))
   }
 
-  /// 5. The target for one egress service, or nil when the service, its
-  /// interconnect or its carrier cannot take a call from `caller`.
-  private func target(for serviceID: String, number: String, caller: Carrier) -> RouteTarget? {
+  // MARK: Steps
+
+  private func validationInput(_ invite: SIPMessage, requestUser: String) -> ValidationInput {
+    let contact = invite.contactURI
+    let testHeader = invite.headerValues("x-test-call").first?.lowercased()
+    return ValidationInput(
+      fromURI: invite.fromURIText ?? "", contactURI: invite.contactURIText, requestURIUser: requestUser,
+      contactUser: contact?.user, contactParameters: contact?.parameters.map { ($0.name, $0.value) } ?? [],
+      isTestCall: testHeader.map { !["0", "no", "false"].contains($0.trimmingSpaces) } ?? false)
+  }
+
+  private func callRateRefusal(_ match: IngressMatch, _ ingress: InterconnectPolicy, _ context: RouteContext)
+    -> Refusal?
+  {
+    let limits: [(key: String, limit: CallRateLimit?, what: String)] = [
+      ("i:" + match.interconnect.id, ingress.callRate, "Interconnect"),
+      ("s:" + match.service.id, match.service.callRate, "Service"),
+    ]
+    for (key, limit, what) in limits {
+      guard let limit else { continue }
+      if !context.cps.admit(key: key, rate: limit.rate, burst: limit.burst, nowMs: context.nowMs) {
+        let retry = context.cps.retryAfterSeconds(key: key, nowMs: context.nowMs)
+        return Refusal(
+          status: limitStatus, reason: "\(what) CPS Limit Exceeded", headers: [HeaderField("Retry-After", "\(retry)")],
+          kind: .callRate)
+      }
+    }
+    return nil
+  }
+
+  private func capacityRefusal(_ match: IngressMatch, _ live: LiveCalls) -> Refusal? {
+    let checks: [(CapacityMode, Int?, Int, String)] = [
+      (match.carrier.capacityMode, match.carrier.capacityLimit, live.calls(carrier: match.carrier.id), "Carrier"),
+      (
+        match.interconnect.capacityMode, match.interconnect.capacityLimit,
+        live.calls(interconnect: match.interconnect.id), "Interconnect"
+      ),
+      (match.service.capacityMode, match.service.capacityLimit, live.calls(service: match.service.id), "Service"),
+    ]
+    for (mode, limit, current, what) in checks where mode == .capped && current >= (limit ?? 0) {
+      return Refusal(
+        status: limitStatus, reason: "\(what) At Capacity",
+        headers: [HeaderField("Retry-After", "\(capacityRetryAfterSeconds)")], kind: .capacity)
+    }
+    return nil
+  }
+
+  private func callerHeaders(_ invite: SIPMessage) -> CallerHeaders {
+    CallerHeaders(
+      fromUser: invite.fromURI?.user,
+      paiUser: invite.headerValues("p-asserted-identity").first.flatMap { invite.userOfURIHeader($0) },
+      rpidUser: invite.headerValues("remote-party-id").first.flatMap { invite.userOfURIHeader($0) },
+      privacy: OptionTags.parse(invite.headerValues("privacy").flatMap { $0.split(separator: ";").map(String.init) })
+    )
+  }
+
+  private func optionTagsWithout100rel(_ values: [String]) -> MessageEdits.HeaderChange {
+    if let rest = OptionTags.removing("100rel", from: values) { return .set("Supported", rest) }
+    return .remove("Supported")
+  }
+
+  /// What the targets are built from: the offer after ingress policy.
+  private struct OfferFacts {
+    let invite: SIPMessage
+    let caller: CallerIdentity
+    let called: String
+    let offer: SessionDescription?
+    let supported: [String]
+    let sessionTimerSet: Bool
+    let sessionExpires: String?
+    let minSE: String?
+    let setPAI: PAIMode
+    let fromHost: String
+  }
+
+  private enum TargetChoice {
+    case target(RouteTarget)
+    case noCommonCodec
+    case unusable
+  }
+
+  /// The target for one egress service, or why there is none.
+  private func target(for serviceID: String, caller: Carrier, _ facts: OfferFacts, _ live: LiveCalls)
+    -> TargetChoice
+  {
     guard let service = snapshot.services[serviceID], service.direction == .egress,
       let interconnect = snapshot.interconnects[service.interconnectID], interconnect.isActive,
       interconnect.direction.allowsEgress, let destination = interconnect.egressEndpoint,
       let carrier = snapshot.carriers[service.carrierID]
-    else { return nil }
+    else { return .unusable }
     // `testing` entities only carry their own carrier's calls (docs/database.md).
     guard service.status.isUsable(forIngressCarrier: caller.id, ownerCarrier: carrier.id),
       carrier.status.isUsable(forIngressCarrier: caller.id, ownerCarrier: carrier.id)
-    else { return nil }
+    else { return .unusable }
     // Circular routing: a call goes back to the carrier it came from only
     // when that carrier allows it, or when the route is under test.
     if carrier.id == caller.id, !caller.circularRouting, service.status != .testing,
       carrier.status != .testing
     {
-      return nil
+      return .unusable
     }
-    return RouteTarget(
-      destination: destination, requestURIUser: service.techPrefix + number,
-      egress: CarrierLeg(carrierID: carrier.id, interconnectID: interconnect.id, serviceID: service.id))
+    // A supplier at capacity is skipped; the next one is tried.
+    let full: [(CapacityMode, Int?, Int)] = [
+      (carrier.capacityMode, carrier.capacityLimit, live.calls(carrier: carrier.id)),
+      (interconnect.capacityMode, interconnect.capacityLimit, live.calls(interconnect: interconnect.id)),
+      (service.capacityMode, service.capacityLimit, live.calls(service: service.id)),
+    ]
+    if full.contains(where: { $0.0 == .capped && $0.2 >= ($0.1 ?? 0) }) { return .unusable }
+
+    let egress = snapshot.policy(of: interconnect.id)
+    var edits = MessageEdits()
+    // Codecs this supplier takes.
+    if let offer = facts.offer, !egress.codecs.isEmpty {
+      switch egress.codecs.filterOffer(offer) {
+      case .noCommonCodec: return .noCommonCodec
+      case .rewritten(let filtered): edits.body = .replace(filtered.bytes, contentType: "application/sdp")
+      case .unchanged: break
+      }
+    }
+    // 100rel and session timers as this supplier takes them.
+    if !egress.signalling.reliableProvisional {
+      if OptionTags.contains("100rel", in: facts.invite.headerValues("require")) { return .unusable }
+      if OptionTags.contains("100rel", in: facts.supported) { edits.headers.append(optionTagsWithout100rel(facts.supported)) }
+    }
+    if !facts.sessionTimerSet, let timer = egress.signalling.sessionTimer,
+      case .forward(let expires, let min) = timer.inspectRequest(sessionExpires: facts.sessionExpires, minSE: facts.minSE)
+    {
+      if let expires { edits.headers.append(.set("Session-Expires", expires)) }
+      if let min { edits.headers.append(.set("Min-SE", min)) }
+    }
+    // Numbers and identity as this supplier sees them.
+    let calledForSupplier = egress.translation.translateCalled(facts.called)
+    let callerForSupplier = facts.caller.number.map { egress.translation.translateCaller($0) }
+    let identity = identityTowardsSupplier(
+      caller: facts.caller, callerNumberForSupplier: callerForSupplier, setPAI: facts.setPAI,
+      privacyMethod: egress.privacyMethod,
+      hadPAI: !facts.invite.headerValues("p-asserted-identity").isEmpty)
+    if identity.anonymousFrom {
+      edits.from = .anonymous
+    } else if let user = identity.fromUser, user != facts.invite.fromURI?.user {
+      edits.from = .user(user)
+    }
+    edits.headers += headerChanges("P-Asserted-Identity", identity.pai, host: facts.fromHost)
+    edits.headers += headerChanges("Remote-Party-ID", identity.rpid, host: facts.fromHost, rpid: true)
+    switch identity.privacy {
+    case .keep: break
+    case .remove: edits.headers.append(.remove("Privacy"))
+    case .set(let value): edits.headers.append(.set("Privacy", value))
+    }
+    let signalling = egress.signalling
+    return .target(
+      RouteTarget(
+        destination: destination, requestURIUser: service.techPrefix + calledForSupplier,
+        egress: CarrierLeg(carrierID: carrier.id, interconnectID: interconnect.id, serviceID: service.id),
+        edits: edits,
+        policy: TargetPolicy(
+          releaseCauses: signalling.releaseCauses, codecs: egress.codecs, earlyMedia: signalling.earlyMedia,
+          maxDurationMs: signalling.maxCallDurationSeconds.map { Int64($0) * 1000 })))
+  }
+
+  private func headerChanges(_ name: String, _ edit: HeaderEdit, host: String, rpid: Bool = false)
+    -> [MessageEdits.HeaderChange]
+  {
+    switch edit {
+    case .keep: return []
+    case .remove: return [.remove(name)]
+    case .set(let user):
+      return [.set(name, rpid ? "<sip:\(user)@\(host)>;party=calling;screen=yes" : "<sip:\(user)@\(host)>")]
+    }
+  }
+}
+
+extension String {
+  fileprivate var trimmingSpaces: String {
+    var text = Substring(self)
+    while text.first == " " || text.first == "\t" { text.removeFirst() }
+    while text.last == " " || text.last == "\t" { text.removeLast() }
+    return String(text)
   }
 }

@@ -12,18 +12,26 @@ public final class Snapshot: Sendable {
   public let services: [String: CarrierService]
   public let routingPlans: [String: RoutingPlan]
   public let identifier: IngressIdentifier
+  /// Each interconnect's settings; `defaultPolicy` for those without rows.
+  public let policies: [String: InterconnectPolicy]
+  public let defaultPolicy = InterconnectPolicy()
   /// How many routing-plan prefixes the snapshot holds (for logs).
   public let prefixCount: Int
 
   public init(
     carriers: [Carrier], interconnects: [Interconnect], services: [CarrierService],
-    routingPlans: [RoutingPlan]
+    routingPlans: [RoutingPlan], policies: [String: InterconnectPolicy] = [:]
   ) {
+    self.policies = policies
     self.carriers = Dictionary(carriers.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
     self.interconnects = Dictionary(interconnects.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
     self.services = Dictionary(services.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
     self.routingPlans = Dictionary(routingPlans.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
     identifier = IngressIdentifier(carriers: carriers, interconnects: interconnects, services: services)
     prefixCount = routingPlans.reduce(0) { $0 + $1.entries.count }
+  }
+
+  public func policy(of interconnectID: String) -> InterconnectPolicy {
+    policies[interconnectID] ?? defaultPolicy
   }
 }

@@ -8,15 +8,18 @@ public struct ReferenceData: Sendable {
   public var interconnects: [Interconnect]
   public var services: [CarrierService]
   public var routingPlans: [RoutingPlan]
+  /// Each interconnect's settings rows, parsed (interconnects without rows are absent).
+  public var policies: [String: InterconnectPolicy]
 
   public init(
     carriers: [Carrier], interconnects: [Interconnect], services: [CarrierService],
-    routingPlans: [RoutingPlan]
+    routingPlans: [RoutingPlan], policies: [String: InterconnectPolicy] = [:]
   ) {
     self.carriers = carriers
     self.interconnects = interconnects
     self.services = services
     self.routingPlans = routingPlans
+    self.policies = policies
   }
 }
 

@@ -17,12 +17,19 @@ public struct ReferenceDataLoader {
     try connection.execute(script: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
     do {
       let carriers = try loadCarriers(connection)
-      let interconnects = try loadInterconnects(connection)
+      var interconnects = try loadInterconnects(connection)
       let services = try loadServices(connection)
       let plans = try loadRoutingPlans(connection)
+      var policies = try PolicyRows(connection: connection).load()
       try connection.execute(script: "COMMIT")
+      // validation_settings.tech_prefix, when set, is the ingress tech prefix.
+      for index in interconnects.indices {
+        if let prefix = policies.techPrefixes[interconnects[index].id] { interconnects[index].techPrefix = prefix }
+      }
+      policies.techPrefixes = [:]
       return ReferenceData(
-        carriers: carriers, interconnects: interconnects, services: services, routingPlans: plans)
+        carriers: carriers, interconnects: interconnects, services: services, routingPlans: plans,
+        policies: policies.policies)
     } catch {
       try? connection.execute(script: "ROLLBACK")
       throw error
@@ -106,7 +113,7 @@ public struct ReferenceDataLoader {
       """
       SELECT id::text, short_code, carrier_id::text, interconnect_id::text, name, direction, status::text,
              rating_plan_id::text, routing_plan_id::text, tech_prefix, priority, weight, capacity_mode::text,
-             capacity_limit
+             capacity_limit, max_cps, max_cps_enabled, max_cps_burst
       FROM carrier_services ORDER BY id
       """)
     var services: [CarrierService] = []
@@ -123,7 +130,8 @@ public struct ReferenceDataLoader {
           techPrefix: try fields.text(9),
           priority: try fields.int(10) ?? 1, weight: try fields.int(11) ?? 1,
           capacityMode: try fields.enumValue(12),
-          capacityLimit: try fields.int(13)))
+          capacityLimit: try fields.int(13),
+          callRate: try fields.callRate(enabled: 15, rate: 14, burst: 16)))
     }
     return services
   }
@@ -205,7 +213,7 @@ public struct ReferenceDataLoader {
 }
 
 /// Typed reads of one row, with errors that name the table, row and column.
-private struct Fields {
+struct Fields {
   let table: String
   let id: String
   let result: PGResult
@@ -227,6 +235,35 @@ private struct Fields {
   }
 
   func bool(_ column: Int) -> Bool { result.string(row, column) == "t" }
+
+  /// Text that is NULL or empty is "not set".
+  func optionalText(_ column: Int) -> String? {
+    guard let value = result.string(row, column), !value.isEmpty else { return nil }
+    return value
+  }
+
+  /// A positive integer or NULL (the database checks it too; a row that
+  /// slipped past is refused here).
+  func positiveInt(_ column: Int) throws -> Int? {
+    guard let value = try int(column) else { return nil }
+    guard value > 0 else { throw fail(column, "must be positive: \(value)") }
+    return value
+  }
+
+  /// `max_cps` / `max_cps_enabled` / `max_cps_burst` as a limit, nil when off.
+  func callRate(enabled: Int, rate: Int, burst: Int) throws -> CallRateLimit? {
+    let limit = try positiveInt(rate)
+    let size = try positiveInt(burst)
+    guard bool(enabled) else { return nil }
+    guard let limit else { throw fail(rate, "is NULL while max_cps_enabled") }
+    return CallRateLimit(rate: limit, burst: size)
+  }
+
+  func optionalEnum<T: RawRepresentable>(_ column: Int) throws -> T? where T.RawValue == String {
+    guard let value = optionalText(column) else { return nil }
+    guard let parsed = T(rawValue: value) else { throw fail(column, "has an unknown value: \(value)") }
+    return parsed
+  }
 
   func enumValue<T: RawRepresentable>(_ column: Int) throws -> T where T.RawValue == String {
     let value = try text(column)

@@ -1,0 +1,50 @@
+import Policy
+
+/// What the proxy core enforces on a call after routing, from the ingress
+/// interconnect's settings (and, for the timers, the tighter of both sides).
+public struct CallPolicy: Sendable, Equatable {
+  /// An answered call is ended with BYE to both sides after this long.
+  public var maxDurationMs: Int64?
+  /// Session timers (RFC 4028) are watched: a call whose session is not
+  /// refreshed by its deadline is ended with BYE to both sides.
+  public var sessionTimer: Bool
+  /// false: a 18x with SDP reaches the caller as a 180 without it.
+  public var earlyMedia: Bool
+  /// The customer's mapping of the final status it receives.
+  public var releaseCauses: ReleaseCauseMapping
+
+  public init(
+    maxDurationMs: Int64? = nil, sessionTimer: Bool = false, earlyMedia: Bool = true,
+    releaseCauses: ReleaseCauseMapping = .identity
+  ) {
+    self.maxDurationMs = maxDurationMs
+    self.sessionTimer = sessionTimer
+    self.earlyMedia = earlyMedia
+    self.releaseCauses = releaseCauses
+  }
+
+  /// The switch may have to end the call itself, so the dialog keeps what a BYE needs.
+  var endsCalls: Bool { maxDurationMs != nil || sessionTimer }
+}
+
+/// The egress interconnect's policy on one target's responses.
+public struct TargetPolicy: Sendable, Equatable {
+  /// The supplier's statuses mapped before the failover decision.
+  public var releaseCauses: ReleaseCauseMapping
+  /// Codecs allowed in the supplier's answer (empty: anything).
+  public var codecs: CodecPolicy
+  /// false: the supplier's 18x with SDP goes on as a 180 without it.
+  public var earlyMedia: Bool
+  /// The supplier's own limit on an answered call, if any.
+  public var maxDurationMs: Int64?
+
+  public init(
+    releaseCauses: ReleaseCauseMapping = .identity, codecs: CodecPolicy = CodecPolicy(rules: []),
+    earlyMedia: Bool = true, maxDurationMs: Int64? = nil
+  ) {
+    self.releaseCauses = releaseCauses
+    self.codecs = codecs
+    self.earlyMedia = earlyMedia
+    self.maxDurationMs = maxDurationMs
+  }
+}
