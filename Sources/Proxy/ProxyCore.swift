@@ -529,17 +529,20 @@ public final class ProxyCore {
       tryNextTarget(context)
       return
     }
-    // §16.7 step 6: the best of all the responses the targets gave; a lone 503
-    // goes upstream as 500 (§16.7 step 6: 503 means *this* element is busy).
+    // §16.7 step 6: the best of all the responses the targets gave.
     var best = context.best ?? (status, response)
     if context.cancelled { best = (487, nil) }
-    if best.status == 503 { best = (500, nil) }
-    context.summary.finalStatus = best.status
-    finishUnanswered(context)
-    // The customer's release-cause mapping, and a Reason header (RFC 3326)
-    // with the Q.850 cause when the answer has none.
+    // The customer's release-cause mapping; what it does not map follows
+    // §16.7 step 6: a lone 503 goes upstream as 500 (503 means *this* element is busy).
     var final = (status: best.status, reason: String?.none)
     if !context.cancelled { final = context.call.policy.releaseCauses.map(best.status) }
+    if final.status == best.status, best.status == 503 {
+      best = (500, nil)
+      final = (500, nil)
+    }
+    context.summary.finalStatus = best.status
+    finishUnanswered(context)
+    // A Reason header (RFC 3326) with the Q.850 cause when the answer has none.
     let hasReason = !(best.response?.headerValues("reason").isEmpty ?? true)
     let q850 = context.call.ingress == nil || hasReason ? nil : Q850.reasonHeader(forSIPStatus: final.status)
     if let response = best.response {

@@ -74,7 +74,9 @@ struct SwitchService: Service {
       do {
         let (started, snapshot) = try await Softswitch.start(config: config, logger: logger)
         softswitch = started
-        router = CallPipeline(snapshot: snapshot)
+        router = CallPipeline(
+          snapshot: snapshot, limitStatus: config.proxy.limitRejectStatus,
+          capacityRetryAfterSeconds: config.proxy.capacityRetryAfterSeconds)
       } catch {
         logger.critical("cannot start in softswitch mode: \(error)")
         await transport.shutdown()
@@ -139,8 +141,13 @@ struct SwitchService: Service {
     }
 
     // Reloads: SIGHUP always; in softswitch mode also NOTIFY on the channel.
+    let limitStatus = config.proxy.limitRejectStatus
+    let capacityRetryAfter = config.proxy.capacityRetryAfterSeconds
     let install: @Sendable (Snapshot) async -> Void = { snapshot in
-      try? await loop.submit { box.value?.proxy.router = CallPipeline(snapshot: snapshot) }.get()
+      try? await loop.submit {
+        box.value?.proxy.router = CallPipeline(
+          snapshot: snapshot, limitStatus: limitStatus, capacityRetryAfterSeconds: capacityRetryAfter)
+      }.get()
     }
     var listener: ReloadListener?
     if let softswitch {

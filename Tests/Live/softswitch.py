@@ -306,6 +306,20 @@ class Topology:
             f"priority, weight) select e.id, r.sid, r.prio, 1 from e, ({_routes_values(services)}) "
             "as r (sid, prio);")
 
+    def settings(self, table: str, interconnect: str, **columns) -> str:
+        """One row of an interconnect settings table (interconnect_<table>,
+        e.g. "validation_settings", "codecs"); column values as Python values."""
+        rid = new_id()
+        names = ", ".join(["id", "interconnect_id", *columns])
+        values = ", ".join([lit(rid), lit(interconnect), *(lit(v) for v in columns.values())])
+        self.stmts.append(f"insert into interconnect_{table} ({names}) values ({values});")
+        return rid
+
+    def codecs(self, interconnect: str, *names: str, **columns) -> None:
+        """interconnect_codecs rows allowing `names` in that display order."""
+        for order, name in enumerate(names, 1):
+            self.settings("codecs", interconnect, codec_name=name, display_order=order, **columns)
+
     # -- the usual shapes
 
     def customer(self, *, plan: str, address: str = L.LOOPBACK, sip_port: int | None = None,

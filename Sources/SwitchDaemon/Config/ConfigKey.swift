@@ -72,6 +72,12 @@ public struct ConfigKey: Sendable {
     integer(
       "proxy.failover_timeout_ms", get: { $0.proxy.failoverTimeoutMs },
       set: { $0.proxy.failoverTimeoutMs = $1 }),
+    integer(
+      "proxy.limit_reject_status", get: { $0.proxy.limitRejectStatus },
+      set: { $0.proxy.limitRejectStatus = $1 }),
+    integer(
+      "proxy.capacity_retry_after_seconds", get: { $0.proxy.capacityRetryAfterSeconds },
+      set: { $0.proxy.capacityRetryAfterSeconds = $1 }),
     integer("proxy.t1_ms", get: { Int($0.proxy.timers.t1) }, set: { $0.proxy.timers.t1 = Int64($1) }),
     integer("proxy.t2_ms", get: { Int($0.proxy.timers.t2) }, set: { $0.proxy.timers.t2 = Int64($1) }),
     integer("proxy.t4_ms", get: { Int($0.proxy.timers.t4) }, set: { $0.proxy.timers.t4 = Int64($1) }),

@@ -61,6 +61,15 @@ extension SwitchConfig {
       throw fail(
         "proxy.failover_timeout_ms", "must be between 0 and 600000 (got \(proxy.failoverTimeoutMs))")
     }
+    guard (400...699).contains(proxy.limitRejectStatus) else {
+      throw fail(
+        "proxy.limit_reject_status", "must be a SIP failure status 400-699 (got \(proxy.limitRejectStatus))")
+    }
+    guard (0...86_400).contains(proxy.capacityRetryAfterSeconds) else {
+      throw fail(
+        "proxy.capacity_retry_after_seconds",
+        "must be between 0 and 86400 (got \(proxy.capacityRetryAfterSeconds))")
+    }
     let timers = proxy.timers
     guard (1...60_000).contains(timers.t1) else {
       throw fail("proxy.t1_ms", "must be between 1 and 60000 (got \(timers.t1))")

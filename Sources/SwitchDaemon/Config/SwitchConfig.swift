@@ -46,6 +46,11 @@ public struct SwitchConfig: Sendable, Equatable {
     /// Trying) for this long is given up and the call fails over to the next
     /// route, as on a 408; 0 waits for timer B (64*T1). Default 3000.
     public var failoverTimeoutMs: Int = 3000
+    /// `proxy.limit_reject_status`: the status of a call refused by a CPS or
+    /// capacity limit (with Retry-After). Default 503; 480 and 486 are common too.
+    public var limitRejectStatus: Int = 503
+    /// `proxy.capacity_retry_after_seconds`: Retry-After on a capacity refusal. Default 5.
+    public var capacityRetryAfterSeconds: Int = 5
     /// `proxy.t1_ms`, `proxy.t2_ms`, `proxy.t4_ms`: the RFC 3261 §17 timer base
     /// values, in milliseconds. Default 500, 4000, 5000.
     public var timers: TimerValues = .rfc3261
