@@ -74,7 +74,8 @@ public struct CallPipeline: CallRouter {
     let sessionExpires = invite.headerValues("session-expires").first
     let minSE = invite.headerValues("min-se").first
     if let timer = ingress.signalling.sessionTimer {
-      switch timer.inspectRequest(sessionExpires: sessionExpires, minSE: minSE) {
+      let timerSupported = OptionTags.contains("timer", in: supported)
+      switch timer.inspectRequest(sessionExpires: sessionExpires, minSE: minSE, uacSupportsTimer: timerSupported) {
       case .tooSmall(let minimum):
         return .refuse(
           Refusal(status: 422, reason: "Session Interval Too Small", headers: [HeaderField("Min-SE", "\(minimum)")]))
@@ -272,7 +273,9 @@ public struct CallPipeline: CallRouter {
       if OptionTags.contains("100rel", in: facts.supported) { edits.headers.append(optionTagsWithout100rel(facts.supported)) }
     }
     if !facts.sessionTimerSet, let timer = egress.signalling.sessionTimer,
-      case .forward(let expires, let min) = timer.inspectRequest(sessionExpires: facts.sessionExpires, minSE: facts.minSE)
+      case .forward(let expires, let min) = timer.inspectRequest(
+        sessionExpires: facts.sessionExpires, minSE: facts.minSE,
+        uacSupportsTimer: OptionTags.contains("timer", in: facts.supported))
     {
       if let expires { edits.headers.append(.set("Session-Expires", expires)) }
       if let min { edits.headers.append(.set("Min-SE", min)) }
