@@ -18,7 +18,7 @@ public struct InterconnectPolicy: Sendable {
 
   public init(
     validation: ValidationSettings? = nil, callRate: CallRateLimit? = nil,
-    translation: TranslationSettings = .none, codecs: CodecPolicy = CodecPolicy(rules: []),
+    translation: TranslationSettings = TranslationSettings(), codecs: CodecPolicy = CodecPolicy(rules: []),
     signalling: SignallingSettings = .defaults, privacyMethod: PrivacyMethod = .pai,
     media: MediaSettings = MediaSettings()
   ) {

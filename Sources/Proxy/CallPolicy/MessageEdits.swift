@@ -39,8 +39,7 @@ public struct MessageEdits: Sendable, Equatable {
   public func apply(to message: SIPMessage) {
     switch from {
     case .user(let user)?: message.setFrom(user: user, host: nil, displayName: nil)
-    case .anonymous?:
-      message.setFrom(user: "anonymous", host: "anonymous.invalid", displayName: "\"Anonymous\"")
+    case .anonymous?: message.anonymizeFrom()
     case nil: break
     }
     for change in headers {

@@ -48,14 +48,14 @@ public struct CallPipeline: CallRouter {
       match = found
     }
     let ingress = snapshot.policy(of: match.interconnect.id)
-    var number = match.number
+    // RFC 4904 user parameters (;tgrp=...) are not part of the number.
+    var number = match.number.contains(";") ? numberWithoutUserParameters(match.number) : match.number
 
     // 2. Validation settings.
     if let validation = ingress.validation {
       if let failure = validation.check(validationInput(invite, requestUser: requestUser)) {
         return .reject(status: 403, reason: failure.reason)
       }
-      number = numberWithoutUserParameters(number)
     }
 
     // 3. CPS, then capacity.
@@ -152,11 +152,11 @@ public struct CallPipeline: CallRouter {
 
   private func validationInput(_ invite: SIPMessage, requestUser: String) -> ValidationInput {
     let contact = invite.contactURI
-    let testHeader = invite.headerValues("x-test-call").first?.lowercased()
     return ValidationInput(
-      fromURI: invite.fromURIText ?? "", contactURI: invite.contactURIText, requestURIUser: requestUser,
-      contactUser: contact?.user, contactParameters: contact?.parameters.map { ($0.name, $0.value) } ?? [],
-      isTestCall: testHeader.map { !["0", "no", "false"].contains($0.trimmingSpaces) } ?? false)
+      fromURI: invite.fromURI.map(ValidationInput.uriText) ?? "", contactURI: contact.map(ValidationInput.uriText),
+      requestURIUser: requestUser, contactUser: contact?.user,
+      contactParameters: contact?.parameters.map { (name: $0.name, value: $0.value) } ?? [],
+      isTestCall: invite.headerValues("x-test-call").first.map(TestSystemControl.isTestCall(headerValue:)) ?? false)
   }
 
   private func callRateRefusal(_ match: IngressMatch, _ ingress: InterconnectPolicy, _ context: RouteContext)
@@ -198,10 +198,9 @@ public struct CallPipeline: CallRouter {
   private func callerHeaders(_ invite: SIPMessage) -> CallerHeaders {
     CallerHeaders(
       fromUser: invite.fromURI?.user,
-      paiUser: invite.headerValues("p-asserted-identity").first.flatMap { invite.userOfURIHeader($0) },
-      rpidUser: invite.headerValues("remote-party-id").first.flatMap { invite.userOfURIHeader($0) },
-      privacy: OptionTags.parse(invite.headerValues("privacy").flatMap { $0.split(separator: ";").map(String.init) })
-    )
+      paiUser: invite.headerValues("p-asserted-identity").first.flatMap(SIPMessage.userOfURIHeader),
+      rpidUser: invite.headerValues("remote-party-id").first.flatMap(SIPMessage.userOfURIHeader),
+      privacy: invite.privacyTokens)
   }
 
   private func optionTagsWithout100rel(_ values: [String]) -> MessageEdits.HeaderChange {
@@ -293,7 +292,9 @@ public struct CallPipeline: CallRouter {
       edits.from = .user(user)
     }
     edits.headers += headerChanges("P-Asserted-Identity", identity.pai, host: facts.fromHost)
-    edits.headers += headerChanges("Remote-Party-ID", identity.rpid, host: facts.fromHost, rpid: true)
+    edits.headers += headerChanges(
+      "Remote-Party-ID", identity.rpid, host: facts.fromHost,
+      rpidParameters: identity.rpidPrivacyFull ? ";party=calling;privacy=full;screen=yes" : ";party=calling;screen=yes")
     switch identity.privacy {
     case .keep: break
     case .remove: edits.headers.append(.remove("Privacy"))
@@ -310,23 +311,13 @@ public struct CallPipeline: CallRouter {
           maxDurationMs: signalling.maxCallDurationSeconds.map { Int64($0) * 1000 })))
   }
 
-  private func headerChanges(_ name: String, _ edit: HeaderEdit, host: String, rpid: Bool = false)
+  private func headerChanges(_ name: String, _ edit: HeaderEdit, host: String, rpidParameters: String = "")
     -> [MessageEdits.HeaderChange]
   {
     switch edit {
     case .keep: return []
     case .remove: return [.remove(name)]
-    case .set(let user):
-      return [.set(name, rpid ? "<sip:\(user)@\(host)>;party=calling;screen=yes" : "<sip:\(user)@\(host)>")]
+    case .set(let user): return [.set(name, "<sip:\(user)@\(host)>" + rpidParameters)]
     }
-  }
-}
-
-extension String {
-  fileprivate var trimmingSpaces: String {
-    var text = Substring(self)
-    while text.first == " " || text.first == "\t" { text.removeFirst() }
-    while text.last == " " || text.last == "\t" { text.removeLast() }
-    return String(text)
   }
 }
