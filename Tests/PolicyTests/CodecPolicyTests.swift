@@ -9,7 +9,7 @@ private func sdp(_ mediaLines: [String]) -> SessionDescription {
   SessionDescription(parsing: (session + mediaLines).map { $0 + "\r\n" }.joined())!
 }
 
-/// The session lines plus `mediaLines`, as the rewritten SDP should read.
+/// The lines of a rewritten SDP; `nil` for any other decision.
 private func lines(_ decision: CodecDecision) -> [String]? {
   guard case .rewritten(let description) = decision else { return nil }
   return description.text.split(separator: "\r\n").map(String.init)
