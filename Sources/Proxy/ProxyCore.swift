@@ -249,7 +249,8 @@ public final class ProxyCore {
           "reason": "\(refusal.reason)",
           "to": "\(request.requestURI?.user ?? "")",
         ])
-      respondLocally(record, refusal.status, refusal.reason, extra: refusal.headers.map { ($0.name, $0.value) })
+      respondLocally(
+        record, refusal.status, refusal.reason, extra: refusal.headers.map { ($0.name, $0.value) })
       return
     case .route(let routed) where routed.targets.isEmpty:
       counters.callsRefused += 1
@@ -602,7 +603,8 @@ public final class ProxyCore {
         responseSessionExpires: response.headerValues("session-expires").first)
     {
       dialog.sessionInterval = interval
-      dialog.sessionTimer = schedule(.sessionExpiry(dialog), afterMs: SessionTimerPolicy.deadlineMs(interval: interval))
+      dialog.sessionTimer = schedule(
+        .sessionExpiry(dialog), afterMs: SessionTimerPolicy.deadlineMs(interval: interval))
     }
   }
 
@@ -614,7 +616,8 @@ public final class ProxyCore {
         responseSessionExpires: response?.headerValues("session-expires").first) ?? current
     dialog.sessionInterval = interval
     if let timer = dialog.sessionTimer { timerWheel.cancel(timer) }
-    dialog.sessionTimer = schedule(.sessionExpiry(dialog), afterMs: SessionTimerPolicy.deadlineMs(interval: interval))
+    dialog.sessionTimer = schedule(
+      .sessionExpiry(dialog), afterMs: SessionTimerPolicy.deadlineMs(interval: interval))
   }
 
   /// The switch ends an answered call (maximum duration, dead session):
@@ -624,8 +627,12 @@ public final class ProxyCore {
     cancelDialogTimers(dialog)
     if let control = dialog.control {
       let header = "SIP;cause=200;text=\"\(reason)\""
-      sendBye(control.towardsCallee, cseq: dialog.callerCSeq &+ 1, callID: dialog.callID, to: dialog.callee, reason: header)
-      sendBye(control.towardsCaller, cseq: dialog.calleeCSeq &+ 1, callID: dialog.callID, to: dialog.caller, reason: header)
+      sendBye(
+        control.towardsCallee, cseq: dialog.callerCSeq &+ 1, callID: dialog.callID, to: dialog.callee,
+        reason: header)
+      sendBye(
+        control.towardsCaller, cseq: dialog.calleeCSeq &+ 1, callID: dialog.callID, to: dialog.caller,
+        reason: header)
     }
     liveCalls.remove(dialog.callNumber)
     dialog.summary.endedUnixMs = clock.unixMs
@@ -637,7 +644,8 @@ public final class ProxyCore {
   private func sendBye(_ side: DialogSide, cseq: UInt32, callID: String, to peer: Endpoint, reason: String) {
     let branch = branches.next(loopHash: 0)
     let bytes = SIPDialogRequestBuilder.request(
-      method: "BYE", requestURI: side.requestURI, routeSet: side.routeSet, via: via(for: peer, branch: branch),
+      method: "BYE", requestURI: side.requestURI, routeSet: side.routeSet,
+      via: via(for: peer, branch: branch),
       from: side.from, to: side.to, callID: callID, cseq: cseq, maxForwards: configuration.defaultMaxForwards,
       extraHeaders: [("Reason", reason)])
     let record = ClientTransactionRecord(
@@ -675,7 +683,9 @@ public final class ProxyCore {
 
   /// Holds an SDP answer to the supplier's codec policy. A provisional
   /// left with no allowed codec loses its SDP; a 2xx is counted and logged.
-  private func filterAnswerCodecs(_ record: ClientTransactionRecord, _ response: SIPMessage, provisional: Bool) {
+  private func filterAnswerCodecs(
+    _ record: ClientTransactionRecord, _ response: SIPMessage, provisional: Bool
+  ) {
     guard let codecs = record.target?.policy.codecs, !codecs.isEmpty, let body = response.body,
       let sdp = SessionDescription(bytes: body)
     else { return }

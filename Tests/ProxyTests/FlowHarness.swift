@@ -60,7 +60,9 @@ final class FlowHarness {
       failoverTimeoutMs: failoverTimeoutMs)
     struct Router: CallRouter {
       let call: RoutedCall
-      func route(invite: SIPMessage, source: Endpoint, context: RouteContext) -> RouteDecision { .route(call) }
+      func route(invite: SIPMessage, source: Endpoint, context: RouteContext) -> RouteDecision {
+        .route(call)
+      }
     }
     let routed = call ?? RoutedCall(targets: targets.map { RouteTarget(destination: $0) })
     core = ProxyCore(

@@ -27,13 +27,17 @@ import Testing
   }
 
   /// A response with extra header lines (and an optional SDP body).
-  static func response(to request: SIPMessage, _ status: Int, _ reason: String, extra: [String] = [], sdp: Bool = false)
+  static func response(
+    to request: SIPMessage, _ status: Int, _ reason: String, extra: [String] = [], sdp: Bool = false
+  )
     -> String
   {
     var text = H.response(to: request, status: status, reason: reason)
-    let body = "v=0\r\no=- 2 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 7000 RTP/AVP 0\r\n"
+    let body =
+      "v=0\r\no=- 2 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 7000 RTP/AVP 0\r\n"
     let headers = (extra + (sdp ? ["Content-Type: application/sdp"] : [])).map { $0 + "\n" }.joined()
-    text = text.replacingOccurrences(of: "Content-Length: 0\n", with: headers + "Content-Length: \(sdp ? body.utf8.count : 0)\n")
+    text = text.replacingOccurrences(
+      of: "Content-Length: 0\n", with: headers + "Content-Length: \(sdp ? body.utf8.count : 0)\n")
     return sdp ? text + body.replacingOccurrences(of: "\r\n", with: "\n") : text
   }
 
@@ -66,14 +70,16 @@ import Testing
     #expect(summary.endedBy == "max_duration")
     #expect(summary.durationSeconds == 5)
     // The peers' 200s to those BYEs are absorbed.
-    h.deliver(H.response(to: toCallee, status: 200, reason: "OK", toTag: nil, recordRoute: false), from: H.uas)
+    h.deliver(
+      H.response(to: toCallee, status: 200, reason: "OK", toTag: nil, recordRoute: false), from: H.uas)
     h.deliver(H.response(to: toCaller, status: 200, reason: "OK", toTag: nil, recordRoute: false))
     #expect(h.sender.take().isEmpty)
     #expect(h.ended.count == 1)
   }
 
   @Test func theSuppliersLimitWinsWhenItIsShorter() throws {
-    let target = RouteTarget(destination: H.uas, egress: Self.egress, policy: TargetPolicy(maxDurationMs: 2_000))
+    let target = RouteTarget(
+      destination: H.uas, egress: Self.egress, policy: TargetPolicy(maxDurationMs: 2_000))
     let h = FlowHarness(call: Self.call(CallPolicy(maxDurationMs: 5_000), targets: [target]))
     let invite = forwardInvite(h)
     h.deliver(H.response(to: invite, status: 200, reason: "OK"), from: H.uas)
@@ -105,7 +111,8 @@ import Testing
     // A refresh (re-INVITE answered 200) at 50 s restarts the clock.
     h.deliver(H.inDialog("INVITE", branch: "z9hG4bK-reinv", fromTag: "uactag", toTag: "uastag"))
     let reinvite = h.sender.take().last!.message
-    h.deliver(Self.response(to: reinvite, 200, "OK", extra: ["Session-Expires: 90;refresher=uac"]), from: H.uas)
+    h.deliver(
+      Self.response(to: reinvite, 200, "OK", extra: ["Session-Expires: 90;refresher=uac"]), from: H.uas)
     _ = h.sender.take()
     h.advance(59_000)
     #expect(h.sender.take().isEmpty)
@@ -176,7 +183,8 @@ import Testing
         destination: H.uas, requestURIUser: "111", egress: Self.egress,
         edits: MessageEdits(from: .user("4411"), headers: [.set("P-Asserted-Identity", "<sip:4411@x>")])),
       RouteTarget(
-        destination: H.uas2, requestURIUser: "222", egress: Self.egress, edits: MessageEdits(from: .anonymous)),
+        destination: H.uas2, requestURIUser: "222", egress: Self.egress, edits: MessageEdits(from: .anonymous)
+      ),
     ]
     let h = FlowHarness(call: Self.call(CallPolicy(), targets: targets))
     let first = forwardInvite(h)
@@ -200,7 +208,8 @@ import Testing
       func route(invite: SIPMessage, source: Endpoint, context: RouteContext) -> RouteDecision {
         .refuse(
           Refusal(
-            status: 503, reason: "Interconnect CPS Limit Exceeded", headers: [HeaderField("Retry-After", "1")],
+            status: 503, reason: "Interconnect CPS Limit Exceeded",
+            headers: [HeaderField("Retry-After", "1")],
             kind: .callRate))
       }
     }

@@ -67,18 +67,25 @@ public struct CallPipeline: CallRouter {
     let supported = invite.headerValues("supported")
     if !ingress.signalling.reliableProvisional {
       if OptionTags.contains("100rel", in: invite.headerValues("require")) {
-        return .refuse(Refusal(status: 420, reason: "Bad Extension", headers: [HeaderField("Unsupported", "100rel")]))
+        return .refuse(
+          Refusal(status: 420, reason: "Bad Extension", headers: [HeaderField("Unsupported", "100rel")]))
       }
-      if OptionTags.contains("100rel", in: supported) { edits.headers.append(optionTagsWithout100rel(supported)) }
+      if OptionTags.contains("100rel", in: supported) {
+        edits.headers.append(optionTagsWithout100rel(supported))
+      }
     }
     let sessionExpires = invite.headerValues("session-expires").first
     let minSE = invite.headerValues("min-se").first
     if let timer = ingress.signalling.sessionTimer {
       let timerSupported = OptionTags.contains("timer", in: supported)
-      switch timer.inspectRequest(sessionExpires: sessionExpires, minSE: minSE, uacSupportsTimer: timerSupported) {
+      switch timer.inspectRequest(
+        sessionExpires: sessionExpires, minSE: minSE, uacSupportsTimer: timerSupported)
+      {
       case .tooSmall(let minimum):
         return .refuse(
-          Refusal(status: 422, reason: "Session Interval Too Small", headers: [HeaderField("Min-SE", "\(minimum)")]))
+          Refusal(
+            status: 422, reason: "Session Interval Too Small", headers: [HeaderField("Min-SE", "\(minimum)")])
+        )
       case .forward(let expires, let min):
         if let expires { edits.headers.append(.set("Session-Expires", expires)) }
         if let min { edits.headers.append(.set("Min-SE", min)) }
@@ -95,7 +102,8 @@ public struct CallPipeline: CallRouter {
 
     // 6. Codecs on the offer.
     var offer = invite.body.flatMap { body in
-      invite.contentType?.lowercased().hasPrefix("application/sdp") == true ? SessionDescription(bytes: body) : nil
+      invite.contentType?.lowercased().hasPrefix("application/sdp") == true
+        ? SessionDescription(bytes: body) : nil
     }
     if let sdp = offer, !ingress.codecs.isEmpty {
       switch ingress.codecs.filterOffer(sdp) {
@@ -138,7 +146,9 @@ public struct CallPipeline: CallRouter {
     let policy = CallPolicy(
       maxDurationMs: signalling.maxCallDurationSeconds.map { Int64($0) * 1000 },
       sessionTimer: signalling.sessionTimer != nil
-        || targets.contains { $0.egress.map { snapshot.policy(of: $0.interconnectID).signalling.sessionTimer != nil } ?? false },
+        || targets.contains {
+          $0.egress.map { snapshot.policy(of: $0.interconnectID).signalling.sessionTimer != nil } ?? false
+        },
       earlyMedia: signalling.earlyMedia, releaseCauses: signalling.releaseCauses)
     return .route(
       RoutedCall(
@@ -153,10 +163,12 @@ public struct CallPipeline: CallRouter {
   private func validationInput(_ invite: SIPMessage, requestUser: String) -> ValidationInput {
     let contact = invite.contactURI
     return ValidationInput(
-      fromURI: invite.fromURI.map(ValidationInput.uriText) ?? "", contactURI: contact.map(ValidationInput.uriText),
+      fromURI: invite.fromURI.map(ValidationInput.uriText) ?? "",
+      contactURI: contact.map(ValidationInput.uriText),
       requestURIUser: requestUser, contactUser: contact?.user,
       contactParameters: contact?.parameters.map { (name: $0.name, value: $0.value) } ?? [],
-      isTestCall: invite.headerValues("x-test-call").first.map(TestSystemControl.isTestCall(headerValue:)) ?? false)
+      isTestCall: invite.headerValues("x-test-call").first.map(TestSystemControl.isTestCall(headerValue:))
+        ?? false)
   }
 
   private func callRateRefusal(_ match: IngressMatch, _ ingress: InterconnectPolicy, _ context: RouteContext)
@@ -171,7 +183,8 @@ public struct CallPipeline: CallRouter {
       if !context.cps.admit(key: key, rate: limit.rate, burst: limit.burst, nowMs: context.nowMs) {
         let retry = context.cps.retryAfterSeconds(key: key, nowMs: context.nowMs)
         return Refusal(
-          status: limitStatus, reason: "\(what) CPS Limit Exceeded", headers: [HeaderField("Retry-After", "\(retry)")],
+          status: limitStatus, reason: "\(what) CPS Limit Exceeded",
+          headers: [HeaderField("Retry-After", "\(retry)")],
           kind: .callRate)
       }
     }
@@ -180,12 +193,18 @@ public struct CallPipeline: CallRouter {
 
   private func capacityRefusal(_ match: IngressMatch, _ live: LiveCalls) -> Refusal? {
     let checks: [(CapacityMode, Int?, Int, String)] = [
-      (match.carrier.capacityMode, match.carrier.capacityLimit, live.calls(carrier: match.carrier.id), "Carrier"),
+      (
+        match.carrier.capacityMode, match.carrier.capacityLimit, live.calls(carrier: match.carrier.id),
+        "Carrier"
+      ),
       (
         match.interconnect.capacityMode, match.interconnect.capacityLimit,
         live.calls(interconnect: match.interconnect.id), "Interconnect"
       ),
-      (match.service.capacityMode, match.service.capacityLimit, live.calls(service: match.service.id), "Service"),
+      (
+        match.service.capacityMode, match.service.capacityLimit, live.calls(service: match.service.id),
+        "Service"
+      ),
     ]
     for (mode, limit, current, what) in checks where mode == .capped && current >= (limit ?? 0) {
       return Refusal(
@@ -269,7 +288,9 @@ public struct CallPipeline: CallRouter {
     // 100rel and session timers as this supplier takes them.
     if !egress.signalling.reliableProvisional {
       if OptionTags.contains("100rel", in: facts.invite.headerValues("require")) { return .unusable }
-      if OptionTags.contains("100rel", in: facts.supported) { edits.headers.append(optionTagsWithout100rel(facts.supported)) }
+      if OptionTags.contains("100rel", in: facts.supported) {
+        edits.headers.append(optionTagsWithout100rel(facts.supported))
+      }
     }
     if !facts.sessionTimerSet, let timer = egress.signalling.sessionTimer,
       case .forward(let expires, let min) = timer.inspectRequest(
@@ -294,7 +315,8 @@ public struct CallPipeline: CallRouter {
     edits.headers += headerChanges("P-Asserted-Identity", identity.pai, host: facts.fromHost)
     edits.headers += headerChanges(
       "Remote-Party-ID", identity.rpid, host: facts.fromHost,
-      rpidParameters: identity.rpidPrivacyFull ? ";party=calling;privacy=full;screen=yes" : ";party=calling;screen=yes")
+      rpidParameters: identity.rpidPrivacyFull
+        ? ";party=calling;privacy=full;screen=yes" : ";party=calling;screen=yes")
     switch identity.privacy {
     case .keep: break
     case .remove: edits.headers.append(.remove("Privacy"))

@@ -24,7 +24,9 @@ public struct ReferenceDataLoader {
       try connection.execute(script: "COMMIT")
       // validation_settings.tech_prefix, when set, is the ingress tech prefix.
       for index in interconnects.indices {
-        if let prefix = policies.techPrefixes[interconnects[index].id] { interconnects[index].techPrefix = prefix }
+        if let prefix = policies.techPrefixes[interconnects[index].id] {
+          interconnects[index].techPrefix = prefix
+        }
       }
       policies.techPrefixes = [:]
       return ReferenceData(
