@@ -98,7 +98,7 @@ public struct CarrierLeg: Sendable, Equatable {
 
 /// Chooses the targets of an initial INVITE. Runs on the proxy core's
 /// thread; `context` carries the time and the core's live state.
-public protocol CallRouter {
+public protocol CallRouter: Sendable {
   func route(invite: SIPMessage, source: Endpoint, context: RouteContext) -> RouteDecision
 }
 

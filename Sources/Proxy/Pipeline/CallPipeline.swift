@@ -49,7 +49,7 @@ public struct CallPipeline: CallRouter {
     }
     let ingress = snapshot.policy(of: match.interconnect.id)
     // RFC 4904 user parameters (;tgrp=...) are not part of the number.
-    var number = match.number.contains(";") ? numberWithoutUserParameters(match.number) : match.number
+    let number = match.number.contains(";") ? numberWithoutUserParameters(match.number) : match.number
 
     // 2. Validation settings.
     if let validation = ingress.validation {
