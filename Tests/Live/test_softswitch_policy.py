@@ -11,6 +11,7 @@ accepts either an answer or a refusal, so one run can count both.
 from __future__ import annotations
 
 import time
+from urllib.parse import unquote
 
 import pytest
 
@@ -86,7 +87,8 @@ def test_destination_translation_is_what_the_supplier_sees(ss):
     run, rc = one_call(ss, "02075550123")
     assert rc == 0 and list(outcomes(run).values())[0][0] == 200, run.summary()
     call_id = next(iter(outcomes(run)))
-    assert SS.received_invites(uas)[call_id] == "9#442075550123"
+    # '#' travels escaped in the Request-URI user (RFC 3261 §25.1).
+    assert unquote(SS.received_invites(uas)[call_id]) == "9#442075550123"
     row = ss.db.wait_call(call_id)
     assert row["to_number"] == "442075550123" and row["original_to_number"] == "02075550123", row
 
@@ -182,6 +184,7 @@ def test_cps_limit_20_with_50_calls_per_second_for_10_seconds(ss):
     assert answered + len(refused) == 500
     assert set(refused) == {"Interconnect CPS Limit Exceeded"}
     # 20 tokens a second over the offered span, plus the bucket's 20.
+    print(f"CPS: {answered} answered, {len(refused)} refused over {offered_for:.1f} s")
     assert 20 * 9 <= answered <= 20 + 20 * offered_for, (answered, offered_for)
     refusal = next(m for m in run.messages() if m.direction == "received" and m.status == 503)
     assert refusal.header("Retry-After") is not None, refusal.text
