@@ -21,34 +21,48 @@ import Testing
     var ingressCapacity: Int?
     var trunkACapacity: Int?
     var serviceRate: CallRateLimit?
+    /// The customer also has an egress trunk (i4) on the route, first.
+    var customerEgress = false
+    var circularRouting = false
 
     func snapshot() throws -> Snapshot {
-      let customer = Carrier(id: "c1", code: "CUST", name: "Customer", partnerType: .customer, status: .active)
+      let customer = Carrier(
+        id: "c1", code: "CUST", name: "Customer", partnerType: .bilateral, status: .active,
+        circularRouting: circularRouting)
       let supplier = Carrier(id: "c2", code: "SUP", name: "Supplier", partnerType: .supplier, status: .active)
       let ingress = Interconnect(
         id: "i1", carrierID: "c1", name: "in", direction: .ingress,
         capacityMode: ingressCapacity == nil ? .unrestricted : .capped, capacityLimit: ingressCapacity,
-        addresses: [try InterconnectAddress.parse(ipAddress: "10.0.0.0/24", isRange: false, rangeEnd: nil, port: nil)])
+        addresses: [
+          try InterconnectAddress.parse(ipAddress: "10.0.0.0/24", isRange: false, rangeEnd: nil, port: nil)
+        ])
       let trunkA = Interconnect(
         id: "i2", carrierID: "c2", name: "a", direction: .egress, host: "192.0.2.10", sipPort: 5080,
         capacityMode: trunkACapacity == nil ? .unrestricted : .capped, capacityLimit: trunkACapacity)
       let trunkB = Interconnect(id: "i3", carrierID: "c2", name: "b", direction: .egress, host: "192.0.2.11")
+      let ownTrunk = Interconnect(
+        id: "i4", carrierID: "c1", name: "own", direction: .egress, host: "192.0.2.12")
+      var routes = [
+        EgressRoute(carrierServiceID: "s2", priority: 1), EgressRoute(carrierServiceID: "s3", priority: 2),
+      ]
+      if customerEgress { routes.insert(EgressRoute(carrierServiceID: "s4", priority: 0), at: 0) }
       let services = [
         CarrierService(
-          id: "s1", carrierID: "c1", interconnectID: "i1", name: "in", direction: .ingress, routingPlanID: "p1",
+          id: "s1", carrierID: "c1", interconnectID: "i1", name: "in", direction: .ingress,
+          routingPlanID: "p1",
           callRate: serviceRate),
         CarrierService(id: "s2", carrierID: "c2", interconnectID: "i2", name: "a", direction: .egress),
         CarrierService(id: "s3", carrierID: "c2", interconnectID: "i3", name: "b", direction: .egress),
+        CarrierService(id: "s4", carrierID: "c1", interconnectID: "i4", name: "own", direction: .egress),
       ]
       let plan = RoutingPlan(
         id: "p1", code: "P", name: "plan", failoverCodes: [],
         entries: [
-          RoutingPlanEntry(
-            prefix: "44",
-            routes: [EgressRoute(carrierServiceID: "s2", priority: 1), EgressRoute(carrierServiceID: "s3", priority: 2)])
+          RoutingPlanEntry(prefix: "44", routes: routes)
         ])
       return Snapshot(
-        carriers: [customer, supplier], interconnects: [ingress, trunkA, trunkB], services: services,
+        carriers: [customer, supplier], interconnects: [ingress, trunkA, trunkB, ownTrunk],
+        services: services,
         routingPlans: [plan], policies: ["i1": self.customer, "i2": supplierA, "i3": supplierB])
     }
   }
@@ -91,10 +105,13 @@ import Testing
 
   struct Unrouted: Error { let decision: RouteDecision }
 
-  static func validation(from: String? = nil, contact: String? = nil, trunkGroup: String? = nil, test: String? = nil)
+  static func validation(
+    from: String? = nil, contact: String? = nil, trunkGroup: String? = nil, test: String? = nil
+  )
     throws -> ValidationSettings
   {
-    try ValidationSettings.parse(fromURI: from, contactURI: contact, trunkGroup: trunkGroup, testSystemControl: test)
+    try ValidationSettings.parse(
+      fromURI: from, contactURI: contact, trunkGroup: trunkGroup, testSystemControl: test)
   }
 
   // MARK: Validation
@@ -189,6 +206,15 @@ import Testing
     #expect(call.targets.map(\.egress?.interconnectID) == ["i3"])
   }
 
+  @Test(arguments: [false, true])
+  func circularRouting(allowed: Bool) throws {
+    var world = World()
+    world.customerEgress = true
+    world.circularRouting = allowed
+    let call = try Self.routed(try Route(world).callAt(try Self.invite()))
+    #expect(call.targets.map(\.egress?.interconnectID) == (allowed ? ["i4", "i2", "i3"] : ["i2", "i3"]))
+  }
+
   // MARK: Signalling
 
   @Test func required100relIsRefusedAndSupportedIsTrimmed() throws {
@@ -232,7 +258,8 @@ import Testing
       originationPreference: nil, originationValidation: nil, setPAIHeader: nil, global: nil,
       origin: "prefix:+ strip:1", destination: #"/^0(\d+)$/44$1/"#)
     world.supplierA.translation = try TranslationSettings.parse(
-      originationPreference: nil, originationValidation: nil, setPAIHeader: nil, global: nil, origin: "prefix: add:00",
+      originationPreference: nil, originationValidation: nil, setPAIHeader: nil, global: nil,
+      origin: "prefix: add:00",
       destination: "prefix:44 strip:2 add:0044")
     let call = try Self.routed(try Route(world).callAt(try Self.invite("020")))
     #expect(call.calledNumber == "4420")
@@ -247,7 +274,8 @@ import Testing
   @Test func anInvalidCallerIsRefusedWhenTheSettingsSaySo() throws {
     var world = World()
     world.customer.translation = try TranslationSettings.parse(
-      originationPreference: nil, originationValidation: "reject", setPAIHeader: nil, global: nil, origin: nil,
+      originationPreference: nil, originationValidation: "reject", setPAIHeader: nil, global: nil,
+      origin: nil,
       destination: nil)
     let route = try Route(world)
     #expect(
@@ -260,7 +288,8 @@ import Testing
     var world = World()
     world.supplierA.privacyMethod = PrivacyMethod.none
     let call = try Self.routed(
-      try Route(world).callAt(try Self.invite(headers: ["Privacy: id", "P-Asserted-Identity: <sip:+15550001@x>"])))
+      try Route(world).callAt(
+        try Self.invite(headers: ["Privacy: id", "P-Asserted-Identity: <sip:+15550001@x>"])))
     let a = try #require(call.targets.first)
     #expect(a.edits.from == .anonymous)
     #expect(a.edits.headers.contains(.remove("P-Asserted-Identity")))
@@ -298,7 +327,10 @@ import Testing
     var world = World()
     world.supplierA.codecs = CodecPolicy(rules: [CodecRule(name: "G722")])
     let route = try Route(world)
-    #expect(try Self.routed(route.callAt(try Self.invite(body: true))).targets.map(\.egress?.interconnectID) == ["i3"])
+    #expect(
+      try Self.routed(route.callAt(try Self.invite(body: true))).targets.map(\.egress?.interconnectID) == [
+        "i3"
+      ])
     world.supplierB.codecs = CodecPolicy(rules: [CodecRule(name: "opus")])
     #expect(
       try Route(world).callAt(try Self.invite(body: true)) == .reject(status: 488, reason: "No Common Codec"))

@@ -228,6 +228,14 @@ struct SwitchConfigTests {
         "test.toml:3: proxy.invite_timeout_seconds: must be between 1 and 86400 seconds (got 9223372036854775807)",
       key: "proxy.invite_timeout_seconds"),
     .init(
+      file: minimal + "limit_reject_status = 200",
+      error: "test.toml:3: proxy.limit_reject_status: must be a SIP failure status 400-699 (got 200)",
+      key: "proxy.limit_reject_status"),
+    .init(
+      file: minimal + "capacity_retry_after_seconds = -1",
+      error: "test.toml:3: proxy.capacity_retry_after_seconds: must be between 0 and 86400 (got -1)",
+      key: "proxy.capacity_retry_after_seconds"),
+    .init(
       file: minimal + "t1_ms = 5000\nt2_ms = 4000",
       error: "test.toml:4: proxy.t2_ms: must be at least proxy.t1_ms (5000) and at most 600000 (got 4000)",
       key: "proxy.t2_ms"),
@@ -314,7 +322,8 @@ struct SwitchConfigTests {
     let names = ConfigKey.all.map(\.environmentName)
     #expect(names.contains("DIDTRON_PROXY_NEXT_HOP"))
     #expect(names.contains("DIDTRON_SIP_UDP_RECEIVE_BUFFER_BYTES"))
+    #expect(names.contains("DIDTRON_PROXY_LIMIT_REJECT_STATUS"))
     #expect(Set(names).count == ConfigKey.all.count)
-    #expect(ConfigKey.all.count == 21)
+    #expect(ConfigKey.all.count == 23)
   }
 }
