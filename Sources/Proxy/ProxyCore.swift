@@ -516,7 +516,7 @@ public final class ProxyCore {
     guard !context.finalSent else { return }
     // The supplier's status as this switch reads it (its release-cause mapping).
     var status = status
-    if let mapping = record.target?.policy.releaseCauses, mapping != .identity {
+    if let mapping = record.target?.policy.releaseCauses, !mapping.isIdentity {
       let mapped = mapping.map(status)
       if mapped.status != status {
         status = mapped.status

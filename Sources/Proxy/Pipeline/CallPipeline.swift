@@ -63,32 +63,24 @@ public struct CallPipeline: CallRouter {
     if let refusal = capacityRefusal(match, context.liveCalls) { return .refuse(refusal) }
 
     // 4. Signalling settings on the offer.
+    let options = OptionHeaders(invite)
     var edits = MessageEdits()
-    let supported = invite.headerValues("supported")
     if !ingress.signalling.reliableProvisional {
-      if OptionTags.contains("100rel", in: invite.headerValues("require")) {
+      if options.requires100rel {
         return .refuse(
           Refusal(status: 420, reason: "Bad Extension", headers: [HeaderField("Unsupported", "100rel")]))
       }
-      if OptionTags.contains("100rel", in: supported) {
-        edits.headers.append(optionTagsWithout100rel(supported))
-      }
+      edits.headers += options.without100rel
     }
-    let sessionExpires = invite.headerValues("session-expires").first
-    let minSE = invite.headerValues("min-se").first
     if let timer = ingress.signalling.sessionTimer {
-      let timerSupported = OptionTags.contains("timer", in: supported)
-      switch timer.inspectRequest(
-        sessionExpires: sessionExpires, minSE: minSE, uacSupportsTimer: timerSupported)
-      {
+      switch options.inspect(timer) {
       case .tooSmall(let minimum):
         return .refuse(
           Refusal(
             status: 422, reason: "Session Interval Too Small", headers: [HeaderField("Min-SE", "\(minimum)")])
         )
       case .forward(let expires, let min):
-        if let expires { edits.headers.append(.set("Session-Expires", expires)) }
-        if let min { edits.headers.append(.set("Min-SE", min)) }
+        edits.headers += OptionHeaders.sessionTimerChanges(expires, min)
       }
     }
 
@@ -123,15 +115,18 @@ public struct CallPipeline: CallRouter {
       return .reject(status: 404, reason: "No Route")
     }
     let request = OfferFacts(
-      invite: invite, caller: caller, called: called, offer: offer, supported: supported,
-      sessionTimerSet: ingress.signalling.sessionTimer != nil, sessionExpires: sessionExpires, minSE: minSE,
-      setPAI: ingress.translation.setPAI, fromHost: invite.fromURI?.host ?? "invalid")
+      fromUser: invite.fromURI?.user, caller: caller, called: called, offer: offer, options: options,
+      sessionTimerSet: ingress.signalling.sessionTimer != nil, setPAI: ingress.translation.setPAI,
+      fromHost: invite.fromURI?.host ?? "invalid")
     var targets: [RouteTarget] = []
     targets.reserveCapacity(entry.routes.count)
     var codecSkips = 0
+    var egressSessionTimer = false
     for serviceID in RouteSelection.egressServiceIDs(for: entry, isUsable: { _ in true }) {
       switch target(for: serviceID, caller: match.carrier, request, context.liveCalls) {
-      case .target(let target): targets.append(target)
+      case .target(let target, let sessionTimer):
+        targets.append(target)
+        egressSessionTimer = egressSessionTimer || sessionTimer
       case .noCommonCodec: codecSkips += 1
       case .unusable: break
       }
@@ -145,10 +140,7 @@ public struct CallPipeline: CallRouter {
     let signalling = ingress.signalling
     let policy = CallPolicy(
       maxDurationMs: signalling.maxCallDurationSeconds.map { Int64($0) * 1000 },
-      sessionTimer: signalling.sessionTimer != nil
-        || targets.contains {
-          $0.egress.map { snapshot.policy(of: $0.interconnectID).signalling.sessionTimer != nil } ?? false
-        },
+      sessionTimer: signalling.sessionTimer != nil || egressSessionTimer,
       earlyMedia: signalling.earlyMedia, releaseCauses: signalling.releaseCauses)
     return .route(
       RoutedCall(
@@ -206,7 +198,7 @@ public struct CallPipeline: CallRouter {
         "Service"
       ),
     ]
-    for (mode, limit, current, what) in checks where mode == .capped && current >= (limit ?? 0) {
+    for (mode, limit, current, what) in checks where Self.isFull(mode, limit, current) {
       return Refusal(
         status: limitStatus, reason: "\(what) At Capacity",
         headers: [HeaderField("Retry-After", "\(capacityRetryAfterSeconds)")], kind: .capacity)
@@ -222,27 +214,61 @@ public struct CallPipeline: CallRouter {
       privacy: invite.privacyTokens)
   }
 
-  private func optionTagsWithout100rel(_ values: [String]) -> MessageEdits.HeaderChange {
-    if let rest = OptionTags.removing("100rel", from: values) { return .set("Supported", rest) }
-    return .remove("Supported")
+  /// A capped carrier, interconnect or service with `current` calls cannot take one more.
+  private static func isFull(_ mode: CapacityMode, _ limit: Int?, _ current: Int) -> Bool {
+    mode == .capped && current >= (limit ?? 0)
+  }
+
+  /// The INVITE's option-tag and session-timer headers, read once for the
+  /// ingress checks and every target.
+  private struct OptionHeaders {
+    let supported: [String]
+    let requires100rel: Bool
+    let hasPAI: Bool
+    let sessionExpires: String?
+    let minSE: String?
+
+    init(_ invite: SIPMessage) {
+      supported = invite.headerValues("supported")
+      requires100rel = OptionTags.contains("100rel", in: invite.headerValues("require"))
+      hasPAI = !invite.headerValues("p-asserted-identity").isEmpty
+      sessionExpires = invite.headerValues("session-expires").first
+      minSE = invite.headerValues("min-se").first
+    }
+
+    /// Supported without 100rel (nothing to change when it was not there).
+    var without100rel: [MessageEdits.HeaderChange] {
+      guard OptionTags.contains("100rel", in: supported) else { return [] }
+      if let rest = OptionTags.removing("100rel", from: supported) { return [.set("Supported", rest)] }
+      return [.remove("Supported")]
+    }
+
+    func inspect(_ timer: SessionTimerPolicy) -> SessionTimerDecision {
+      timer.inspectRequest(
+        sessionExpires: sessionExpires, minSE: minSE,
+        uacSupportsTimer: OptionTags.contains("timer", in: supported))
+    }
+
+    static func sessionTimerChanges(_ expires: String?, _ minSE: String?) -> [MessageEdits.HeaderChange] {
+      (expires.map { [.set("Session-Expires", $0)] } ?? []) + (minSE.map { [.set("Min-SE", $0)] } ?? [])
+    }
   }
 
   /// What the targets are built from: the offer after ingress policy.
   private struct OfferFacts {
-    let invite: SIPMessage
+    let fromUser: String?
     let caller: CallerIdentity
     let called: String
     let offer: SessionDescription?
-    let supported: [String]
+    let options: OptionHeaders
     let sessionTimerSet: Bool
-    let sessionExpires: String?
-    let minSE: String?
     let setPAI: PAIMode
     let fromHost: String
   }
 
   private enum TargetChoice {
-    case target(RouteTarget)
+    /// `sessionTimer`: this supplier's interconnect watches session timers.
+    case target(RouteTarget, sessionTimer: Bool)
     case noCommonCodec
     case unusable
   }
@@ -273,7 +299,7 @@ public struct CallPipeline: CallRouter {
       (interconnect.capacityMode, interconnect.capacityLimit, live.calls(interconnect: interconnect.id)),
       (service.capacityMode, service.capacityLimit, live.calls(service: service.id)),
     ]
-    if full.contains(where: { $0.0 == .capped && $0.2 >= ($0.1 ?? 0) }) { return .unusable }
+    if full.contains(where: Self.isFull) { return .unusable }
 
     let egress = snapshot.policy(of: interconnect.id)
     var edits = MessageEdits()
@@ -287,18 +313,13 @@ public struct CallPipeline: CallRouter {
     }
     // 100rel and session timers as this supplier takes them.
     if !egress.signalling.reliableProvisional {
-      if OptionTags.contains("100rel", in: facts.invite.headerValues("require")) { return .unusable }
-      if OptionTags.contains("100rel", in: facts.supported) {
-        edits.headers.append(optionTagsWithout100rel(facts.supported))
-      }
+      if facts.options.requires100rel { return .unusable }
+      edits.headers += facts.options.without100rel
     }
     if !facts.sessionTimerSet, let timer = egress.signalling.sessionTimer,
-      case .forward(let expires, let min) = timer.inspectRequest(
-        sessionExpires: facts.sessionExpires, minSE: facts.minSE,
-        uacSupportsTimer: OptionTags.contains("timer", in: facts.supported))
+      case .forward(let expires, let min) = facts.options.inspect(timer)
     {
-      if let expires { edits.headers.append(.set("Session-Expires", expires)) }
-      if let min { edits.headers.append(.set("Min-SE", min)) }
+      edits.headers += OptionHeaders.sessionTimerChanges(expires, min)
     }
     // Numbers and identity as this supplier sees them.
     let calledForSupplier = egress.translation.translateCalled(facts.called)
@@ -306,10 +327,10 @@ public struct CallPipeline: CallRouter {
     let identity = identityTowardsSupplier(
       caller: facts.caller, callerNumberForSupplier: callerForSupplier, setPAI: facts.setPAI,
       privacyMethod: egress.privacyMethod,
-      hadPAI: !facts.invite.headerValues("p-asserted-identity").isEmpty)
+      hadPAI: facts.options.hasPAI)
     if identity.anonymousFrom {
       edits.from = .anonymous
-    } else if let user = identity.fromUser, user != facts.invite.fromURI?.user {
+    } else if let user = identity.fromUser, user != facts.fromUser {
       edits.from = .user(user)
     }
     edits.headers += headerChanges("P-Asserted-Identity", identity.pai, host: facts.fromHost)
@@ -330,7 +351,8 @@ public struct CallPipeline: CallRouter {
         edits: edits,
         policy: TargetPolicy(
           releaseCauses: signalling.releaseCauses, codecs: egress.codecs, earlyMedia: signalling.earlyMedia,
-          maxDurationMs: signalling.maxCallDurationSeconds.map { Int64($0) * 1000 })))
+          maxDurationMs: signalling.maxCallDurationSeconds.map { Int64($0) * 1000 })),
+      sessionTimer: signalling.sessionTimer != nil)
   }
 
   private func headerChanges(_ name: String, _ edit: HeaderEdit, host: String, rpidParameters: String = "")
