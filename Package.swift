@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
   name: "didtron-switch",
-  platforms: [.macOS(.v14)],
+  platforms: [.macOS(.v15)],
   products: [
     .executable(name: "didtron-switch", targets: ["didtron-switch"])
   ],

@@ -8,10 +8,15 @@ public struct Carrier: Sendable, Equatable {
   public var capacityMode: CapacityMode
   public var capacityLimit: Int?
   public var circularRouting: Bool
+  /// The customer's category and group (`customer_category_id`,
+  /// `customer_group_id`), which carrier assignments may name.
+  public var categoryID: String?
+  public var groupID: String?
 
   public init(
     id: String, code: String, name: String, partnerType: PartnerType, status: RouteStatus,
-    capacityMode: CapacityMode = .unrestricted, capacityLimit: Int? = nil, circularRouting: Bool = false
+    capacityMode: CapacityMode = .unrestricted, capacityLimit: Int? = nil, circularRouting: Bool = false,
+    categoryID: String? = nil, groupID: String? = nil
   ) {
     self.id = id
     self.code = code
@@ -21,5 +26,7 @@ public struct Carrier: Sendable, Equatable {
     self.capacityMode = capacityMode
     self.capacityLimit = capacityLimit
     self.circularRouting = circularRouting
+    self.categoryID = categoryID
+    self.groupID = groupID
   }
 }

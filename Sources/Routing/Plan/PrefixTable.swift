@@ -111,6 +111,23 @@ public struct PrefixTable<Value> {
     return (prefix, values[index])
   }
 
+  /// Calls `body` with each prefix of `number` in the table, longest first,
+  /// until it returns false. `body` gets the prefix as a function (a string
+  /// is built only when asked for) and its value.
+  public func forEachMatch(
+    _ number: some StringProtocol, _ body: (_ prefix: () -> String, _ value: Value) -> Bool
+  ) {
+    let key = Array(number.utf8)
+    var length = key.count
+    while let index = key.withUnsafeBufferPointer({ find(UnsafeBufferPointer(rebasing: $0[..<length])) }) {
+      let prefixLength = Int(starts[index + 1] - starts[index])
+      let keepGoing = body(
+        { String(decoding: bytes[Int(starts[index])..<Int(starts[index + 1])], as: UTF8.self) }, values[index])
+      guard keepGoing, prefixLength > 0 else { return }
+      length = prefixLength - 1
+    }
+  }
+
   /// The index of the longest prefix of `key`.
   ///
   /// Walks down `key` one byte at a time, keeping the block of prefixes that

@@ -8,17 +8,21 @@ public struct RoutingPlan: Sendable {
   /// Statuses besides 408/5xx that fail over to the next route, for entries
   /// that do not set their own.
   public let failoverCodes: Set<Int>
+  /// How priority groups are ordered, for entries that do not say.
+  public let order: RouteOrder
   /// The entries by prefix; `""` is the default route.
   public let entries: PrefixTable<RoutingPlanEntry>
 
   /// Two entries with the same prefix: the later one wins (see `PrefixTable`).
   public init(
-    id: String, code: String, name: String, failoverCodes: Set<Int> = [], entries: [RoutingPlanEntry]
+    id: String, code: String, name: String, failoverCodes: Set<Int> = [], order: RouteOrder = .priority,
+    entries: [RoutingPlanEntry]
   ) {
     self.id = id
     self.code = code
     self.name = name
     self.failoverCodes = failoverCodes
+    self.order = order
     self.entries = PrefixTable(entries.map { (prefix: $0.prefix, value: $0) })
   }
 
@@ -33,5 +37,10 @@ public struct RoutingPlan: Sendable {
   /// The failover statuses that apply to `entry`: its own, else the plan's.
   public func failoverCodes(for entry: RoutingPlanEntry) -> Set<Int> {
     entry.failoverCodes ?? failoverCodes
+  }
+
+  /// The route order that applies to `entry`: its own, else the plan's.
+  public func order(for entry: RoutingPlanEntry) -> RouteOrder {
+    entry.order ?? order
   }
 }

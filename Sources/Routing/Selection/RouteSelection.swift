@@ -1,19 +1,34 @@
 /// Turns a routing-plan entry into the egress carrier services to try, in
 /// order (call pipeline step 7). Pure: the caller says which services are
-/// usable right now (status, `testing` owner, capacity), so this needs no
-/// snapshot, clock or counters.
+/// usable right now (status, `testing` owner, capacity, assignments,
+/// margin) and what each costs, and passes the random source, so this
+/// needs no snapshot, clock or counters.
 public enum RouteSelection {
-  /// The ids of `entry`'s usable egress carrier services, in the order to try:
+  /// A service's cost for the destination, for least-cost ordering.
+  public struct Cost: Sendable, Equatable {
+    public var ratePerMinute: Money
+    public var currency: String
+
+    public init(ratePerMinute: Money, currency: String) {
+      self.ratePerMinute = ratePerMinute
+      self.currency = currency
+    }
+  }
+
+  /// The ids of `entry`'s usable egress services, in the order to try:
   /// - unusable services (`isUsable` false) are left out;
-  /// - lower priority number first;
-  /// - within one priority, see `orderTier` (for now: as listed);
-  /// - a service listed twice is tried once, at its first place.
-  public static func egressServiceIDs(for entry: RoutingPlanEntry, isUsable: (String) -> Bool) -> [String] {
+  /// - a service listed twice is tried once, at its first place;
+  /// - priority groups, lower `priority` first;
+  /// - inside a group, by `order` (see `RouteOrder`); `cost` and
+  ///   `currencies` are read only for `.lcr`, `random` only for `.weight`.
+  public static func egressServiceIDs(
+    for entry: RoutingPlanEntry, order: RouteOrder, isUsable: (String) -> Bool,
+    cost: (String) -> Cost? = { _ in nil }, currencies: Currencies = Currencies(),
+    random: inout some RandomNumberGenerator
+  ) -> [String] {
     var seen = Set<String>()
-    let ranked = entry.routes.enumerated()
-      .sorted { ($0.element.priority, $0.offset) < ($1.element.priority, $1.offset) }
-      .map(\.element)
-      .filter { seen.insert($0.carrierServiceID).inserted && isUsable($0.carrierServiceID) }
+    // `entry.routes` is already in priority order, equal priorities as listed.
+    let ranked = entry.routes.filter { seen.insert($0.carrierServiceID).inserted && isUsable($0.carrierServiceID) }
 
     var ordered: [String] = []
     ordered.reserveCapacity(ranked.count)
@@ -21,16 +36,65 @@ public enum RouteSelection {
     while tierStart < ranked.endIndex {
       let priority = ranked[tierStart].priority
       let tierEnd = ranked[tierStart...].firstIndex { $0.priority != priority } ?? ranked.endIndex
-      ordered.append(contentsOf: orderTier(ranked[tierStart..<tierEnd]).map(\.carrierServiceID))
+      let tier = ranked[tierStart..<tierEnd]
+      switch order {
+      case .priority: ordered.append(contentsOf: tier.map(\.carrierServiceID))
+      case .weight: ordered.append(contentsOf: byWeight(tier, random: &random))
+      case .lcr: ordered.append(contentsOf: byCost(tier, cost: cost, currencies: currencies))
+      }
       tierStart = tierEnd
     }
     return ordered
   }
 
-  /// The order within one priority tier. The seam for weights and least-cost
-  /// routing (a later change passes a random source and supplier costs in):
-  /// for now the routes stay as listed in the entry.
-  static func orderTier(_ tier: ArraySlice<EgressRoute>) -> [EgressRoute] {
-    Array(tier)
+  /// RFC 2782 weighted ordering: repeatedly pick one of the remaining
+  /// weighted services with probability weight / (sum of their weights);
+  /// weight-0 services follow, as listed.
+  static func byWeight(_ tier: ArraySlice<EgressRoute>, random: inout some RandomNumberGenerator) -> [String] {
+    if tier.count == 1 { return [tier[tier.startIndex].carrierServiceID] }
+    var weighted = tier.filter { $0.weight > 0 }
+    var result: [String] = []
+    result.reserveCapacity(tier.count)
+    var total = weighted.reduce(0) { $0 + UInt64($1.weight) }
+    while !weighted.isEmpty {
+      let pick = UInt64.random(in: 0..<total, using: &random)
+      var running: UInt64 = 0
+      let chosen =
+        weighted.firstIndex {
+          running += UInt64($0.weight)
+          return pick < running
+        } ?? weighted.count - 1
+      result.append(weighted[chosen].carrierServiceID)
+      total -= UInt64(weighted[chosen].weight)
+      weighted.remove(at: chosen)
+    }
+    result.append(contentsOf: tier.filter { $0.weight <= 0 }.map(\.carrierServiceID))
+    return result
+  }
+
+  /// Cheapest first (exact comparison across currencies); without a cost,
+  /// or in a currency without an exchange rate, after those with one; ties
+  /// as listed.
+  static func byCost(_ tier: ArraySlice<EgressRoute>, cost: (String) -> Cost?, currencies: Currencies)
+    -> [String]
+  {
+    let costs = tier.map { route -> Cost? in
+      guard let cost = cost(route.carrierServiceID), currencies.contains(cost.currency) || currencies.rates.isEmpty
+      else { return nil }
+      return cost
+    }
+    let order = costs.indices.sorted { lhs, rhs in
+      switch (costs[lhs], costs[rhs]) {
+      case (nil, nil): return lhs < rhs
+      case (nil, _): return false
+      case (_, nil): return true
+      case (let left?, let right?):
+        let comparison =
+          currencies.compare(left.ratePerMinute, left.currency, right.ratePerMinute, right.currency)
+          ?? (left.ratePerMinute == right.ratePerMinute ? 0 : (left.ratePerMinute < right.ratePerMinute ? -1 : 1))
+        return comparison != 0 ? comparison < 0 : lhs < rhs
+      }
+    }
+    return order.map { tier[tier.startIndex + $0].carrierServiceID }
   }
 }

@@ -10,16 +10,26 @@ public struct ReferenceData: Sendable {
   public var routingPlans: [RoutingPlan]
   /// Each interconnect's settings rows, parsed (interconnects without rows are absent).
   public var policies: [String: InterconnectPolicy]
+  /// Rating plans (customer prices and supplier costs), by id.
+  public var ratingPlans: [RatingPlan]
+  /// Exchange rates of the active currencies.
+  public var currencies: Currencies
+  /// `carrier_assignments`, by supplier carrier.
+  public var assignments: CarrierAssignments
 
   public init(
     carriers: [Carrier], interconnects: [Interconnect], services: [CarrierService],
-    routingPlans: [RoutingPlan], policies: [String: InterconnectPolicy] = [:]
+    routingPlans: [RoutingPlan], policies: [String: InterconnectPolicy] = [:], ratingPlans: [RatingPlan] = [],
+    currencies: Currencies = Currencies(), assignments: CarrierAssignments = CarrierAssignments()
   ) {
     self.carriers = carriers
     self.interconnects = interconnects
     self.services = services
     self.routingPlans = routingPlans
     self.policies = policies
+    self.ratingPlans = ratingPlans
+    self.currencies = currencies
+    self.assignments = assignments
   }
 }
 
