@@ -1,3 +1,5 @@
+import Routing
+
 /// One finished call as it is written to `calls`: built on the call path when
 /// the call ends, journalled, then inserted (idempotently, by `uuid`).
 public struct CallRecord: Sendable, Equatable {
@@ -41,6 +43,45 @@ public struct CallRecord: Sendable, Equatable {
   public var destinationAddress: String?
   /// Who ended an answered call ("caller", "callee"), kept in `metadata`.
   public var endedBy: String?
+  /// What the customer pays (`cost`, `currency`, `billable_seconds`,
+  /// `rating_plan_id`, `rate_prefix`, `rate_per_minute`); nil when the
+  /// call was not rated (no customer rating plan).
+  public var customerCharge: RatedSide?
+  /// What the supplier that carried it costs (the `supplier_*` columns).
+  public var supplierCharge: RatedSide?
+  /// Price minus cost in the customer's currency (nil unless both are rated).
+  public var margin: Money?
+
+  /// One side of a rated call.
+  public struct RatedSide: Sendable, Equatable {
+    public var ratingPlanID: String
+    /// The rate's prefix that matched.
+    public var prefix: String
+    public var currency: String
+    public var ratePerMinute: Money
+    public var billableSeconds: Int64
+    /// Connection fee plus the rate for the billable seconds (0 when unanswered).
+    public var amount: Money
+
+    public init(
+      ratingPlanID: String, prefix: String, currency: String, ratePerMinute: Money, billableSeconds: Int64,
+      amount: Money
+    ) {
+      self.ratingPlanID = ratingPlanID
+      self.prefix = prefix
+      self.currency = currency
+      self.ratePerMinute = ratePerMinute
+      self.billableSeconds = billableSeconds
+      self.amount = amount
+    }
+
+    /// The side of `quote` charged `charge`.
+    public init(quote: RateQuote, charge: Charge) {
+      self.init(
+        ratingPlanID: quote.ratingPlanID, prefix: quote.prefix, currency: quote.currency,
+        ratePerMinute: quote.ratePerMinute, billableSeconds: charge.billableSeconds, amount: charge.amount)
+    }
+  }
 
   public init(
     uuid: String, direction: Direction = .outbound, fromNumber: String?, toNumber: String?,
@@ -49,7 +90,8 @@ public struct CallRecord: Sendable, Equatable {
     ingressCarrierID: String? = nil, ingressInterconnectID: String? = nil, ingressServiceID: String? = nil,
     egressCarrierID: String? = nil, egressInterconnectID: String? = nil, egressServiceID: String? = nil,
     sipStatus: Int, routesTried: Int, sourceAddress: String? = nil, destinationAddress: String? = nil,
-    endedBy: String? = nil
+    endedBy: String? = nil, customerCharge: RatedSide? = nil, supplierCharge: RatedSide? = nil,
+    margin: Money? = nil
   ) {
     self.uuid = uuid
     self.direction = direction
@@ -74,6 +116,9 @@ public struct CallRecord: Sendable, Equatable {
     self.sourceAddress = sourceAddress
     self.destinationAddress = destinationAddress
     self.endedBy = endedBy
+    self.customerCharge = customerCharge
+    self.supplierCharge = supplierCharge
+    self.margin = margin
   }
 
   /// The seed's status for a call that ended with `sipStatus`, answered or not

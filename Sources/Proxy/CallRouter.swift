@@ -1,3 +1,4 @@
+import Routing
 import Policy
 import SIPCore
 
@@ -38,11 +39,13 @@ public struct RoutedCall: Sendable, Equatable {
   public var edits: MessageEdits
   /// What the proxy core enforces for the rest of the call.
   public var policy: CallPolicy
+  /// The customer's price for this destination (nil: the call is not rated).
+  public var customerQuote: RateQuote?
 
   public init(
     targets: [RouteTarget], extraFailoverStatuses: Set<Int> = [], ingress: CarrierLeg? = nil,
     callerNumber: String? = nil, calledNumber: String? = nil, edits: MessageEdits = MessageEdits(),
-    policy: CallPolicy = CallPolicy()
+    policy: CallPolicy = CallPolicy(), customerQuote: RateQuote? = nil
   ) {
     self.targets = targets
     self.extraFailoverStatuses = extraFailoverStatuses
@@ -51,6 +54,7 @@ public struct RoutedCall: Sendable, Equatable {
     self.calledNumber = calledNumber
     self.edits = edits
     self.policy = policy
+    self.customerQuote = customerQuote
   }
 
   /// §16.7 step 6 with a sequential target set: does `status` move the call on?
@@ -69,16 +73,19 @@ public struct RouteTarget: Sendable, Equatable {
   public var edits: MessageEdits
   /// The egress interconnect's policy on this target's responses.
   public var policy: TargetPolicy
+  /// This supplier's cost for the destination (nil: not rated).
+  public var supplierQuote: RateQuote?
 
   public init(
     destination: Endpoint, requestURIUser: String? = nil, egress: CarrierLeg? = nil,
-    edits: MessageEdits = MessageEdits(), policy: TargetPolicy = TargetPolicy()
+    edits: MessageEdits = MessageEdits(), policy: TargetPolicy = TargetPolicy(), supplierQuote: RateQuote? = nil
   ) {
     self.destination = destination
     self.requestURIUser = requestURIUser
     self.egress = egress
     self.edits = edits
     self.policy = policy
+    self.supplierQuote = supplierQuote
   }
 }
 
@@ -103,16 +110,25 @@ public protocol CallRouter: Sendable {
 }
 
 /// What a router may read besides the INVITE: the time, the calls in
-/// progress (for capacity limits) and the CPS buckets (for rate limits).
+/// progress (for capacity limits), the CPS buckets (for rate limits) and a
+/// random seed (for weighted route order).
 public struct RouteContext {
+  /// Monotonic milliseconds (CPS buckets).
   public var nowMs: Int64
+  /// Wall-clock milliseconds since the Unix epoch: the call's start, at
+  /// which rates and time classes are read.
+  public var unixMs: Int64
   public var liveCalls: LiveCalls
   public var cps: CPSLimiter
+  /// Seeds this call's random choices (`SplitMix64`); fixed in tests.
+  public var randomSeed: UInt64
 
-  public init(nowMs: Int64, liveCalls: LiveCalls, cps: CPSLimiter) {
+  public init(nowMs: Int64, unixMs: Int64 = 0, liveCalls: LiveCalls, cps: CPSLimiter, randomSeed: UInt64 = 0) {
     self.nowMs = nowMs
+    self.unixMs = unixMs
     self.liveCalls = liveCalls
     self.cps = cps
+    self.randomSeed = randomSeed
   }
 }
 

@@ -1,3 +1,4 @@
+import Routing
 import SIPCore
 
 /// What one call leaves behind when it is over: the facts a call record needs.
@@ -36,6 +37,15 @@ public struct CallSummary: Sendable, Equatable {
   public var attempts: Int
   /// Who ended an answered call: "caller", "callee", or nil.
   public var endedBy: String?
+  /// The customer's price and the last tried supplier's cost, as quoted
+  /// when the call was routed.
+  public var rating = CallRating()
+
+  /// Milliseconds from answer to end (nil for unanswered calls).
+  public var answeredDurationMs: Int64? {
+    guard let answered = answeredUnixMs else { return nil }
+    return max(0, endedUnixMs - answered)
+  }
 
   /// Whole seconds between answer and end (0 for unanswered calls).
   public var durationSeconds: Int64 {

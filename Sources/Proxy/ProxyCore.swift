@@ -1,5 +1,6 @@
 import Logging
 import Policy
+import Routing
 import SIPCore
 import SIPTransaction
 
@@ -233,7 +234,10 @@ public final class ProxyCore {
       }
     }
     let call: RoutedCall
-    let routeContext = RouteContext(nowMs: clock.monotonicMs, liveCalls: liveCalls, cps: cpsLimiter)
+    let startedUnixMs = clock.unixMs
+    let routeContext = RouteContext(
+      nowMs: clock.monotonicMs, unixMs: startedUnixMs, liveCalls: liveCalls, cps: cpsLimiter,
+      randomSeed: UInt64.random(in: .min ... .max))
     switch router.route(invite: request, source: source, context: routeContext) {
     case .refuse(let refusal):
       counters.callsRefused += 1
@@ -272,8 +276,8 @@ public final class ProxyCore {
       recordID: recordIDs.next(), callID: request.callID ?? "", fromTag: request.fromTag ?? "", toTag: nil,
       fromUser: call.callerNumber ?? originalFrom, toUser: call.calledNumber ?? originalTo,
       originalFromUser: originalFrom, originalToUser: originalTo, ingress: call.ingress, egress: nil,
-      source: source, destination: nil, startedUnixMs: clock.unixMs, answeredUnixMs: nil, endedUnixMs: 0,
-      finalStatus: 0, outcome: .failed, attempts: 0, endedBy: nil)
+      source: source, destination: nil, startedUnixMs: startedUnixMs, answeredUnixMs: nil, endedUnixMs: 0,
+      finalStatus: 0, outcome: .failed, attempts: 0, endedBy: nil, rating: CallRating(customer: call.customerQuote))
     let context = InviteContext(server: record, request: request, call: call, summary: summary)
     record.context = context
     callNumbers &+= 1
@@ -302,6 +306,7 @@ public final class ProxyCore {
     context.summary.attempts += 1
     context.summary.destination = target.destination
     context.summary.egress = target.egress
+    context.summary.rating.supplier = target.supplierQuote
     liveCalls.setEgress(context.callNumber, target.egress)
     if context.nextTarget > 1, let base = context.baseRequest, let fresh = try? SIPMessage.parse(base) {
       context.request = fresh

@@ -82,10 +82,22 @@ struct CallRecordDatabaseTests {
         answered.egressServiceID, "200", "2", "192.0.2.10:5060", "198.51.100.7:5060",
       ]
       #expect(values == expected)
+      let charges = try connection.query(
+        """
+        SELECT cost, currency, billable_seconds, rating_plan_id, rate_prefix, rate_per_minute, supplier_cost,
+               supplier_currency, supplier_billable_seconds, supplier_rating_plan_id, supplier_rate_prefix,
+               supplier_rate_per_minute, margin
+        FROM calls WHERE uuid = \(answered.uuid)
+        """)
+      #expect(
+        (0..<charges.columnCount).map { charges.string(0, $0) } == [
+          "0.040000", "USD", "120", "00000000-0000-4000-8000-0000000000a1", "4989", "0.020000", "0.010450", "EUR",
+          "66", "00000000-0000-4000-8000-0000000000a2", "49", "0.009500", "0.028641",
+        ])
       let nulls = try connection.query(
-        "SELECT direction, status, from_number IS NULL, answered_at IS NULL, metadata = '{}'::jsonb, sip_status FROM calls WHERE uuid = \(failed.uuid)"
+        "SELECT direction, status, from_number IS NULL, answered_at IS NULL, metadata = '{}'::jsonb, sip_status, cost IS NULL, supplier_cost IS NULL, margin IS NULL FROM calls WHERE uuid = \(failed.uuid)"
       )
-      #expect((0..<6).map { nulls.string(0, $0) } == ["inbound", "busy", "t", "t", "t", "486"])
+      #expect((0..<9).map { nulls.string(0, $0) } == ["inbound", "busy", "t", "t", "t", "486", "t", "t", "t"])
     }
   }
 

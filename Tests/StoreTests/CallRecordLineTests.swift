@@ -35,8 +35,9 @@ struct CallRecordLineTests {
     let text = String(decoding: CallRecordLine.encode(Records.failed(1, uuid: "u-1")), as: UTF8.self)
     #expect(
       text.hasSuffix(
-        "\tv1\tu-1\tinbound\t\\N\t\\N\t\\N\t\\N\tbusy\t0\tsid-1\t951868799123\t\\N\t951868800000"
-          + "\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t486\t1\t\\N\t\\N\t\\N\n"))
+        "\tv2\tu-1\tinbound\t\\N\t\\N\t\\N\t\\N\tbusy\t0\tsid-1\t951868799123\t\\N\t951868800000"
+          + "\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t486\t1\t\\N\t\\N\t\\N"
+          + String(repeating: "\t\\N", count: 13) + "\n"))
   }
 
   @Test func aTornLineFailsItsChecksum() {
@@ -72,6 +73,40 @@ struct CallRecordLineTests {
     }
     #expect(throws: CallRecordLine.DecodingError.wrongFieldCount(found: 2, expected: 23)) {
       try CallRecordLine.decode(line("v1\ta\tb"))
+    }
+    #expect(throws: CallRecordLine.DecodingError.wrongFieldCount(found: 2, expected: 36)) {
+      try CallRecordLine.decode(line("v2\ta\tb"))
+    }
+  }
+
+  /// A journal written before charges existed still replays after an upgrade.
+  @Test func aVersion1LineReadsWithoutCharges() throws {
+    var record = Records.answered(4)
+    let full = CallRecordLine.encode(record)
+    // The v1 payload: the first 23 fields of the v2 one.
+    let payload = String(decoding: full.dropFirst(9).dropLast(), as: UTF8.self)
+    let v1 = "v1\t" + payload.split(separator: "\t", omittingEmptySubsequences: false)[1...23].joined(separator: "\t")
+    record.customerCharge = nil
+    record.supplierCharge = nil
+    record.margin = nil
+    #expect(try CallRecordLine.decode(line(v1)) == record)
+  }
+
+  @Test func aHalfRatedSideIsRefused() {
+    let fields = Array(repeating: "\\N", count: 36)
+    var broken = fields
+    broken[0] = "u"
+    broken[1] = "outbound"
+    broken[6] = "completed"
+    broken[7] = "1"
+    broken[8] = "sid"
+    broken[9] = "1"
+    broken[11] = "2"
+    broken[18] = "200"
+    broken[19] = "1"
+    broken[23] = "00000000-0000-4000-8000-0000000000a1"
+    #expect(throws: CallRecordLine.DecodingError.invalidField(name: "customer_charge")) {
+      try CallRecordLine.decode(line("v2\t" + broken.joined(separator: "\t")))
     }
   }
 

@@ -18,10 +18,16 @@ import SIPCore
 /// 5. translation: caller picked and checked, global + origin rules on it,
 ///    global + destination rules on the called number;
 /// 6. codec policy on the SDP offer (488 when nothing is left);
-/// 7. the ingress service's routing plan, longest prefix (404), and the
-///    entry's egress services in order, each kept only when its service,
-///    interconnect and carrier can take the call, it is below capacity and
-///    it has a codec in common (503, or 488 when codecs emptied the list);
+/// 7. the ingress service's routing plan, longest prefix (404); the
+///    customer's rate from the ingress service's rating plan (403 when it
+///    has none for the number); the entry's egress services, each kept only
+///    when the supplier is assigned to this customer (carrier assignments)
+///    and its cost keeps the plan's margin, ordered by priority groups and
+///    the entry's route order (as listed, weight or least cost), then kept
+///    only when its service, interconnect and carrier can take the call, it
+///    is below capacity and it has a codec in common (488 when codecs
+///    emptied the list, 503 `No Route Within Margin`, 403 `No Assigned
+///    Route`, else 503);
 /// 8. per target: the egress interconnect's translation, identity headers,
 ///    codecs, 100rel and session timer, and its policy on responses.
 public struct CallPipeline: CallRouter {
@@ -107,24 +113,69 @@ public struct CallPipeline: CallRouter {
       }
     }
 
-    // 7. Routing plan, longest prefix, usable egress services.
+    // 7. Routing plan, longest prefix; the customer's price; the entry's
+    //    egress services filtered (assignments, margin) and ordered.
     guard let planID = match.service.routingPlanID, let plan = snapshot.routingPlans[planID] else {
       return .reject(status: 403, reason: "No Routing Plan")
     }
     guard let entry = plan.lookup(destination: called) else {
       return .reject(status: 404, reason: "No Route")
     }
+    var customerQuote: RateQuote?
+    var margin = MarginRule.off
+    if let ratingPlanID = match.service.ratingPlanID {
+      guard let ratingPlan = snapshot.ratingPlans[ratingPlanID],
+        let quote = quote(ratingPlan, called, context.unixMs)
+      else { return .reject(status: 403, reason: "No Customer Rate") }
+      customerQuote = quote
+      margin = ratingPlan.margin
+    }
+    let supplierQuotes = entry.routes.map { route in
+      snapshot.services[route.carrierServiceID]?.ratingPlanID
+        .flatMap { snapshot.ratingPlans[$0] }
+        .flatMap { quote($0, called, context.unixMs) }
+    }
+    func supplierQuote(_ serviceID: String) -> RateQuote? {
+      entry.routes.firstIndex { $0.carrierServiceID == serviceID }.flatMap { supplierQuotes[$0] }
+    }
+    let customer = CarrierAssignments.Customer(
+      carrierID: match.carrier.id, categoryID: match.carrier.categoryID, groupID: match.carrier.groupID)
+    var notAssigned = 0
+    var belowMargin = 0
+    var random = SplitMix64(seed: context.randomSeed)
+    let ordered = RouteSelection.egressServiceIDs(
+      for: entry, order: plan.order(for: entry),
+      isUsable: { serviceID in
+        guard let service = snapshot.services[serviceID] else { return false }
+        guard snapshot.assignments.allows(supplierCarrierID: service.carrierID, customer: customer) else {
+          notAssigned += 1
+          return false
+        }
+        if let customerQuote, margin != .off {
+          guard let cost = supplierQuote(serviceID),
+            margin.allows(customer: customerQuote, supplier: cost, currencies: snapshot.currencies)
+          else {
+            belowMargin += 1
+            return false
+          }
+        }
+        return true
+      },
+      cost: { serviceID in
+        supplierQuote(serviceID).map { RouteSelection.Cost(ratePerMinute: $0.ratePerMinute, currency: $0.currency) }
+      }, currencies: snapshot.currencies, random: &random)
     let request = OfferFacts(
       fromUser: invite.fromURI?.user, caller: caller, called: called, offer: offer, options: options,
       sessionTimerSet: ingress.signalling.sessionTimer != nil, setPAI: ingress.translation.setPAI,
       fromHost: invite.fromURI?.host ?? "invalid")
     var targets: [RouteTarget] = []
-    targets.reserveCapacity(entry.routes.count)
+    targets.reserveCapacity(ordered.count)
     var codecSkips = 0
     var egressSessionTimer = false
-    for serviceID in RouteSelection.egressServiceIDs(for: entry, isUsable: { _ in true }) {
+    for serviceID in ordered {
       switch target(for: serviceID, caller: match.carrier, request, context.liveCalls) {
-      case .target(let target, let sessionTimer):
+      case .target(var target, let sessionTimer):
+        target.supplierQuote = supplierQuote(serviceID)
         targets.append(target)
         egressSessionTimer = egressSessionTimer || sessionTimer
       case .noCommonCodec: codecSkips += 1
@@ -132,8 +183,10 @@ public struct CallPipeline: CallRouter {
       }
     }
     if targets.isEmpty {
-      return codecSkips > 0
-        ? .reject(status: 488, reason: "No Common Codec") : .reject(status: 503, reason: "No Available Route")
+      if codecSkips > 0 { return .reject(status: 488, reason: "No Common Codec") }
+      if belowMargin > 0 { return .reject(status: 503, reason: "No Route Within Margin") }
+      if notAssigned > 0 { return .reject(status: 403, reason: "No Assigned Route") }
+      return .reject(status: 503, reason: "No Available Route")
     }
 
     // 8. What the core enforces for the rest of the call.
@@ -147,7 +200,15 @@ public struct CallPipeline: CallRouter {
         targets: targets, extraFailoverStatuses: plan.failoverCodes(for: entry),
         ingress: CarrierLeg(
           carrierID: match.carrier.id, interconnectID: match.interconnect.id, serviceID: match.service.id),
-        callerNumber: caller.number, calledNumber: called, edits: edits, policy: policy))
+        callerNumber: caller.number, calledNumber: called, edits: edits, policy: policy,
+        customerQuote: customerQuote))
+  }
+
+  /// `plan`'s price for `number` at `unixMs`, with its currency's exchange rate.
+  private func quote(_ plan: RatingPlan, _ number: String, _ unixMs: Int64) -> RateQuote? {
+    guard var quote = plan.quote(destination: number, atUnixMs: unixMs) else { return nil }
+    quote.exchangeRate = snapshot.currencies.rates[quote.currency]
+    return quote
   }
 
   // MARK: Steps

@@ -1,9 +1,12 @@
 import Billing
+import Routing
 
 extension CallSummary {
-  /// The `calls` row for this call (docs/database.md gives the status mapping).
+  /// The `calls` row for this call (docs/database.md gives the status
+  /// mapping, docs/rating.md the charges).
   public var callRecord: CallRecord {
     let answered = outcome == .answered
+    let charges = rating.charges(durationMs: answered ? answeredDurationMs : nil)
     return CallRecord(
       uuid: recordID, direction: .outbound, fromNumber: fromUser, toNumber: toUser,
       originalFromNumber: originalFromUser, originalToNumber: originalToUser,
@@ -13,6 +16,12 @@ extension CallSummary {
       ingressInterconnectID: ingress?.interconnectID, ingressServiceID: ingress?.serviceID,
       egressCarrierID: egress?.carrierID, egressInterconnectID: egress?.interconnectID,
       egressServiceID: egress?.serviceID, sipStatus: finalStatus, routesTried: attempts,
-      sourceAddress: source.description, destinationAddress: destination?.description, endedBy: endedBy)
+      sourceAddress: source.description, destinationAddress: destination?.description, endedBy: endedBy,
+      customerCharge: rating.customer.flatMap { quote in
+        charges.customer.map { CallRecord.RatedSide(quote: quote, charge: $0) }
+      },
+      supplierCharge: rating.supplier.flatMap { quote in
+        charges.supplier.map { CallRecord.RatedSide(quote: quote, charge: $0) }
+      }, margin: charges.margin)
   }
 }

@@ -17,12 +17,23 @@ public final class Snapshot: Sendable {
   public let defaultPolicy = InterconnectPolicy()
   /// How many routing-plan prefixes the snapshot holds (for logs).
   public let prefixCount: Int
+  /// Rating plans by id: customer prices (ingress services) and supplier costs (egress services).
+  public let ratingPlans: [String: RatingPlan]
+  public let currencies: Currencies
+  public let assignments: CarrierAssignments
+  /// How many rate rows the rating plans hold (for logs).
+  public let rateCount: Int
 
   public init(
     carriers: [Carrier], interconnects: [Interconnect], services: [CarrierService],
-    routingPlans: [RoutingPlan], policies: [String: InterconnectPolicy] = [:]
+    routingPlans: [RoutingPlan], policies: [String: InterconnectPolicy] = [:], ratingPlans: [RatingPlan] = [],
+    currencies: Currencies = Currencies(), assignments: CarrierAssignments = CarrierAssignments()
   ) {
     self.policies = policies
+    self.ratingPlans = Dictionary(ratingPlans.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
+    self.currencies = currencies
+    self.assignments = assignments
+    rateCount = ratingPlans.reduce(0) { $0 + $1.rateCount }
     self.carriers = Dictionary(carriers.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
     self.interconnects = Dictionary(interconnects.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
     self.services = Dictionary(services.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })

@@ -40,12 +40,16 @@ public struct RateQuote: Sendable, Equatable {
   public var ratePerMinute: Money
   public var connectionFee: Money
   public var increments: BillingIncrements
-  /// The time class the call started in (nil: none applied).
+  /// The time class of the rate that matched (nil: an any-time rate).
   public var timeClass: String?
+  /// The currency's exchange rate when the call was routed (`Currencies`
+  /// scale), set by the call pipeline so the call is rated at the rate of
+  /// its start; nil when unknown.
+  public var exchangeRate: Int64?
 
   public init(
     ratingPlanID: String, prefix: String, currency: String, ratePerMinute: Money, connectionFee: Money = .zero,
-    increments: BillingIncrements = .perSecond, timeClass: String? = nil
+    increments: BillingIncrements = .perSecond, timeClass: String? = nil, exchangeRate: Int64? = nil
   ) {
     self.ratingPlanID = ratingPlanID
     self.prefix = prefix
@@ -54,6 +58,7 @@ public struct RateQuote: Sendable, Equatable {
     self.connectionFee = connectionFee
     self.increments = increments
     self.timeClass = timeClass
+    self.exchangeRate = exchangeRate
   }
 
   /// What a call of `durationMs` (answer to end) costs under this quote:

@@ -1,18 +1,24 @@
 import Billing
+import Routing
 
 /// The journal's text form of one `CallRecord`: one line, self-delimiting and
 /// checksummed, so that a line torn by a crash (`kill -9`, power loss) is
 /// recognised and skipped rather than misread.
 ///
 ///     <crc32>\t<payload>\n
-///     payload = v1\t<field 1>\t...\t<field 23>
+///     payload = v2\t<field 1>\t...\t<field 36>
 ///
 /// - `<crc32>` is eight lower-case hex digits: the CRC-32 (IEEE) of the payload bytes.
 /// - Fields, in order: uuid, direction, from_number, to_number, original_from_number,
 ///   original_to_number, status, duration_seconds, call_sid, started_unix_ms,
 ///   answered_unix_ms, ended_unix_ms, ingress_carrier_id, ingress_interconnect_id,
 ///   ingress_service_id, egress_carrier_id, egress_interconnect_id, egress_service_id,
-///   sip_status, routes_tried, source_address, destination_address, ended_by.
+///   sip_status, routes_tried, source_address, destination_address, ended_by, then
+///   the customer's charge (rating_plan_id, prefix, currency, rate_per_minute,
+///   billable_seconds, amount), the supplier's charge (the same six) and the
+///   margin. Money is decimal text with six decimals; a side that was not
+///   rated is six `\N`. Lines of version `v1` (the first 23 fields, written
+///   before rating existed) are still read, without charges.
 /// - A field is UTF-8 text with `\` written `\\`, tab `\t`, line feed `\n`, carriage
 ///   return `\r` and NUL `\0`; a missing (nil) field is `\N`. Integers are decimal;
 ///   enums are their `call_status` / `call_direction` names.
@@ -21,8 +27,11 @@ import Billing
 /// exactly the fields of its version.
 public enum CallRecordLine {
   /// The format version written first in every payload.
-  public static let version = "v1"
-  static let fieldCount = 23
+  public static let version = "v2"
+  static let fieldCount = 36
+  /// The version before charges, still read so an upgraded switch replays an old journal.
+  static let previousVersion = "v1"
+  static let previousFieldCount = 23
 
   /// Why a line could not be read back.
   public enum DecodingError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -95,6 +104,15 @@ public enum CallRecordLine {
     field(record.sourceAddress)
     field(record.destinationAddress)
     field(record.endedBy)
+    for side in [record.customerCharge, record.supplierCharge] {
+      field(side?.ratingPlanID)
+      field(side?.prefix)
+      field(side?.currency)
+      field(side?.ratePerMinute.description)
+      field(side.map { String($0.billableSeconds) })
+      field(side?.amount.description)
+    }
+    field(record.margin?.description)
     let crc = buffer.withUnsafeBytes { CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[payloadStart...])) }
     for index in 0..<8 {
       let nibble = Int((crc >> UInt32(28 - 4 * index)) & 0xF)
@@ -161,9 +179,14 @@ public enum CallRecordLine {
     finish()
 
     guard let first = fields.first, let versionText = first else { throw .unknownVersion("") }
-    guard versionText == version else { throw .unknownVersion(versionText) }
-    guard fields.count == fieldCount + 1 else {
-      throw .wrongFieldCount(found: fields.count - 1, expected: fieldCount)
+    let expectedCount: Int
+    switch versionText {
+    case version: expectedCount = fieldCount
+    case previousVersion: expectedCount = previousFieldCount
+    default: throw .unknownVersion(versionText)
+    }
+    guard fields.count == expectedCount + 1 else {
+      throw .wrongFieldCount(found: fields.count - 1, expected: expectedCount)
     }
     var reader = FieldReader(fields: fields.dropFirst())
     let uuid = try reader.required("uuid")
@@ -194,6 +217,17 @@ public enum CallRecordLine {
     guard let routesTried = Int(exactly: try reader.integer("routes_tried")) else {
       throw .invalidField(name: "routes_tried")
     }
+    let sourceAddress = reader.optional()
+    let destinationAddress = reader.optional()
+    let endedBy = reader.optional()
+    var customerCharge: CallRecord.RatedSide?
+    var supplierCharge: CallRecord.RatedSide?
+    var margin: Money?
+    if expectedCount == fieldCount {
+      customerCharge = try reader.ratedSide("customer")
+      supplierCharge = try reader.ratedSide("supplier")
+      margin = try reader.optionalMoney("margin")
+    }
     return CallRecord(
       uuid: uuid, direction: direction, fromNumber: fromNumber, toNumber: toNumber,
       originalFromNumber: originalFromNumber, originalToNumber: originalToNumber, status: status,
@@ -202,7 +236,8 @@ public enum CallRecordLine {
       ingressInterconnectID: ingressInterconnectID, ingressServiceID: ingressServiceID,
       egressCarrierID: egressCarrierID, egressInterconnectID: egressInterconnectID,
       egressServiceID: egressServiceID, sipStatus: sipStatus, routesTried: routesTried,
-      sourceAddress: reader.optional(), destinationAddress: reader.optional(), endedBy: reader.optional())
+      sourceAddress: sourceAddress, destinationAddress: destinationAddress, endedBy: endedBy,
+      customerCharge: customerCharge, supplierCharge: supplierCharge, margin: margin)
   }
 
   /// Reads the decoded fields in order.
@@ -219,6 +254,34 @@ public enum CallRecordLine {
     mutating func integer(_ name: String) throws(DecodingError) -> Int64 {
       guard let value = Int64(try required(name)) else { throw .invalidField(name: name) }
       return value
+    }
+
+    mutating func optionalMoney(_ name: String) throws(DecodingError) -> Money? {
+      guard let text = optional() else { return nil }
+      guard let value = Money(text) else { throw .invalidField(name: name) }
+      return value
+    }
+
+    /// Six fields of one side's charge: all NULL, or all there.
+    mutating func ratedSide(_ name: String) throws(DecodingError) -> CallRecord.RatedSide? {
+      let plan = optional()
+      let prefix = optional()
+      let currency = optional()
+      let rate = try optionalMoney(name + "_rate_per_minute")
+      let seconds = try optionalInteger(name + "_billable_seconds")
+      let amount = try optionalMoney(name + "_amount")
+      guard let plan else {
+        guard prefix == nil, currency == nil, rate == nil, seconds == nil, amount == nil else {
+          throw .invalidField(name: name + "_rating_plan_id")
+        }
+        return nil
+      }
+      guard let prefix, let currency, let rate, let seconds, let amount else {
+        throw .invalidField(name: name + "_charge")
+      }
+      return CallRecord.RatedSide(
+        ratingPlanID: plan, prefix: prefix, currency: currency, ratePerMinute: rate, billableSeconds: seconds,
+        amount: amount)
     }
 
     mutating func optionalInteger(_ name: String) throws(DecodingError) -> Int64? {

@@ -62,14 +62,16 @@ final class Softswitch: Sendable {
       let data = try ReferenceDataLoader().load(from: connection)
       let snapshot = Snapshot(
         carriers: data.carriers, interconnects: data.interconnects, services: data.services,
-        routingPlans: data.routingPlans, policies: data.policies)
+        routingPlans: data.routingPlans, policies: data.policies, ratingPlans: data.ratingPlans,
+        currencies: data.currencies, assignments: data.assignments)
       let elapsed = ContinuousClock.now - started
       logger.notice(
         "reference data loaded",
         metadata: [
           "carriers": "\(snapshot.carriers.count)", "interconnects": "\(snapshot.interconnects.count)",
           "services": "\(snapshot.services.count)", "routing_plans": "\(snapshot.routingPlans.count)",
-          "prefixes": "\(snapshot.prefixCount)", "interconnect_policies": "\(snapshot.policies.count)",
+          "prefixes": "\(snapshot.prefixCount)", "rating_plans": "\(snapshot.ratingPlans.count)",
+          "rates": "\(snapshot.rateCount)", "interconnect_policies": "\(snapshot.policies.count)",
           "ms":
             "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)",
         ])

@@ -1,4 +1,5 @@
 import Billing
+import Routing
 
 /// Call records for tests.
 enum Records {
@@ -26,7 +27,14 @@ enum Records {
       egressCarrierID: Records.uuid(), egressInterconnectID: Records.uuid(), egressServiceID: Records.uuid(),
       sipStatus: 200, routesTried: 2, sourceAddress: "192.0.2.10:5060",
       destinationAddress: "198.51.100.7:5060",
-      endedBy: "callee")
+      endedBy: "callee",
+      customerCharge: CallRecord.RatedSide(
+        ratingPlanID: "00000000-0000-4000-8000-0000000000a1", prefix: "4989", currency: "USD",
+        ratePerMinute: Money("0.020")!, billableSeconds: 120, amount: Money("0.040")!),
+      supplierCharge: CallRecord.RatedSide(
+        ratingPlanID: "00000000-0000-4000-8000-0000000000a2", prefix: "49", currency: "EUR",
+        ratePerMinute: Money("0.0095")!, billableSeconds: 66, amount: Money("0.010450")!),
+      margin: Money("0.028641")!)
   }
 
   /// A failed call with every optional field nil.
