@@ -277,24 +277,50 @@ class Topology:
 
     def service(self, carrier: str, interconnect: str, direction: str, *,
                 plan: str | None = None, tech_prefix: str = "", status: str = "active",
-                priority: int = 1) -> str:
+                priority: int = 1, rating_plan: str | None = None) -> str:
         sid = new_id()
         name = self._code("S")
         self.stmts.append(
             "insert into carrier_services (id, short_code, carrier_id, interconnect_id, name, "
-            "direction, status, routing_plan_id, tech_prefix, priority) values "
+            "direction, status, routing_plan_id, tech_prefix, priority, rating_plan_id) values "
             f"({lit(sid)}, {lit(name)}, {lit(carrier)}, {lit(interconnect)}, "
             f"{lit('service ' + name)}, {lit(direction)}, {lit(status)}, {lit(plan)}, "
-            f"{lit(tech_prefix)}, {lit(priority)});")
+            f"{lit(tech_prefix)}, {lit(priority)}, {lit(rating_plan)});")
         return sid
 
-    def plan(self, code: str | None = None, failover_codes: list[int] = ()) -> str:
+    def plan(self, code: str | None = None, failover_codes: list[int] = (),
+             route_order: str = "priority") -> str:
         pid = new_id()
         code = code or self._code("P")
         self.stmts.append(
-            "insert into routing_plans (id, code, name, failover_codes) values "
-            f"({lit(pid)}, {lit(code)}, {lit('plan ' + code)}, {lit(list(failover_codes))}::integer[]);")
+            "insert into routing_plans (id, code, name, failover_codes, route_order) values "
+            f"({lit(pid)}, {lit(code)}, {lit('plan ' + code)}, {lit(list(failover_codes))}::integer[], "
+            f"{lit(route_order)});")
         return pid
+
+    def rating_plan(self, *, currency: str = "USD", initial: int = 1, recurring: int = 1,
+                    margin: str | None = None, min_margin: str | None = None,
+                    time_zone: str | None = None) -> str:
+        """A customer_rating_plans row (a price list when an ingress service
+        names it, a cost list when an egress service does)."""
+        rid = new_id()
+        code = self._code("R")
+        self.stmts.append(
+            "insert into customer_rating_plans (id, short_code, name, currency, initial_interval, "
+            "recurring_interval, margin_enforcement, min_margin, time_zone) values "
+            f"({lit(rid)}, {lit(code)}, {lit('rating ' + code)}, {lit(currency)}, {lit(initial)}, "
+            f"{lit(recurring)}, {lit(margin)}, {lit(min_margin)}, {lit(time_zone)});")
+        return rid
+
+    def rate(self, rating_plan: str, prefix: str, rate_per_minute: str, *,
+             connection_fee: str = "0", initial: int | None = None,
+             recurring: int | None = None) -> None:
+        """A rating_plan_rates row; money as decimal text."""
+        self.stmts.append(
+            "insert into rating_plan_rates (rating_plan_id, prefix, rate_per_minute, connection_fee, "
+            "initial_interval, recurring_interval) values "
+            f"({lit(rating_plan)}, {lit(prefix)}, {lit(rate_per_minute)}, {lit(connection_fee)}, "
+            f"{lit(initial)}, {lit(recurring)});")
 
     def route(self, plan: str, prefix: str, services: list) -> None:
         """An entry for `prefix` whose routes are `services`: service ids,
@@ -324,7 +350,8 @@ class Topology:
 
     def customer(self, *, plan: str, address: str = L.LOOPBACK, sip_port: int | None = None,
                  range_end: str | None = None, tech_prefix: str = "", transport: str = "udp",
-                 carrier_status: str = "active", active: bool = True) -> "Ingress":
+                 carrier_status: str = "active", active: bool = True,
+                 rating_plan: str | None = None) -> "Ingress":
         """A customer carrier with one ingress interconnect known by `address`
         (IP, CIDR, or first address of a range with range_end) whose ingress
         service routes by `plan`."""
@@ -332,18 +359,19 @@ class Topology:
         i = self.interconnect(c, "ingress", transport=transport, tech_prefix=tech_prefix,
                               active=active)
         a = self.address(i, address, sip_port=sip_port, range_end=range_end)
-        s = self.service(c, i, "ingress", plan=plan)
+        s = self.service(c, i, "ingress", plan=plan, rating_plan=rating_plan)
         return Ingress(c, i, a, s)
 
     def supplier(self) -> str:
         return self.carrier(partner_type="supplier")
 
     def trunk(self, supplier: str, port: int, *, tech_prefix: str = "",
-              transport: str = "udp") -> "Egress":
+              transport: str = "udp", rating_plan: str | None = None) -> "Egress":
         """An egress interconnect of `supplier` at 127.0.0.1:port and its
-        egress service (the route target); `tech_prefix` is the service's."""
+        egress service (the route target); `tech_prefix` is the service's,
+        `rating_plan` its cost list."""
         i = self.interconnect(supplier, "egress", ip=L.LOOPBACK, port=port, transport=transport)
-        s = self.service(supplier, i, "egress", tech_prefix=tech_prefix)
+        s = self.service(supplier, i, "egress", tech_prefix=tech_prefix, rating_plan=rating_plan)
         return Egress(supplier, i, s, port)
 
     def sql(self) -> str:
