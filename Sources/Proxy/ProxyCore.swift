@@ -237,7 +237,7 @@ public final class ProxyCore {
     let startedUnixMs = clock.unixMs
     let routeContext = RouteContext(
       nowMs: clock.monotonicMs, unixMs: startedUnixMs, liveCalls: liveCalls, cps: cpsLimiter,
-      randomSeed: UInt64.random(in: .min ... .max))
+      randomSeed: recordIDs.nextWord())
     switch router.route(invite: request, source: source, context: routeContext) {
     case .refuse(let refusal):
       counters.callsRefused += 1

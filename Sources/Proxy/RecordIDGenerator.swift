@@ -28,7 +28,8 @@ struct RecordIDGenerator {
     return String(decoding: text, as: UTF8.self)
   }
 
-  private mutating func nextWord() -> UInt64 {
+  /// 64 random bits (also the seed of a call's route choices).
+  mutating func nextWord() -> UInt64 {
     let result = rotate(state.1 &* 5, 7) &* 9
     let t = state.1 << 17
     state.2 ^= state.0
