@@ -22,7 +22,8 @@
 --   00000000-0000-4000-8000-000000000051  rating plan P1 (customer prices)
 --   00000000-0000-4000-8000-000000000052  rating plan P2 (supplier costs)
 --
--- Routing plan DEMO:   prefix '1'  -> S2 (priority 1), S3 (priority 2)
+-- Routing plan DEMO (route_order 'priority'):
+--                      prefix '1'  -> S2 (priority 1), S3 (priority 2)
 --                      prefix '44' -> S3
 --                      prefix ''   -> S2 (default route)
 -- Rates (USD/minute):  P1: '1' 0.010, '44' 0.020 (30 s then 6 s), '' 0.050
@@ -41,7 +42,8 @@ values
 on conflict (id) do update set
     short_code = excluded.short_code, name = excluded.name, currency = excluded.currency,
     initial_interval = excluded.initial_interval,
-    recurring_interval = excluded.recurring_interval, updated_at = now();
+    recurring_interval = excluded.recurring_interval, time_zone = null, margin_enforcement = null,
+    min_margin = null, period_exception_template = null, updated_at = now();
 
 delete from rating_plan_rates
 where rating_plan_id in ('00000000-0000-4000-8000-000000000051',
@@ -59,7 +61,8 @@ values
 insert into routing_plans (id, code, name)
 values ('00000000-0000-4000-8000-000000000041', 'DEMO', 'Demo routing plan')
 on conflict (id) do update set
-    code = excluded.code, name = excluded.name, failover_codes = '{}', updated_at = now();
+    code = excluded.code, name = excluded.name, failover_codes = '{}', route_order = 'priority',
+    updated_at = now();
 
 insert into carriers
     (id, code, name, partner_type, status, primary_currency_id,
@@ -76,7 +79,7 @@ on conflict (id) do update set
     customer_credit_limit = excluded.customer_credit_limit,
     customer_balance = excluded.customer_balance,
     supplier_credit_type = 'postpaid', capacity_mode = 'unrestricted', capacity_limit = null,
-    circular_routing = false, updated_at = now();
+    circular_routing = false, customer_category_id = null, customer_group_id = null, updated_at = now();
 
 insert into carrier_interconnects
     (id, short_code, carrier_id, name, direction, currency_code, tech_prefix,

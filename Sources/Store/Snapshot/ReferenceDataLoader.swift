@@ -4,12 +4,15 @@ import SIPCore
 
 /// Reads `ReferenceData` from PostgreSQL in one REPEATABLE READ, READ ONLY
 /// transaction, so a portal edit halfway through a load is either wholly in
-/// the snapshot or wholly out. Routing-plan entries stream through a cursor
-/// in batches, so a million prefixes never sit in one libpq result.
+/// the snapshot or wholly out. Routing-plan entries and rating-plan rates
+/// stream through a cursor in batches, so a million prefixes never sit in
+/// one libpq result.
 /// Blocking: run it off the event loops.
 public struct ReferenceDataLoader {
-  /// Rows fetched per round trip when reading routing-plan entries.
+  /// Rows fetched per round trip when reading routing-plan entries and rates.
   public var batchSize = 50_000
+  /// The tz database that rating plans' `time_zone` names.
+  public var zoneDirectory = TimeZoneFile.defaultDirectory
 
   public init() {}
 
@@ -21,6 +24,11 @@ public struct ReferenceDataLoader {
       let services = try loadServices(connection)
       let plans = try loadRoutingPlans(connection)
       var policies = try PolicyRows(connection: connection).load()
+      let currencies = try loadCurrencies(connection)
+      let ratingPlans = try RatingRows(
+        connection: connection, currencies: currencies, batchSize: batchSize, zoneDirectory: zoneDirectory
+      ).load()
+      let assignments = try loadAssignments(connection)
       try connection.execute(script: "COMMIT")
       // validation_settings.tech_prefix, when set, is the ingress tech prefix.
       for index in interconnects.indices {
@@ -31,7 +39,8 @@ public struct ReferenceDataLoader {
       policies.techPrefixes = [:]
       return ReferenceData(
         carriers: carriers, interconnects: interconnects, services: services, routingPlans: plans,
-        policies: policies.policies)
+        policies: policies.policies, ratingPlans: ratingPlans, currencies: currencies,
+        assignments: assignments)
     } catch {
       try? connection.execute(script: "ROLLBACK")
       throw error
@@ -42,7 +51,7 @@ public struct ReferenceDataLoader {
     let rows = try connection.query(
       """
       SELECT id::text, code, name, partner_type::text, status::text, capacity_mode::text, capacity_limit,
-             circular_routing
+             circular_routing, customer_category_id::text, customer_group_id::text
       FROM carriers ORDER BY id
       """)
     var carriers: [Carrier] = []
@@ -55,7 +64,7 @@ public struct ReferenceDataLoader {
           id: id, code: try fields.text(1), name: try fields.text(2), partnerType: try fields.enumValue(3),
           status: try fields.enumValue(4), capacityMode: try fields.enumValue(5),
           capacityLimit: try fields.int(6),
-          circularRouting: fields.bool(7)))
+          circularRouting: fields.bool(7), categoryID: rows.string(row, 8), groupID: rows.string(row, 9)))
     }
     return carriers
   }
@@ -140,11 +149,12 @@ public struct ReferenceDataLoader {
 
   private func loadRoutingPlans(_ connection: PGConnection) throws -> [RoutingPlan] {
     let planRows = try connection.query(
-      "SELECT id::text, code, name, failover_codes::text FROM routing_plans ORDER BY id")
+      "SELECT id::text, code, name, failover_codes::text, route_order FROM routing_plans ORDER BY id")
     struct PlanHead {
       var code: String
       var name: String
       var failoverCodes: Set<Int>
+      var order: RouteOrder
       var entries: [RoutingPlanEntry] = []
     }
     var plans: [String: PlanHead] = [:]
@@ -153,14 +163,15 @@ public struct ReferenceDataLoader {
       let id = planRows.string(row, 0) ?? ""
       let fields = Fields(table: "routing_plans", id: id, result: planRows, row: row)
       plans[id] = PlanHead(
-        code: try fields.text(1), name: try fields.text(2), failoverCodes: try fields.intSet(3))
+        code: try fields.text(1), name: try fields.text(2), failoverCodes: try fields.intSet(3),
+        order: try fields.enumValue(4))
       order.append(id)
     }
     try connection.execute(
       script: """
         DECLARE didtron_entries NO SCROLL CURSOR FOR
         SELECT e.routing_plan_id::text, e.prefix, e.failover_codes::text, s.carrier_service_id::text, s.priority,
-               s.weight, e.id
+               s.weight, e.id, e.route_order
         FROM routing_plan_entries e
         LEFT JOIN routing_plan_entry_services s ON s.routing_plan_entry_id = e.id
         ORDER BY e.routing_plan_id, e.prefix, s.priority, s.carrier_service_id
@@ -170,11 +181,13 @@ public struct ReferenceDataLoader {
     var currentPlan = ""
     var currentPrefix: String?
     var currentFailover: Set<Int>?
+    var currentOrder: RouteOrder?
     var currentRoutes: [EgressRoute] = []
     func flush() {
       guard let prefix = currentPrefix else { return }
       plans[currentPlan]?.entries.append(
-        RoutingPlanEntry(prefix: prefix, routes: currentRoutes, failoverCodes: currentFailover))
+        RoutingPlanEntry(
+          prefix: prefix, routes: currentRoutes, failoverCodes: currentFailover, order: currentOrder))
       currentPrefix = nil
       currentRoutes = []
     }
@@ -191,6 +204,7 @@ public struct ReferenceDataLoader {
           currentPlan = plan
           currentPrefix = prefix
           currentFailover = rows.isNull(row, 2) ? nil : try fields.intSet(2)
+          currentOrder = try fields.optionalEnum(7)
         }
         if let service = rows.string(row, 3) {
           let shared = interned[service] ?? service
@@ -206,8 +220,63 @@ public struct ReferenceDataLoader {
     return order.compactMap { id in
       guard let head = plans[id] else { return nil }
       return RoutingPlan(
-        id: id, code: head.code, name: head.name, failoverCodes: head.failoverCodes, entries: head.entries)
+        id: id, code: head.code, name: head.name, failoverCodes: head.failoverCodes, order: head.order,
+        entries: head.entries)
     }
+  }
+
+  /// The active currencies' exchange rates.
+  private func loadCurrencies(_ connection: PGConnection) throws -> Currencies {
+    let rows = try connection.query(
+      "SELECT id::text, code, exchange_rate::text FROM currencies WHERE is_active ORDER BY code")
+    var rates: [String: Int64] = [:]
+    for row in 0..<rows.rowCount {
+      let fields = Fields(table: "currencies", id: rows.string(row, 0) ?? "", result: rows, row: row)
+      let text = try fields.text(2)
+      guard let rate = Currencies.parseRate(text) else {
+        throw fields.fail(2, "is not a positive number below 100000000 with at most ten decimals: \(text)")
+      }
+      rates[try fields.text(1)] = rate
+    }
+    return Currencies(rates: rates) ?? Currencies()
+  }
+
+  /// `carrier_assignments`, the ids of the column the row's type names
+  /// expanded by PostgreSQL (lowercase, as `uuid::text` prints ids).
+  private func loadAssignments(_ connection: PGConnection) throws -> CarrierAssignments {
+    let rows = try connection.query(
+      """
+      SELECT carrier_id::text, id::text, assignment_type,
+             CASE WHEN jsonb_typeof(ids) = 'array'
+                  THEN (SELECT coalesce(string_agg(lower(x), ','), '') FROM jsonb_array_elements_text(ids) x)
+             END
+      FROM (SELECT carrier_id, id, assignment_type,
+                   CASE assignment_type WHEN 'categories' THEN category_ids WHEN 'groups' THEN group_ids
+                                        WHEN 'customers' THEN customer_ids ELSE '[]' END AS ids
+            FROM carrier_assignments) a
+      ORDER BY carrier_id, id
+      """)
+    var bySupplier: [String: [CarrierAssignments.Assignment]] = [:]
+    for row in 0..<rows.rowCount {
+      let fields = Fields(table: "carrier_assignments", id: rows.string(row, 1) ?? "", result: rows, row: row)
+      let type = try fields.text(2)
+      let column = ["categories": "category_ids", "groups": "group_ids", "customers": "customer_ids"][type]
+      guard type == "all" || column != nil else { throw fields.fail(2, "has an unknown value: \(type)") }
+      guard let list = rows.string(row, 3) else {
+        throw ReferenceDataError(
+          table: "carrier_assignments", rowID: fields.id, problem: "\(column ?? "ids") is not a JSON array")
+      }
+      let ids = Set(list.split(separator: ",").map(String.init))
+      let assignment: CarrierAssignments.Assignment =
+        switch type {
+        case "categories": .categories(ids)
+        case "groups": .groups(ids)
+        case "customers": .customers(ids)
+        default: .all
+        }
+      bySupplier[try fields.text(0), default: []].append(assignment)
+    }
+    return CarrierAssignments(bySupplier)
   }
 
   /// An egress host must be an IP address (names would need DNS on the call path).
