@@ -30,6 +30,7 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import livelib as L
@@ -198,9 +199,10 @@ class Database:
         return int(self.scalar(f"select count(*) from calls where {where}"))
 
     def calls(self, where: str = "true", limit: int | None = None) -> list[dict]:
-        """Rows of `calls` as dicts (via row_to_json: timestamps are ISO strings)."""
+        """Rows of `calls` as dicts (via row_to_json: timestamps are ISO
+        strings, numeric columns Decimal)."""
         tail = f" limit {int(limit)}" if limit is not None else ""
-        return [json.loads(r[0]) for r in
+        return [json.loads(r[0], parse_float=Decimal) for r in
                 self.rows(f"select row_to_json(c) from calls c where {where} order by id{tail}")]
 
     def wait_count(self, expect: int, where: str = "true",
@@ -566,11 +568,12 @@ class SoftswitchEnv:
         return f"{base}-{n}"
 
     def uas(self, scenario: str = "uas.xml", port: int | None = None, calls: int | None = None,
-            transport: str = "u1") -> L.SippRun:
+            transport: str = "u1", global_timeout: str = L.SIPP_GLOBAL_TIMEOUT) -> L.SippRun:
         """A supplier: SIPp UAS on 127.0.0.1:port, ready when this returns."""
         port = port or L.free_port()
         run = L.start_sipp(self.reg, self.workdir, self._role(f"uas-{port}"), scenario, port,
-                           transport, calls=calls, wait_bound=True)
+                           transport, calls=calls, wait_bound=True,
+                           global_timeout=global_timeout)
         self.sipps.append(run)
         return run
 

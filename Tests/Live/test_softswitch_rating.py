@@ -104,7 +104,7 @@ def test_65_second_calls_are_billed_by_their_increments(ss):
     sup = supplier(t, "0.030", prefix="44", initial=30, recurring=6)
     t.route(plan, "44", [sup.service])
     ss.apply(t)
-    ss.uas(port=sup.port)
+    ss.uas(port=sup.port, global_timeout="120s")
     ss.start_switch()
 
     runs = {number: ss.uac(number, hold_ms=65_000, global_timeout="100s")
