@@ -82,6 +82,11 @@ let package = Package(
       name: "call-record-bench",
       dependencies: ["Store", "Billing", .product(name: "Logging", package: "swift-log")],
       path: "bench/CallRecordBench"),
+    // Rate and route lookups per second at 10k-1M prefixes, and the reference-data load time.
+    .executableTarget(
+      name: "rating-bench",
+      dependencies: ["Store", "Routing"],
+      path: "bench/RatingBench"),
 
     .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"], resources: [.copy("Fixtures")]),
     .testTarget(name: "SIPTransactionTests", dependencies: ["SIPTransaction"]),

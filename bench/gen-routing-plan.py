@@ -259,19 +259,20 @@ update routing_plans set updated_at = now() where id = {plan};
         rates = f"'{rating_plan_id}'"
         out.write(f"""
 select from customer_rating_plans where id = {rates} for key share;
--- rates that are gone or changed, then the missing ones (all open-ended, plan intervals)
+-- rates that are gone or changed, then the missing ones (all open-ended, any time of day,
+-- the plan's intervals)
 delete from rating_plan_rates r
 where r.rating_plan_id = {rates}
   and not exists (select from stage s
                   where s.prefix = r.prefix and r.rate_per_minute = s.micro_rate / 1000000.0
                     and r.connection_fee = 0 and r.effective_from = '-infinity'
                     and r.effective_to is null and r.initial_interval is null
-                    and r.recurring_interval is null);
+                    and r.recurring_interval is null and r.time_class is null);
 insert into rating_plan_rates (rating_plan_id, prefix, rate_per_minute)
 select {rates}, s.prefix, s.micro_rate / 1000000.0 from stage s
 where not exists (select from rating_plan_rates r
                   where r.rating_plan_id = {rates} and r.prefix = s.prefix
-                    and r.effective_from = '-infinity')
+                    and r.effective_from = '-infinity' and r.time_class is null)
 order by s.prefix;
 """)
     if args.fast:

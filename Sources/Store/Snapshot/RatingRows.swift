@@ -208,19 +208,20 @@ struct RatingRows {
         DECLARE didtron_rates NO SCROLL CURSOR FOR
         SELECT rating_plan_id::text, prefix, id::text, rate_per_minute::text, connection_fee::text,
                initial_interval, recurring_interval,
-               CASE WHEN effective_from = '-infinity' THEN (-9223372036854775808)::bigint
+               CASE WHEN effective_from = '-infinity' THEN NULL
                     WHEN effective_from = 'infinity' THEN 9223372036854775807
                     ELSE floor(extract(epoch from effective_from) * 1000)::bigint END,
-               CASE WHEN effective_to IS NULL OR effective_to = 'infinity' THEN 9223372036854775807
-                    WHEN effective_to = '-infinity' THEN (-9223372036854775808)::bigint
-                    ELSE floor(extract(epoch from effective_to) * 1000)::bigint END,
+               CASE WHEN effective_to = '-infinity' THEN (-9223372036854775808)::bigint
+                    WHEN effective_to <> 'infinity' THEN floor(extract(epoch from effective_to) * 1000)::bigint
+               END,
                time_class
-        FROM rating_plan_rates
-        ORDER BY rating_plan_id, prefix, effective_from, coalesce(time_class, '')
+        FROM rating_plan_rates r
+        ORDER BY r.rating_plan_id, r.prefix, r.effective_from, coalesce(r.time_class, '')
         """)
     var head: PlanHead?
     var builder: RatingPlan.Builder?
     var current = PrefixRows()
+    var planIntervals = (initial: 1, recurring: 1)
 
     func finish() throws {
       guard let plan = head else { return }
@@ -240,22 +241,27 @@ struct RatingRows {
       for row in 0..<rows.rowCount {
         let id = rows.string(row, 2) ?? ""
         let fields = Fields(table: "rating_plan_rates", id: id, result: rows, row: row)
-        let planID = try fields.text(0)
-        if planID != head?.id {
+        // The plan's id as a String only when it changes.
+        let samePlan = rows.withBytes(row, 0) { bytes in
+          guard let bytes, var id = head?.id else { return false }
+          return id.withUTF8 { $0.elementsEqual(bytes) }
+        }
+        if !samePlan {
+          let planID = try fields.text(0)
           try finish()
           guard let position = index[planID] else { throw fields.fail(0, "names no rating plan") }
           head = heads[position]
           builder = try self.builder(heads[position])
+          planIntervals = (heads[position].initialInterval, heads[position].recurringInterval)
           current = PrefixRows(planID: planID)
         }
-        let plan = head!
         let prefix = try fields.text(1)
         let rate = Rate(
           ratePerMinute: try money(fields, 3), connectionFee: try money(fields, 4),
           increments: BillingIncrements(
-            initial: try fields.positiveInt(5) ?? plan.initialInterval,
-            recurring: try fields.positiveInt(6) ?? plan.recurringInterval)!,
-          effectiveFromMs: Int64(try fields.text(7)) ?? 0, effectiveToMs: Int64(try fields.text(8)) ?? 0,
+            initial: try fields.positiveInt(5) ?? planIntervals.initial,
+            recurring: try fields.positiveInt(6) ?? planIntervals.recurring)!,
+          effectiveFromMs: try fields.int64(7) ?? .min, effectiveToMs: try fields.int64(8) ?? .max,
           timeClass: fields.optionalText(9))
         do {
           try builder!.add(prefix: prefix, rate: rate)

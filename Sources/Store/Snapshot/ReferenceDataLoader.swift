@@ -305,6 +305,12 @@ struct Fields {
     return number
   }
 
+  func int64(_ column: Int) throws -> Int64? {
+    guard let value = result.string(row, column) else { return nil }
+    guard let number = Int64(value) else { throw fail(column, "is not an integer: \(value)") }
+    return number
+  }
+
   func bool(_ column: Int) -> Bool { result.string(row, column) == "t" }
 
   /// Text that is NULL or empty is "not set".
