@@ -12,7 +12,10 @@
 /// prefixes that start with the bytes seen so far (two binary searches on
 /// one byte per step, in a block about ten times smaller each step for
 /// digits): O(d · log n) single-byte comparisons for a number of d digits
-/// and n prefixes, so it stays flat at a million prefixes. Building sorts
+/// and n prefixes. When every prefix is digits (routing and rating plans),
+/// a `DigitPrefixIndex` replaces the searches with one hash probe per
+/// prefix length in use, so the memory touched per lookup does not grow
+/// with the table (BENCHMARKS.md, "Rating: a million rate prefixes"). Building sorts
 /// once, O(n log n); input already in ascending byte order
 /// (`ORDER BY prefix COLLATE "C"`) skips the sort.
 ///
@@ -34,6 +37,9 @@ public struct PrefixTable<Value> {
   private let blockStarts: [UInt32]
   /// How many pairs were dropped because a later pair had the same prefix.
   public let duplicateCount: Int
+  /// One hash probe per prefix length instead of the binary searches, when
+  /// every prefix is digits (routing and rating plans).
+  private let digitIndex: DigitPrefixIndex?
 
   public init(_ entries: [(prefix: String, value: Value)]) {
     var scratch: [UInt8] = []
@@ -93,6 +99,11 @@ public struct PrefixTable<Value> {
     self.values = values
     self.blockStarts = blockStarts
     self.duplicateCount = entries.count - order.count
+    digitIndex = bytes.withUnsafeBufferPointer { bytes in
+      DigitPrefixIndex(count: values.count) {
+        UnsafeBufferPointer(rebasing: bytes[Int(starts[$0])..<Int(starts[$0 + 1])])
+      }
+    }
   }
 
   /// The number of distinct prefixes.
@@ -117,9 +128,16 @@ public struct PrefixTable<Value> {
   public func forEachMatch(
     _ number: some StringProtocol, _ body: (_ prefix: () -> String, _ value: Value) -> Bool
   ) {
-    let key = Array(number.utf8)
+    let utf8 = number.utf8
+    guard utf8.withContiguousStorageIfAvailable({ forEachMatch(in: $0, body) }) == nil else { return }
+    Array(utf8).withUnsafeBufferPointer { forEachMatch(in: $0, body) }
+  }
+
+  private func forEachMatch(
+    in key: UnsafeBufferPointer<UInt8>, _ body: (_ prefix: () -> String, _ value: Value) -> Bool
+  ) {
     var length = key.count
-    while let index = key.withUnsafeBufferPointer({ find(UnsafeBufferPointer(rebasing: $0[..<length])) }) {
+    while let index = find(UnsafeBufferPointer(rebasing: key[..<length])) {
       let prefixLength = Int(starts[index + 1] - starts[index])
       let keepGoing = body(
         { String(decoding: bytes[Int(starts[index])..<Int(starts[index + 1])], as: UTF8.self) }, values[index])
@@ -137,7 +155,11 @@ public struct PrefixTable<Value> {
   /// by two binary searches on a single byte, in a block that shrinks fast
   /// and stays in cache.
   private func find(_ key: UnsafeBufferPointer<UInt8>) -> Int? {
-    bytes.withUnsafeBufferPointer { bytes in
+    if let digitIndex {
+      if let index = digitIndex.longest(key) { return index }
+      return starts.count > 1 && starts[1] == 0 ? 0 : nil
+    }
+    return bytes.withUnsafeBufferPointer { bytes in
       starts.withUnsafeBufferPointer { starts in
         // Only the empty prefix is shorter than one byte; it sorts first.
         var best: Int? = starts.count > 1 && starts[1] == 0 ? 0 : nil
