@@ -1,5 +1,5 @@
-import Routing
 import Policy
+import Routing
 import SIPCore
 
 /// Where an initial INVITE goes, decided by the layer above the proxy core
@@ -78,7 +78,8 @@ public struct RouteTarget: Sendable, Equatable {
 
   public init(
     destination: Endpoint, requestURIUser: String? = nil, egress: CarrierLeg? = nil,
-    edits: MessageEdits = MessageEdits(), policy: TargetPolicy = TargetPolicy(), supplierQuote: RateQuote? = nil
+    edits: MessageEdits = MessageEdits(), policy: TargetPolicy = TargetPolicy(),
+    supplierQuote: RateQuote? = nil
   ) {
     self.destination = destination
     self.requestURIUser = requestURIUser
@@ -123,7 +124,8 @@ public struct RouteContext {
   /// Seeds this call's random choices (`SplitMix64`); fixed in tests.
   public var randomSeed: UInt64
 
-  public init(nowMs: Int64, unixMs: Int64 = 0, liveCalls: LiveCalls, cps: CPSLimiter, randomSeed: UInt64 = 0) {
+  public init(nowMs: Int64, unixMs: Int64 = 0, liveCalls: LiveCalls, cps: CPSLimiter, randomSeed: UInt64 = 0)
+  {
     self.nowMs = nowMs
     self.unixMs = unixMs
     self.liveCalls = liveCalls

@@ -277,7 +277,8 @@ public final class ProxyCore {
       fromUser: call.callerNumber ?? originalFrom, toUser: call.calledNumber ?? originalTo,
       originalFromUser: originalFrom, originalToUser: originalTo, ingress: call.ingress, egress: nil,
       source: source, destination: nil, startedUnixMs: startedUnixMs, answeredUnixMs: nil, endedUnixMs: 0,
-      finalStatus: 0, outcome: .failed, attempts: 0, endedBy: nil, rating: CallRating(customer: call.customerQuote))
+      finalStatus: 0, outcome: .failed, attempts: 0, endedBy: nil,
+      rating: CallRating(customer: call.customerQuote))
     let context = InviteContext(server: record, request: request, call: call, summary: summary)
     record.context = context
     callNumbers &+= 1

@@ -36,10 +36,12 @@ import Testing
 
     func snapshot() throws -> Snapshot {
       let customer = Carrier(
-        id: "c1", code: "CUST", name: "Customer", partnerType: .customer, status: .active, categoryID: "cat-1",
+        id: "c1", code: "CUST", name: "Customer", partnerType: .customer, status: .active,
+        categoryID: "cat-1",
         groupID: "grp-1")
       let suppliers = (2...4).map {
-        Carrier(id: "c\($0)", code: "SUP\($0)", name: "Supplier \($0)", partnerType: .supplier, status: .active)
+        Carrier(
+          id: "c\($0)", code: "SUP\($0)", name: "Supplier \($0)", partnerType: .supplier, status: .active)
       }
       let ingress = Interconnect(
         id: "i1", carrierID: "c1", name: "in", direction: .ingress,
@@ -53,7 +55,8 @@ import Testing
       }
       let services = [
         CarrierService(
-          id: "s1", carrierID: "c1", interconnectID: "i1", name: "in", direction: .ingress, ratingPlanID: "r1",
+          id: "s1", carrierID: "c1", interconnectID: "i1", name: "in", direction: .ingress,
+          ratingPlanID: "r1",
           routingPlanID: "p1"),
         CarrierService(
           id: "s2", carrierID: "c2", interconnectID: "i2", name: "a", direction: .egress, ratingPlanID: "r2"),
@@ -65,7 +68,8 @@ import Testing
       ]
       let routes = zip(["s4", "s2", "s3"], priorities).map { EgressRoute(carrierServiceID: $0, priority: $1) }
       let routing = RoutingPlan(
-        id: "p1", code: "P", name: "plan", order: order, entries: [RoutingPlanEntry(prefix: "44", routes: routes)])
+        id: "p1", code: "P", name: "plan", order: order,
+        entries: [RoutingPlanEntry(prefix: "44", routes: routes)])
       return Snapshot(
         carriers: [customer] + suppliers, interconnects: [ingress] + trunks, services: services,
         routingPlans: [routing],
@@ -151,7 +155,9 @@ import Testing
 
   @Test func aSupplierWithoutACostIsSkippedWhenTheMarginIsEnforced() throws {
     #expect(
-      try services(route(World(margin: .absolute(Money("0.001")!), supplierS4HasPlan: false))) == ["s3", "s2"])
+      try services(route(World(margin: .absolute(Money("0.001")!), supplierS4HasPlan: false))) == [
+        "s3", "s2",
+      ])
   }
 
   @Test func noCustomerRateIs403() throws {
@@ -181,10 +187,13 @@ import Testing
     (["c3": [.categories(["cat-1"])], "c2": [.groups(["grp-2"])]], ["s3", "s4"]),
     (["c3": [.groups(["grp-2"]), .all]], ["s3", "s2", "s4"]),
   ])
-  func carrierAssignmentsLimitTheSuppliers(rows: [String: [CarrierAssignments.Assignment]], expected: [String])
+  func carrierAssignmentsLimitTheSuppliers(
+    rows: [String: [CarrierAssignments.Assignment]], expected: [String]
+  )
     throws
   {
-    #expect(try services(route(World(assignments: CarrierAssignments(rows)))) == expected.map { Optional($0) })
+    #expect(
+      try services(route(World(assignments: CarrierAssignments(rows)))) == expected.map { Optional($0) })
   }
 
   @Test func noAssignedSupplierIs403() throws {
@@ -192,7 +201,8 @@ import Testing
       "c2": [.customers(["c9"])], "c3": [.customers(["c9"])], "c4": [.categories(["cat-9"])],
     ]
     #expect(
-      try route(World(assignments: CarrierAssignments(rows))) == .reject(status: 403, reason: "No Assigned Route"))
+      try route(World(assignments: CarrierAssignments(rows)))
+        == .reject(status: 403, reason: "No Assigned Route"))
   }
 }
 
@@ -204,20 +214,25 @@ import Testing
     let start: Int64 = 1_790_000_000_000
     let answered = answeredAfterMs.map { start + $0 }
     return CallSummary(
-      recordID: "r", callID: "c", fromTag: "a", toTag: nil, fromUser: "1", toUser: "4420", originalFromUser: "1",
-      originalToUser: "4420", ingress: nil, egress: nil, source: Endpoint(transport: .udp, host: "10.0.0.5", port: 1),
+      recordID: "r", callID: "c", fromTag: "a", toTag: nil, fromUser: "1", toUser: "4420",
+      originalFromUser: "1",
+      originalToUser: "4420", ingress: nil, egress: nil,
+      source: Endpoint(transport: .udp, host: "10.0.0.5", port: 1),
       destination: nil, startedUnixMs: start, answeredUnixMs: answered,
       endedUnixMs: (answered ?? start) + durationMs, finalStatus: answered == nil ? 486 : 200,
       outcome: answered == nil ? .failed : .answered, attempts: 1, endedBy: nil,
       rating: CallRating(customer: customer, supplier: supplier))
   }
 
-  static func quote(_ plan: String, _ rate: String, _ currency: String, _ increments: (Int, Int), fee: String = "0")
+  static func quote(
+    _ plan: String, _ rate: String, _ currency: String, _ increments: (Int, Int), fee: String = "0"
+  )
     -> RateQuote
   {
     RateQuote(
       ratingPlanID: plan, prefix: "44", currency: currency, ratePerMinute: Money(rate)!,
-      connectionFee: Money(fee)!, increments: BillingIncrements(initial: increments.0, recurring: increments.1)!,
+      connectionFee: Money(fee)!,
+      increments: BillingIncrements(initial: increments.0, recurring: increments.1)!,
       exchangeRate: currency == "USD" ? 10_000_000_000 : 9_200_000_000)
   }
 
@@ -257,7 +272,8 @@ import Testing
 
   @Test func anUnansweredCallCostsNothingOnEitherSide() {
     let record = Self.summary(
-      answeredAfterMs: nil, durationMs: 20_000, customer: Self.quote("r1", "0.020", "USD", (60, 60), fee: "0.05"),
+      answeredAfterMs: nil, durationMs: 20_000,
+      customer: Self.quote("r1", "0.020", "USD", (60, 60), fee: "0.05"),
       supplier: Self.quote("r2", "0.010", "USD", (1, 1))
     ).callRecord
     #expect(record.customerCharge?.amount == .zero)

@@ -16,7 +16,8 @@ import Testing
     var prefixes = Set<String>()
     for _ in 0..<3000 {
       let length = Int.random(in: 1...9, using: &random)
-      prefixes.insert(String((0..<length).map { _ in Character(String(Int.random(in: 0...9, using: &random))) }))
+      prefixes.insert(
+        String((0..<length).map { _ in Character(String(Int.random(in: 0...9, using: &random))) }))
     }
     if seed == 2 { prefixes.insert("") }
     let indexed = PrefixTable(prefixes.map { (prefix: $0, value: $0) })

@@ -91,13 +91,15 @@ struct CallRecordDatabaseTests {
         """)
       #expect(
         (0..<charges.columnCount).map { charges.string(0, $0) } == [
-          "0.040000", "USD", "120", "00000000-0000-4000-8000-0000000000a1", "4989", "0.020000", "0.010450", "EUR",
+          "0.040000", "USD", "120", "00000000-0000-4000-8000-0000000000a1", "4989", "0.020000", "0.010450",
+          "EUR",
           "66", "00000000-0000-4000-8000-0000000000a2", "49", "0.009500", "0.028641",
         ])
       let nulls = try connection.query(
         "SELECT direction, status, from_number IS NULL, answered_at IS NULL, metadata = '{}'::jsonb, sip_status, cost IS NULL, supplier_cost IS NULL, margin IS NULL FROM calls WHERE uuid = \(failed.uuid)"
       )
-      #expect((0..<9).map { nulls.string(0, $0) } == ["inbound", "busy", "t", "t", "t", "486", "t", "t", "t"])
+      #expect(
+        (0..<9).map { nulls.string(0, $0) } == ["inbound", "busy", "t", "t", "t", "486", "t", "t", "t"])
     }
   }
 

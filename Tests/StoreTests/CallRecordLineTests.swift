@@ -85,7 +85,9 @@ struct CallRecordLineTests {
     let full = CallRecordLine.encode(record)
     // The v1 payload: the first 23 fields of the v2 one.
     let payload = String(decoding: full.dropFirst(9).dropLast(), as: UTF8.self)
-    let v1 = "v1\t" + payload.split(separator: "\t", omittingEmptySubsequences: false)[1...23].joined(separator: "\t")
+    let v1 =
+      "v1\t"
+      + payload.split(separator: "\t", omittingEmptySubsequences: false)[1...23].joined(separator: "\t")
     record.customerCharge = nil
     record.supplierCharge = nil
     record.margin = nil

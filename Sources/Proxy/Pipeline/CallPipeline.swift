@@ -162,7 +162,9 @@ public struct CallPipeline: CallRouter {
         return true
       },
       cost: { serviceID in
-        supplierQuote(serviceID).map { RouteSelection.Cost(ratePerMinute: $0.ratePerMinute, currency: $0.currency) }
+        supplierQuote(serviceID).map {
+          RouteSelection.Cost(ratePerMinute: $0.ratePerMinute, currency: $0.currency)
+        }
       }, currencies: snapshot.currencies, random: &random)
     let request = OfferFacts(
       fromUser: invite.fromURI?.user, caller: caller, called: called, offer: offer, options: options,

@@ -10,7 +10,8 @@ public struct RoutingPlanEntry: Sendable, Equatable {
   /// How each priority group is ordered; nil = the plan's.
   public var order: RouteOrder?
 
-  public init(prefix: String, routes: [EgressRoute], failoverCodes: Set<Int>? = nil, order: RouteOrder? = nil) {
+  public init(prefix: String, routes: [EgressRoute], failoverCodes: Set<Int>? = nil, order: RouteOrder? = nil)
+  {
     self.prefix = prefix
     // Stable: equal priorities keep their listed order (`sorted` does not promise it).
     self.routes = routes.enumerated()

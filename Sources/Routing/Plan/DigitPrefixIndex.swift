@@ -69,10 +69,12 @@ struct DigitPrefixIndex: Sendable {
   /// The table index of the longest non-empty prefix of `number`, if any.
   func longest(_ number: UnsafeBufferPointer<UInt8>) -> Int? {
     // The value of each leading run of digits, up to the first non-digit.
-    var values: (
-      UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
-      UInt64, UInt64, UInt64, UInt64, UInt64
-    ) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    var values:
+      (
+        UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
+        UInt64,
+        UInt64, UInt64, UInt64, UInt64, UInt64
+      ) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
     return withUnsafeMutableBytes(of: &values) { raw in
       let prefixValues = raw.bindMemory(to: UInt64.self)
       var count = 0

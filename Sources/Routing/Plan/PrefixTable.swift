@@ -140,7 +140,8 @@ public struct PrefixTable<Value> {
     while let index = find(UnsafeBufferPointer(rebasing: key[..<length])) {
       let prefixLength = Int(starts[index + 1] - starts[index])
       let keepGoing = body(
-        { String(decoding: bytes[Int(starts[index])..<Int(starts[index + 1])], as: UTF8.self) }, values[index])
+        { String(decoding: bytes[Int(starts[index])..<Int(starts[index + 1])], as: UTF8.self) }, values[index]
+      )
       guard keepGoing, prefixLength > 0 else { return }
       length = prefixLength - 1
     }

@@ -20,7 +20,8 @@ public struct CallRating: Sendable, Equatable {
       if customer.currency == supplier.currency {
         margin = price.amount - cost.amount
       } else if let target = customer.exchangeRate, let source = supplier.exchangeRate {
-        margin = price.amount - Money.dividing(Int128(cost.amount.micros) * Int128(target), by: Int128(source))
+        margin =
+          price.amount - Money.dividing(Int128(cost.amount.micros) * Int128(target), by: Int128(source))
       }
     }
     return CallCharges(customer: price, supplier: cost, margin: margin)

@@ -26,7 +26,8 @@ public enum MarginRule: Sendable, Equatable {
       return Int128(customerRate.micros) - Int128(supplierRate.micros) >= Int128(minimum.micros)
     case .percent(let percent):
       // (customer − supplier) × 100 ≥ customer × p
-      let margin = (Int128(customerRate.micros) - Int128(supplierRate.micros)) * 100 * Int128(Money.microsPerUnit)
+      let margin =
+        (Int128(customerRate.micros) - Int128(supplierRate.micros)) * 100 * Int128(Money.microsPerUnit)
       return margin >= Int128(customerRate.micros) * Int128(percent.micros)
     }
   }
@@ -37,7 +38,8 @@ public enum MarginRule: Sendable, Equatable {
   public func allows(customer: RateQuote, supplier: RateQuote, currencies: Currencies) -> Bool {
     if self == .off { return true }
     guard
-      let converted = currencies.convert(supplier.ratePerMinute, from: supplier.currency, to: customer.currency)
+      let converted = currencies.convert(
+        supplier.ratePerMinute, from: supplier.currency, to: customer.currency)
     else { return false }
     return allows(customerRate: customer.ratePerMinute, supplierRate: converted)
   }

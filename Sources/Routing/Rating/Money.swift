@@ -70,7 +70,8 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
     let magnitude = micros.magnitude
     let whole = magnitude / UInt64(Self.microsPerUnit)
     let fraction = String(magnitude % UInt64(Self.microsPerUnit))
-    return (micros < 0 ? "-" : "") + "\(whole)." + String(repeating: "0", count: 6 - fraction.count) + fraction
+    return (micros < 0 ? "-" : "") + "\(whole)." + String(repeating: "0", count: 6 - fraction.count)
+      + fraction
   }
 
   public static func < (lhs: Money, rhs: Money) -> Bool { lhs.micros < rhs.micros }

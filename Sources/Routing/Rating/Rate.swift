@@ -48,7 +48,8 @@ public struct RateQuote: Sendable, Equatable {
   public var exchangeRate: Int64?
 
   public init(
-    ratingPlanID: String, prefix: String, currency: String, ratePerMinute: Money, connectionFee: Money = .zero,
+    ratingPlanID: String, prefix: String, currency: String, ratePerMinute: Money,
+    connectionFee: Money = .zero,
     increments: BillingIncrements = .perSecond, timeClass: String? = nil, exchangeRate: Int64? = nil
   ) {
     self.ratingPlanID = ratingPlanID

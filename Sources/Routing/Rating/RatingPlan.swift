@@ -151,7 +151,8 @@ public struct RatingPlan: Sendable {
       self.timeZone = timeZone
       self.margin = margin
       self.windows = windows
-      self.exceptions = Dictionary(exceptions.map { ($0.day, $0.timeClass) }, uniquingKeysWith: { _, last in last })
+      self.exceptions = Dictionary(
+        exceptions.map { ($0.day, $0.timeClass) }, uniquingKeysWith: { _, last in last })
       classNames = Set(windows.map(\.name)).union(exceptions.map(\.timeClass))
     }
 

@@ -28,7 +28,9 @@ public enum RouteSelection {
   ) -> [String] {
     var seen = Set<String>()
     // `entry.routes` is already in priority order, equal priorities as listed.
-    let ranked = entry.routes.filter { seen.insert($0.carrierServiceID).inserted && isUsable($0.carrierServiceID) }
+    let ranked = entry.routes.filter {
+      seen.insert($0.carrierServiceID).inserted && isUsable($0.carrierServiceID)
+    }
 
     var ordered: [String] = []
     ordered.reserveCapacity(ranked.count)
@@ -50,7 +52,8 @@ public enum RouteSelection {
   /// RFC 2782 weighted ordering: repeatedly pick one of the remaining
   /// weighted services with probability weight / (sum of their weights);
   /// weight-0 services follow, as listed.
-  static func byWeight(_ tier: ArraySlice<EgressRoute>, random: inout some RandomNumberGenerator) -> [String] {
+  static func byWeight(_ tier: ArraySlice<EgressRoute>, random: inout some RandomNumberGenerator) -> [String]
+  {
     if tier.count == 1 { return [tier[tier.startIndex].carrierServiceID] }
     var weighted = tier.filter { $0.weight > 0 }
     var result: [String] = []
@@ -79,7 +82,8 @@ public enum RouteSelection {
     -> [String]
   {
     let costs = tier.map { route -> Cost? in
-      guard let cost = cost(route.carrierServiceID), currencies.contains(cost.currency) || currencies.rates.isEmpty
+      guard let cost = cost(route.carrierServiceID),
+        currencies.contains(cost.currency) || currencies.rates.isEmpty
       else { return nil }
       return cost
     }
@@ -91,7 +95,8 @@ public enum RouteSelection {
       case (let left?, let right?):
         let comparison =
           currencies.compare(left.ratePerMinute, left.currency, right.ratePerMinute, right.currency)
-          ?? (left.ratePerMinute == right.ratePerMinute ? 0 : (left.ratePerMinute < right.ratePerMinute ? -1 : 1))
+          ?? (left.ratePerMinute == right.ratePerMinute
+            ? 0 : (left.ratePerMinute < right.ratePerMinute ? -1 : 1))
         return comparison != 0 ? comparison < 0 : lhs < rhs
       }
     }

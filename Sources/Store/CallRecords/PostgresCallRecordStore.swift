@@ -23,10 +23,12 @@ public final class PostgresCallRecordStore: CallRecordStore {
     ("ingress_carrier_id", "uuid"), ("ingress_interconnect_id", "uuid"), ("ingress_service_id", "uuid"),
     ("egress_carrier_id", "uuid"), ("egress_interconnect_id", "uuid"), ("egress_service_id", "uuid"),
     ("sip_status", "integer"), ("routes_tried", "integer"), ("source_address", "text"),
-    ("destination_address", "text"), ("cost", "numeric"), ("currency", "text"), ("billable_seconds", "integer"),
+    ("destination_address", "text"), ("cost", "numeric"), ("currency", "text"),
+    ("billable_seconds", "integer"),
     ("rating_plan_id", "uuid"), ("rate_prefix", "text"), ("rate_per_minute", "numeric"),
     ("supplier_cost", "numeric"), ("supplier_currency", "text"), ("supplier_billable_seconds", "integer"),
-    ("supplier_rating_plan_id", "uuid"), ("supplier_rate_prefix", "text"), ("supplier_rate_per_minute", "numeric"),
+    ("supplier_rating_plan_id", "uuid"), ("supplier_rate_prefix", "text"),
+    ("supplier_rate_per_minute", "numeric"),
     ("margin", "numeric"),
   ]
 
@@ -151,7 +153,9 @@ public final class PostgresCallRecordStore: CallRecordStore {
       record.egressInterconnectID,
       record.egressServiceID, String(record.sipStatus), String(record.routesTried), record.sourceAddress,
       record.destinationAddress,
-    ] + chargeColumns(record.customerCharge) + chargeColumns(record.supplierCharge) + [record.margin?.description]
+    ] + chargeColumns(record.customerCharge) + chargeColumns(record.supplierCharge) + [
+      record.margin?.description
+    ]
   }
 
   /// amount, currency, billable seconds, plan, prefix, rate: one side's columns.
