@@ -13,15 +13,20 @@ import Testing
       EgressRoute(carrierServiceID: "s-b3", priority: 2),
     ])
 
+  private func order(_ entry: RoutingPlanEntry, isUsable: (String) -> Bool) -> [String] {
+    var random = SplitMix64(seed: 1)
+    return RouteSelection.egressServiceIDs(for: entry, order: .priority, isUsable: isUsable, random: &random)
+  }
+
   @Test func priorityOrderThenAsListed() {
     #expect(
-      RouteSelection.egressServiceIDs(for: entry) { _ in true } == ["s-a", "s-b1", "s-b2", "s-b3", "s-c"])
+      order(entry) { _ in true } == ["s-a", "s-b1", "s-b2", "s-b3", "s-c"])
   }
 
   @Test func unusableServicesAreLeftOut() {
     let usable: Set = ["s-b2", "s-c"]
-    #expect(RouteSelection.egressServiceIDs(for: entry) { usable.contains($0) } == ["s-b2", "s-c"])
-    #expect(RouteSelection.egressServiceIDs(for: entry) { _ in false } == [])
+    #expect(order(entry) { usable.contains($0) } == ["s-b2", "s-c"])
+    #expect(order(entry) { _ in false } == [])
   }
 
   @Test func aServiceListedTwiceIsTriedOnceAtItsFirstPlace() {
@@ -31,11 +36,11 @@ import Testing
         EgressRoute(carrierServiceID: "s-x", priority: 2), EgressRoute(carrierServiceID: "s-y", priority: 1),
         EgressRoute(carrierServiceID: "s-x", priority: 1),
       ])
-    #expect(RouteSelection.egressServiceIDs(for: twice) { _ in true } == ["s-y", "s-x"])
+    #expect(order(twice) { _ in true } == ["s-y", "s-x"])
   }
 
   @Test func emptyEntry() {
     #expect(
-      RouteSelection.egressServiceIDs(for: RoutingPlanEntry(prefix: "", routes: [])) { _ in true } == [])
+      order(RoutingPlanEntry(prefix: "", routes: [])) { _ in true } == [])
   }
 }
