@@ -41,7 +41,8 @@ public struct Currencies: Sendable, Equatable {
   public func contains(_ code: String) -> Bool { rates[code] != nil }
 
   /// `amount` in `from` expressed in `to`, rounded half up to the millionth;
-  /// nil when either currency is unknown.
+  /// nil when the currencies differ and either is unknown (the same code
+  /// needs no rate).
   public func convert(_ amount: Money, from: String, to: String) -> Money? {
     if from == to { return amount }
     guard let source = rates[from], let target = rates[to] else { return nil }
@@ -50,7 +51,7 @@ public struct Currencies: Sendable, Equatable {
 
   /// Compares two amounts in their currencies, exactly (no rounding):
   /// negative, zero or positive as `lhs` is worth less than, as much as or
-  /// more than `rhs`. Nil when a currency is unknown.
+  /// more than `rhs`. Nil when the currencies differ and either is unknown.
   public func compare(_ lhs: Money, _ lhsCurrency: String, _ rhs: Money, _ rhsCurrency: String) -> Int? {
     if lhsCurrency == rhsCurrency { return lhs == rhs ? 0 : (lhs < rhs ? -1 : 1) }
     guard let left = rates[lhsCurrency], let right = rates[rhsCurrency] else { return nil }

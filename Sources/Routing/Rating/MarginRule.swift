@@ -9,7 +9,8 @@
 /// - `percent(p)`: the margin must be at least `p` percent of the
 ///   customer's rate: supplier ≤ customer × (1 − p/100).
 ///
-/// Connection fees are not part of the comparison.
+/// Connection fees are not part of the comparison. A supplier rate in
+/// another currency is converted first, rounded half up to the millionth.
 public enum MarginRule: Sendable, Equatable {
   case off
   case absolute(Money)
