@@ -82,24 +82,9 @@ import Testing
     }
   }
 
-  static func invite(_ user: String = "4420") throws -> SIPMessage {
-    let text = [
-      "INVITE sip:\(user)@127.0.0.1:5070 SIP/2.0", "Via: SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bK-1",
-      "From: <sip:15550001@10.0.0.5>;tag=a", "To: <sip:\(user)@127.0.0.1>", "Call-ID: c-1", "CSeq: 1 INVITE",
-      "Max-Forwards: 70", "Content-Length: 0", "", "",
-    ].joined(separator: "\r\n")
-    let decision = Array(text.utf8).withUnsafeBytes {
-      InboundDecoder().decode($0, isDatagram: true, source: source)
-    }
-    guard case .request(let message) = decision else { throw TestError.notARequest }
-    return message
-  }
-
-  enum TestError: Error { case notARequest }
-
   func route(_ world: World, user: String = "4420", seed: UInt64 = 1) throws -> RouteDecision {
     try CallPipeline(snapshot: world.snapshot()).route(
-      invite: Self.invite(user), source: Self.source,
+      invite: CallPipelineTests.invite(user: user), source: Self.source,
       context: RouteContext(
         nowMs: 0, unixMs: 1_790_000_000_000, liveCalls: LiveCalls(), cps: CPSLimiter(), randomSeed: seed))
   }

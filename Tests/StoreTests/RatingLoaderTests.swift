@@ -291,18 +291,7 @@ struct RatingLoaderTests {
     ),
   ])
   func aBadRowFailsTheLoadAndNamesIt(sql: String, message: String) throws {
-    try TestDatabase.with { database in
-      try ReferenceDataLoaderTests.loadDemo(into: database)
-      let connection = try PGConnection(url: database.url)
-      try connection.execute(script: sql)
-      #expect {
-        try ReferenceDataLoader().load(from: connection)
-      } throws: { error in
-        error is ReferenceDataError && "\(error)".contains(message)
-      }
-      // The failed load left no transaction (and no cursor) open.
-      #expect(try connection.query("SELECT 1").string(0, 0) == "1")
-    }
+    try ReferenceDataLoaderTests.expectLoadFails(afterRunning: sql, naming: message)
   }
 
   @Test(arguments: [

@@ -141,15 +141,26 @@ struct ReferenceDataLoaderTests {
     ),
   ])
   func aBadSettingsRowFailsTheLoadAndNamesTheRow(sql: String, message: String) throws {
+    try Self.expectLoadFails(afterRunning: sql, naming: message)
+  }
+
+  /// The demo data changed by `sql` must fail to load with a
+  /// `ReferenceDataError` whose text contains `message`, and leave the
+  /// connection usable.
+  static func expectLoadFails(
+    afterRunning sql: String, naming message: String, sourceLocation: SourceLocation = #_sourceLocation
+  ) throws {
     try TestDatabase.with { database in
-      try Self.loadDemo(into: database)
+      try loadDemo(into: database)
       let connection = try PGConnection(url: database.url)
       try connection.execute(script: sql)
-      #expect {
+      #expect(sourceLocation: sourceLocation) {
         try ReferenceDataLoader().load(from: connection)
       } throws: { error in
-        "\(error)".contains(message)
+        error is ReferenceDataError && "\(error)".contains(message)
       }
+      // The failed load left no transaction (and no cursor) open.
+      #expect(try connection.query("SELECT 1").string(0, 0) == "1", sourceLocation: sourceLocation)
     }
   }
 
