@@ -41,15 +41,28 @@ public struct CallSummary: Sendable, Equatable {
   /// when the call was routed.
   public var rating = CallRating()
 
-  /// Milliseconds from answer to end (nil for unanswered calls).
+  /// The monotonic clock at answer and at end: durations are measured on
+  /// it, so a step of the wall clock (NTP, a VM resumed) never changes what
+  /// a call is billed.
+  public var answeredMonotonicMs: Int64?
+  public var endedMonotonicMs: Int64?
+
+  /// Milliseconds from answer to end (nil for unanswered calls): on the
+  /// monotonic clock when both ends were taken from it, else the wall clock.
   public var answeredDurationMs: Int64? {
+    if let answered = answeredMonotonicMs, let ended = endedMonotonicMs { return max(0, ended - answered) }
     guard let answered = answeredUnixMs else { return nil }
     return max(0, endedUnixMs - answered)
   }
 
+  /// Sets the end of the call on both clocks.
+  public mutating func markEnded(unixMs: Int64, monotonicMs: Int64) {
+    endedUnixMs = unixMs
+    endedMonotonicMs = monotonicMs
+  }
+
   /// Whole seconds between answer and end (0 for unanswered calls).
   public var durationSeconds: Int64 {
-    guard let answered = answeredUnixMs else { return 0 }
-    return max(0, (endedUnixMs - answered) / 1000)
+    (answeredDurationMs ?? 0) / 1000
   }
 }

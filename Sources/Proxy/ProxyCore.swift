@@ -91,7 +91,7 @@ public final class ProxyCore {
       cancelDialogTimers(dialog)
       liveCalls.remove(dialog.callNumber)
       if !dialog.byeSeen {
-        dialog.summary.endedUnixMs = clock.unixMs
+        dialog.summary.markEnded(unixMs: clock.unixMs, monotonicMs: clock.monotonicMs)
         dialog.summary.endedBy = "shutdown"
       }
       counters.callsEnded += 1
@@ -401,7 +401,7 @@ public final class ProxyCore {
     if let dialog, method == .bye {
       if !dialog.byeSeen {
         dialog.byeSeen = true
-        dialog.summary.endedUnixMs = clock.unixMs
+        dialog.summary.markEnded(unixMs: clock.unixMs, monotonicMs: clock.monotonicMs)
         dialog.summary.endedBy = request.fromTag == dialog.callerTag ? "caller" : "callee"
       }
       endsDialog = dialog.key
@@ -572,6 +572,7 @@ public final class ProxyCore {
     counters.callsAnswered += 1
     var summary = context.summary
     summary.answeredUnixMs = clock.unixMs
+    summary.answeredMonotonicMs = clock.monotonicMs
     summary.finalStatus = response.statusCode
     summary.outcome = .answered
     summary.toTag = response.toTag
@@ -641,7 +642,7 @@ public final class ProxyCore {
         reason: header)
     }
     liveCalls.remove(dialog.callNumber)
-    dialog.summary.endedUnixMs = clock.unixMs
+    dialog.summary.markEnded(unixMs: clock.unixMs, monotonicMs: clock.monotonicMs)
     dialog.summary.endedBy = endedBy
     counters.callsEnded += 1
     report(dialog.summary, then: nil)
@@ -713,7 +714,7 @@ public final class ProxyCore {
     context.request = nil
     context.baseRequest = nil
     liveCalls.remove(context.callNumber)
-    context.summary.endedUnixMs = clock.unixMs
+    context.summary.markEnded(unixMs: clock.unixMs, monotonicMs: clock.monotonicMs)
     if context.summary.outcome == .cancelled {
       counters.callsCancelled += 1
     } else {

@@ -123,7 +123,9 @@ def test_65_second_calls_are_billed_by_their_increments(ss):
     }
     for number, (billable, price, supplier_billable, cost) in expected.items():
         row = rows[number]
-        assert 65 <= row["duration_seconds"] <= 66, row
+        # measured on the switch's monotonic clock from the 200 it relayed to
+        # the BYE it got: 65 s and a little, give or take the test machine
+        assert 64 <= row["duration_seconds"] <= 66, row
         assert row["billable_seconds"] == billable, row
         assert Decimal(row["cost"]) == Decimal(price), row
         assert row["supplier_billable_seconds"] == supplier_billable, row
