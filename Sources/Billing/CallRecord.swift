@@ -51,6 +51,11 @@ public struct CallRecord: Sendable, Equatable {
   public var supplierCharge: RatedSide?
   /// Price minus cost in the customer's currency (nil unless both are rated).
   public var margin: Money?
+  /// What the call moves on accounts (docs/credit.md): the customer price
+  /// on the charged account, the supplier cost on the supplier's account.
+  /// Applied in the transaction that inserts the record, only when the
+  /// record is new, so a replay never charges twice.
+  public var charges: [AccountCharge]
 
   /// One side of a rated call.
   public struct RatedSide: Sendable, Equatable {
@@ -91,7 +96,7 @@ public struct CallRecord: Sendable, Equatable {
     egressCarrierID: String? = nil, egressInterconnectID: String? = nil, egressServiceID: String? = nil,
     sipStatus: Int, routesTried: Int, sourceAddress: String? = nil, destinationAddress: String? = nil,
     endedBy: String? = nil, customerCharge: RatedSide? = nil, supplierCharge: RatedSide? = nil,
-    margin: Money? = nil
+    margin: Money? = nil, charges: [AccountCharge] = []
   ) {
     self.uuid = uuid
     self.direction = direction
@@ -119,6 +124,7 @@ public struct CallRecord: Sendable, Equatable {
     self.customerCharge = customerCharge
     self.supplierCharge = supplierCharge
     self.margin = margin
+    self.charges = charges
   }
 
   /// The seed's status for a call that ended with `sipStatus`, answered or not
