@@ -92,6 +92,7 @@ let package = Package(
     .testTarget(name: "SIPTransactionTests", dependencies: ["SIPTransaction"]),
     .testTarget(name: "PolicyTests", dependencies: ["Policy", "SIPCore"]),
     .testTarget(name: "RoutingTests", dependencies: ["Routing"]),
+    .testTarget(name: "BillingTests", dependencies: ["Billing", "Routing"]),
     .testTarget(
       name: "StoreTests",
       dependencies: [
