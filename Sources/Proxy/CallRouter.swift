@@ -1,3 +1,4 @@
+import Billing
 import Policy
 import Routing
 import SIPCore
@@ -123,14 +124,22 @@ public struct RouteContext {
   public var cps: CPSLimiter
   /// Seeds this call's random choices (`SplitMix64`); fixed in tests.
   public var randomSeed: UInt64
+  /// Live credit (nil: calls are not credit-controlled, e.g. proxy mode).
+  public var credit: CreditLedger?
+  /// The call record's uuid, which names the call in the ledger.
+  public var callUUID: String
 
-  public init(nowMs: Int64, unixMs: Int64 = 0, liveCalls: LiveCalls, cps: CPSLimiter, randomSeed: UInt64 = 0)
-  {
+  public init(
+    nowMs: Int64, unixMs: Int64 = 0, liveCalls: LiveCalls, cps: CPSLimiter, randomSeed: UInt64 = 0,
+    credit: CreditLedger? = nil, callUUID: String = ""
+  ) {
     self.nowMs = nowMs
     self.unixMs = unixMs
     self.liveCalls = liveCalls
     self.cps = cps
     self.randomSeed = randomSeed
+    self.credit = credit
+    self.callUUID = callUUID
   }
 }
 

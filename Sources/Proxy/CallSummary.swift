@@ -1,3 +1,4 @@
+import Billing
 import Routing
 import SIPCore
 
@@ -40,6 +41,8 @@ public struct CallSummary: Sendable, Equatable {
   /// The customer's price and the last tried supplier's cost, as quoted
   /// when the call was routed.
   public var rating = CallRating()
+  /// What the call moves on accounts, from the credit ledger when it ended.
+  public var charges: [AccountCharge] = []
 
   /// The monotonic clock at answer and at end: durations are measured on
   /// it, so a step of the wall clock (NTP, a VM resumed) never changes what

@@ -1,3 +1,4 @@
+import Billing
 import SIPCore
 import SIPTransaction
 
@@ -24,6 +25,12 @@ final class Dialog {
   var calleeCSeq: UInt32 = 0
   var limitTimer: TimerID?
   var sessionTimer: TimerID?
+  /// The next credit step (or the cut-off when no step could be reserved).
+  var creditTimer: TimerID?
+  /// Milliseconds from the answer that are paid for (nil: not limited).
+  var paidMs: Int64?
+  /// Why the last step fell short, if it did.
+  var creditShortage: CreditShortage?
   /// The session interval in force (RFC 4028), seconds.
   var sessionInterval: Int?
 

@@ -1,3 +1,4 @@
+import Billing
 import Logging
 import Policy
 import Routing
@@ -34,6 +35,8 @@ public final class ProxyCore {
   public let liveCalls = LiveCalls()
   /// CPS token buckets; they outlive reloads of the router.
   public let cpsLimiter = CPSLimiter()
+  /// Live credit (softswitch mode); nil: calls are not credit-controlled.
+  public var credit: CreditLedger?
   private var callNumbers: UInt64 = 0
   private let processTag: String
   private let localHosts: Set<String>
@@ -46,6 +49,8 @@ public final class ProxyCore {
     case targetSilent(ClientTransactionRecord)
     case durationLimit(Dialog)
     case sessionExpiry(Dialog)
+    case creditCheck(Dialog)
+    case creditCut(Dialog)
   }
 
   public init(
@@ -126,6 +131,14 @@ public final class ProxyCore {
         guard dialogs[dialog.key] === dialog else { continue }
         counters.callsEndedBySessionExpiry += 1
         endCallFromSwitch(dialog, endedBy: "session_expired", reason: "Session Expired")
+      case .creditCheck(let dialog):
+        dialog.creditTimer = nil
+        guard dialogs[dialog.key] === dialog else { continue }
+        creditStep(dialog, cutting: false)
+      case .creditCut(let dialog):
+        dialog.creditTimer = nil
+        guard dialogs[dialog.key] === dialog else { continue }
+        creditStep(dialog, cutting: true)
       }
     }
   }
@@ -235,9 +248,10 @@ public final class ProxyCore {
     }
     let call: RoutedCall
     let startedUnixMs = clock.unixMs
+    let recordID = recordIDs.next()
     let routeContext = RouteContext(
       nowMs: clock.monotonicMs, unixMs: startedUnixMs, liveCalls: liveCalls, cps: cpsLimiter,
-      randomSeed: recordIDs.nextWord())
+      randomSeed: recordIDs.nextWord(), credit: credit, callUUID: recordID)
     switch router.route(invite: request, source: source, context: routeContext) {
     case .refuse(let refusal):
       counters.callsRefused += 1
@@ -245,6 +259,7 @@ public final class ProxyCore {
       case .policy: break
       case .callRate: counters.callRateRefusals += 1
       case .capacity: counters.capacityRefusals += 1
+      case .credit: counters.creditRefusals += 1
       }
       logger.info(
         "call refused",
@@ -257,6 +272,7 @@ public final class ProxyCore {
         record, refusal.status, refusal.reason, extra: refusal.headers.map { ($0.name, $0.value) })
       return
     case .route(let routed) where routed.targets.isEmpty:
+      _ = credit?.end(call: recordID, durationMs: nil, nowUnixMs: startedUnixMs)
       counters.callsRefused += 1
       respondLocally(record, 404, "Not Found")
       return
@@ -273,7 +289,7 @@ public final class ProxyCore {
     if !call.edits.isEmpty { call.edits.apply(to: request) }
     let originalTo = request.requestURI?.user ?? request.toURI?.user
     let summary = CallSummary(
-      recordID: recordIDs.next(), callID: request.callID ?? "", fromTag: request.fromTag ?? "", toTag: nil,
+      recordID: recordID, callID: request.callID ?? "", fromTag: request.fromTag ?? "", toTag: nil,
       fromUser: call.callerNumber ?? originalFrom, toUser: call.calledNumber ?? originalTo,
       originalFromUser: originalFrom, originalToUser: originalTo, ingress: call.ingress, egress: nil,
       source: source, destination: nil, startedUnixMs: startedUnixMs, answeredUnixMs: nil, endedUnixMs: 0,
@@ -579,6 +595,7 @@ public final class ProxyCore {
     context.summary = summary
     guard let calleeTag = response.toTag, let callID = response.callID else {
       liveCalls.remove(context.callNumber)
+      _ = credit?.end(call: summary.recordID, durationMs: nil, nowUnixMs: clock.unixMs)
       return
     }
     let dialog = Dialog(
@@ -587,6 +604,16 @@ public final class ProxyCore {
       callNumber: context.callNumber)
     dialog.callerCSeq = forwarded?.cseq?.number ?? 0
     dialogs[dialog.key] = dialog
+    // Live credit: the first step of every party, the supplier's from now.
+    var grant: CreditGrant?
+    if let credit {
+      let supplier = record.target.flatMap { target in
+        target.supplierQuote.flatMap { quote in
+          target.egress.map { CreditParty(account: AccountRef(.supplier, $0.carrierID), quote: quote) }
+        }
+      }
+      grant = credit.answered(call: summary.recordID, supplier: supplier)
+    }
     let policy = context.call.policy
     guard policy.endsCalls, let caller = context.callerSide, let forwarded,
       let sentFrom = forwarded.fromHeaderValue, let calleeTo = response.toHeaderValue,
@@ -604,6 +631,11 @@ public final class ProxyCore {
     let limits = [policy.maxDurationMs, record.target?.policy.maxDurationMs].compactMap { $0 }
     if let limit = limits.min() {
       dialog.limitTimer = schedule(.durationLimit(dialog), afterMs: limit)
+    }
+    if let paid = grant?.paidSeconds {
+      dialog.paidMs = paid * 1000
+      dialog.creditShortage = grant?.shortage
+      scheduleCreditCheck(dialog)
     }
     if policy.sessionTimer,
       let interval = SessionTimerPolicy.negotiatedInterval(
@@ -627,9 +659,54 @@ public final class ProxyCore {
       .sessionExpiry(dialog), afterMs: SessionTimerPolicy.deadlineMs(interval: interval))
   }
 
-  /// The switch ends an answered call (maximum duration, dead session):
-  /// BYE to both sides, and the call is over now.
-  private func endCallFromSwitch(_ dialog: Dialog, endedBy: String, reason: String) {
+  /// The next credit step is reserved `extendLeadMs` before the paid time runs out.
+  private func scheduleCreditCheck(_ dialog: Dialog) {
+    guard let credit, let paidMs = dialog.paidMs, let answered = dialog.summary.answeredMonotonicMs else {
+      return
+    }
+    if let timer = dialog.creditTimer { timerWheel.cancel(timer) }
+    let now = clock.monotonicMs
+    let checkAt = max(now, answered + paidMs - credit.configuration.extendLeadMs)
+    dialog.creditTimer = schedule(.creditCheck(dialog), afterMs: checkAt - now)
+  }
+
+  /// Reserves the next step of `dialog`'s call. When nothing more can be
+  /// reserved the call ends exactly when its paid time runs out: a cut-off
+  /// is scheduled then, which tries once more (a top-up may have come) and
+  /// otherwise sends BYE to both sides.
+  private func creditStep(_ dialog: Dialog, cutting: Bool) {
+    guard let credit, let paidMs = dialog.paidMs, let answered = dialog.summary.answeredMonotonicMs else {
+      return
+    }
+    let grant = credit.extend(call: dialog.summary.recordID)
+    guard let paid = grant.paidSeconds else {
+      dialog.paidMs = nil
+      return
+    }
+    if paid * 1000 > paidMs {
+      dialog.paidMs = paid * 1000
+      dialog.creditShortage = grant.shortage
+      scheduleCreditCheck(dialog)
+      return
+    }
+    dialog.creditShortage = grant.shortage ?? dialog.creditShortage
+    let endAt = answered + paidMs
+    if !cutting && endAt > clock.monotonicMs {
+      dialog.creditTimer = schedule(.creditCut(dialog), afterMs: endAt - clock.monotonicMs)
+      return
+    }
+    counters.callsEndedByCredit += 1
+    let reason = dialog.creditShortage == .spendLimit ? "24 Hour Spend Limit Reached" : "Credit Exhausted"
+    endCallFromSwitch(dialog, endedBy: "credit", reason: reason, endedAtMonotonicMs: endAt)
+  }
+
+  /// The switch ends an answered call (maximum duration, dead session, no
+  /// credit): BYE to both sides, and the call is over now, or at
+  /// `endedAtMonotonicMs` when the switch's own deadline says when (a timer
+  /// may fire a little late; the call is not billed for that).
+  private func endCallFromSwitch(
+    _ dialog: Dialog, endedBy: String, reason: String, endedAtMonotonicMs: Int64? = nil
+  ) {
     guard dialogs.removeValue(forKey: dialog.key) != nil else { return }
     cancelDialogTimers(dialog)
     if let control = dialog.control {
@@ -642,7 +719,9 @@ public final class ProxyCore {
         reason: header)
     }
     liveCalls.remove(dialog.callNumber)
-    dialog.summary.markEnded(unixMs: clock.unixMs, monotonicMs: clock.monotonicMs)
+    let now = clock.monotonicMs
+    let endedAt = min(now, endedAtMonotonicMs ?? now)
+    dialog.summary.markEnded(unixMs: clock.unixMs - (now - endedAt), monotonicMs: endedAt)
     dialog.summary.endedBy = endedBy
     counters.callsEnded += 1
     report(dialog.summary, then: nil)
@@ -667,8 +746,10 @@ public final class ProxyCore {
   private func cancelDialogTimers(_ dialog: Dialog) {
     if let timer = dialog.limitTimer { timerWheel.cancel(timer) }
     if let timer = dialog.sessionTimer { timerWheel.cancel(timer) }
+    if let timer = dialog.creditTimer { timerWheel.cancel(timer) }
     dialog.limitTimer = nil
     dialog.sessionTimer = nil
+    dialog.creditTimer = nil
   }
 
   /// A provisional from the supplier on its way to the caller: early media
@@ -735,6 +816,12 @@ public final class ProxyCore {
   /// Logs the call's outcome and hands it to `onCallEnded`; `answer` (the
   /// BYE's final response) runs when the handler releases it.
   private func report(_ summary: CallSummary, then answer: (() -> Void)?) {
+    var summary = summary
+    if let credit {
+      summary.charges = credit.end(
+        call: summary.recordID, durationMs: summary.outcome == .answered ? summary.answeredDurationMs : nil,
+        nowUnixMs: clock.unixMs)
+    }
     logger.info(
       "call \(summary.outcome)",
       metadata: [

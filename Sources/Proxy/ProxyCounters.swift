@@ -13,6 +13,10 @@ public struct ProxyCounters: Sendable, Equatable {
   /// Of those, refused by a CPS limit / a capacity limit.
   public var callRateRefusals = 0
   public var capacityRefusals = 0
+  /// Of those, refused for credit (402 and friends).
+  public var creditRefusals = 0
+  /// Answered calls the switch ended when their paid time ran out.
+  public var callsEndedByCredit = 0
   /// Answered calls the switch ended itself: maximum duration / session timer expiry.
   public var callsEndedByDurationLimit = 0
   public var callsEndedBySessionExpiry = 0

@@ -53,7 +53,7 @@ final class FlowHarness {
   ///   it, as the journal does until the record is fsync'd.
   init(
     targets: [Endpoint] = [uas], inviteTimeoutMs: Int64 = 10_000, failoverTimeoutMs: Int64 = 0,
-    call: RoutedCall? = nil, holdByeAnswers: Bool = false
+    call: RoutedCall? = nil, holdByeAnswers: Bool = false, router: (any CallRouter)? = nil
   ) {
     let configuration = ProxyConfiguration(
       localEndpoints: [Self.proxyUDP, Self.proxyTCP], inviteTimeoutMs: inviteTimeoutMs,
@@ -66,7 +66,7 @@ final class FlowHarness {
     }
     let routed = call ?? RoutedCall(targets: targets.map { RouteTarget(destination: $0) })
     core = ProxyCore(
-      configuration: configuration, sender: sender, clock: clock, router: Router(call: routed),
+      configuration: configuration, sender: sender, clock: clock, router: router ?? Router(call: routed),
       logger: Logger(label: "test"), processTag: "t1")
     core.onCallEnded = { [unowned self] summary, release in
       self.ended.append(summary)

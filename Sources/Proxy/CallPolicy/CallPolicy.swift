@@ -12,19 +12,22 @@ public struct CallPolicy: Sendable, Equatable {
   public var earlyMedia: Bool
   /// The customer's mapping of the final status it receives.
   public var releaseCauses: ReleaseCauseMapping
+  /// Live credit is reserved for the call, which ends when it runs out.
+  public var creditControl: Bool
 
   public init(
     maxDurationMs: Int64? = nil, sessionTimer: Bool = false, earlyMedia: Bool = true,
-    releaseCauses: ReleaseCauseMapping = .identity
+    releaseCauses: ReleaseCauseMapping = .identity, creditControl: Bool = false
   ) {
     self.maxDurationMs = maxDurationMs
     self.sessionTimer = sessionTimer
     self.earlyMedia = earlyMedia
     self.releaseCauses = releaseCauses
+    self.creditControl = creditControl
   }
 
   /// The switch may have to end the call itself, so the dialog keeps what a BYE needs.
-  var endsCalls: Bool { maxDurationMs != nil || sessionTimer }
+  var endsCalls: Bool { maxDurationMs != nil || sessionTimer || creditControl }
 }
 
 /// The egress interconnect's policy on one target's responses.

@@ -8,6 +8,8 @@ public struct Refusal: Sendable, Equatable {
     case callRate
     /// A capacity limit (concurrent calls) was reached.
     case capacity
+    /// The account cannot pay (balance, credit limit, 24-hour spend limit).
+    case credit
   }
 
   public var status: Int

@@ -1,3 +1,4 @@
+import Billing
 import Policy
 import Routing
 import SIPCore
@@ -28,8 +29,15 @@ import SIPCore
 ///    is below capacity and it has a codec in common (488 when codecs
 ///    emptied the list, 503 `No Route Within Margin`, 403 `No Assigned
 ///    Route`, else 503);
+///    Suppliers whose account cannot pay the first interval, or that
+///    reached their 24-hour spend limit, are skipped (503 `No Supplier
+///    Credit` when none is left);
 /// 8. per target: the egress interconnect's translation, identity headers,
-///    codecs, 100rel and session timer, and its policy on responses.
+///    codecs, 100rel and session timer, and its policy on responses;
+/// 9. credit (docs/credit.md): the customer's account must pay the first
+///    billing interval and the connection fee, counting what its live
+///    calls hold (402 `Insufficient Credit`, 402 `24 Hour Spend Limit
+///    Reached`); that much is reserved while the call rings.
 public struct CallPipeline: CallRouter {
   public let snapshot: Snapshot
   /// The status of a call refused by a CPS or capacity limit.
@@ -173,11 +181,18 @@ public struct CallPipeline: CallRouter {
     var targets: [RouteTarget] = []
     targets.reserveCapacity(ordered.count)
     var codecSkips = 0
+    var creditSkips = 0
     var egressSessionTimer = false
     for serviceID in ordered {
       switch target(for: serviceID, caller: match.carrier, request, context.liveCalls) {
       case .target(var target, let sessionTimer):
         target.supplierQuote = supplierQuote(serviceID)
+        if let credit = context.credit, let quote = target.supplierQuote, let egress = target.egress,
+          !credit.supplierCanCarry(CreditParty(account: AccountRef(.supplier, egress.carrierID), quote: quote))
+        {
+          creditSkips += 1
+          continue
+        }
         targets.append(target)
         egressSessionTimer = egressSessionTimer || sessionTimer
       case .noCommonCodec: codecSkips += 1
@@ -186,6 +201,7 @@ public struct CallPipeline: CallRouter {
     }
     if targets.isEmpty {
       if codecSkips > 0 { return .reject(status: 488, reason: "No Common Codec") }
+      if creditSkips > 0 { return .reject(status: 503, reason: "No Supplier Credit") }
       if belowMargin > 0 { return .reject(status: 503, reason: "No Route Within Margin") }
       if notAssigned > 0 { return .reject(status: 403, reason: "No Assigned Route") }
       return .reject(status: 503, reason: "No Available Route")
@@ -196,7 +212,19 @@ public struct CallPipeline: CallRouter {
     let policy = CallPolicy(
       maxDurationMs: signalling.maxCallDurationSeconds.map { Int64($0) * 1000 },
       sessionTimer: signalling.sessionTimer != nil || egressSessionTimer,
-      earlyMedia: signalling.earlyMedia, releaseCauses: signalling.releaseCauses)
+      earlyMedia: signalling.earlyMedia, releaseCauses: signalling.releaseCauses,
+      creditControl: context.credit != nil)
+
+    // 9. Credit: the customer pays the first interval, reserved from now.
+    if let credit = context.credit {
+      let party = customerQuote.map {
+        CreditParty(account: AccountRef(.customer, match.carrier.id), quote: $0)
+      }
+      if let shortage = credit.admit(call: context.callUUID, customer: party) {
+        let refusal = shortage.refusal
+        return .refuse(Refusal(status: refusal.status, reason: refusal.reason, kind: .credit))
+      }
+    }
     return .route(
       RoutedCall(
         targets: targets, extraFailoverStatuses: plan.failoverCodes(for: entry),

@@ -22,6 +22,6 @@ extension CallSummary {
       },
       supplierCharge: rating.supplier.flatMap { quote in
         charges.supplier.map { CallRecord.RatedSide(quote: quote, charge: $0) }
-      }, margin: charges.margin)
+      }, margin: charges.margin, charges: self.charges)
   }
 }
