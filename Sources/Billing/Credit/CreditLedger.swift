@@ -134,6 +134,11 @@ public final class CreditLedger {
     return alertChanges
   }
 
+  /// Puts back alert changes that could not be written, ahead of newer ones.
+  public func restoreAlertChanges(_ changes: [CreditAlertChange]) {
+    alertChanges.insert(contentsOf: changes, at: 0)
+  }
+
   /// An account's figures (tests, logs, metrics).
   public func position(of ref: AccountRef) -> CreditPosition? {
     guard let state = accounts[ref] else { return nil }

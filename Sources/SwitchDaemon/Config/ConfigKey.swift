@@ -97,6 +97,19 @@ public struct ConfigKey: Sendable {
       set: { $0.database.writerBatchSize = $1 }),
 
     integer(
+      "credit.reservation_step_seconds", get: { $0.credit.stepSeconds }, set: { $0.credit.stepSeconds = $1 }),
+    integer("credit.extend_lead_ms", get: { $0.credit.extendLeadMs }, set: { $0.credit.extendLeadMs = $1 }),
+    integer(
+      "credit.sync_interval_ms", get: { $0.credit.syncIntervalMs }, set: { $0.credit.syncIntervalMs = $1 }),
+    integer(
+      "credit.spend_refresh_seconds", get: { $0.credit.spendRefreshSeconds },
+      set: { $0.credit.spendRefreshSeconds = $1 }),
+    integer(
+      "credit.hold_stale_seconds", get: { $0.credit.holdStaleSeconds },
+      set: { $0.credit.holdStaleSeconds = $1 }),
+    string("credit.node_id", get: { $0.credit.nodeID }, set: { $0.credit.nodeID = $1 }),
+
+    integer(
       "lifecycle.shutdown_grace_seconds", get: { seconds($0.lifecycle.shutdownGrace) },
       set: { $0.lifecycle.shutdownGrace = .seconds($1) }),
     integer(

@@ -120,5 +120,29 @@ extension SwitchConfig {
       throw ConfigError(
         key: "database.writer_batch_size", "must be between 1 and 2000 (got \(database.writerBatchSize))")
     }
+    try validateCredit()
+  }
+
+  /// Checks the `[credit]` keys.
+  func validateCredit() throws(ConfigError) {
+    let ranges: [(key: String, value: Int, range: ClosedRange<Int>)] = [
+      ("credit.reservation_step_seconds", credit.stepSeconds, 1...3600),
+      ("credit.extend_lead_ms", credit.extendLeadMs, 0...60_000),
+      ("credit.sync_interval_ms", credit.syncIntervalMs, 100...60_000),
+      ("credit.spend_refresh_seconds", credit.spendRefreshSeconds, 1...3600),
+      ("credit.hold_stale_seconds", credit.holdStaleSeconds, 1...3600),
+    ]
+    for (key, value, range) in ranges where !range.contains(value) {
+      throw ConfigError(key: key, "must be between \(range.lowerBound) and \(range.upperBound) (got \(value))")
+    }
+    guard credit.extendLeadMs < credit.stepSeconds * 1000 else {
+      throw ConfigError(
+        key: "credit.extend_lead_ms",
+        "must be shorter than a reservation step (\(credit.stepSeconds * 1000) ms; got \(credit.extendLeadMs))")
+    }
+    guard credit.nodeID.utf8.count <= 63, credit.nodeID.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+      throw ConfigError(
+        key: "credit.node_id", "\(ConfigValue.quote(credit.nodeID)) must be at most 63 ASCII characters without spaces")
+    }
   }
 }

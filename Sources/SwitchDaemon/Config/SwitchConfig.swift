@@ -81,6 +81,32 @@ public struct SwitchConfig: Sendable, Equatable {
     public init() {}
   }
 
+  /// `[credit]`: live credit control in softswitch mode (docs/credit.md).
+  public struct CreditSettings: Sendable, Equatable {
+    /// `credit.reservation_step_seconds`: talk time each reservation step
+    /// buys. Smaller steps share an account more finely between calls and
+    /// switches; larger ones mean fewer steps. Default 60.
+    public var stepSeconds: Int = 60
+    /// `credit.extend_lead_ms`: how long before a call's paid time runs out
+    /// its next step is reserved. Default 5000.
+    public var extendLeadMs: Int = 5_000
+    /// `credit.sync_interval_ms`: how often balances are read from
+    /// PostgreSQL and holds exchanged with other switches (a balance
+    /// NOTIFY reads them at once). Default 1000.
+    public var syncIntervalMs: Int = 1_000
+    /// `credit.spend_refresh_seconds`: how often the stored 24-hour spend
+    /// figures are recomputed as the window rolls on. Default 60.
+    public var spendRefreshSeconds: Int = 60
+    /// `credit.hold_stale_seconds`: another switch's holds older than this
+    /// are ignored (it stopped or lost the database). Default 30.
+    public var holdStaleSeconds: Int = 30
+    /// `credit.node_id`: this switch's name in `credit_holds`; empty for
+    /// the host name. Default "".
+    public var nodeID: String = ""
+
+    public init() {}
+  }
+
   /// `[lifecycle]`: start and stop.
   public struct LifecycleSettings: Sendable, Equatable {
     /// `lifecycle.shutdown_grace_seconds`: how long SIGTERM waits for
@@ -112,6 +138,7 @@ public struct SwitchConfig: Sendable, Equatable {
   public var sip = SIPSettings()
   public var proxy = ProxySettings()
   public var database = DatabaseSettings()
+  public var credit = CreditSettings()
   public var lifecycle = LifecycleSettings()
   public var log = LogSettings()
 
