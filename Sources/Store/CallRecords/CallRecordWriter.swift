@@ -23,6 +23,11 @@ import Logging
 ///   it is appended to `rejected.journal` in the journal directory (fsync'd,
 ///   after a `# reason` line) and logged.
 /// - A torn last line of a segment left by a crash is skipped and logged.
+/// - The records' account charges are applied by the store in the insert
+///   transaction, only for records that were new (`CallRecordStore`); after
+///   every commit the commit observer learns which records were dealt with and
+///   the balances as committed, and `pendingCharges(inDirectory:)` tells the
+///   credit ledger at start what an earlier process left uncommitted.
 public final class CallRecordWriter: @unchecked Sendable {
   public struct Configuration: Sendable {
     /// The journal directory (the one `CallRecordJournal` writes).
