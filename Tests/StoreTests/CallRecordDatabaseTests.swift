@@ -63,8 +63,8 @@ struct CallRecordDatabaseTests {
       var answered = Records.answered(1)
       answered.endedBy = "caller \"quoted\"\n"
       let failed = Records.failed(2)
-      #expect(try store.insert([answered, failed]) == 2)
-      #expect(try store.insert([answered]) == 0)
+      #expect(try store.insert([answered, failed]).inserted == 2)
+      #expect(try store.insert([answered]).inserted == 0)
       let connection = try PGConnection(url: database.url)
       let row = try connection.query(
         """

@@ -9,7 +9,9 @@ struct CallRecordLineTests {
     #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
   }
 
-  @Test(arguments: [Records.answered(7), Records.failed(3)])
+  @Test(arguments: [
+    Records.answered(7), Records.failed(3), Records.charged(5, charges: Records.threeCharges),
+  ])
   func roundTrips(_ record: CallRecord) throws {
     let line = CallRecordLine.encode(record)
     #expect(line.last == UInt8(ascii: "\n"))
@@ -35,10 +37,51 @@ struct CallRecordLineTests {
     let text = String(decoding: CallRecordLine.encode(Records.failed(1, uuid: "u-1")), as: UTF8.self)
     #expect(
       text.hasSuffix(
-        "\tv2\tu-1\tinbound\t\\N\t\\N\t\\N\t\\N\tbusy\t0\tsid-1\t951868799123\t\\N\t951868800000"
+        "\tv3\tu-1\tinbound\t\\N\t\\N\t\\N\t\\N\tbusy\t0\tsid-1\t951868799123\t\\N\t951868800000"
           + "\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t486\t1\t\\N\t\\N\t\\N"
-          + String(repeating: "\t\\N", count: 13) + "\n"))
+          + String(repeating: "\t\\N", count: 14) + "\n"))
   }
+
+  @Test func chargesAreOneFieldOfCommaSeparatedEntries() {
+    let text = String(
+      decoding: CallRecordLine.encode(Records.charged(1, charges: Records.threeCharges)), as: UTF8.self)
+    #expect(
+      text.hasSuffix(
+        "\tcustomer,00000000-0000-4000-8000-0000000000c1,customer,0.040000,USD,d"
+          + ";supplier,00000000-0000-4000-8000-0000000000c2,bilateral,0.010450,EUR,c"
+          + ";wallet,42,wallet,1.500000,GBP,d\n"))
+  }
+
+  @Test(arguments: [
+    "customer,x,customer,1.0,USD", "customer,x,customer,1.0,USD,d,", "bank,x,customer,1.0,USD,d",
+    "customer,,customer,1.0,USD,d", "customer,x,savings,1.0,USD,d", "customer,x,customer,-1,USD,d",
+    "customer,x,customer,1.0,USD,x", "customer,x,customer,1.0,,d", "customer,x,customer,1.0,USD,d;",
+    "customer,x,customer,one,USD,d",
+  ])
+  func badChargesAreRefused(_ charges: String) throws {
+    var fields = Self.v3Fields
+    fields[36] = charges
+    #expect(throws: CallRecordLine.DecodingError.invalidField(name: "charges")) {
+      try CallRecordLine.decode(line("v3\t" + fields.joined(separator: "\t")))
+    }
+    fields[36] = "customer,x,customer,1.0,USD,d"
+    #expect(try CallRecordLine.decode(line("v3\t" + fields.joined(separator: "\t"))).charges.count == 1)
+  }
+
+  /// A valid unrated v3 record's fields, without charges.
+  static let v3Fields: [String] = {
+    var fields = Array(repeating: "\\N", count: 37)
+    fields[0] = "u"
+    fields[1] = "outbound"
+    fields[6] = "completed"
+    fields[7] = "1"
+    fields[8] = "sid"
+    fields[9] = "1"
+    fields[11] = "2"
+    fields[18] = "200"
+    fields[19] = "1"
+    return fields
+  }()
 
   @Test func aTornLineFailsItsChecksum() {
     let line = CallRecordLine.encode(Records.answered())
@@ -77,11 +120,26 @@ struct CallRecordLineTests {
     #expect(throws: CallRecordLine.DecodingError.wrongFieldCount(found: 2, expected: 36)) {
       try CallRecordLine.decode(line("v2\ta\tb"))
     }
+    #expect(throws: CallRecordLine.DecodingError.wrongFieldCount(found: 36, expected: 37)) {
+      try CallRecordLine.decode(line("v3\t" + Self.v3Fields.dropLast().joined(separator: "\t")))
+    }
   }
 
-  /// A journal written before charges existed still replays after an upgrade.
+  /// A journal written before account charges existed still replays after an upgrade.
+  @Test func aVersion2LineReadsWithoutAccountCharges() throws {
+    var record = Records.charged(4, charges: Records.threeCharges)
+    let full = CallRecordLine.encode(record)
+    let payload = String(decoding: full.dropFirst(9).dropLast(), as: UTF8.self)
+    let v2 =
+      "v2\t"
+      + payload.split(separator: "\t", omittingEmptySubsequences: false)[1...36].joined(separator: "\t")
+    record.charges = []
+    #expect(try CallRecordLine.decode(line(v2)) == record)
+  }
+
+  /// A journal written before rating existed still replays after an upgrade.
   @Test func aVersion1LineReadsWithoutCharges() throws {
-    var record = Records.answered(4)
+    var record = Records.charged(4, charges: Records.threeCharges)
     let full = CallRecordLine.encode(record)
     // The v1 payload: the first 23 fields of the v2 one.
     let payload = String(decoding: full.dropFirst(9).dropLast(), as: UTF8.self)
@@ -91,6 +149,7 @@ struct CallRecordLineTests {
     record.customerCharge = nil
     record.supplierCharge = nil
     record.margin = nil
+    record.charges = []
     #expect(try CallRecordLine.decode(line(v1)) == record)
   }
 

@@ -1,5 +1,6 @@
 import Billing
 import Logging
+import Routing
 import Testing
 
 @testable import Store
@@ -36,6 +37,52 @@ struct CallRecordWriterTests {
     #expect(directory.journalFiles.isEmpty)
     let counters = pipeline.counters
     #expect(counters.journalled == 120 && counters.duplicates == 0 && counters.rejected == 0)
+  }
+
+  @Test func everyCommitIsReportedWithTheBalancesItCharged() async throws {
+    let directory = TemporaryDirectory()
+    defer { directory.remove() }
+    let table = MemoryCallRecordTable()
+    let account = AccountRef(.customer, "c1")
+    table.open(account, balance: Money("10")!)
+    let charge = AccountCharge(account: account, column: .customer, amount: Money("0.5")!, currency: "USD")
+    let missing = AccountCharge(
+      account: AccountRef(.wallet, "9"), column: .wallet, amount: Money("1")!, currency: "USD")
+    let records = (0..<20).map { Records.charged($0, charges: $0 == 7 ? [charge, missing] : [charge]) }
+    table.refuse(records[13].uuid)
+    let pipeline = try Self.pipeline(directory, table)
+    let batches = Box<[CallRecordWriter.CommittedBatch]>([])
+    pipeline.setCommitObserver { batch in batches.mutate { $0.append(batch) } }
+    pipeline.start()
+    for record in records { pipeline.append(record, durable: nil) }
+    #expect(await eventually { pipeline.counters.pending == 0 })
+    #expect(pipeline.stop(deadline: .now + .seconds(10)))
+    // Inserted, set aside or not: every record is reported once, in order.
+    #expect(batches.value.flatMap(\.uuids) == records.map(\.uuid))
+    #expect(batches.value.last?.balances[account] == AccountBalance(amount: Money("0.5")!, version: 19))
+    #expect(pipeline.counters.unappliedCharges == 1)
+    #expect(pipeline.counters.rejected == 1)
+  }
+
+  @Test func pendingChargesListsWhatAnEarlierProcessLeftInTheJournal() throws {
+    let directory = TemporaryDirectory()
+    defer { directory.remove() }
+    let charge = AccountCharge(
+      account: AccountRef(.wallet, "3"), column: .wallet, amount: Money("0.25")!, currency: "EUR")
+    let records = (0..<60).map { Records.charged($0, charges: $0 % 3 == 0 ? [charge] : []) }
+    var configuration = CallRecordJournal.Configuration(directory: directory.path)
+    configuration.segmentMaxRecords = 25
+    let journal = try CallRecordJournal(configuration: configuration, logger: Self.logger)
+    journal.start()
+    for record in records { journal.append(record, durable: nil) }
+    journal.stop()
+    // A torn line at the end of the last segment is skipped.
+    let last = try #require(directory.journalFiles.last)
+    directory.write(last, directory.read(last) + Array("0123abcd\tv3\ttorn".utf8))
+    let pending = try CallRecordWriter.pendingCharges(inDirectory: directory.path)
+    #expect(pending.count == 60)
+    #expect(pending.map(\.uuid) == records.map(\.uuid))
+    #expect(pending.map(\.charges) == records.map(\.charges))
   }
 
   @Test func connectionFailuresDelayButNeverDropRecords() async throws {

@@ -6,7 +6,7 @@ import Routing
 /// recognised and skipped rather than misread.
 ///
 ///     <crc32>\t<payload>\n
-///     payload = v2\t<field 1>\t...\t<field 36>
+///     payload = v3\t<field 1>\t...\t<field 37>
 ///
 /// - `<crc32>` is eight lower-case hex digits: the CRC-32 (IEEE) of the payload bytes.
 /// - Fields, in order: uuid, direction, from_number, to_number, original_from_number,
@@ -15,10 +15,20 @@ import Routing
 ///   ingress_service_id, egress_carrier_id, egress_interconnect_id, egress_service_id,
 ///   sip_status, routes_tried, source_address, destination_address, ended_by, then
 ///   the customer's charge (rating_plan_id, prefix, currency, rate_per_minute,
-///   billable_seconds, amount), the supplier's charge (the same six) and the
-///   margin. Money is decimal text with six decimals; a side that was not
-///   rated is six `\N`. Lines of version `v1` (the first 23 fields, written
-///   before rating existed) are still read, without charges.
+///   billable_seconds, amount), the supplier's charge (the same six), the
+///   margin and the account charges. Money is decimal text with six decimals;
+///   a side that was not rated is six `\N`.
+/// - The account charges (`CallRecord.charges`) are one field: `\N` when there
+///   are none, else the charges joined by `;`, each
+///   `<kind>,<ownerID>,<column>,<amount>,<currency>,<d|c>`: the `AccountRef`
+///   kind (`customer`, `supplier`, `wallet`), its owner id, the
+///   `BalanceColumn` (`customer`, `supplier`, `bilateral`, `wallet`), the
+///   amount (six decimals), the currency code, and `c` when the charge raises
+///   the balance (`credits`), `d` for a debit. Owner ids and currency codes
+///   never hold `,` or `;` (uuids, integers, ISO 4217 codes).
+/// - Lines of version `v2` (36 fields: no account charges) and `v1` (the
+///   first 23 fields, written before rating existed) are still read, with no
+///   account charges and, for `v1`, no rating either.
 /// - A field is UTF-8 text with `\` written `\\`, tab `\t`, line feed `\n`, carriage
 ///   return `\r` and NUL `\0`; a missing (nil) field is `\N`. Integers are decimal;
 ///   enums are their `call_status` / `call_direction` names.
@@ -27,11 +37,11 @@ import Routing
 /// exactly the fields of its version.
 public enum CallRecordLine {
   /// The format version written first in every payload.
-  public static let version = "v2"
-  static let fieldCount = 36
-  /// The version before charges, still read so an upgraded switch replays an old journal.
-  static let previousVersion = "v1"
-  static let previousFieldCount = 23
+  public static let version = "v3"
+  static let fieldCount = 37
+  /// Earlier versions and their field counts, still read so an upgraded
+  /// switch replays an old journal: v2 before account charges, v1 before rating.
+  static let previousVersions: [String: Int] = ["v2": 36, "v1": 23]
 
   /// Why a line could not be read back.
   public enum DecodingError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -113,6 +123,7 @@ public enum CallRecordLine {
       field(side?.amount.description)
     }
     field(record.margin?.description)
+    field(chargesText(record.charges))
     let crc = buffer.withUnsafeBytes { CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[payloadStart...])) }
     for index in 0..<8 {
       let nibble = Int((crc >> UInt32(28 - 4 * index)) & 0xF)
@@ -179,11 +190,8 @@ public enum CallRecordLine {
     finish()
 
     guard let first = fields.first, let versionText = first else { throw .unknownVersion("") }
-    let expectedCount: Int
-    switch versionText {
-    case version: expectedCount = fieldCount
-    case previousVersion: expectedCount = previousFieldCount
-    default: throw .unknownVersion(versionText)
+    guard let expectedCount = versionText == version ? fieldCount : previousVersions[versionText] else {
+      throw .unknownVersion(versionText)
     }
     guard fields.count == expectedCount + 1 else {
       throw .wrongFieldCount(found: fields.count - 1, expected: expectedCount)
@@ -223,10 +231,14 @@ public enum CallRecordLine {
     var customerCharge: CallRecord.RatedSide?
     var supplierCharge: CallRecord.RatedSide?
     var margin: Money?
-    if expectedCount == fieldCount {
+    var charges: [AccountCharge] = []
+    if expectedCount >= 36 {
       customerCharge = try reader.ratedSide("customer")
       supplierCharge = try reader.ratedSide("supplier")
       margin = try reader.optionalMoney("margin")
+    }
+    if expectedCount >= 37, let text = reader.optional() {
+      charges = try Self.charges(text)
     }
     return CallRecord(
       uuid: uuid, direction: direction, fromNumber: fromNumber, toNumber: toNumber,
@@ -237,7 +249,35 @@ public enum CallRecordLine {
       egressCarrierID: egressCarrierID, egressInterconnectID: egressInterconnectID,
       egressServiceID: egressServiceID, sipStatus: sipStatus, routesTried: routesTried,
       sourceAddress: sourceAddress, destinationAddress: destinationAddress, endedBy: endedBy,
-      customerCharge: customerCharge, supplierCharge: supplierCharge, margin: margin)
+      customerCharge: customerCharge, supplierCharge: supplierCharge, margin: margin, charges: charges)
+  }
+
+  /// The charges field: nil (`\N`) when there are none.
+  static func chargesText(_ charges: [AccountCharge]) -> String? {
+    if charges.isEmpty { return nil }
+    return charges.map { charge in
+      [
+        charge.account.kind.rawValue, charge.account.ownerID, charge.column.rawValue,
+        charge.amount.description, charge.currency, charge.credits ? "c" : "d",
+      ].joined(separator: ",")
+    }.joined(separator: ";")
+  }
+
+  /// Parses the charges field (not `\N`).
+  static func charges(_ text: String) throws(DecodingError) -> [AccountCharge] {
+    var charges: [AccountCharge] = []
+    for entry in text.split(separator: ";", omittingEmptySubsequences: false) {
+      let parts = entry.split(separator: ",", omittingEmptySubsequences: false)
+      guard parts.count == 6, let kind = AccountRef.Kind(rawValue: String(parts[0])), !parts[1].isEmpty,
+        let column = BalanceColumn(rawValue: String(parts[2])), let amount = Money(parts[3]),
+        amount >= .zero, !parts[4].isEmpty, parts[5] == "d" || parts[5] == "c"
+      else { throw .invalidField(name: "charges") }
+      charges.append(
+        AccountCharge(
+          account: AccountRef(kind, String(parts[1])), column: column, amount: amount,
+          currency: String(parts[4]), credits: parts[5] == "c"))
+    }
+    return charges
   }
 
   /// Reads the decoded fields in order.

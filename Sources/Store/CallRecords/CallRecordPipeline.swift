@@ -29,6 +29,8 @@ public final class CallRecordPipeline: CallRecordSink, @unchecked Sendable {
     public var connectionFailures: Int
     /// Connections made again after a failure.
     public var reconnects: Int
+    /// Charges of new records whose account row is missing: skipped, records kept.
+    public var unappliedCharges: Int
   }
 
   public let journal: CallRecordJournal
@@ -60,6 +62,12 @@ public final class CallRecordPipeline: CallRecordSink, @unchecked Sendable {
     ) {
       try PostgresCallRecordStore(url: databaseURL, method: method)
     }
+  }
+
+  /// Sets the function told about every commit of the writer
+  /// (`CallRecordWriter.setCommitObserver`). Set it before `start()`.
+  public func setCommitObserver(_ observer: @escaping @Sendable (CallRecordWriter.CommittedBatch) -> Void) {
+    writer.setCommitObserver(observer)
   }
 
   /// Starts both threads. The writer begins by replaying old segments.
@@ -101,6 +109,7 @@ public final class CallRecordPipeline: CallRecordSink, @unchecked Sendable {
       journalled: journalCounters.journalled, inserted: writerCounters.inserted,
       duplicates: writerCounters.duplicates, rejected: writerCounters.rejected,
       pending: journalCounters.buffered + writerCounters.pending,
-      connectionFailures: writerCounters.connectionFailures, reconnects: writerCounters.reconnects)
+      connectionFailures: writerCounters.connectionFailures, reconnects: writerCounters.reconnects,
+      unappliedCharges: writerCounters.unappliedCharges)
   }
 }

@@ -23,6 +23,11 @@ import Logging
 ///   it is appended to `rejected.journal` in the journal directory (fsync'd,
 ///   after a `# reason` line) and logged.
 /// - A torn last line of a segment left by a crash is skipped and logged.
+/// - The records' account charges are applied by the store in the insert
+///   transaction, only for records that were new (`CallRecordStore`); after
+///   every commit the commit observer learns which records were dealt with and
+///   the balances as committed, and `pendingCharges(inDirectory:)` tells the
+///   credit ledger at start what an earlier process left uncommitted.
 public final class CallRecordWriter: @unchecked Sendable {
   public struct Configuration: Sendable {
     /// The journal directory (the one `CallRecordJournal` writes).
@@ -56,6 +61,23 @@ public final class CallRecordWriter: @unchecked Sendable {
     public var segmentsDeleted = 0
     /// Torn trailing lines skipped.
     public var tornLines = 0
+    /// Charges of new records whose account row is missing: skipped, records kept.
+    public var unappliedCharges = 0
+  }
+
+  /// What one commit dealt with, for the credit ledger: the records it no
+  /// longer has to count as pending, and the balances as committed.
+  public struct CommittedBatch: Sendable, Equatable {
+    /// Every record of the batch dealt with: inserted as new, already stored,
+    /// or set aside in `rejected.journal`.
+    public var uuids: [String]
+    /// Every account a new record charged, as committed (`CallRecordInsertResult.balances`).
+    public var balances: [AccountRef: AccountBalance]
+
+    public init(uuids: [String], balances: [AccountRef: AccountBalance]) {
+      self.uuids = uuids
+      self.balances = balances
+    }
   }
 
   /// The name of the file that collects rejected records, in the journal directory.
@@ -72,6 +94,7 @@ public final class CallRecordWriter: @unchecked Sendable {
   private var stopping = false
   private var stopDeadline = MonotonicTime(nanoseconds: .max)
   private var thread: DedicatedThread?
+  private var commitObserver: (@Sendable (CommittedBatch) -> Void)?
   // Owned by the writer thread:
   private var store: (any CallRecordStore)?
   private var reader: JournalSegmentReader?
@@ -128,6 +151,36 @@ public final class CallRecordWriter: @unchecked Sendable {
     try self.init(configuration: configuration, liveSequence: liveSequence, logger: logger) {
       try PostgresCallRecordStore(url: databaseURL, method: method)
     }
+  }
+
+  /// Sets the function told about every commit; it runs on the writer
+  /// thread after each batch. Set it before `start()`.
+  public func setCommitObserver(_ observer: @escaping @Sendable (CommittedBatch) -> Void) {
+    lock.withLock { commitObserver = observer }
+  }
+
+  /// The charges of every record still in the journal segments of
+  /// `directory`, in journal order: what an earlier process journalled but
+  /// may not have committed (the ledger counts them as pending at start; a
+  /// commit later reports them in `CommittedBatch.uuids`). Damaged and torn
+  /// lines are skipped. Records without charges are included, with none.
+  public static func pendingCharges(inDirectory directory: String) throws -> [(
+    uuid: String, charges: [AccountCharge]
+  )] {
+    var pending: [(uuid: String, charges: [AccountCharge])] = []
+    for segment in try JournalSegment.all(in: directory) {
+      var reader = try JournalSegmentReader(segment: segment)
+      let size = try reader.size()
+      while reader.offset < size {
+        let entries = try reader.entries(upTo: size, maxEntries: 4096)
+        guard let last = entries.last else { break }
+        for entry in entries {
+          if case .record(let record) = entry.content { pending.append((record.uuid, record.charges)) }
+        }
+        reader.offset = last.end
+      }
+    }
+    return pending
   }
 
   /// Starts the writer thread.
@@ -280,10 +333,21 @@ public final class CallRecordWriter: @unchecked Sendable {
     }
     var inserted = 0
     var duplicates = 0
+    var unapplied = 0
+    var balances: [AccountRef: AccountBalance] = [:]
+    func take(_ result: CallRecordInsertResult) {
+      inserted += result.inserted
+      unapplied += result.unappliedCharges
+      for (account, balance) in result.balances {
+        if let known = balances[account], known.version > balance.version { continue }
+        balances[account] = balance
+      }
+    }
     if !records.isEmpty {
       do {
-        inserted = try withStore { try $0.insert(records) }
-        duplicates = records.count - inserted
+        let result = try withStore { try $0.insert(records) }
+        take(result)
+        duplicates = records.count - result.inserted
       } catch let refusal as DataRefusal {
         // One (or more) records are refused: find them one by one.
         logger.warning(
@@ -291,9 +355,9 @@ public final class CallRecordWriter: @unchecked Sendable {
           metadata: ["error": "\(refusal.error)", "records": "\(records.count)"])
         for record in records {
           do {
-            let new = try withStore { try $0.insert([record]) }
-            inserted += new
-            duplicates += 1 - new
+            let result = try withStore { try $0.insert([record]) }
+            take(result)
+            duplicates += 1 - result.inserted
           } catch let refusal as DataRefusal {
             logger.error(
               "call record refused by PostgreSQL; set aside in \(Self.rejectedFileName)",
@@ -304,12 +368,20 @@ public final class CallRecordWriter: @unchecked Sendable {
       }
     }
     if !rejectedLines.isEmpty { try setAside(rejectedLines) }
-    lock.withLock {
+    if unapplied > 0 {
+      logger.warning(
+        "call-record charges skipped: their account rows are missing (records kept)",
+        metadata: ["charges": "\(unapplied)"])
+    }
+    let observer = lock.withLock {
       counters.inserted += inserted
       counters.duplicates += duplicates
       counters.rejected += rejectedLines.count
       counters.pending -= entries.count
+      counters.unappliedCharges += unapplied
+      return commitObserver
     }
+    observer?(CommittedBatch(uuids: records.map(\.uuid), balances: balances))
   }
 
   /// A data error (SQLSTATE class 22 or 23) from the store.

@@ -3,6 +3,10 @@ import Billing
 /// Inserts call records into the `calls` table over one libpq connection,
 /// idempotently: a record whose `uuid` is already there is skipped
 /// (`ON CONFLICT (uuid) DO NOTHING`), so a replayed journal never duplicates.
+/// The charges of the records that were new are applied in the same
+/// transaction (`CallChargeWriter`), so a replay never charges twice either.
+/// The transaction sets `didtron.reload_notify` off: balance and spend
+/// updates must not reload the switch's snapshot.
 public final class PostgresCallRecordStore: CallRecordStore {
   /// How a batch is sent.
   public enum Method: String, Sendable, CaseIterable {
@@ -47,25 +51,53 @@ public final class PostgresCallRecordStore: CallRecordStore {
     self.method = method
   }
 
-  public func insert(_ records: [CallRecord]) throws -> Int {
-    if records.isEmpty { return 0 }
-    switch method {
-    case .values: return try insertValues(records)
-    case .copy: return try insertCopy(records)
+  public func insert(_ records: [CallRecord]) throws -> CallRecordInsertResult {
+    if records.isEmpty { return CallRecordInsertResult(inserted: 0) }
+    if method == .copy { try prepareCopy(records) }
+    try connection.execute(script: "BEGIN; SET LOCAL didtron.reload_notify = 'off'")
+    do {
+      let newRows: PGResult
+      switch method {
+      case .values: newRows = try insertValues(records)
+      case .copy: newRows = try insertCopy()
+      }
+      var callIDs: [String: String] = [:]
+      for row in 0..<newRows.rowCount {
+        if let uuid = newRows.string(row, 0), let id = newRows.string(row, 1) { callIDs[uuid] = id }
+      }
+      // The new records in batch order, each once (a uuid twice in a batch is inserted once).
+      var calls: [CallChargeWriter.NewCall] = []
+      for record in records where !record.charges.isEmpty {
+        if let id = callIDs.removeValue(forKey: record.uuid.lowercased()) {
+          calls.append(CallChargeWriter.NewCall(uuid: record.uuid, callID: id, charges: record.charges))
+        }
+      }
+      let outcome = try CallChargeWriter(connection: connection).apply(calls)
+      try connection.execute(script: "COMMIT")
+      return CallRecordInsertResult(
+        inserted: newRows.rowCount, balances: outcome.balances, unappliedCharges: outcome.unapplied)
+    } catch {
+      // A failed statement leaves the transaction aborted; end it so the
+      // connection stays usable (if it is still there).
+      try? connection.execute(script: "ROLLBACK")
+      throw error
     }
   }
 
+  /// `RETURNING` of both methods: the new rows' uuid (as `uuid::text` prints it) and `calls.id`.
+  private static let returning = " ON CONFLICT (uuid) DO NOTHING RETURNING uuid::text, id"
+
   // MARK: multi-row VALUES
 
-  private func insertValues(_ records: [CallRecord]) throws -> Int {
+  private func insertValues(_ records: [CallRecord]) throws -> PGResult {
     let sql = valuesStatement(rows: records.count)
     var binds: [String?] = []
     binds.reserveCapacity(records.count * Self.columns.count)
     for record in records { binds.append(contentsOf: Self.row(record)) }
-    return try connection.query(PGQuery(unsafeSQL: sql, binds: binds)).affectedRows
+    return try connection.query(PGQuery(unsafeSQL: sql, binds: binds))
   }
 
-  /// `INSERT INTO calls (...) VALUES ($1::uuid, ...), ... ON CONFLICT (uuid) DO NOTHING`,
+  /// `INSERT INTO calls (...) VALUES ($1::uuid, ...), ... ON CONFLICT (uuid) DO NOTHING RETURNING ...`,
   /// built once per batch size. Only placeholders are generated; no value is spliced.
   private func valuesStatement(rows: Int) -> String {
     if let sql = valuesStatements[rows] { return sql }
@@ -79,7 +111,7 @@ public final class PostgresCallRecordStore: CallRecordStore {
       }
       sql += ")"
     }
-    sql += " ON CONFLICT (uuid) DO NOTHING"
+    sql += Self.returning
     if valuesStatements.count > 16 { valuesStatements.removeAll() }
     valuesStatements[rows] = sql
     return sql
@@ -87,7 +119,8 @@ public final class PostgresCallRecordStore: CallRecordStore {
 
   // MARK: COPY through a staging table
 
-  private func insertCopy(_ records: [CallRecord]) throws -> Int {
+  /// Creates the staging table once and encodes `records` into `copyBuffer`.
+  private func prepareCopy(_ records: [CallRecord]) throws {
     if !stagingCreated {
       // Column types come from `calls` itself; rows vanish at every commit.
       try connection.execute(
@@ -103,23 +136,16 @@ public final class PostgresCallRecordStore: CallRecordStore {
       }
       copyBuffer.append(UInt8(ascii: "\n"))
     }
-    try connection.execute(script: "BEGIN")
-    do {
-      try connection.copyIn("COPY \(Self.stagingTable) (\(Self.columnList)) FROM STDIN", data: copyBuffer)
-      let inserted = try connection.query(
-        PGQuery(
-          unsafeSQL:
-            "INSERT INTO calls (\(Self.columnList)) SELECT \(Self.columnList) FROM \(Self.stagingTable) "
-            + "ON CONFLICT (uuid) DO NOTHING")
-      ).affectedRows
-      try connection.execute(script: "COMMIT")
-      return inserted
-    } catch {
-      // A failed statement leaves the transaction aborted; end it so the
-      // connection stays usable (if it is still there).
-      try? connection.execute(script: "ROLLBACK")
-      throw error
-    }
+  }
+
+  /// Copies `copyBuffer` into the staging table and inserts from it, in the open transaction.
+  private func insertCopy() throws -> PGResult {
+    try connection.copyIn("COPY \(Self.stagingTable) (\(Self.columnList)) FROM STDIN", data: copyBuffer)
+    return try connection.query(
+      PGQuery(
+        unsafeSQL:
+          "INSERT INTO calls (\(Self.columnList)) SELECT \(Self.columnList) FROM \(Self.stagingTable)"
+          + Self.returning))
   }
 
   /// COPY text format: `\N` for NULL; backslash, tab, newline and CR escaped.

@@ -1,9 +1,12 @@
 import Billing
+import Routing
 import Store
 
 /// An in-memory `calls` table shared by every connection a writer opens, with
 /// scripted failures: connections that fail, inserts that fail mid-way, and
-/// uuids refused as a data error.
+/// uuids refused as a data error. Accounts added with `open(_:balance:)` take
+/// the charges of new records (the version rises by one per charge); charges
+/// of other accounts are unapplied.
 final class MemoryCallRecordTable: @unchecked Sendable {
   private let box = Box(State())
 
@@ -14,11 +17,17 @@ final class MemoryCallRecordTable: @unchecked Sendable {
     var failInserts = 0
     var refused: Set<String> = []
     var connects = 0
+    var accounts: [AccountRef: AccountBalance] = [:]
   }
 
   var rows: [String: CallRecord] { box.value.rows }
   var insertOrder: [String] { box.value.insertOrder }
   var connects: Int { box.value.connects }
+  var accounts: [AccountRef: AccountBalance] { box.value.accounts }
+
+  func open(_ account: AccountRef, balance: Money) {
+    box.mutate { $0.accounts[account] = AccountBalance(amount: balance, version: 0) }
+  }
 
   func failNextConnects(_ count: Int) { box.mutate { $0.failConnects = count } }
   func failNextInserts(_ count: Int) { box.mutate { $0.failInserts = count } }
@@ -41,8 +50,8 @@ final class MemoryCallRecordTable: @unchecked Sendable {
     let table: MemoryCallRecordTable
     init(table: MemoryCallRecordTable) { self.table = table }
 
-    func insert(_ records: [CallRecord]) throws -> Int {
-      var result: Result<Int, PGError> = .success(0)
+    func insert(_ records: [CallRecord]) throws -> CallRecordInsertResult {
+      var result: Result<CallRecordInsertResult, PGError> = .success(CallRecordInsertResult(inserted: 0))
       table.box.mutate { state in
         if state.failInserts > 0 {
           state.failInserts -= 1
@@ -55,13 +64,23 @@ final class MemoryCallRecordTable: @unchecked Sendable {
               message: "invalid input syntax for type uuid: \"\(bad.uuid)\"", sqlState: SQLState("22P02")))
           return
         }
-        var new = 0
+        var outcome = CallRecordInsertResult(inserted: 0)
         for record in records where state.rows[record.uuid] == nil {
           state.rows[record.uuid] = record
           state.insertOrder.append(record.uuid)
-          new += 1
+          outcome.inserted += 1
+          for charge in record.charges {
+            guard var balance = state.accounts[charge.account] else {
+              outcome.unappliedCharges += 1
+              continue
+            }
+            balance.amount = charge.credits ? balance.amount + charge.amount : balance.amount - charge.amount
+            balance.version += 1
+            state.accounts[charge.account] = balance
+            outcome.balances[charge.account] = balance
+          }
         }
-        result = .success(new)
+        result = .success(outcome)
       }
       return try result.get()
     }

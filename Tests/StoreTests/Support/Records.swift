@@ -45,4 +45,24 @@ enum Records {
       startedUnixMs: 951_868_799_123, answeredUnixMs: nil, endedUnixMs: 951_868_800_000, sipStatus: 486,
       routesTried: 1)
   }
+
+  /// An answered call that moves `charges`.
+  static func charged(_ index: Int = 0, uuid: String = Records.uuid(), charges: [AccountCharge]) -> CallRecord
+  {
+    var record = answered(index, uuid: uuid)
+    record.charges = charges
+    return record
+  }
+
+  /// A debit of a customer, a credit of a bilateral supplier and a wallet debit.
+  static let threeCharges = [
+    AccountCharge(
+      account: AccountRef(.customer, "00000000-0000-4000-8000-0000000000c1"), column: .customer,
+      amount: Money("0.04")!, currency: "USD"),
+    AccountCharge(
+      account: AccountRef(.supplier, "00000000-0000-4000-8000-0000000000c2"), column: .bilateral,
+      amount: Money("0.01045")!, currency: "EUR", credits: true),
+    AccountCharge(
+      account: AccountRef(.wallet, "42"), column: .wallet, amount: Money("1.5")!, currency: "GBP"),
+  ]
 }

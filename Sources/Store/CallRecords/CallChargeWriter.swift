@@ -1,0 +1,339 @@
+import Billing
+import Routing
+
+/// Applies the account charges of newly inserted call records, inside the
+/// caller's open transaction (the one that inserted the `calls` rows), so a
+/// balance moves exactly when its call record is stored (docs/credit.md):
+///
+/// - carriers: the rows are locked in id order (`FOR UPDATE`, so two writers
+///   never deadlock), then one multi-row `UPDATE` moves every charged balance
+///   column by its net amount; a `carrier_transactions` row per charge records
+///   `balance_after`, worked out in record order; then the customer and
+///   supplier 24-hour spend of every charged side is recomputed from
+///   `carrier_transactions`.
+/// - wallets: the same, with a `transactions` row per charge (`uuid` = the
+///   call's uuid, `reference_type` 'call', `reference_id` = `calls.id`).
+///
+/// Charges of one record to one account (same column and direction) are
+/// summed into one row. A record charges at most one carrier account per
+/// side: `carrier_transactions` is unique on (call_uuid, side), so a second
+/// one is a constraint violation that sets the record aside.
+///
+/// Every statement has a fixed text; the rows travel as array binds.
+/// A charge whose account row is missing (or whose account cannot name a row:
+/// not a uuid, not a wallet id, a column that does not fit its kind, a
+/// negative amount) is skipped and counted; its record stays.
+struct CallChargeWriter {
+  let connection: PGConnection
+
+  /// One new call record: its uuid, `calls.id` and charges (one per account).
+  struct NewCall {
+    var uuid: String
+    var callID: String
+    var charges: [AccountCharge]
+  }
+
+  struct Outcome {
+    var balances: [AccountRef: AccountBalance] = [:]
+    var unapplied = 0
+  }
+
+  func apply(_ calls: [NewCall]) throws -> Outcome {
+    var outcome = Outcome()
+    var carrierCharges: [(call: NewCall, charge: AccountCharge)] = []
+    var walletCharges: [(call: NewCall, charge: AccountCharge, wallet: Int64)] = []
+    for call in calls {
+      for charge in Self.merged(call.charges) {
+        guard charge.amount >= .zero else {
+          outcome.unapplied += 1
+          continue
+        }
+        switch charge.account.kind {
+        case .wallet:
+          guard charge.column == .wallet, let wallet = Int64(charge.account.ownerID) else {
+            outcome.unapplied += 1
+            continue
+          }
+          walletCharges.append((call, charge, wallet))
+        case .customer, .supplier:
+          guard charge.column != .wallet, Self.isUUID(charge.account.ownerID) else {
+            outcome.unapplied += 1
+            continue
+          }
+          carrierCharges.append((call, charge))
+        }
+      }
+    }
+    if !carrierCharges.isEmpty { try applyCarriers(carrierCharges, &outcome) }
+    if !walletCharges.isEmpty { try applyWallets(walletCharges, &outcome) }
+    return outcome
+  }
+
+  /// The charges of one record with those of one account, column and
+  /// direction summed (a record charges an account once).
+  static func merged(_ charges: [AccountCharge]) -> [AccountCharge] {
+    var merged: [AccountCharge] = []
+    for charge in charges {
+      if let index = merged.firstIndex(where: {
+        $0.account == charge.account && $0.column == charge.column && $0.credits == charge.credits
+      }) {
+        merged[index].amount = merged[index].amount + charge.amount
+      } else {
+        merged.append(charge)
+      }
+    }
+    return merged
+  }
+
+  /// Canonical 8-4-4-4-12 hex text (either case): what `uuid` accepts here.
+  static func isUUID(_ text: String) -> Bool {
+    let bytes = Array(text.utf8)
+    guard bytes.count == 36 else { return false }
+    for (index, byte) in bytes.enumerated() {
+      if index == 8 || index == 13 || index == 18 || index == 23 {
+        guard byte == UInt8(ascii: "-") else { return false }
+      } else {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"),
+          UInt8(ascii: "A")...UInt8(ascii: "F"):
+          continue
+        default: return false
+        }
+      }
+    }
+    return true
+  }
+
+  /// The signed change a charge makes to its balance.
+  private static func delta(_ charge: AccountCharge) -> Money {
+    charge.credits ? charge.amount : Money(micros: -charge.amount.micros)
+  }
+
+  // MARK: carriers
+
+  private static let columns: [BalanceColumn] = [.customer, .supplier, .bilateral]
+
+  private func applyCarriers(_ charges: [(call: NewCall, charge: AccountCharge)], _ outcome: inout Outcome)
+    throws
+  {
+    // Net change per carrier and column.
+    var deltas: [String: [BalanceColumn: Money]] = [:]
+    for (_, charge) in charges {
+      let id = charge.account.ownerID.lowercased()
+      deltas[id, default: [:]][charge.column, default: .zero] =
+        deltas[id, default: [:]][charge.column, default: .zero] + Self.delta(charge)
+    }
+    let ids = deltas.keys.sorted()
+    try connection.query(
+      PGQuery(
+        unsafeSQL: "SELECT id FROM carriers WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE",
+        binds: [PGArray.literal(ids)]))
+    let updated = try connection.query(
+      PGQuery(
+        unsafeSQL: """
+          UPDATE carriers c
+          SET customer_balance = c.customer_balance + d.customer,
+              supplier_balance = c.supplier_balance + d.supplier,
+              bilateral_balance = c.bilateral_balance + d.bilateral
+          FROM unnest($1::uuid[], $2::numeric[], $3::numeric[], $4::numeric[]) AS d(id, customer, supplier, bilateral)
+          WHERE c.id = d.id
+          RETURNING c.id::text, c.customer_balance::text, c.supplier_balance::text, c.bilateral_balance::text,
+                    c.balance_version
+          """,
+        binds: [PGArray.literal(ids)]
+          + Self.columns.map { column in
+            PGArray.literal(ids.map { (deltas[$0]?[column] ?? .zero).description })
+          }))
+    // The balance of each carrier's column before this batch, then after each row.
+    var running: [String: [BalanceColumn: Money]] = [:]
+    var versions: [String: Int64] = [:]
+    for row in 0..<updated.rowCount {
+      guard let id = updated.string(row, 0) else { continue }
+      for (offset, column) in Self.columns.enumerated() {
+        let final = try money(updated, row, 1 + offset)
+        running[id, default: [:]][column] = final - (deltas[id]?[column] ?? .zero)
+      }
+      versions[id] = try int64(updated, row, 4)
+    }
+    var carrierIDs: [String?] = []
+    var sides: [String?] = []
+    var balanceColumns: [String?] = []
+    var types: [String?] = []
+    var amounts: [String?] = []
+    var currencies: [String?] = []
+    var balancesAfter: [String?] = []
+    var callUUIDs: [String?] = []
+    var charged: [AccountRef: (id: String, column: BalanceColumn)] = [:]
+    var spendSides: [String: (customer: Bool, supplier: Bool)] = [:]
+    for (call, charge) in charges {
+      let id = charge.account.ownerID.lowercased()
+      guard let before = running[id]?[charge.column] else {
+        outcome.unapplied += 1
+        continue
+      }
+      let after = before + Self.delta(charge)
+      running[id]?[charge.column] = after
+      carrierIDs.append(id)
+      sides.append(charge.account.kind.rawValue)
+      balanceColumns.append(charge.column.rawValue)
+      types.append(charge.credits ? "credit" : "debit")
+      amounts.append(charge.amount.description)
+      currencies.append(charge.currency)
+      balancesAfter.append(after.description)
+      callUUIDs.append(call.uuid)
+      charged[charge.account] = (id, charge.column)
+      var spend = spendSides[id] ?? (false, false)
+      if charge.account.kind == .customer { spend.customer = true } else { spend.supplier = true }
+      spendSides[id] = spend
+    }
+    if carrierIDs.isEmpty { return }
+    try connection.query(
+      PGQuery(
+        unsafeSQL: """
+          INSERT INTO carrier_transactions
+            (carrier_id, side, balance_column, type, category, amount, currency, balance_after, call_uuid)
+          SELECT carrier_id, side, balance_column, type, 'call', amount, currency, balance_after, call_uuid
+          FROM unnest($1::uuid[], $2::text[], $3::text[], $4::transaction_type[], $5::numeric[], $6::text[],
+                      $7::numeric[], $8::uuid[])
+            AS r(carrier_id, side, balance_column, type, amount, currency, balance_after, call_uuid)
+          """,
+        binds: [
+          PGArray.literal(carrierIDs), PGArray.literal(sides), PGArray.literal(balanceColumns),
+          PGArray.literal(types), PGArray.literal(amounts), PGArray.literal(currencies),
+          PGArray.literal(balancesAfter), PGArray.literal(callUUIDs),
+        ]))
+    let spendIDs = spendSides.keys.sorted()
+    let spends = try connection.query(
+      PGQuery(
+        unsafeSQL: """
+          UPDATE carriers c
+          SET customer_24hr_spend = CASE WHEN d.customer THEN
+                (SELECT coalesce(sum(t.amount), 0) FROM carrier_transactions t
+                 WHERE t.carrier_id = c.id AND t.side = 'customer' AND t.category = 'call'
+                   AND t.created_at > now() - interval '24 hours')
+                ELSE c.customer_24hr_spend END,
+              supplier_24hr_spend = CASE WHEN d.supplier THEN
+                (SELECT coalesce(sum(t.amount), 0) FROM carrier_transactions t
+                 WHERE t.carrier_id = c.id AND t.side = 'supplier' AND t.category = 'call'
+                   AND t.created_at > now() - interval '24 hours')
+                ELSE c.supplier_24hr_spend END
+          FROM unnest($1::uuid[], $2::boolean[], $3::boolean[]) AS d(id, customer, supplier)
+          WHERE c.id = d.id
+          RETURNING c.id::text, c.customer_24hr_spend::text, c.supplier_24hr_spend::text
+          """,
+        binds: [
+          PGArray.literal(spendIDs), PGArray.literal(spendIDs.map { spendSides[$0]!.customer ? "t" : "f" }),
+          PGArray.literal(spendIDs.map { spendSides[$0]!.supplier ? "t" : "f" }),
+        ]))
+    var spent: [String: (customer: Money, supplier: Money)] = [:]
+    for row in 0..<spends.rowCount {
+      guard let id = spends.string(row, 0) else { continue }
+      spent[id] = (try money(spends, row, 1), try money(spends, row, 2))
+    }
+    for (account, target) in charged {
+      guard let amount = running[target.id]?[target.column], let version = versions[target.id] else {
+        continue
+      }
+      let spend = spent[target.id].map { account.kind == .customer ? $0.customer : $0.supplier } ?? .zero
+      outcome.balances[account] = AccountBalance(amount: amount, version: version, spent24h: spend)
+    }
+  }
+
+  // MARK: wallets
+
+  private func applyWallets(
+    _ charges: [(call: NewCall, charge: AccountCharge, wallet: Int64)], _ outcome: inout Outcome
+  ) throws {
+    var deltas: [Int64: Money] = [:]
+    for (_, charge, wallet) in charges {
+      deltas[wallet, default: .zero] = deltas[wallet, default: .zero] + Self.delta(charge)
+    }
+    let ids = deltas.keys.sorted()
+    try connection.query(
+      PGQuery(
+        unsafeSQL: "SELECT id FROM wallets WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE",
+        binds: [PGArray.literal(ids.map { String($0) })]))
+    let updated = try connection.query(
+      PGQuery(
+        unsafeSQL: """
+          UPDATE wallets w SET balance = w.balance + d.delta
+          FROM unnest($1::bigint[], $2::numeric[]) AS d(id, delta)
+          WHERE w.id = d.id
+          RETURNING w.id, w.balance::text, w.balance_version, w.user_id
+          """,
+        binds: [
+          PGArray.literal(ids.map { String($0) }), PGArray.literal(ids.map { deltas[$0]!.description }),
+        ]))
+    var running: [Int64: Money] = [:]
+    var versions: [Int64: Int64] = [:]
+    var users: [Int64: String] = [:]
+    for row in 0..<updated.rowCount {
+      let id = try int64(updated, row, 0)
+      running[id] = try money(updated, row, 1) - (deltas[id] ?? .zero)
+      versions[id] = try int64(updated, row, 2)
+      users[id] = updated.string(row, 3)
+    }
+    var uuids: [String?] = []
+    var userIDs: [String?] = []
+    var walletIDs: [String?] = []
+    var types: [String?] = []
+    var amounts: [String?] = []
+    var balancesAfter: [String?] = []
+    var callIDs: [String?] = []
+    var charged: [AccountRef: Int64] = [:]
+    for (call, charge, wallet) in charges {
+      guard let before = running[wallet] else {
+        outcome.unapplied += 1
+        continue
+      }
+      let after = before + Self.delta(charge)
+      running[wallet] = after
+      uuids.append(call.uuid)
+      userIDs.append(users[wallet])
+      walletIDs.append(String(wallet))
+      types.append(charge.credits ? "credit" : "debit")
+      amounts.append(charge.amount.description)
+      balancesAfter.append(after.description)
+      callIDs.append(call.callID)
+      charged[charge.account] = wallet
+    }
+    if uuids.isEmpty { return }
+    try connection.query(
+      PGQuery(
+        unsafeSQL: """
+          INSERT INTO transactions
+            (uuid, user_id, wallet_id, type, category, amount, balance_after, reference_type, reference_id)
+          SELECT uuid, user_id, wallet_id, type, 'call', amount, balance_after, 'call', reference_id
+          FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::transaction_type[], $5::numeric[],
+                      $6::numeric[], $7::bigint[])
+            AS r(uuid, user_id, wallet_id, type, amount, balance_after, reference_id)
+          """,
+        binds: [
+          PGArray.literal(uuids), PGArray.literal(userIDs), PGArray.literal(walletIDs),
+          PGArray.literal(types),
+          PGArray.literal(amounts), PGArray.literal(balancesAfter), PGArray.literal(callIDs),
+        ]))
+    for (account, wallet) in charged {
+      guard let amount = running[wallet], let version = versions[wallet] else { continue }
+      outcome.balances[account] = AccountBalance(amount: amount, version: version)
+    }
+  }
+
+  // MARK: reading values
+
+  private func money(_ result: PGResult, _ row: Int, _ column: Int) throws -> Money {
+    guard let text = result.string(row, column), let value = Money(text) else {
+      throw PGError(
+        message: "unexpected \(result.columnName(column)): \(result.string(row, column) ?? "NULL")")
+    }
+    return value
+  }
+
+  private func int64(_ result: PGResult, _ row: Int, _ column: Int) throws -> Int64 {
+    guard let text = result.string(row, column), let value = Int64(text) else {
+      throw PGError(
+        message: "unexpected \(result.columnName(column)): \(result.string(row, column) ?? "NULL")")
+    }
+    return value
+  }
+}

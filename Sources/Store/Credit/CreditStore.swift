@@ -1,0 +1,169 @@
+import Billing
+import Routing
+
+/// The credit ledger's database side (docs/credit.md): account loads and
+/// refreshes, the holds that several switch nodes exchange, the 24-hour spend
+/// columns and credit alert events. One connection, used on one thread;
+/// every call blocks (keep it off the event loops). After a connection
+/// problem (`PGError.isConnectionProblem`) make a new store.
+public final class CreditStore {
+  public let connection: PGConnection
+  private let loader = CreditAccountLoader()
+
+  /// Connects to `url` (a `postgresql://` URI or a conninfo string).
+  public init(url: String) throws {
+    connection = try PGConnection(url: url)
+  }
+
+  /// Every account with its terms, balance and active alerts (`CreditAccountLoader.loadAccounts`).
+  public func loadAccounts() throws -> [CreditAccount] {
+    try loader.loadAccounts(from: connection)
+  }
+
+  /// Every account's balance, version and 24-hour spend (`CreditAccountLoader.loadBalances`).
+  public func loadBalances() throws -> [AccountRef: AccountBalance] {
+    try loader.loadBalances(from: connection)
+  }
+
+  /// Writes this node's holds and returns the other nodes' recent ones.
+  ///
+  /// `holds` is the node's whole state: each account in it is upserted with
+  /// `updated_at = now()`, and the node's rows for accounts absent from it or
+  /// held at zero (or less) are deleted. Returns, per account, the sum held by
+  /// the other nodes whose row was updated within `staleAfterSeconds` (a node
+  /// that stopped exchanging drops out after that long). One transaction.
+  public func exchangeHolds(node: String, holds: [AccountRef: Money], staleAfterSeconds: Int) throws
+    -> [AccountRef: Money]
+  {
+    let held = holds.filter { $0.value > .zero }.sorted {
+      ($0.key.kind.rawValue, $0.key.ownerID) < ($1.key.kind.rawValue, $1.key.ownerID)
+    }
+    let kinds = PGArray.literal(held.map(\.key.kind.rawValue))
+    let owners = PGArray.literal(held.map(\.key.ownerID))
+    return try transaction {
+      try connection.query(
+        PGQuery(
+          unsafeSQL: """
+            DELETE FROM credit_holds h
+            WHERE h.node_id = $1 AND NOT EXISTS (
+              SELECT 1 FROM unnest($2::text[], $3::text[]) AS k(kind, owner)
+              WHERE k.kind = h.account_kind AND k.owner = h.owner_id)
+            """,
+          binds: [node, kinds, owners]))
+      if !held.isEmpty {
+        try connection.query(
+          PGQuery(
+            unsafeSQL: """
+              INSERT INTO credit_holds (node_id, account_kind, owner_id, held, updated_at)
+              SELECT $1, kind, owner, amount, now()
+              FROM unnest($2::text[], $3::text[], $4::numeric[]) AS k(kind, owner, amount)
+              ON CONFLICT (node_id, account_kind, owner_id)
+              DO UPDATE SET held = excluded.held, updated_at = excluded.updated_at
+              """,
+            binds: [node, kinds, owners, PGArray.literal(held.map(\.value.description))]))
+      }
+      let others = try connection.query(
+        """
+        SELECT account_kind, owner_id, sum(held)::text FROM credit_holds
+        WHERE node_id <> \(node) AND updated_at > now() - make_interval(secs => \(staleAfterSeconds))
+        GROUP BY account_kind, owner_id
+        """)
+      var result: [AccountRef: Money] = [:]
+      for row in 0..<others.rowCount {
+        guard let kind = others.string(row, 0).flatMap(AccountRef.Kind.init(rawValue:)),
+          let owner = others.string(row, 1), let amount = others.string(row, 2).flatMap({ Money($0) })
+        else { continue }
+        result[AccountRef(kind, owner)] = amount
+      }
+      return result
+    }
+  }
+
+  /// Recomputes `customer_24hr_spend` / `supplier_24hr_spend` of every carrier
+  /// from its call rows of `carrier_transactions` of the last 24 hours, writing
+  /// only the carriers whose figure changed (locked in id order); returns how
+  /// many changed. One transaction, `didtron.reload_notify` off.
+  public func refreshSpend() throws -> Int {
+    try transaction {
+      try connection.query(
+        """
+        WITH spend AS (
+          SELECT c.id,
+                 coalesce(sum(t.amount) FILTER (WHERE t.side = 'customer'), 0) AS customer,
+                 coalesce(sum(t.amount) FILTER (WHERE t.side = 'supplier'), 0) AS supplier
+          FROM carriers c
+          LEFT JOIN carrier_transactions t
+            ON t.carrier_id = c.id AND t.category = 'call' AND t.created_at > now() - interval '24 hours'
+          GROUP BY c.id
+        ), changed AS (
+          SELECT c.id FROM carriers c JOIN spend s ON s.id = c.id
+          WHERE c.customer_24hr_spend <> s.customer OR c.supplier_24hr_spend <> s.supplier
+          ORDER BY c.id FOR UPDATE OF c
+        )
+        UPDATE carriers c SET customer_24hr_spend = s.customer, supplier_24hr_spend = s.supplier
+        FROM spend s
+        WHERE s.id = c.id AND c.id IN (SELECT id FROM changed)
+        """
+      ).affectedRows
+    }
+  }
+
+  /// Applies alert changes in one transaction (`didtron.reload_notify` off):
+  /// a firing sets `triggered_at` of an armed alert and, only when this call
+  /// armed-to-fired it (no other node or earlier call did), inserts one
+  /// `credit_alert_events` row, whose trigger sends NOTIFY
+  /// didtron_credit_alert; a re-arm clears `triggered_at`. Changes of alerts
+  /// that are gone, whose id is not a uuid, or of wallet accounts do nothing. Returns how many
+  /// events were inserted.
+  public func apply(_ changes: [CreditAlertChange], node: String) throws -> Int {
+    let changes = changes.filter {
+      $0.account.kind != .wallet && CallChargeWriter.isUUID($0.rule.id)
+        && CallChargeWriter.isUUID($0.account.ownerID)
+    }
+    if changes.isEmpty { return 0 }
+    return try transaction {
+      var events = 0
+      for change in changes {
+        switch change.change {
+        case .fired(let value):
+          // The UPDATE decides who fires it: once per crossing, whichever node is first.
+          events += try connection.query(
+            """
+            WITH fired AS (
+              UPDATE carrier_credit_alerts SET triggered_at = now()
+              WHERE id = \(change.rule.id)::uuid AND triggered_at IS NULL
+              RETURNING id, alert_type, threshold, template_id, recipients
+            )
+            INSERT INTO credit_alert_events
+              (alert_id, carrier_id, alert_type, direction, threshold, value, currency, template_id, recipients,
+               node_id)
+            SELECT id, \(change.account.ownerID)::uuid, alert_type, \(change.account.kind.rawValue), threshold,
+                   \(value.description)::numeric, \(change.currency), template_id, recipients, \(node)
+            FROM fired
+            """
+          ).affectedRows
+        case .rearmed:
+          try connection.query(
+            """
+            UPDATE carrier_credit_alerts SET triggered_at = NULL
+            WHERE id = \(change.rule.id)::uuid AND triggered_at IS NOT NULL
+            """)
+        }
+      }
+      return events
+    }
+  }
+
+  /// Runs `body` in a transaction with `didtron.reload_notify` off.
+  private func transaction<T>(_ body: () throws -> T) throws -> T {
+    try connection.execute(script: "BEGIN; SET LOCAL didtron.reload_notify = 'off'")
+    do {
+      let value = try body()
+      try connection.execute(script: "COMMIT")
+      return value
+    } catch {
+      try? connection.execute(script: "ROLLBACK")
+      throw error
+    }
+  }
+}
