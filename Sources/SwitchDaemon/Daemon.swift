@@ -1,3 +1,4 @@
+import Billing
 import Logging
 import NIOCore
 import NIOPosix
@@ -7,6 +8,12 @@ import SIPTransport
 import ServiceLifecycle
 import Store
 import UnixSignals
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
 /// The daemon: builds the transport layer and the proxy core from the
 /// configuration, runs them as one swift-service-lifecycle service until
@@ -70,12 +77,16 @@ struct SwitchService: Service {
     // before the switch says it is ready; proxy mode needs only a next hop.
     let router: any CallRouter
     let softswitch: Softswitch?
+    var firstLoad: ReferenceLoad?
+    var journalled: [(uuid: String, charges: [AccountCharge])] = []
     if config.database.url != nil {
       do {
-        let (started, snapshot) = try await Softswitch.start(config: config, logger: logger)
+        let (started, loaded) = try await Softswitch.start(config: config, logger: logger)
         softswitch = started
+        firstLoad = loaded
+        journalled = try CallRecordWriter.pendingCharges(inDirectory: config.database.journalDirectory)
         router = CallPipeline(
-          snapshot: snapshot, limitStatus: config.proxy.limitRejectStatus,
+          snapshot: loaded.snapshot, limitStatus: config.proxy.limitRejectStatus,
           capacityRetryAfterSeconds: config.proxy.capacityRetryAfterSeconds)
       } catch {
         logger.critical("cannot start in softswitch mode: \(error)")
@@ -111,17 +122,53 @@ struct SwitchService: Service {
       serverHeader: config.proxy.serverHeader,
       retryAfterSeconds: config.lifecycle.retryAfterSeconds)
     let processTag = String(UInt32.random(in: 0...UInt32.max), radix: 36)
-    try await loop.submit {
+    let creditSettings = config.credit
+    let accounts = firstLoad?.accounts ?? []
+    let currencies = firstLoad?.snapshot.currencies
+    let pendingAtStart = journalled
+    let ledger = try await loop.submit { () -> NIOLoopBound<CreditLedger>? in
       let proxy = ProxyCore(
         configuration: proxyConfiguration, sender: TransportSender(transport: transport),
         clock: SystemProxyClock(), router: router, logger: logger, processTag: processTag)
-      if let softswitch {
+      var bound: NIOLoopBound<CreditLedger>?
+      if let softswitch, let currencies {
         proxy.onCallEnded = { summary, release in softswitch.record(summary, release: release, loop: loop) }
+        // Live credit: accounts as loaded, less what the journal still owes PostgreSQL.
+        let ledger = CreditLedger(
+          configuration: CreditConfiguration(
+            stepSeconds: Int64(creditSettings.stepSeconds), extendLeadMs: Int64(creditSettings.extendLeadMs)),
+          currencies: currencies)
+        ledger.load(accounts)
+        for record in pendingAtStart { ledger.addPending(uuid: record.uuid, charges: record.charges) }
+        proxy.credit = ledger
+        bound = NIOLoopBound(ledger, eventLoop: loop)
       }
       box.value = SwitchCore(
         loop: loop, proxy: proxy, decoder: InboundDecoder(serverHeader: config.proxy.serverHeader),
         transport: transport, logger: logger)
+      return bound
     }.get()
+    var creditSync: CreditSync?
+    var creditTask: Task<Void, Never>?
+    if let softswitch, let ledger {
+      softswitch.records.writer.setCommitObserver { batch in
+        loop.execute {
+          box.value?.proxy.credit?.committed(
+            uuids: batch.uuids, balances: batch.balances, nowUnixMs: SystemProxyClock().unixMs)
+        }
+      }
+      softswitch.startRecords()
+      let sync = CreditSync(
+        ledger: ledger, loop: loop, databaseURL: softswitch.databaseURL,
+        nodeID: Self.nodeID(config: config, bound: bound), settings: creditSettings, logger: logger)
+      creditSync = sync
+      creditTask = Task { await sync.run() }
+      if !pendingAtStart.isEmpty {
+        logger.notice(
+          "charges of journalled call records count as pending until written",
+          metadata: ["records": "\(pendingAtStart.count)"])
+      }
+    }
     let ticker = loop.scheduleRepeatedTask(initialDelay: .milliseconds(10), delay: .milliseconds(10)) { _ in
       box.value?.proxy.tick()
     }
@@ -143,10 +190,12 @@ struct SwitchService: Service {
     // Reloads: SIGHUP always; in softswitch mode also NOTIFY on the channel.
     let limitStatus = config.proxy.limitRejectStatus
     let capacityRetryAfter = config.proxy.capacityRetryAfterSeconds
-    let install: @Sendable (Snapshot) async -> Void = { snapshot in
+    let install: @Sendable (ReferenceLoad) async -> Void = { loaded in
       try? await loop.submit {
         box.value?.proxy.router = CallPipeline(
-          snapshot: snapshot, limitStatus: limitStatus, capacityRetryAfterSeconds: capacityRetryAfter)
+          snapshot: loaded.snapshot, limitStatus: limitStatus, capacityRetryAfterSeconds: capacityRetryAfter)
+        box.value?.proxy.credit?.load(loaded.accounts)
+        box.value?.proxy.credit?.currencies = loaded.snapshot.currencies
       }.get()
     }
     var listener: ReloadListener?
@@ -198,13 +247,30 @@ struct SwitchService: Service {
     }.get()
     ticker.cancel()
     await transport.shutdown()
+    creditTask?.cancel()
     await softswitch?.stop(deadline: .now + .seconds(10))
+    if let creditSync {
+      // The last holds of this switch: what is left unwritten stays in the journal.
+      await creditSync.round(refreshSpend: false)
+      await creditSync.shutdown()
+    }
     logger.notice("didtron-switch stopped", metadata: ["totals": "\(summary ?? "")"])
+  }
+
+  /// `credit.node_id`, or the host name and first listening address
+  /// (stable across restarts, distinct for two switches on one host).
+  static func nodeID(config: SwitchConfig, bound: [Endpoint]) -> String {
+    if !config.credit.nodeID.isEmpty { return config.credit.nodeID }
+    var name = [CChar](repeating: 0, count: 256)
+    let host =
+      gethostname(&name, name.count) == 0
+      ? String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "switch"
+    return bound.first.map { "\(host)/\($0)" } ?? host
   }
 
   private func handleReloads(
     loop: any EventLoop, box: NIOLoopBoundBox<SwitchCore?>, notifier: SystemdNotifier,
-    softswitch: Softswitch?, install: @escaping @Sendable (Snapshot) async -> Void
+    softswitch: Softswitch?, install: @escaping @Sendable (ReferenceLoad) async -> Void
   ) async {
     let signals = await UnixSignalsSequence(trapping: .sighup)
     for await _ in signals {

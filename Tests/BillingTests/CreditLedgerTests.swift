@@ -1,6 +1,7 @@
-@testable import Billing
 import Routing
 import Testing
+
+@testable import Billing
 
 /// Money from text ("0.90").
 private func m(_ text: String) -> Money { Money(text)! }
@@ -10,7 +11,8 @@ private let supplierRef = AccountRef(.supplier, "s1")
 
 /// 0.60 a minute, per-second billing: 0.01 a second.
 private func quote(
-  _ rate: String = "0.60", fee: String = "0", increments: BillingIncrements = .perSecond, currency: String = "USD"
+  _ rate: String = "0.60", fee: String = "0", increments: BillingIncrements = .perSecond,
+  currency: String = "USD"
 ) -> RateQuote {
   RateQuote(
     ratingPlanID: "p", prefix: "1", currency: currency, ratePerMinute: m(rate), connectionFee: m(fee),
@@ -40,10 +42,12 @@ struct CreditAdmissionTests {
     let book = ledger(account(balance: "0.05"))
     // 60/60 billing at 0.60 with a 0.02 fee: the first interval costs 0.62.
     let expensive = CreditParty(
-      account: customerRef, quote: quote(fee: "0.02", increments: BillingIncrements(initial: 60, recurring: 60)!))
+      account: customerRef,
+      quote: quote(fee: "0.02", increments: BillingIncrements(initial: 60, recurring: 60)!))
     #expect(book.admit(call: "a", customer: expensive) == .balance)
     // Per second with the fee: 0.01 + 0.02 = 0.03 fits.
-    #expect(book.admit(call: "b", customer: CreditParty(account: customerRef, quote: quote(fee: "0.02"))) == nil)
+    #expect(
+      book.admit(call: "b", customer: CreditParty(account: customerRef, quote: quote(fee: "0.02"))) == nil)
     #expect(book.position(of: customerRef)?.reserved == m("0.03"))
     #expect(book.position(of: customerRef)?.available == m("0.02"))
   }
@@ -75,8 +79,12 @@ struct CreditAdmissionTests {
   @Test("unknown accounts and unconvertible currencies are refused; unrated calls pass uncharged")
   func unknowns() {
     let book = ledger(account(balance: "10"))
-    #expect(book.admit(call: "a", customer: CreditParty(account: AccountRef(.customer, "x"), quote: quote())) == .unknownAccount)
-    #expect(book.admit(call: "b", customer: CreditParty(account: customerRef, quote: quote(currency: "EUR"))) == .noExchangeRate)
+    #expect(
+      book.admit(call: "a", customer: CreditParty(account: AccountRef(.customer, "x"), quote: quote()))
+        == .unknownAccount)
+    #expect(
+      book.admit(call: "b", customer: CreditParty(account: customerRef, quote: quote(currency: "EUR")))
+        == .noExchangeRate)
     #expect(book.admit(call: "c", customer: nil) == nil)
     #expect(book.answered(call: "c", supplier: nil).paidSeconds == nil)
     #expect(book.end(call: "c", durationMs: 60_000, nowUnixMs: 0).isEmpty)
@@ -93,7 +101,8 @@ struct CreditAdmissionTests {
     #expect(book.admit(call: "a", customer: party) == nil)
     #expect(book.answered(call: "a", supplier: nil).paidSeconds == 60)
     let charges = book.end(call: "a", durationMs: 10_000, nowUnixMs: 0)
-    #expect(charges == [AccountCharge(account: customerRef, column: .customer, amount: m("0.10"), currency: "USD")])
+    #expect(
+      charges == [AccountCharge(account: customerRef, column: .customer, amount: m("0.10"), currency: "USD")])
   }
 }
 
@@ -113,7 +122,11 @@ struct CreditStepTests {
     #expect(book.extend(call: "c").paidSeconds == 1)
     var billed = Money.zero
     for (call, seconds) in [("a", 60), ("b", 29), ("c", 1)] {
-      billed = billed + book.end(call: call, durationMs: Int64(seconds) * 1000, nowUnixMs: 0).reduce(.zero) { $0 + $1.amount }
+      billed =
+        billed
+        + book.end(call: call, durationMs: Int64(seconds) * 1000, nowUnixMs: 0).reduce(.zero) {
+          $0 + $1.amount
+        }
     }
     #expect(billed == m("0.90"))
     #expect(book.position(of: customerRef)?.pending == m("0.90"))
@@ -138,13 +151,17 @@ struct CreditStepTests {
   @Test("paid time ends on billing-block boundaries")
   func blocks() {
     let book = ledger(account(balance: "0.90"))
-    let party = CreditParty(account: customerRef, quote: quote(increments: BillingIncrements(initial: 60, recurring: 60)!))
+    let party = CreditParty(
+      account: customerRef, quote: quote(increments: BillingIncrements(initial: 60, recurring: 60)!))
     #expect(book.admit(call: "a", customer: party) == nil)
     // 0.90 buys one 60 s block, not 90 seconds.
     #expect(book.answered(call: "a", supplier: nil).paidSeconds == 60)
     #expect(book.extend(call: "a").paidSeconds == 60)
     #expect(book.position(of: customerRef)?.reserved == m("0.60"))
-    #expect(CreditLedger.affordableSeconds(quote(increments: BillingIncrements(initial: 30, recurring: 6)!), budget: m("0.41"), target: 600) == 36)
+    #expect(
+      CreditLedger.affordableSeconds(
+        quote(increments: BillingIncrements(initial: 30, recurring: 6)!), budget: m("0.41"), target: 600)
+        == 36)
   }
 
   @Test("the supplier's balance limits the call too, and a supplier without money is skipped")
@@ -169,7 +186,9 @@ struct CreditStepTests {
   func bilateralCredit() {
     let book = ledger(account(supplierRef, balance: "0", floor: nil, credits: true))
     #expect(book.admit(call: "a", customer: nil) == nil)
-    #expect(book.answered(call: "a", supplier: CreditParty(account: supplierRef, quote: quote())).paidSeconds == nil)
+    #expect(
+      book.answered(call: "a", supplier: CreditParty(account: supplierRef, quote: quote())).paidSeconds == nil
+    )
     let charges = book.end(call: "a", durationMs: 10_000, nowUnixMs: 0)
     #expect(charges.first?.credits == true)
     #expect(charges.first?.amount == m("0.10"))
@@ -189,7 +208,10 @@ struct CreditSpendTests {
     #expect(book.position(of: customerRef)?.spent24h == m("0.60"))
     #expect(book.admit(call: "b", customer: party) == .spendLimit)
     // The window rolls on: PostgreSQL's figure drops as old calls leave it.
-    book.committed(uuids: ["a"], balances: [customerRef: AccountBalance(amount: m("99.90"), version: 2, spent24h: m("0.10"))], nowUnixMs: 0)
+    book.committed(
+      uuids: ["a"],
+      balances: [customerRef: AccountBalance(amount: m("99.90"), version: 2, spent24h: m("0.10"))],
+      nowUnixMs: 0)
     #expect(book.position(of: customerRef)?.spent24h == m("0.10"))
     #expect(book.admit(call: "b", customer: party) == nil)
   }
@@ -215,20 +237,25 @@ struct CreditSyncTests {
     book.refresh([customerRef: AccountBalance(amount: m("0.20"), version: 4)], nowUnixMs: 0)
     #expect(book.position(of: customerRef)?.balance == m("1.00"))
     // The writer's commit: no longer pending, the balance is the committed one.
-    book.committed(uuids: ["a"], balances: [customerRef: AccountBalance(amount: m("0.70"), version: 6)], nowUnixMs: 0)
+    book.committed(
+      uuids: ["a"], balances: [customerRef: AccountBalance(amount: m("0.70"), version: 6)], nowUnixMs: 0)
     #expect(book.position(of: customerRef)?.pending == .zero)
     #expect(book.position(of: customerRef)?.available == m("0.70"))
     // A replay of the same batch changes nothing.
-    book.committed(uuids: ["a"], balances: [customerRef: AccountBalance(amount: m("0.70"), version: 6)], nowUnixMs: 0)
+    book.committed(
+      uuids: ["a"], balances: [customerRef: AccountBalance(amount: m("0.70"), version: 6)], nowUnixMs: 0)
     #expect(book.position(of: customerRef)?.available == m("0.70"))
   }
 
   @Test("charges left in the journal by an earlier run count as pending at start")
   func journalled() {
     let book = ledger(account(balance: "1.00"))
-    book.addPending(uuid: "old", charges: [AccountCharge(account: customerRef, column: .customer, amount: m("0.40"), currency: "USD")])
+    book.addPending(
+      uuid: "old",
+      charges: [AccountCharge(account: customerRef, column: .customer, amount: m("0.40"), currency: "USD")])
     #expect(book.position(of: customerRef)?.available == m("0.60"))
-    book.committed(uuids: ["old"], balances: [customerRef: AccountBalance(amount: m("0.60"), version: 2)], nowUnixMs: 0)
+    book.committed(
+      uuids: ["old"], balances: [customerRef: AccountBalance(amount: m("0.60"), version: 2)], nowUnixMs: 0)
     #expect(book.position(of: customerRef)?.available == m("0.60"))
   }
 
@@ -250,7 +277,9 @@ struct CreditSyncTests {
 struct CreditAlertTests {
   @Test("a low-balance alert fires once per crossing, not once per call, and re-arms on a top-up")
   func lowBalance() {
-    let rule = CreditAlertRule(id: "al", kind: .lowBalance, threshold: m("0.50"), templateID: "t1", recipients: "[\"ops@example.com\"]")
+    let rule = CreditAlertRule(
+      id: "al", kind: .lowBalance, threshold: m("0.50"), templateID: "t1", recipients: "[\"ops@example.com\"]"
+    )
     let book = ledger(account(balance: "1.00", alerts: [rule]))
     let party = CreditParty(account: customerRef, quote: quote())
     for (index, call) in ["a", "b", "c"].enumerated() {
@@ -265,7 +294,8 @@ struct CreditAlertTests {
     #expect(fired.first?.atUnixMs == 2)
     // The writer commits the three (0.40 left), then the portal tops up to 5.
     book.committed(
-      uuids: ["a", "b", "c"], balances: [customerRef: AccountBalance(amount: m("0.40"), version: 8)], nowUnixMs: 9)
+      uuids: ["a", "b", "c"], balances: [customerRef: AccountBalance(amount: m("0.40"), version: 8)],
+      nowUnixMs: 9)
     #expect(book.takeAlertChanges().isEmpty)
     book.refresh([customerRef: AccountBalance(amount: m("5"), version: 9)], nowUnixMs: 10)
     #expect(book.takeAlertChanges().map(\.change) == [.rearmed])

@@ -247,12 +247,20 @@ class Topology:
         return f"{prefix}{self._n}"
 
     def carrier(self, code: str | None = None, partner_type: str = "bilateral",
-                status: str = "active") -> str:
+                status: str = "active", credit: dict | None = None) -> str:
+        """A carrier; `credit` sets credit-control columns (customer_balance,
+        customer_credit_type, customer_credit_limit, ...). Unless given, the
+        customer and bilateral balances are 1000000, so rated calls of tests
+        that are not about credit are never short of money."""
         cid = new_id()
         code = code or self._code("C")
+        columns = {"customer_balance": "1000000", "bilateral_balance": "1000000", **(credit or {})}
+        names = "".join(f", {k}" for k in columns)
+        values = "".join(f", {lit(v)}" for v in columns.values())
         self.stmts.append(
-            "insert into carriers (id, code, name, partner_type, status) values "
-            f"({lit(cid)}, {lit(code)}, {lit('carrier ' + code)}, {lit(partner_type)}, {lit(status)});")
+            f"insert into carriers (id, code, name, partner_type, status{names}) values "
+            f"({lit(cid)}, {lit(code)}, {lit('carrier ' + code)}, {lit(partner_type)}, {lit(status)}"
+            f"{values});")
         return cid
 
     def interconnect(self, carrier: str, direction: str, *, ip: str | None = None,
@@ -353,11 +361,11 @@ class Topology:
     def customer(self, *, plan: str, address: str = L.LOOPBACK, sip_port: int | None = None,
                  range_end: str | None = None, tech_prefix: str = "", transport: str = "udp",
                  carrier_status: str = "active", active: bool = True,
-                 rating_plan: str | None = None) -> "Ingress":
+                 rating_plan: str | None = None, credit: dict | None = None) -> "Ingress":
         """A customer carrier with one ingress interconnect known by `address`
         (IP, CIDR, or first address of a range with range_end) whose ingress
         service routes by `plan`."""
-        c = self.carrier(partner_type="customer", status=carrier_status)
+        c = self.carrier(partner_type="customer", status=carrier_status, credit=credit)
         i = self.interconnect(c, "ingress", transport=transport, tech_prefix=tech_prefix,
                               active=active)
         a = self.address(i, address, sip_port=sip_port, range_end=range_end)
@@ -525,6 +533,26 @@ class SoftswitchEnv:
         self.switch = Switch(p, self.port, argv)
         return self.switch
 
+    def start_second_switch(self, extra_config: str = "") -> str:
+        """Another switch on the same database, with its own port, journal
+        and configuration (SWITCH_CONFIG + extra_config); returns its address.
+        Stopped in teardown."""
+        port = L.free_port()
+        workdir = self.workdir / "second"
+        workdir.mkdir(exist_ok=True)
+        (workdir / "journal").mkdir(exist_ok=True)
+        config = workdir / "switch.toml"
+        config.write_text(SWITCH_CONFIG + "\n" + extra_config)
+        argv = [os.environ["DIDTRON_BIN"], "run",
+                "--listen", f"udp:{L.LOOPBACK}:{port}",
+                "--database-url", self.db.url,
+                "--journal-directory", str(workdir / "journal"),
+                "--config", str(config),
+                "--log-level", LOG_LEVEL]
+        p = L.spawn_notify_ready(self.reg, "proxy-2", argv, workdir / "switch.log", workdir, self.rt)
+        self.switch_logs.append(p)
+        return f"{L.LOOPBACK}:{port}"
+
     def kill_switch(self) -> int:
         """kill -9, no grace; returns the exit status."""
         assert self.switch is not None
@@ -580,12 +608,13 @@ class SoftswitchEnv:
     def uac(self, number: str, *, calls: int = 1, rate: float = 1, hold_ms: int = 0,
             scenario: str = "uac.xml", source_ip: str = L.LOOPBACK, source_port: int | None = None,
             transport: str = "u1", global_timeout: str = L.SIPP_GLOBAL_TIMEOUT,
-            extra: list[str] | None = None) -> L.SippRun:
+            extra: list[str] | None = None, remote: str | None = None) -> L.SippRun:
         """A caller: SIPp UAC from source_ip:source_port calling `number`
         (the Request-URI user) through the switch; started, not waited for."""
         assert self.switch is not None, "start the switch first"
         run = L.start_sipp(self.reg, self.workdir, self._role("uac"), scenario,
-                           source_port or L.free_port(), transport, remote=self.switch.addr,
+                           source_port or L.free_port(), transport,
+                           remote=remote or self.switch.addr,
                            calls=calls,
                            extra=["-s", number, "-r", str(rate), "-rp", "1000",
                                   "-d", str(hold_ms)] + (extra or []),

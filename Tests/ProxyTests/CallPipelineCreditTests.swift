@@ -45,12 +45,14 @@ import Testing
     let ledger = CreditLedger()
     ledger.load([Self.account(AccountRef(.customer, "c1"), "100", spendLimit: "0.01")])
     #expect(
-      try route(ledger) == .refuse(Refusal(status: 402, reason: "24 Hour Spend Limit Reached", kind: .credit)))
+      try route(ledger) == .refuse(Refusal(status: 402, reason: "24 Hour Spend Limit Reached", kind: .credit))
+    )
   }
 
   @Test func aCustomerWithoutALoadedAccountIsNotConnectedForFree() throws {
     #expect(
-      try route(CreditLedger()) == .refuse(Refusal(status: 503, reason: "Credit Account Unavailable", kind: .credit)))
+      try route(CreditLedger())
+        == .refuse(Refusal(status: 503, reason: "Credit Account Unavailable", kind: .credit)))
   }
 
   @Test func suppliersWithoutCreditAreSkipped() throws {

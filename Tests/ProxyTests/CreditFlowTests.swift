@@ -17,7 +17,8 @@ import Testing
   static let supplier = AccountRef(.supplier, "c2")
 
   /// 0.60 a minute per second (0.01 a second) for the customer, 0.30 for the supplier.
-  static let price = RateQuote(ratingPlanID: "p1", prefix: "1", currency: "USD", ratePerMinute: Money("0.60")!)
+  static let price = RateQuote(
+    ratingPlanID: "p1", prefix: "1", currency: "USD", ratePerMinute: Money("0.60")!)
   static let cost = RateQuote(ratingPlanID: "p2", prefix: "1", currency: "USD", ratePerMinute: Money("0.30")!)
 
   /// Does what the call pipeline's credit step does, for a fixed call.
@@ -25,7 +26,8 @@ import Testing
     func route(invite: SIPMessage, source: Endpoint, context: RouteContext) -> RouteDecision {
       let party = CreditParty(account: CreditFlowTests.customer, quote: CreditFlowTests.price)
       if let shortage = context.credit?.admit(call: context.callUUID, customer: party) {
-        return .refuse(Refusal(status: shortage.refusal.status, reason: shortage.refusal.reason, kind: .credit))
+        return .refuse(
+          Refusal(status: shortage.refusal.status, reason: shortage.refusal.reason, kind: .credit))
       }
       return .route(
         RoutedCall(
@@ -34,7 +36,9 @@ import Testing
     }
   }
 
-  static func harness(balance: String, supplierBalance: String? = nil, step: Int64 = 20) -> (FlowHarness, CreditLedger) {
+  static func harness(balance: String, supplierBalance: String? = nil, step: Int64 = 20) -> (
+    FlowHarness, CreditLedger
+  ) {
     let h = FlowHarness(router: CreditRouter())
     let ledger = CreditLedger(configuration: CreditConfiguration(stepSeconds: step, extendLeadMs: 5_000))
     var accounts = [

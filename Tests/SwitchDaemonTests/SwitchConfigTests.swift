@@ -324,6 +324,22 @@ struct SwitchConfigTests {
     #expect(names.contains("DIDTRON_SIP_UDP_RECEIVE_BUFFER_BYTES"))
     #expect(names.contains("DIDTRON_PROXY_LIMIT_REJECT_STATUS"))
     #expect(Set(names).count == ConfigKey.all.count)
-    #expect(ConfigKey.all.count == 23)
+    #expect(names.contains("DIDTRON_CREDIT_RESERVATION_STEP_SECONDS"))
+    #expect(ConfigKey.all.count == 29)
+  }
+
+  @Test(arguments: [
+    ("[credit]\nreservation_step_seconds = 0", "credit.reservation_step_seconds"),
+    ("[credit]\nreservation_step_seconds = 2\nextend_lead_ms = 2000", "credit.extend_lead_ms"),
+    ("[credit]\nsync_interval_ms = 50", "credit.sync_interval_ms"),
+    ("[credit]\nnode_id = \"a b\"", "credit.node_id"),
+  ])
+  func badCreditKeysAreNamed(text: String, key: String) throws {
+    do {
+      try Self.load("[proxy]\nnext_hop = \"127.0.0.1:5080\"\n" + text).validate()
+      Issue.record("validated: \(text)")
+    } catch let error as ConfigError {
+      #expect(error.key == key)
+    }
   }
 }

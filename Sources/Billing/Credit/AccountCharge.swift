@@ -13,8 +13,9 @@ public struct AccountCharge: Sendable, Equatable {
   /// supplier side: the switch owes it the cost); false for a debit.
   public var credits: Bool
 
-  public init(account: AccountRef, column: BalanceColumn, amount: Money, currency: String, credits: Bool = false)
-  {
+  public init(
+    account: AccountRef, column: BalanceColumn, amount: Money, currency: String, credits: Bool = false
+  ) {
     self.account = account
     self.column = column
     self.amount = amount

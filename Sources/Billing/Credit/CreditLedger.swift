@@ -39,7 +39,9 @@ public final class CreditLedger {
   /// Accounts whose holds were non-zero at the last `holds()`.
   private var lastHeld: Set<AccountRef> = []
 
-  public init(configuration: CreditConfiguration = CreditConfiguration(), currencies: Currencies = Currencies()) {
+  public init(
+    configuration: CreditConfiguration = CreditConfiguration(), currencies: Currencies = Currencies()
+  ) {
     self.configuration = configuration
     self.currencies = currencies
   }
@@ -60,8 +62,8 @@ public final class CreditLedger {
       if account.balance.version < known.version { state.terms.balance = known }
       next[account.ref] = state
     }
-    for (ref, state) in accounts where next[ref] == nil && (state.reserved != .zero || state.pendingTotal != .zero)
-    {
+    for (ref, state) in accounts
+    where next[ref] == nil && (state.reserved != .zero || state.pendingTotal != .zero) {
       next[ref] = state
     }
     accounts = next
@@ -86,7 +88,9 @@ public final class CreditLedger {
     for uuid in uuids {
       guard let refs = pendingByCall.removeValue(forKey: uuid) else { continue }
       for ref in refs {
-        guard var state = accounts[ref], let amount = state.pending.removeValue(forKey: uuid) else { continue }
+        guard var state = accounts[ref], let amount = state.pending.removeValue(forKey: uuid) else {
+          continue
+        }
         state.pendingTotal = state.pendingTotal - amount
         accounts[ref] = state
         touched.insert(ref)
@@ -205,7 +209,9 @@ public final class CreditLedger {
   /// Reserves the next step of an answered call. When the returned paid
   /// time is no longer than before, the call must end when it runs out.
   public func extend(call uuid: String) -> CreditGrant {
-    guard let credit = calls[uuid], credit.answered else { return CreditGrant(paidSeconds: nil, shortage: nil) }
+    guard let credit = calls[uuid], credit.answered else {
+      return CreditGrant(paidSeconds: nil, shortage: nil)
+    }
     guard let paid = credit.paidSeconds else { return CreditGrant(paidSeconds: nil, shortage: nil) }
     return grow(uuid, to: paid + configuration.stepSeconds)
   }

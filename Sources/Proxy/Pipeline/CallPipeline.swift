@@ -188,7 +188,8 @@ public struct CallPipeline: CallRouter {
       case .target(var target, let sessionTimer):
         target.supplierQuote = supplierQuote(serviceID)
         if let credit = context.credit, let quote = target.supplierQuote, let egress = target.egress,
-          !credit.supplierCanCarry(CreditParty(account: AccountRef(.supplier, egress.carrierID), quote: quote))
+          !credit.supplierCanCarry(
+            CreditParty(account: AccountRef(.supplier, egress.carrierID), quote: quote))
         {
           creditSkips += 1
           continue

@@ -133,16 +133,19 @@ extension SwitchConfig {
       ("credit.hold_stale_seconds", credit.holdStaleSeconds, 1...3600),
     ]
     for (key, value, range) in ranges where !range.contains(value) {
-      throw ConfigError(key: key, "must be between \(range.lowerBound) and \(range.upperBound) (got \(value))")
+      throw ConfigError(
+        key: key, "must be between \(range.lowerBound) and \(range.upperBound) (got \(value))")
     }
     guard credit.extendLeadMs < credit.stepSeconds * 1000 else {
       throw ConfigError(
         key: "credit.extend_lead_ms",
-        "must be shorter than a reservation step (\(credit.stepSeconds * 1000) ms; got \(credit.extendLeadMs))")
+        "must be shorter than a reservation step (\(credit.stepSeconds * 1000) ms; got \(credit.extendLeadMs))"
+      )
     }
     guard credit.nodeID.utf8.count <= 63, credit.nodeID.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
       throw ConfigError(
-        key: "credit.node_id", "\(ConfigValue.quote(credit.nodeID)) must be at most 63 ASCII characters without spaces")
+        key: "credit.node_id",
+        "\(ConfigValue.quote(credit.nodeID)) must be at most 63 ASCII characters without spaces")
     }
   }
 }

@@ -29,10 +29,11 @@ final class Softswitch: Sendable {
     reloads = SnapshotReloads()
   }
 
-  /// Checks the schema, loads the first snapshot and starts the record
-  /// pipeline (which replays what an earlier run left in the journal).
-  /// Throws `SoftswitchError` with the operator's message.
-  static func start(config: SwitchConfig, logger: Logger) async throws -> (Softswitch, Snapshot) {
+  /// Checks the schema, loads the first snapshot and the credit accounts,
+  /// and opens the record pipeline (`startRecords()` starts it: it replays
+  /// what an earlier run left in the journal). Throws `SoftswitchError`
+  /// with the operator's message.
+  static func start(config: SwitchConfig, logger: Logger) async throws -> (Softswitch, ReferenceLoad) {
     guard let url = config.database.url else { throw SoftswitchError.noDatabase }
     let pool = NIOThreadPool(numberOfThreads: 1)
     pool.start()
@@ -43,23 +44,27 @@ final class Softswitch: Sendable {
         journalDirectory: config.database.journalDirectory, databaseURL: url,
         batchSize: config.database.writerBatchSize, logger: logger)
       let softswitch = Softswitch(databaseURL: url, records: records, pool: pool, logger: logger)
-      let snapshot = try await softswitch.loadSnapshot()
-      records.start()
-      return (softswitch, snapshot)
+      let loaded = try await softswitch.loadSnapshot()
+      return (softswitch, loaded)
     } catch {
       try? await pool.shutdownGracefully()
       throw error
     }
   }
 
-  /// Reads the reference data and builds a snapshot, off the event loop.
-  func loadSnapshot() async throws -> Snapshot {
+  /// Starts the call-record writer and journal.
+  func startRecords() { records.start() }
+
+  /// Reads the reference data and builds a snapshot, and reads the credit
+  /// accounts, off the event loop.
+  func loadSnapshot() async throws -> ReferenceLoad {
     let url = databaseURL
     let logger = logger
     return try await pool.runIfActive {
       let started = ContinuousClock.now
       let connection = try PGConnection(url: url)
       let data = try ReferenceDataLoader().load(from: connection)
+      let accounts = try CreditAccountLoader().loadAccounts(from: connection)
       let snapshot = Snapshot(
         carriers: data.carriers, interconnects: data.interconnects, services: data.services,
         routingPlans: data.routingPlans, policies: data.policies, ratingPlans: data.ratingPlans,
@@ -72,6 +77,7 @@ final class Softswitch: Sendable {
           "services": "\(snapshot.services.count)", "routing_plans": "\(snapshot.routingPlans.count)",
           "prefixes": "\(snapshot.prefixCount)", "rating_plans": "\(snapshot.ratingPlans.count)",
           "rates": "\(snapshot.rateCount)", "interconnect_policies": "\(snapshot.policies.count)",
+          "credit_accounts": "\(accounts.count)",
           "ms":
             "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)",
         ])
@@ -79,14 +85,14 @@ final class Softswitch: Sendable {
         logger.warning(
           "interconnect has no carrier in the snapshot; ignored", metadata: ["interconnect": "\(id)"])
       }
-      return snapshot
+      return ReferenceLoad(snapshot: snapshot, accounts: accounts)
     }
   }
 
   /// Loads a new snapshot and hands it to `install`; one reload at a time
   /// (a request during a reload runs once more after it). A failure keeps
   /// the running snapshot and says why.
-  func reload(reason: String, install: @escaping @Sendable (Snapshot) async -> Void) async {
+  func reload(reason: String, install: @escaping @Sendable (ReferenceLoad) async -> Void) async {
     guard await reloads.begin() else { return }
     repeat {
       do {
@@ -125,6 +131,13 @@ final class Softswitch: Sendable {
       ])
     try? await pool.shutdownGracefully()
   }
+}
+
+/// What one load of the reference data yields: the snapshot calls are
+/// routed on and the accounts they are charged to.
+struct ReferenceLoad: Sendable {
+  let snapshot: Snapshot
+  let accounts: [CreditAccount]
 }
 
 /// BYE answers whose records became durable, waiting for one trip to the loop.
