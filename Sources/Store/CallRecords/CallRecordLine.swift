@@ -69,9 +69,7 @@ public enum CallRecordLine {
 
   /// Appends the line for `record`, `\n` included, to `buffer`.
   public static func encode(_ record: CallRecord, into buffer: inout [UInt8]) {
-    let start = buffer.count
-    buffer.append(contentsOf: "00000000\t".utf8)
-    let payloadStart = buffer.count
+    let start = ChecksummedLine.begin(&buffer)
     buffer.append(contentsOf: version.utf8)
     func field(_ text: String?) {
       buffer.append(tab)
@@ -124,12 +122,7 @@ public enum CallRecordLine {
     }
     field(record.margin?.description)
     field(chargesText(record.charges))
-    let crc = buffer.withUnsafeBytes { CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[payloadStart...])) }
-    for index in 0..<8 {
-      let nibble = Int((crc >> UInt32(28 - 4 * index)) & 0xF)
-      buffer[start + index] = hexDigits[nibble]
-    }
-    buffer.append(lineFeed)
+    ChecksummedLine.finish(&buffer, start: start)
   }
 
   /// The line for `record`, `\n` included.
@@ -142,15 +135,15 @@ public enum CallRecordLine {
   /// Reads one line back. `line` is the line without its `\n` (the caller
   /// splits at `\n` and treats a last piece without one as torn).
   public static func decode(_ line: some Collection<UInt8>) throws(DecodingError) -> CallRecord {
-    let bytes = Array(line)
-    guard bytes.count > 9, bytes[8] == tab else { throw .missingChecksum }
-    var expected: UInt32 = 0
-    for byte in bytes[0..<8] {
-      guard let nibble = hexValue(byte) else { throw .missingChecksum }
-      expected = expected << 4 | UInt32(nibble)
+    let payload: ArraySlice<UInt8>
+    do {
+      payload = try ChecksummedLine.payload(Array(line))
+    } catch {
+      switch error {
+      case .missingChecksum: throw .missingChecksum
+      case .checksumMismatch: throw .checksumMismatch
+      }
     }
-    let payload = bytes[9...]
-    guard payload.withUnsafeBytes({ CRC32.checksum($0) }) == expected else { throw .checksumMismatch }
 
     var fields: [String?] = []
     fields.reserveCapacity(fieldCount + 1)
@@ -335,13 +328,4 @@ public enum CallRecordLine {
   private static let lineFeed = UInt8(ascii: "\n")
   private static let carriageReturn = UInt8(ascii: "\r")
   private static let backslash = UInt8(ascii: "\\")
-  private static let hexDigits = Array("0123456789abcdef".utf8)
-
-  private static func hexValue(_ byte: UInt8) -> UInt8? {
-    switch byte {
-    case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-    case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-    default: nil
-    }
-  }
 }
