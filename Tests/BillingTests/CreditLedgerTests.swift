@@ -313,3 +313,34 @@ struct CreditAlertTests {
     #expect(book.takeAlertChanges().isEmpty)
   }
 }
+
+@Suite("Credit ledger: calls restored after a restart")
+struct CreditRestoreTests {
+  @Test("a restored call reserves the time it has been up plus a step, on each loaded account")
+  func reservesElapsedPlusStep() {
+    let book = ledger(account(balance: "10"), account(supplierRef, balance: "10"), step: 20)
+    let parties = [
+      CreditParty(account: customerRef, quote: quote()),
+      CreditParty(account: supplierRef, quote: quote("0.30")),
+      CreditParty(account: AccountRef(.customer, "gone"), quote: quote()),
+    ]
+    let grant = book.restore(call: "r", parties: parties, elapsedMs: 30_500)
+    #expect(grant.paidSeconds == 51)
+    #expect(book.position(of: customerRef)?.reserved == m("0.51"))
+    #expect(book.position(of: supplierRef)?.reserved == m("0.255"))
+    #expect(book.parties(call: "r").map(\.account) == [customerRef, supplierRef])
+    let charges = book.end(call: "r", durationMs: 40_000, nowUnixMs: 0)
+    #expect(charges.map(\.amount) == [m("0.40"), m("0.20")])
+    #expect(book.position(of: customerRef)?.reserved == .zero)
+  }
+
+  @Test("a restored call whose money ran out while the switch was down is paid only up to the balance")
+  func paidUpToTheBalance() {
+    let book = ledger(account(balance: "0.10"), step: 20)
+    let grant = book.restore(
+      call: "r", parties: [CreditParty(account: customerRef, quote: quote())], elapsedMs: 30_000)
+    #expect(grant.paidSeconds == 10)
+    #expect(grant.shortage == .balance)
+    #expect(book.extend(call: "r").paidSeconds == 10)
+  }
+}

@@ -216,6 +216,31 @@ public final class CreditLedger {
     return grow(uuid, to: paid + configuration.stepSeconds)
   }
 
+  /// The parties of a live call, each with its quote in its account's
+  /// currency: what a checkpoint of the call keeps so that `restore` can
+  /// charge the same accounts at the same prices after a restart.
+  public func parties(call uuid: String) -> [CreditParty] {
+    calls[uuid]?.parties.map { CreditParty(account: $0.account, quote: $0.quote) } ?? []
+  }
+
+  /// An answered call that an earlier run of the switch carried (restored
+  /// from its checkpoint after a crash), up `elapsedMs` since its answer:
+  /// each party whose account is loaded reserves the price of the time so
+  /// far plus one step. Returns the seconds from the answer paid for (the
+  /// call must end at once when that is less than `elapsedMs`), or nil when
+  /// no party limits the call.
+  public func restore(call uuid: String, parties: [CreditParty], elapsedMs: Int64) -> CreditGrant {
+    var credit = CallCredit()
+    credit.answered = true
+    credit.paidSeconds = 0
+    for party in parties where accounts[party.account] != nil {
+      credit.parties.append(Party(account: party.account, quote: party.quote, reserved: .zero))
+    }
+    calls[uuid] = credit
+    let elapsedSeconds = (max(0, elapsedMs) + 999) / 1000
+    return grow(uuid, to: elapsedSeconds + configuration.stepSeconds)
+  }
+
   /// The seconds paid for so far (nil: not limited, or not a live call).
   public func paidSeconds(call uuid: String) -> Int64? { calls[uuid]?.paidSeconds }
 
