@@ -23,6 +23,8 @@ final class Dialog {
   /// The highest CSeq seen in requests from each side.
   var callerCSeq: UInt32 = 0
   var calleeCSeq: UInt32 = 0
+  /// The call's maximum duration from the answer (the tighter of both sides' limits).
+  var maxDurationMs: Int64?
   var limitTimer: TimerID?
   var sessionTimer: TimerID?
   /// The next credit step (or the cut-off when no step could be reserved).
@@ -71,7 +73,7 @@ struct DialogKey: Hashable {
 
 /// One direction of a dialog as the switch would address a request into it
 /// (RFC 3261 §12.2.1.1): Request-URI, Route set, From and To.
-struct DialogSide {
+struct DialogSide: Sendable, Equatable {
   var requestURI: String
   var routeSet: [String]
   var from: String
@@ -79,7 +81,7 @@ struct DialogSide {
 }
 
 /// Both directions, captured from the INVITE and its 2xx.
-struct DialogControl {
+struct DialogControl: Sendable, Equatable {
   var towardsCaller: DialogSide
   var towardsCallee: DialogSide
 }

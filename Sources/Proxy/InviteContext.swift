@@ -29,6 +29,8 @@ final class InviteContext {
   var callerSide: (from: String, contact: String, routeSet: [String])?
   /// How many Record-Route entries the forwarded INVITE carried (ours included).
   var recordRoutesSent = 0
+  /// The 2xx waits for the call's checkpoint to be durable (`onCallAnswered`).
+  var answerHeld = false
 
   init(server: ServerTransactionRecord, request: SIPMessage?, call: RoutedCall, summary: CallSummary) {
     self.server = server

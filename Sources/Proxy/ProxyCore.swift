@@ -17,6 +17,11 @@ public final class ProxyCore {
   /// that BYE is held until `release` is called (on this core's thread), so
   /// the call record can be made durable before the BYE is answered.
   public var onCallEnded: ((CallSummary, _ release: (() -> Void)?) -> Void)?
+  /// Called once per answered call with its checkpoint, before the 2xx goes
+  /// upstream: the 2xx is held until `release` is called (on this core's
+  /// thread), so the checkpoint can be made durable before the caller
+  /// sees the answer. Nil: the 2xx goes upstream at once.
+  public var onCallAnswered: ((DialogCheckpoint, _ release: @escaping () -> Void) -> Void)?
 
   private let configuration: ProxyConfiguration
   private let sender: any MessageSender
@@ -102,6 +107,55 @@ public final class ProxyCore {
       counters.callsEnded += 1
       report(dialog.summary, then: nil)
     }
+  }
+
+  /// Takes over an answered call that an earlier run of the switch was
+  /// carrying when it stopped (its checkpoint, `onCallAnswered`): the dialog
+  /// is back, in-dialog requests are matched to it, its BYE ends it with its
+  /// record, it counts for capacity, and its timers and credit steps go on
+  /// from where the answer put them. The CSeq of the switch's own BYE starts
+  /// 1000 above the checkpoint's, for in-dialog requests since then. False
+  /// when the dialog is already here.
+  @discardableResult
+  public func restore(_ checkpoint: DialogCheckpoint) -> Bool {
+    var summary = checkpoint.summary
+    guard let calleeTag = summary.toTag, let answeredUnixMs = summary.answeredUnixMs else { return false }
+    let now = clock.monotonicMs
+    let elapsedMs = max(0, clock.unixMs - answeredUnixMs)
+    summary.answeredMonotonicMs = now - elapsedMs
+    summary.outcome = .answered
+    callNumbers &+= 1
+    let dialog = Dialog(
+      callID: summary.callID, callerTag: summary.fromTag, calleeTag: calleeTag, caller: checkpoint.caller,
+      callee: checkpoint.callee, summary: summary, callNumber: callNumbers)
+    guard dialogs[dialog.key] == nil else { return false }
+    dialog.control = checkpoint.control
+    dialog.callerCSeq = checkpoint.callerCSeq &+ 1000
+    dialog.calleeCSeq = checkpoint.calleeCSeq &+ 1000
+    dialogs[dialog.key] = dialog
+    liveCalls.add(dialog.callNumber, ingress: summary.ingress)
+    liveCalls.setEgress(dialog.callNumber, summary.egress)
+    counters.callsRestored += 1
+    if let limit = checkpoint.maxDurationMs {
+      dialog.maxDurationMs = limit
+      dialog.limitTimer = schedule(.durationLimit(dialog), afterMs: limit - elapsedMs)
+    }
+    if let interval = checkpoint.sessionInterval {
+      // The last refresh is not known: a whole interval from now.
+      dialog.sessionInterval = interval
+      dialog.sessionTimer = schedule(
+        .sessionExpiry(dialog), afterMs: SessionTimerPolicy.deadlineMs(interval: interval))
+    }
+    if let credit {
+      let grant = credit.restore(
+        call: summary.recordID, parties: checkpoint.creditParties, elapsedMs: elapsedMs)
+      if let paid = grant.paidSeconds {
+        dialog.paidMs = paid * 1000
+        dialog.creditShortage = grant.shortage
+        scheduleCreditCheck(dialog)
+      }
+    }
+    return true
   }
 
   /// Fires every timer that is due. The driver calls this periodically.
@@ -360,7 +414,7 @@ public final class ProxyCore {
       return
     }
     respondLocally(record, 200, "OK")
-    guard !context.finalSent, !context.cancelled else { return }
+    guard !context.finalSent, !context.answerHeld, !context.cancelled else { return }
     context.cancelled = true
     context.summary.outcome = .cancelled
     if let branch = context.branch, !branch.receivedFinal {
@@ -509,7 +563,7 @@ public final class ProxyCore {
       record.receivedProvisional = true
       if record.cancelPending { cancelBranch(record) }
       guard status > 100 else { return }
-      if let response, !context.finalSent {
+      if let response, !context.finalSent, !context.answerHeld {
         let relayed = earlyMediaPolicy(context, record, response, status: status)
         relay(response, status: relayed, to: context.server)
       }
@@ -521,10 +575,24 @@ public final class ProxyCore {
     }
     if status < 300 {
       guard let response else { return }
+      // A retransmission of a 2xx held for its checkpoint: the held one goes first.
+      if context.answerHeld {
+        counters.retransmissionsAbsorbed += 1
+        return
+      }
       // Every 2xx goes upstream, retransmissions too (§16.7 step 5, RFC 6026).
       if !context.finalSent {
         filterAnswerCodecs(record, response, provisional: false)
-        answered(context, response, record)
+        if let dialog = answered(context, response, record), let onCallAnswered {
+          response.removeTopVia()
+          context.answerHeld = true
+          let server = context.server
+          onCallAnswered(checkpoint(of: dialog)) { [unowned self] in
+            context.answerHeld = false
+            relay(response, status: status, alreadyStripped: true, to: server)
+          }
+          return
+        }
       }
       response.removeTopVia()
       counters.statelessForwards += context.finalSent ? 1 : 0
@@ -535,7 +603,7 @@ public final class ProxyCore {
       }
       return
     }
-    guard !context.finalSent else { return }
+    guard !context.finalSent, !context.answerHeld else { return }
     // The supplier's status as this switch reads it (its release-cause mapping).
     var status = status
     if let mapping = record.target?.policy.releaseCauses, !mapping.isIdentity {
@@ -581,7 +649,11 @@ public final class ProxyCore {
     }
   }
 
-  private func answered(_ context: InviteContext, _ response: SIPMessage, _ record: ClientTransactionRecord) {
+  /// The first 2xx of a call: its dialog, its timers and its first credit step.
+  @discardableResult
+  private func answered(_ context: InviteContext, _ response: SIPMessage, _ record: ClientTransactionRecord)
+    -> Dialog?
+  {
     let forwarded = context.request
     context.request = nil
     context.baseRequest = nil
@@ -596,7 +668,7 @@ public final class ProxyCore {
     guard let calleeTag = response.toTag, let callID = response.callID else {
       liveCalls.remove(context.callNumber)
       _ = credit?.end(call: summary.recordID, durationMs: nil, nowUnixMs: clock.unixMs)
-      return
+      return nil
     }
     let dialog = Dialog(
       callID: callID, callerTag: summary.fromTag, calleeTag: calleeTag,
@@ -618,7 +690,7 @@ public final class ProxyCore {
     guard policy.endsCalls, let caller = context.callerSide, let forwarded,
       let sentFrom = forwarded.fromHeaderValue, let calleeTo = response.toHeaderValue,
       let calleeContact = response.remoteTargetText
-    else { return }
+    else { return dialog }
     // The 2xx's Record-Route holds the proxies past this one on top of the
     // entries the INVITE left with (ours included).
     let routes = response.recordRouteValues
@@ -630,6 +702,7 @@ public final class ProxyCore {
         requestURI: calleeContact, routeSet: downstream, from: sentFrom, to: calleeTo))
     let limits = [policy.maxDurationMs, record.target?.policy.maxDurationMs].compactMap { $0 }
     if let limit = limits.min() {
+      dialog.maxDurationMs = limit
       dialog.limitTimer = schedule(.durationLimit(dialog), afterMs: limit)
     }
     if let paid = grant?.paidSeconds {
@@ -645,6 +718,15 @@ public final class ProxyCore {
       dialog.sessionTimer = schedule(
         .sessionExpiry(dialog), afterMs: SessionTimerPolicy.deadlineMs(interval: interval))
     }
+    return dialog
+  }
+
+  private func checkpoint(of dialog: Dialog) -> DialogCheckpoint {
+    DialogCheckpoint(
+      summary: dialog.summary, caller: dialog.caller, callee: dialog.callee, control: dialog.control,
+      callerCSeq: dialog.callerCSeq, calleeCSeq: dialog.calleeCSeq, maxDurationMs: dialog.maxDurationMs,
+      sessionInterval: dialog.sessionInterval,
+      creditParties: credit?.parties(call: dialog.summary.recordID) ?? [])
   }
 
   /// A 2xx to a re-INVITE or UPDATE refreshed the session (RFC 4028 §10).
