@@ -47,6 +47,16 @@ enum Directory {
     if unlink(path) != 0 && errno != ENOENT { throw FileSystemError("unlink", path: path, errno: errno) }
   }
 
+  /// Renames `source` to `destination`, replacing it atomically.
+  static func rename(_ source: String, to destination: String) throws {
+    #if canImport(Glibc)
+      let result = Glibc.rename(source, destination)
+    #else
+      let result = Darwin.rename(source, destination)
+    #endif
+    if result != 0 { throw FileSystemError("rename", path: source, errno: errno) }
+  }
+
   /// Makes created and removed entries of `path` durable.
   static func synchronize(_ path: String) throws {
     try FileDescriptor.openDirectory(path).synchronizeAll()

@@ -1,0 +1,38 @@
+/// Which calls already have their row in `calls`: at start, the checkpoints
+/// an earlier process left open are taken over only for calls with no
+/// record yet (a checkpoint whose close was lost to a crash has one).
+public enum RecordedCalls {
+  /// The ids among `uuids` that `calls` holds (ids that are not uuids are never held).
+  public static func existing(_ uuids: [String], in connection: PGConnection) throws -> Set<String> {
+    let candidates = uuids.filter { UUIDText.isValid($0) }
+    guard !candidates.isEmpty else { return [] }
+    let result = try connection.query(
+      PGQuery(
+        unsafeSQL: "SELECT uuid::text FROM calls WHERE uuid = ANY($1::uuid[])",
+        binds: [PGArray.literal(candidates)]))
+    var found: Set<String> = []
+    for row in 0..<result.rowCount {
+      if let id = result.string(row, 0) { found.insert(id) }
+    }
+    return found
+  }
+}
+
+/// The text form of a uuid as the switch writes record ids (lower-case hex, 8-4-4-4-12).
+enum UUIDText {
+  static func isValid(_ text: String) -> Bool {
+    let bytes = Array(text.utf8)
+    guard bytes.count == 36 else { return false }
+    for (index, byte) in bytes.enumerated() {
+      if index == 8 || index == 13 || index == 18 || index == 23 {
+        guard byte == UInt8(ascii: "-") else { return false }
+      } else {
+        let isHex =
+          (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+          || (byte | 0x20 >= UInt8(ascii: "a") && byte | 0x20 <= UInt8(ascii: "f"))
+        guard isHex else { return false }
+      }
+    }
+    return true
+  }
+}
