@@ -84,7 +84,7 @@ struct SwitchService: Service {
         let (started, loaded) = try await Softswitch.start(config: config, logger: logger)
         softswitch = started
         firstLoad = loaded
-        journalled = try CallRecordWriter.pendingCharges(inDirectory: config.database.journalDirectory)
+        journalled = started.pendingAtStart
         router = CallPipeline(
           snapshot: loaded.snapshot, limitStatus: config.proxy.limitRejectStatus,
           capacityRetryAfterSeconds: config.proxy.capacityRetryAfterSeconds)
@@ -133,6 +133,9 @@ struct SwitchService: Service {
       var bound: NIOLoopBound<CreditLedger>?
       if let softswitch, let currencies {
         proxy.onCallEnded = { summary, release in softswitch.record(summary, release: release, loop: loop) }
+        proxy.onCallAnswered = { checkpoint, release in
+          softswitch.checkpoint(checkpoint, release: release, loop: loop)
+        }
         // Live credit: accounts as loaded, less what the journal still owes PostgreSQL.
         let ledger = CreditLedger(
           configuration: CreditConfiguration(
@@ -142,6 +145,19 @@ struct SwitchService: Service {
         for record in pendingAtStart { ledger.addPending(uuid: record.uuid, charges: record.charges) }
         proxy.credit = ledger
         bound = NIOLoopBound(ledger, eventLoop: loop)
+        // Calls the last run was carrying when it stopped: back in the dialog table.
+        var restored = 0
+        for entry in softswitch.callsToRestore {
+          guard let checkpoint = DialogCheckpoint(text: entry.text) else {
+            logger.error(
+              "live-call checkpoint unreadable; its call is not restored", metadata: ["uuid": "\(entry.id)"])
+            continue
+          }
+          if proxy.restore(checkpoint) { restored += 1 }
+        }
+        if restored > 0 {
+          logger.notice("calls taken over from the last run", metadata: ["calls": "\(restored)"])
+        }
       }
       box.value = SwitchCore(
         loop: loop, proxy: proxy, decoder: InboundDecoder(serverHeader: config.proxy.serverHeader),

@@ -238,6 +238,39 @@ def test_kill_9_during_500_calls_then_restart(ss):
     assert_money_adds_up(ss, ing, opening, ended)
 
 
+def test_calls_up_when_the_switch_is_killed_are_recorded_and_debited_when_they_end(ss):
+    """Five calls held 6 s; kill -9 once all five are answered, a new switch
+    on the same journal: it takes the calls over from their checkpoints, the
+    callers' BYEs end them through it, and each has one record (its whole
+    duration, ended by the caller) and one debit of its price."""
+    t = SS.Topology()
+    opening = D("100")
+    ing, a = rated_customer(t, "0.60", customer_balance=str(opening))
+    ss.apply(t)
+    uas = ss.uas(port=a.port, calls=5)
+    ss.start_switch()
+    uac = ss.uac("15550010", calls=5, rate=10, hold_ms=6000, global_timeout="60s")
+    SS.wait_for("five answers", lambda: sum(
+        1 for m in uac.messages() if m.direction == "received" and m.status == 200
+        and "INVITE" in (m.header("CSeq") or "")) >= 5, timeout=20)
+    ss.kill_switch()
+    ss.start_switch()
+    assert ss.wait_log(r"calls=5 .*calls taken over from the last run", timeout=10), ss.switch_log()[-2000:]
+    assert uac.wait(timeout=60) == 0, uac.summary()
+    assert uas.wait(timeout=30) == 0, uas.summary()
+    ended = SS.completed_call_ids(uac)
+    assert len(ended) == 5
+    ss.db.wait_count(5, timeout=30)
+    SS.wait_for("five debits", lambda: len(customer_debits(ss, ing.carrier)) == 5, timeout=15)
+    rows = ss.db.calls()
+    assert {r["call_sid"] for r in rows} == ended
+    for r in rows:
+        assert r["status"] == "completed" and r["metadata"].get("ended_by") == "caller", r
+        assert 5 <= r["duration_seconds"] <= 7, r
+        assert D(r["cost"]) == D("0.01") * r["billable_seconds"], r
+    assert_money_adds_up(ss, ing, opening, ended)
+
+
 def test_a_supplier_without_credit_is_skipped(ss):
     """Two suppliers: A (first) is prepaid with no money, B is postpaid. The
     call goes to B; A never sees an INVITE."""

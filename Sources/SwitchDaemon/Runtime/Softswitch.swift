@@ -14,25 +14,37 @@ import Store
 final class Softswitch: Sendable {
   let databaseURL: String
   let records: CallRecordPipeline
+  /// Checkpoints of the calls that are up, for a restart after a crash.
+  let checkpoints: DialogCheckpointLog
+  /// What an earlier run left: the charges of records still in the journal,
+  /// and the checkpoints of calls it was carrying (with no record yet).
+  let pendingAtStart: [(uuid: String, charges: [AccountCharge])]
+  let callsToRestore: [DialogCheckpointLog.Entry]
   private let pool: NIOThreadPool
   private let logger: Logger
   private let reloads: SnapshotReloads
   private let releases = HeldAnswers()
 
   private init(
-    databaseURL: String, records: CallRecordPipeline, pool: NIOThreadPool, logger: Logger
+    databaseURL: String, records: CallRecordPipeline, checkpoints: DialogCheckpointLog,
+    pendingAtStart: [(uuid: String, charges: [AccountCharge])], callsToRestore: [DialogCheckpointLog.Entry],
+    pool: NIOThreadPool, logger: Logger
   ) {
     self.databaseURL = databaseURL
     self.records = records
+    self.checkpoints = checkpoints
+    self.pendingAtStart = pendingAtStart
+    self.callsToRestore = callsToRestore
     self.pool = pool
     self.logger = logger
     reloads = SnapshotReloads()
   }
 
   /// Checks the schema, loads the first snapshot and the credit accounts,
-  /// and opens the record pipeline (`startRecords()` starts it: it replays
-  /// what an earlier run left in the journal). Throws `SoftswitchError`
-  /// with the operator's message.
+  /// opens the record pipeline (`startRecords()` starts it: it replays
+  /// what an earlier run left in the journal) and takes over the live-call
+  /// checkpoints an earlier run left for calls that have no record yet.
+  /// Throws `SoftswitchError` with the operator's message.
   static func start(config: SwitchConfig, logger: Logger) async throws -> (Softswitch, ReferenceLoad) {
     guard let url = config.database.url else { throw SoftswitchError.noDatabase }
     let pool = NIOThreadPool(numberOfThreads: 1)
@@ -40,10 +52,31 @@ final class Softswitch: Sendable {
     do {
       let version = try await pool.runIfActive { try SchemaVersion.check(databaseURL: url) }
       guard version == .current else { throw SoftswitchError.schema(version) }
+      let directory = config.database.journalDirectory
       let records = try CallRecordPipeline(
-        journalDirectory: config.database.journalDirectory, databaseURL: url,
-        batchSize: config.database.writerBatchSize, logger: logger)
-      let softswitch = Softswitch(databaseURL: url, records: records, pool: pool, logger: logger)
+        journalDirectory: directory, databaseURL: url, batchSize: config.database.writerBatchSize,
+        logger: logger)
+      // The journal's lock is ours now: read what the last run left.
+      let pending = try CallRecordWriter.pendingCharges(inDirectory: directory)
+      let recovery = try DialogCheckpointLog.recover(directory: directory)
+      let journalled = Set(pending.map(\.uuid))
+      var open = recovery.open.filter { !journalled.contains($0.id) }
+      if !open.isEmpty {
+        let ids = open.map(\.id)
+        let recorded = try await pool.runIfActive {
+          try RecordedCalls.existing(ids, in: PGConnection(url: url))
+        }
+        open.removeAll { recorded.contains($0.id) }
+      }
+      if recovery.damagedLines > 0 {
+        logger.warning(
+          "live-call checkpoints: unreadable lines skipped", metadata: ["lines": "\(recovery.damagedLines)"])
+      }
+      let checkpoints = try DialogCheckpointLog(
+        configuration: DialogCheckpointLog.Configuration(directory: directory), open: open, logger: logger)
+      let softswitch = Softswitch(
+        databaseURL: url, records: records, checkpoints: checkpoints, pendingAtStart: pending,
+        callsToRestore: open, pool: pool, logger: logger)
       let loaded = try await softswitch.loadSnapshot()
       return (softswitch, loaded)
     } catch {
@@ -52,8 +85,19 @@ final class Softswitch: Sendable {
     }
   }
 
-  /// Starts the call-record writer and journal.
-  func startRecords() { records.start() }
+  /// Starts the call-record writer and journal, and the checkpoint log.
+  func startRecords() {
+    records.start()
+    checkpoints.start()
+  }
+
+  /// Keeps an answered call's checkpoint; `release` (the held 2xx) runs on
+  /// `loop` once it is fsync'd, with the other answers of its batch.
+  func checkpoint(_ checkpoint: DialogCheckpoint, release: @escaping () -> Void, loop: any EventLoop) {
+    let bound = NIOLoopBound(release, eventLoop: loop)
+    let releases = self.releases
+    checkpoints.open(id: checkpoint.recordID, text: checkpoint.text) { releases.add(bound, on: loop) }
+  }
 
   /// Reads the reference data and builds a snapshot, and reads the credit
   /// accounts, off the event loop.
@@ -108,20 +152,32 @@ final class Softswitch: Sendable {
 
   /// Hands a finished call to the journal. `release` (the held answer to
   /// the BYE) runs on `loop` once the record is fsync'd; the releases of one
-  /// fsync batch go back to the loop together, with one wake-up.
+  /// fsync batch go back to the loop together, with one wake-up. An
+  /// answered call's checkpoint is closed once its record is durable.
   func record(_ summary: CallSummary, release: (() -> Void)?, loop: any EventLoop) {
+    let checkpoints = self.checkpoints
+    let id = summary.recordID
+    let answered = summary.outcome == .answered
     guard let release else {
-      records.append(summary.callRecord, durable: nil)
+      if answered {
+        records.append(summary.callRecord) { @Sendable in checkpoints.close(id: id) }
+      } else {
+        records.append(summary.callRecord, durable: nil)
+      }
       return
     }
     let bound = NIOLoopBound(release, eventLoop: loop)
     let releases = self.releases
-    records.append(summary.callRecord) { releases.add(bound, on: loop) }
+    records.append(summary.callRecord) {
+      if answered { checkpoints.close(id: id) }
+      releases.add(bound, on: loop)
+    }
   }
 
   /// Flushes the journal and lets the writer catch up until `deadline`.
   func stop(deadline: ContinuousClock.Instant) async {
     let complete = await records.shutdown(deadline: deadline)
+    checkpoints.stop()
     let counters = records.counters
     logger.notice(
       "call records \(complete ? "all written" : "left in the journal for the next start")",
