@@ -75,7 +75,10 @@ let package = Package(
         "SwitchDaemon", "Store",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
-      ]),
+      ],
+      // jemalloc replaces glibc's malloc for the whole process (libosip2
+      // allocates per header): about a fifth less CPU per call (BENCHMARKS.md).
+      linkerSettings: [.linkedLibrary("jemalloc")]),
 
     // Benchmarks (bench/): records per second through the call-record journal and writer.
     .executableTarget(
@@ -87,6 +90,13 @@ let package = Package(
       name: "rating-bench",
       dependencies: ["Store", "Routing"],
       path: "bench/RatingBench"),
+
+    // The proxy core's user-space CPU per call (decode, proxy, serialize), no sockets.
+    .executableTarget(
+      name: "proxy-bench",
+      dependencies: ["Proxy", "SIPCore", .product(name: "Logging", package: "swift-log")],
+      path: "bench/ProxyBench",
+      linkerSettings: [.linkedLibrary("jemalloc")]),
 
     .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"], resources: [.copy("Fixtures")]),
     .testTarget(name: "SIPTransactionTests", dependencies: ["SIPTransaction"]),
@@ -118,3 +128,11 @@ let package = Package(
   ],
   swiftLanguageModes: [.v6]
 )
+
+// Release builds specialise and inline across the package's modules (the
+// proxy core's generic timer wheel, SIPMessage's accessors); BENCHMARKS.md
+// has what it saves per call (bench/ProxyBench).
+for target in package.targets where target.type != .system {
+  target.swiftSettings =
+    (target.swiftSettings ?? []) + [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
+}

@@ -11,7 +11,12 @@ struct BranchGenerator {
 
   mutating func next(loopHash: UInt32) -> String {
     counter &+= 1
-    return prefix + Self.hex(loopHash) + "." + String(counter, radix: 36)
+    var text = prefix
+    text.reserveCapacity(prefix.utf8.count + 22)
+    Self.appendHex(loopHash, to: &text)
+    text.append(".")
+    Self.appendBase36(counter, to: &text)
+    return text
   }
 
   /// Whether `branch` was made by this process with this loop hash.
@@ -36,7 +41,27 @@ struct BranchGenerator {
   }
 
   private static func hex(_ value: UInt32) -> String {
-    let text = String(value, radix: 16)
-    return String(repeating: "0", count: 8 - text.count) + text
+    var text = ""
+    appendHex(value, to: &text)
+    return text
+  }
+
+  private static let digits = Array("0123456789abcdefghijklmnopqrstuvwxyz".unicodeScalars)
+
+  /// Eight lower-case hex digits, leading zeros kept.
+  private static func appendHex(_ value: UInt32, to text: inout String) {
+    for shift in stride(from: 28, through: 0, by: -4) {
+      text.unicodeScalars.append(digits[Int((value >> UInt32(shift)) & 0xF)])
+    }
+  }
+
+  private static func appendBase36(_ value: UInt64, to text: inout String) {
+    var scalars: [Unicode.Scalar] = []
+    var rest = value
+    repeat {
+      scalars.append(digits[Int(rest % 36)])
+      rest /= 36
+    } while rest > 0
+    text.unicodeScalars.append(contentsOf: scalars.reversed())
   }
 }

@@ -3,38 +3,61 @@
 /// `expire(nowMs:)` tell it the time, and `schedule(_:afterMs:)` counts from
 /// the latest of those.
 ///
-/// A binary min-heap ordered by (deadline, schedule order) holds the
-/// deadlines; the payloads of live timers sit in a dictionary keyed by id, so
-/// `cancel` is one dictionary removal and the heap entry is dropped lazily
-/// when it surfaces. When cancelled entries outnumber live ones the heap is
-/// rebuilt, which keeps memory proportional to the live timers and costs
-/// amortised O(1) per cancel. `schedule` and each expired timer cost
-/// O(log n).
+/// A hashed timing wheel: 65,536 slots of one millisecond, each a list of
+/// timers whose deadline falls on it (deadlines a whole turn or more away
+/// wait in their slot for later turns). Timers live in a slab of parallel
+/// arrays with a free list; a `TimerID` is a slab index and a generation, so
+/// `schedule` and `cancel` cost O(1) with no hashing, and a cancelled timer's
+/// slot entry is dropped when its slot is next passed. `expire` looks at the
+/// slots the clock moved over since the last call (the daemon ticks every
+/// 10 ms, so about ten), in deadline order and schedule order within a
+/// millisecond. A jump of a whole turn or more (a test's clock, a stalled
+/// process) looks at every slot once and sorts what is due.
 ///
 /// Not thread-safe: it belongs to one event loop.
 public final class TimerWheel<Payload> {
   private struct Entry {
-    var deadline: Int64
-    var id: UInt64
+    var index: UInt32
+    var generation: UInt32
   }
 
-  private var heap: [Entry] = []
-  private var payloads: [UInt64: Payload] = [:]
-  private var nextID: UInt64 = 0
+  private static var slotBits: Int { 16 }
+  private static var slotCount: Int { 1 << slotBits }
+  private static var slotMask: Int64 { Int64(slotCount - 1) }
+
+  private var slots: [[Entry]]
+  /// Timers scheduled with no delay since the last `expire`: due on the next.
+  private var immediate: [Entry] = []
+  private var scratch: [Entry] = []
+  // The slab, one element per timer index.
+  private var deadlines: [Int64] = []
+  private var sequences: [UInt64] = []
+  private var generations: [UInt32] = []
+  private var payloads: [Payload?] = []
+  private var freeIndices: [UInt32] = []
+  private var nextSequence: UInt64 = 0
+  /// Every slot up to this millisecond has been looked at.
+  private var scannedThroughMs: Int64
+
+  /// The number of live timers (scheduled, not yet expired nor cancelled).
+  public private(set) var count = 0
   /// The wheel's clock: the time given to `init` or the latest `expire`.
   public private(set) var nowMs: Int64
 
   public init(nowMs: Int64) {
     self.nowMs = nowMs
+    scannedThroughMs = nowMs
+    slots = Array(repeating: [], count: Self.slotCount)
   }
 
-  /// The number of live timers (scheduled, not yet expired nor cancelled).
-  public var count: Int { payloads.count }
-
   /// The earliest deadline of a live timer, or `nil` when none is live.
+  /// O(number of timers): for tests and diagnostics, not the hot path.
   public var nextDeadlineMs: Int64? {
-    dropCancelledTop()
-    return heap.first?.deadline
+    var earliest: Int64?
+    for index in payloads.indices where payloads[index] != nil {
+      if earliest == nil || deadlines[index] < earliest! { earliest = deadlines[index] }
+    }
+    return earliest
   }
 
   /// Schedules `payload` to expire `afterMs` after the wheel's clock. Zero or
@@ -42,20 +65,38 @@ public final class TimerWheel<Payload> {
   @discardableResult
   public func schedule(_ payload: Payload, afterMs: Int64) -> TimerID {
     let (sum, overflow) = nowMs.addingReportingOverflow(max(afterMs, 0))
-    let id = nextID
-    nextID += 1
-    payloads[id] = payload
-    heap.append(Entry(deadline: overflow ? .max : sum, id: id))
-    siftUp(heap.count - 1)
-    return TimerID(rawValue: id)
+    let deadline = overflow ? .max : sum
+    let index: Int
+    if let free = freeIndices.popLast() {
+      index = Int(free)
+      deadlines[index] = deadline
+      sequences[index] = nextSequence
+      payloads[index] = payload
+    } else {
+      index = payloads.count
+      deadlines.append(deadline)
+      sequences.append(nextSequence)
+      generations.append(0)
+      payloads.append(payload)
+    }
+    nextSequence &+= 1
+    count += 1
+    let entry = Entry(index: UInt32(index), generation: generations[index])
+    if deadline <= scannedThroughMs {
+      immediate.append(entry)
+    } else {
+      slots[Int(deadline & Self.slotMask)].append(entry)
+    }
+    return TimerID(rawValue: UInt64(entry.generation) << 32 | UInt64(entry.index))
   }
 
   /// Cancels a timer; a timer that already expired or was cancelled is ignored.
   public func cancel(_ id: TimerID) {
-    guard payloads.removeValue(forKey: id.rawValue) != nil else { return }
-    if heap.count > 64 && heap.count > 2 * payloads.count {
-      rebuild()
-    }
+    let index = Int(id.rawValue & 0xFFFF_FFFF)
+    guard index < generations.count, generations[index] == UInt32(truncatingIfNeeded: id.rawValue >> 32),
+      payloads[index] != nil
+    else { return }
+    release(index)
   }
 
   /// Advances the clock to `nowMs` (it never goes back) and returns the
@@ -64,67 +105,69 @@ public final class TimerWheel<Payload> {
   public func expire(nowMs: Int64) -> [Payload] {
     self.nowMs = max(self.nowMs, nowMs)
     var expired: [Payload] = []
-    while let top = heap.first, top.deadline <= self.nowMs {
-      removeTop()
-      if let payload = payloads.removeValue(forKey: top.id) {
-        expired.append(payload)
+    if !immediate.isEmpty {
+      swap(&immediate, &scratch)
+      for entry in scratch where isLive(entry) { expired.append(take(Int(entry.index))) }
+      scratch.removeAll(keepingCapacity: true)
+    }
+    let target = self.nowMs
+    guard target > scannedThroughMs else { return expired }
+    if target - scannedThroughMs >= Int64(Self.slotCount) {
+      expired += expireEverySlot(through: target)
+    } else {
+      var ms = scannedThroughMs
+      while ms < target {
+        ms += 1
+        let slot = Int(ms & Self.slotMask)
+        guard !slots[slot].isEmpty else { continue }
+        swap(&slots[slot], &scratch)
+        for entry in scratch where isLive(entry) {
+          if deadlines[Int(entry.index)] <= target {
+            expired.append(take(Int(entry.index)))
+          } else {
+            slots[slot].append(entry)  // a later turn
+          }
+        }
+        scratch.removeAll(keepingCapacity: true)
       }
     }
+    scannedThroughMs = target
     return expired
   }
 
-  private func dropCancelledTop() {
-    while let top = heap.first, payloads[top.id] == nil {
-      removeTop()
-    }
-  }
-
-  private func rebuild() {
-    heap.removeAll { payloads[$0.id] == nil }
-    var index = heap.count / 2
-    while index > 0 {
-      index -= 1
-      siftDown(index)
-    }
-  }
-
-  private func removeTop() {
-    let last = heap.removeLast()
-    guard !heap.isEmpty else { return }
-    heap[0] = last
-    siftDown(0)
-  }
-
-  private func precedes(_ a: Entry, _ b: Entry) -> Bool {
-    a.deadline != b.deadline ? a.deadline < b.deadline : a.id < b.id
-  }
-
-  private func siftUp(_ start: Int) {
-    var child = start
-    let entry = heap[child]
-    while child > 0 {
-      let parent = (child - 1) / 2
-      guard precedes(entry, heap[parent]) else { break }
-      heap[child] = heap[parent]
-      child = parent
-    }
-    heap[child] = entry
-  }
-
-  private func siftDown(_ start: Int) {
-    var parent = start
-    let entry = heap[parent]
-    let count = heap.count
-    while true {
-      var child = 2 * parent + 1
-      guard child < count else { break }
-      if child + 1 < count && precedes(heap[child + 1], heap[child]) {
-        child += 1
+  /// The clock moved a whole turn or more: every slot, due timers sorted.
+  private func expireEverySlot(through target: Int64) -> [Payload] {
+    var due: [Int] = []
+    for slot in slots.indices where !slots[slot].isEmpty {
+      swap(&slots[slot], &scratch)
+      for entry in scratch where isLive(entry) {
+        if deadlines[Int(entry.index)] <= target {
+          due.append(Int(entry.index))
+        } else {
+          slots[slot].append(entry)
+        }
       }
-      guard precedes(heap[child], entry) else { break }
-      heap[parent] = heap[child]
-      parent = child
+      scratch.removeAll(keepingCapacity: true)
     }
-    heap[parent] = entry
+    due.sort { (deadlines[$0], sequences[$0]) < (deadlines[$1], sequences[$1]) }
+    return due.map(take)
+  }
+
+  private func isLive(_ entry: Entry) -> Bool {
+    generations[Int(entry.index)] == entry.generation && payloads[Int(entry.index)] != nil
+  }
+
+  private func take(_ index: Int) -> Payload {
+    let payload = payloads[index]!
+    release(index)
+    return payload
+  }
+
+  /// Frees a slab index; its generation moves on, so its old id and slot entry no longer match.
+  private func release(_ index: Int) {
+    payloads[index] = nil
+    generations[index] &+= 1
+    freeIndices.append(UInt32(index))
+    count -= 1
   }
 }

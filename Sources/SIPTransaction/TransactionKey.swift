@@ -13,6 +13,10 @@
 /// since host names compare without case. Matching is defined only for a
 /// branch that `isRFC3261Branch`; requests from RFC 2543 elements need the
 /// older rules of §17.2.3 and are the table's business.
+///
+/// Every message looks its transaction up, so the key carries an FNV-1a
+/// digest of its bytes, computed once: hashing feeds only the digest to the
+/// table's hasher, and equality compares the digests before the strings.
 public struct TransactionKey: Hashable, Sendable, CustomStringConvertible {
   /// The branch parameter of the top Via.
   public let branch: String
@@ -20,12 +24,33 @@ public struct TransactionKey: Hashable, Sendable, CustomStringConvertible {
   public let sentBy: String?
   /// The method of the transaction: `INVITE` for an ACK to a server INVITE.
   public let method: String
+  private let digest: UInt64
 
   private init(branch: String, sentBy: String?, method: String) {
     self.branch = branch
     self.sentBy = sentBy
     self.method = method
+    var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+    func mix(_ text: String) {
+      for byte in text.utf8 {
+        hash ^= UInt64(byte)
+        hash = hash &* 0x100_0000_01B3
+      }
+      hash ^= 0xFF
+      hash = hash &* 0x100_0000_01B3
+    }
+    mix(branch)
+    if let sentBy { mix(sentBy) }
+    mix(method)
+    digest = hash
   }
+
+  public static func == (lhs: TransactionKey, rhs: TransactionKey) -> Bool {
+    lhs.digest == rhs.digest && lhs.branch == rhs.branch && lhs.method == rhs.method
+      && lhs.sentBy == rhs.sentBy
+  }
+
+  public func hash(into hasher: inout Hasher) { hasher.combine(digest) }
 
   /// The key of the server transaction a request belongs to.
   public static func server(branch: String, sentBy: String, method: String) -> TransactionKey {

@@ -77,7 +77,7 @@ struct TimerWheelTests {
     #expect(wheel.count == 1)
   }
 
-  @Test("mass cancellation compacts the heap and keeps the order of the survivors")
+  @Test("mass cancellation keeps the order of the survivors")
   func compaction() {
     let wheel = TimerWheel<Int>(nowMs: 0)
     var ids: [TimerID] = []
@@ -162,5 +162,37 @@ struct TimerWheelTests {
     wheel.cancel(a)
     #expect(wheel.count == 1)
     #expect(wheel.expire(nowMs: 32_000) == [.B])
+  }
+}
+
+@Suite("TimerWheel: turns of the wheel")
+struct TimerWheelTurnTests {
+  @Test("timers a turn or more away wait for their turn; a jump past a turn keeps the order")
+  func laterTurns() {
+    let wheel = TimerWheel<String>(nowMs: 0)
+    wheel.schedule("next turn", afterMs: 65_536 + 5)
+    wheel.schedule("this turn", afterMs: 5)
+    wheel.schedule("two turns", afterMs: 2 * 65_536 + 5)
+    #expect(wheel.expire(nowMs: 10) == ["this turn"])
+    #expect(wheel.expire(nowMs: 65_540) == [])
+    #expect(wheel.expire(nowMs: 65_541) == ["next turn"])
+    // One jump over more than a turn: due timers in deadline order, then schedule order.
+    wheel.schedule("b", afterMs: 70_000)
+    wheel.schedule("a", afterMs: 1)
+    wheel.schedule("b2", afterMs: 70_000)
+    #expect(wheel.expire(nowMs: 1_000_000) == ["a", "two turns", "b", "b2"])
+    #expect(wheel.count == 0)
+  }
+
+  @Test("a slot reused after a cancel does not revive the old timer; ids stay distinct")
+  func reuse() {
+    let wheel = TimerWheel<Int>(nowMs: 0)
+    let old = wheel.schedule(1, afterMs: 10)
+    wheel.cancel(old)
+    let new = wheel.schedule(2, afterMs: 10)
+    #expect(old != new)
+    wheel.cancel(old)  // the old id names nothing now
+    #expect(wheel.count == 1)
+    #expect(wheel.expire(nowMs: 10) == [2])
   }
 }

@@ -91,35 +91,77 @@ public enum SIPResponseBuilder {
         break
       }
     }
-    let first = String(decoding: via[..<firstEnd], as: UTF8.self)
-    out.append(contentsOf: ViaParameters.withSource(first, source: source).utf8)
+    ViaParameters.appendWithSource(via[..<firstEnd], source: source, to: &out)
     out.append(contentsOf: via[firstEnd...])
   }
 }
 
-/// Text-level `received`/`rport` handling for one via-parm (RFC 3581).
+/// Byte-level `received`/`rport` handling for one via-parm (RFC 3581): the
+/// value of `rport` becomes the source port, `received` the source address,
+/// and a `received` is added when the sent-by host is not the source's.
 enum ViaParameters {
-  static func withSource(_ viaParm: String, source: Endpoint) -> String {
-    var parts = viaParm.split(separator: ";", omittingEmptySubsequences: false).map(String.init)
-    guard !parts.isEmpty else { return viaParm }
-    let sentBy = parts[0].split(separator: " ").last.map(String.init) ?? ""
-    var host = sentBy
-    if host.hasPrefix("[") {
-      host = String(host.dropFirst().prefix { $0 != "]" })
-    } else if let colon = host.firstIndex(of: ":") {
-      host = String(host[..<colon])
-    }
+  static func appendWithSource(_ viaParm: ArraySlice<UInt8>, source: Endpoint, to out: inout [UInt8]) {
+    let semicolon = UInt8(ascii: ";")
     var hasReceived = false
-    for index in 1..<max(parts.count, 1) {
-      let name = parts[index].split(separator: "=", maxSplits: 1).first?
-        .trimmingWhitespace().lowercased()
-      if name == "rport" { parts[index] = "rport=\(source.port)" }
-      if name == "received" {
-        parts[index] = "received=\(source.host)"
-        hasReceived = true
+    var start = viaParm.startIndex
+    var first = true
+    var sentByHost = ArraySlice<UInt8>()
+    while start <= viaParm.endIndex {
+      let end = viaParm[start...].firstIndex(of: semicolon) ?? viaParm.endIndex
+      let part = viaParm[start..<end]
+      if first {
+        out.append(contentsOf: part)
+        sentByHost = host(ofSentProtocolAndSentBy: part)
+        first = false
+      } else {
+        out.append(semicolon)
+        switch name(of: part) {
+        case .rport:
+          out.append(contentsOf: "rport=".utf8)
+          out.append(contentsOf: String(source.port).utf8)
+        case .received:
+          out.append(contentsOf: "received=".utf8)
+          out.append(contentsOf: source.host.utf8)
+          hasReceived = true
+        case .other:
+          out.append(contentsOf: part)
+        }
       }
+      start = end + 1
     }
-    if !hasReceived, host != source.host { parts.append("received=\(source.host)") }
-    return parts.joined(separator: ";")
+    if !hasReceived, !sentByHost.elementsEqual(source.host.utf8) {
+      out.append(contentsOf: ";received=".utf8)
+      out.append(contentsOf: source.host.utf8)
+    }
+  }
+
+  private enum Name { case rport, received, other }
+
+  /// The parameter's name, trimmed, compared without case.
+  private static func name(of part: ArraySlice<UInt8>) -> Name {
+    var name = part.prefix { $0 != UInt8(ascii: "=") }[...]
+    while let byte = name.first, byte == 32 || byte == 9 { name = name.dropFirst() }
+    while let byte = name.last, byte == 32 || byte == 9 { name = name.dropLast() }
+    if equalsLowercased(name, "rport") { return .rport }
+    if equalsLowercased(name, "received") { return .received }
+    return .other
+  }
+
+  private static func equalsLowercased(_ bytes: ArraySlice<UInt8>, _ word: StaticString) -> Bool {
+    guard bytes.count == word.utf8CodeUnitCount else { return false }
+    let expected = word.utf8Start
+    for (offset, byte) in bytes.enumerated() where byte | 0x20 != expected[offset] { return false }
+    return true
+  }
+
+  /// The host of `SIP/2.0/UDP host:port` (brackets and port removed).
+  private static func host(ofSentProtocolAndSentBy part: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+    var trimmed = part
+    while let byte = trimmed.last, byte == 32 || byte == 9 { trimmed = trimmed.dropLast() }
+    let sentBy = trimmed.lastIndex(where: { $0 == 32 || $0 == 9 }).map { trimmed[($0 + 1)...] } ?? trimmed
+    if sentBy.first == UInt8(ascii: "[") {
+      return sentBy.dropFirst().prefix { $0 != UInt8(ascii: "]") }
+    }
+    return sentBy.prefix { $0 != UInt8(ascii: ":") }
   }
 }
