@@ -66,6 +66,8 @@ public struct RoutedCall: Sendable, Equatable {
 
 public struct RouteTarget: Sendable, Equatable {
   public var destination: Endpoint
+  /// A new Request-URI, as written (a registered contact), or `nil` to keep it.
+  public var requestURI: String?
   /// A new Request-URI user (a translated number, a tech prefix), or `nil` to keep it.
   public var requestURIUser: String?
   /// The supplier side this target belongs to (nil in proxy mode).
@@ -78,11 +80,13 @@ public struct RouteTarget: Sendable, Equatable {
   public var supplierQuote: RateQuote?
 
   public init(
-    destination: Endpoint, requestURIUser: String? = nil, egress: CarrierLeg? = nil,
+    destination: Endpoint, requestURI: String? = nil, requestURIUser: String? = nil,
+    egress: CarrierLeg? = nil,
     edits: MessageEdits = MessageEdits(), policy: TargetPolicy = TargetPolicy(),
     supplierQuote: RateQuote? = nil
   ) {
     self.destination = destination
+    self.requestURI = requestURI
     self.requestURIUser = requestURIUser
     self.egress = egress
     self.edits = edits

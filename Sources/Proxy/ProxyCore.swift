@@ -42,6 +42,9 @@ public final class ProxyCore {
   public let cpsLimiter = CPSLimiter()
   /// Live credit (softswitch mode); nil: calls are not credit-controlled.
   public var credit: CreditLedger?
+  /// The registrar of `[registrar] domains` (nil: none): REGISTER for those
+  /// domains is answered here, INVITEs for them go to the registered contacts.
+  public var registrar: Registrar?
   private var callNumbers: UInt64 = 0
   private let processTag: String
   private let localHosts: Set<String>
@@ -56,6 +59,7 @@ public final class ProxyCore {
     case sessionExpiry(Dialog)
     case creditCheck(Dialog)
     case creditCut(Dialog)
+    case registrationExpiry(String)
   }
 
   public init(
@@ -193,6 +197,8 @@ public final class ProxyCore {
         dialog.creditTimer = nil
         guard dialogs[dialog.key] === dialog else { continue }
         creditStep(dialog, cutting: true)
+      case .registrationExpiry(let aor):
+        registrar?.purge(aor, nowMs: clock.monotonicMs)
       }
     }
   }
@@ -265,6 +271,8 @@ public final class ProxyCore {
     switch method {
     case .invite:
       receiveInitialInvite(request, source: source, local: local, record: record)
+    case .register where registrar?.serves(host: request.requestURI?.host) == true:
+      receiveRegister(request, source: source, record: record)
     default:
       if case .extension = method {
         respondLocally(record, 501, "Not Implemented", extra: [("Allow", Self.allow)])
@@ -306,7 +314,18 @@ public final class ProxyCore {
     let routeContext = RouteContext(
       nowMs: clock.monotonicMs, unixMs: startedUnixMs, liveCalls: liveCalls, cps: cpsLimiter,
       randomSeed: recordIDs.nextWord(), credit: credit, callUUID: recordID)
-    switch router.route(invite: request, source: source, context: routeContext) {
+    let decision: RouteDecision
+    if let registrar, let uri = request.requestURI, registrar.serves(host: uri.host) {
+      // A call for a registered address of record: its contacts, best q first.
+      let bindings = registrar.lookup(request.requestURIText ?? "", nowMs: clock.monotonicMs)
+      decision =
+        bindings.isEmpty
+        ? .reject(status: 480, reason: "Temporarily Unavailable")
+        : .targets(bindings.map { RouteTarget(destination: $0.source, requestURI: $0.contact) })
+    } else {
+      decision = router.route(invite: request, source: source, context: routeContext)
+    }
+    switch decision {
     case .refuse(let refusal):
       counters.callsRefused += 1
       switch refusal.kind {
@@ -386,6 +405,7 @@ public final class ProxyCore {
     }
     guard let request = context.request else { return }
     if !target.edits.isEmpty { target.edits.apply(to: request) }
+    if let uri = target.requestURI { request.setRequestURI(uri) }
     if let user = target.requestURIUser { request.setRequestURIUser(user) }
     let branch = branches.next(loopHash: context.loopHash)
     request.prependVia(via(for: target.destination, branch: branch))
@@ -404,6 +424,54 @@ public final class ProxyCore {
       _ = schedule(.targetSilent(record), afterMs: configuration.failoverTimeoutMs)
     }
     run(clientStart(record), on: record, response: nil)
+  }
+
+  /// A REGISTER for a registrar domain (RFC 3261 §10.3), read as written on
+  /// the wire; answered here, never forwarded.
+  private func receiveRegister(_ request: SIPMessage, source: Endpoint, record: ServerTransactionRecord) {
+    guard let registrar else { return }
+    // §8.2.2.3: this registrar supports no extension a REGISTER could require.
+    let required = request.headerValues("require").flatMap { $0.split(separator: ",") }
+      .map {
+        String($0.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+      }
+      .filter { !$0.isEmpty }
+    if !required.isEmpty {
+      respondLocally(record, 420, "Bad Extension", extra: [("Unsupported", required.joined(separator: ", "))])
+      return
+    }
+    let parts = request.withOriginalBytes { bytes -> (to: String?, contacts: [String], expires: String?) in
+      let head = RawSIPHead(scanning: bytes)
+      func text(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
+      return (head.to.map(text), head.contacts.map(text), head.expires.map(text))
+    }
+    var expires: Int?
+    if let text = parts.expires {
+      guard let value = Int(text), value >= 0 else {
+        respondLocally(record, 400, "Invalid Expires")
+        return
+      }
+      expires = value
+    }
+    let now = clock.monotonicMs
+    let outcome = registrar.register(
+      Registrar.Request(
+        to: parts.to, contacts: parts.contacts, expires: expires, callID: request.callID ?? "",
+        cseq: request.cseq?.number ?? 0, source: source),
+      nowMs: now)
+    switch outcome {
+    case .registered(let aor, let bindings):
+      counters.registrations += 1
+      for deadline in Set(bindings.map(\.expiresAtMs)) {
+        _ = schedule(.registrationExpiry(aor), afterMs: deadline - now)
+      }
+      let contacts = Registrar.contactValues(bindings, nowMs: now).map { ("Contact", $0) }
+      respondLocally(record, 200, "OK", extra: contacts + [("Date", HTTPDate.text(unixMs: clock.unixMs))])
+    case .refused(let refusal):
+      counters.registrationsRefused += 1
+      respondLocally(
+        record, refusal.status, refusal.reason, extra: refusal.headers.map { ($0.name, $0.value) })
+    }
   }
 
   private func receiveCancel(_ cancel: SIPMessage, via: Via, record: ServerTransactionRecord) {

@@ -20,6 +20,9 @@ public struct ProxyCounters: Sendable, Equatable {
   /// Answered calls the switch ended itself: maximum duration / session timer expiry.
   public var callsEndedByDurationLimit = 0
   public var callsEndedBySessionExpiry = 0
+  /// REGISTER requests the registrar accepted / refused.
+  public var registrations = 0
+  public var registrationsRefused = 0
   /// Answered calls taken over from an earlier run's checkpoints (`restore`).
   public var callsRestored = 0
   /// Supplier answers left with no allowed codec.

@@ -123,6 +123,7 @@ struct SwitchService: Service {
       retryAfterSeconds: config.lifecycle.retryAfterSeconds)
     let processTag = String(UInt32.random(in: 0...UInt32.max), radix: 36)
     let creditSettings = config.credit
+    let registrarSettings = config.registrar
     let accounts = firstLoad?.accounts ?? []
     let currencies = firstLoad?.snapshot.currencies
     let pendingAtStart = journalled
@@ -130,6 +131,15 @@ struct SwitchService: Service {
       let proxy = ProxyCore(
         configuration: proxyConfiguration, sender: TransportSender(transport: transport),
         clock: SystemProxyClock(), router: router, logger: logger, processTag: processTag)
+      if !registrarSettings.domains.isEmpty {
+        proxy.registrar = Registrar(
+          configuration: RegistrarConfiguration(
+            domains: Set(registrarSettings.domains),
+            defaultExpiresSeconds: registrarSettings.defaultExpiresSeconds,
+            minExpiresSeconds: registrarSettings.minExpiresSeconds,
+            maxExpiresSeconds: registrarSettings.maxExpiresSeconds, maxContacts: registrarSettings.maxContacts
+          ))
+      }
       var bound: NIOLoopBound<CreditLedger>?
       if let softswitch, let currencies {
         proxy.onCallEnded = { summary, release in softswitch.record(summary, release: release, loop: loop) }

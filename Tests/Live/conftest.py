@@ -84,9 +84,10 @@ class LiveEnv:
 
     # -- proxy
     def start_proxy(self, next_hop_port: int, next_hop_transport: str = "udp",
-                    invite_timeout: int = 32) -> L.Proxy:
+                    invite_timeout: int = 32, env: dict | None = None) -> L.Proxy:
+        """`env`: extra environment variables for our daemon (DIDTRON_* keys)."""
         self.proxy = L.start_proxy(self.reg, KIND, self.workdir / "proxy", next_hop_port,
-                                   next_hop_transport, invite_timeout)
+                                   next_hop_transport, invite_timeout, env=env)
         return self.proxy
 
     # -- SIPp

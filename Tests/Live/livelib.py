@@ -311,7 +311,7 @@ def kamailio_cfg_for(port: int, src: Path, dst: Path) -> Path:
 
 def start_proxy(reg: Registry, kind: str, workdir: Path, next_hop_port: int,
                 next_hop_transport: str = "udp", invite_timeout: int = 32,
-                port: int | None = None) -> Proxy:
+                port: int | None = None, env: dict | None = None) -> Proxy:
     port = port or free_port()
     workdir.mkdir(parents=True, exist_ok=True)
     log = workdir / "proxy.log"
@@ -327,7 +327,7 @@ def start_proxy(reg: Registry, kind: str, workdir: Path, next_hop_port: int,
                 "--next-hop", hop,
                 "--invite-timeout", str(invite_timeout),
                 "--log-level", "info"]
-        p = spawn_notify_ready(reg, "proxy", argv, log, workdir, rt)
+        p = spawn_notify_ready(reg, "proxy", argv, log, workdir, rt, env=env)
     elif kind == "kamailio":
         src = Path(os.environ.get("KAMAILIO_CFG", DEFAULT_KAMAILIO_CFG))
         cfg = kamailio_cfg_for(port, src, workdir / "kamailio.cfg")

@@ -6,6 +6,7 @@ The corpus lives outside the repository: <repo>/../shared/conformance/rfc4475
 
 from __future__ import annotations
 
+import os
 import socket
 import time
 
@@ -124,3 +125,51 @@ def test_torture_response_code(live, request, name):
     assert code in EXPECTED[name], (
         f"{name}: final response {code}, expected one of {sorted(EXPECTED[name])}; "
         f"datagrams received: {first_lines}")
+
+
+# The REGISTER messages of the corpus, to a switch that is the registrar of
+# example.com (registrar.domains): name -> (status, Contact values of the 200)
+REGISTER_EXPECTED = {
+    "cparam01.dat": (200, ["<sip:+19725552222@gw1.example.net>;expires=3600"]),
+    "cparam02.dat": (200, ["<sip:+19725552222@gw1.example.net;unknownparam>;expires=3600"]),
+    "regescrt.dat": (200, ["<sip:user@example.com?Route=%3Csip:sip.example.com%3E>;expires=3600"]),
+    "escnull.dat": (200, ["<sip:%00@host5.example.com>;expires=3600",
+                          "<sip:%00%00@host5.example.com>;expires=3600"]),
+    "dblreq.dat": (200, ["<sip:j.user@host.example.com>;expires=3600"]),
+    "regaut01.dat": (200, None),
+    "unksm2.dat": (400, None),
+}
+
+
+def _contacts(response: bytes) -> list[str]:
+    head = response.split(b"\r\n\r\n", 1)[0].decode("utf-8", "replace").split("\r\n")
+    return [line.split(":", 1)[1].strip() for line in head[1:]
+            if line.split(":", 1)[0].strip().lower() in ("contact", "m")]
+
+
+@needs_corpus
+@pytest.mark.skipif(ON_KAMAILIO, reason="the Kamailio stand-in has no registrar")
+def test_torture_register_messages_to_the_registrar(live):
+    """Each REGISTER of the corpus gets its manifest outcome from a switch
+    whose registrar serves example.com; the bindings are stored as written."""
+    proxy = live.start_proxy(live.port(), env=dict(os.environ, DIDTRON_REGISTRAR_DOMAINS="example.com"))
+    sock, rewrite = _bind_response_socket()
+    try:
+        for name, (status, contacts) in sorted(REGISTER_EXPECTED.items()):
+            msg = (L.TORTURE_DIR / name).read_bytes()
+            # Several of these share a branch and sent-by: sent one after the
+            # other they would be one transaction (RFC 3261 17.2.3), and the
+            # later ones retransmissions of the first. Each gets its own branch.
+            msg = msg.replace(b"branch=z9hG4bK", b"branch=z9hG4bK" + name.encode()[:-4] + b"-", 1)
+            if rewrite:
+                msg = L.retarget_top_via(msg, sock.getsockname()[1])
+            sock.sendto(msg, (L.LOOPBACK, proxy.port))
+            code, seen = final_response(sock, msg, timeout=3.0)
+            assert code == status, f"{name}: {code}, expected {status}; got {[d[:40] for d in seen]}"
+            if contacts is not None:
+                # cparam01 and cparam02 register one address of record: the
+                # 200 lists every binding it has, this message's among them.
+                assert set(contacts) <= set(_contacts(seen[-1])), (name, seen[-1])
+    finally:
+        sock.close()
+    assert proxy.alive()

@@ -88,6 +88,19 @@ final class FlowHarness {
     }
   }
 
+  /// Bytes exactly as they are (a torture message), as one datagram.
+  func deliverBytes(_ bytes: [UInt8], from source: Endpoint = uac, local: Endpoint = proxyUDP) {
+    let decision = bytes.withUnsafeBytes { InboundDecoder().decode($0, isDatagram: true, source: source) }
+    switch decision {
+    case .request(let message), .response(let message):
+      core.receive(message, from: source, local: local)
+    case .reject(_, _, let response):
+      sender.send(.bytes(response), to: source)
+    case .drop:
+      break
+    }
+  }
+
   func advance(_ ms: Int64) {
     clock.advance(ms)
     core.tick()

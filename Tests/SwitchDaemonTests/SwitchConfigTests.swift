@@ -325,10 +325,18 @@ struct SwitchConfigTests {
     #expect(names.contains("DIDTRON_PROXY_LIMIT_REJECT_STATUS"))
     #expect(Set(names).count == ConfigKey.all.count)
     #expect(names.contains("DIDTRON_CREDIT_RESERVATION_STEP_SECONDS"))
-    #expect(ConfigKey.all.count == 29)
+    #expect(names.contains("DIDTRON_REGISTRAR_DOMAINS"))
+    #expect(ConfigKey.all.count == 34)
   }
 
   @Test(arguments: [
+    ("[registrar]\ndomains = [\"a b\"]", "registrar.domains"),
+    ("[registrar]\nmin_expires_seconds = 0", "registrar.min_expires_seconds"),
+    (
+      "[registrar]\nmin_expires_seconds = 600\ndefault_expires_seconds = 300",
+      "registrar.default_expires_seconds"
+    ),
+    ("[registrar]\nmax_contacts = 1000", "registrar.max_contacts"),
     ("[credit]\nreservation_step_seconds = 0", "credit.reservation_step_seconds"),
     ("[credit]\nreservation_step_seconds = 2\nextend_lead_ms = 2000", "credit.extend_lead_ms"),
     ("[credit]\nsync_interval_ms = 50", "credit.sync_interval_ms"),

@@ -12,6 +12,9 @@ public struct RawSIPHead: Sendable {
   public var callID: Range<Int>?
   public var cseq: Range<Int>?
   public var routes: [Range<Int>] = []
+  /// Contact values (a registrar reads them as written: libosip2 unescapes URIs).
+  public var contacts: [Range<Int>] = []
+  public var expires: Range<Int>?
   /// Every Content-Length value; `nil` entries did not parse as a number.
   public var contentLengths: [Int?] = []
   /// Where the body starts: just after the empty line, or the end of the
@@ -80,6 +83,8 @@ public struct RawSIPHead: Sendable {
       case .cseq: if cseq == nil { cseq = value }
       case .route: routes.append(value)
       case .contentLength: contentLengths.append(Self.decimal(bytes, value))
+      case .contact: contacts.append(value)
+      case .expires: if expires == nil { expires = value }
       case .other: break
       }
     }
@@ -107,7 +112,7 @@ public struct RawSIPHead: Sendable {
     return .message(length: bodyStart + declared)
   }
 
-  private enum HeaderKind { case via, from, to, callID, cseq, route, contentLength, other }
+  private enum HeaderKind { case via, from, to, callID, cseq, route, contentLength, contact, expires, other }
 
   @inline(__always) private static func isWhitespace(_ byte: UInt8) -> Bool {
     byte == 32 || byte == 9 || byte == 13 || byte == 10
@@ -122,6 +127,7 @@ public struct RawSIPHead: Sendable {
       case UInt8(ascii: "t"): return .to
       case UInt8(ascii: "i"): return .callID
       case UInt8(ascii: "l"): return .contentLength
+      case UInt8(ascii: "m"): return .contact
       default: return .other
       }
     case 2: return equalsLowercased(bytes, name, "to") ? .to : .other
@@ -130,7 +136,10 @@ public struct RawSIPHead: Sendable {
       if equalsLowercased(bytes, name, "from") { return .from }
       return equalsLowercased(bytes, name, "cseq") ? .cseq : .other
     case 5: return equalsLowercased(bytes, name, "route") ? .route : .other
-    case 7: return equalsLowercased(bytes, name, "call-id") ? .callID : .other
+    case 7:
+      if equalsLowercased(bytes, name, "call-id") { return .callID }
+      if equalsLowercased(bytes, name, "contact") { return .contact }
+      return equalsLowercased(bytes, name, "expires") ? .expires : .other
     case 14: return equalsLowercased(bytes, name, "content-length") ? .contentLength : .other
     default: return .other
     }
@@ -147,7 +156,7 @@ public struct RawSIPHead: Sendable {
     return true
   }
 
-  private static func decimal(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Int? {
+  static func decimal(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Int? {
     guard !range.isEmpty, range.count <= 10 else { return nil }
     var value = 0
     for index in range {

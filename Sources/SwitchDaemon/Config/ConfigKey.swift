@@ -109,6 +109,21 @@ public struct ConfigKey: Sendable {
       set: { $0.credit.holdStaleSeconds = $1 }),
     string("credit.node_id", get: { $0.credit.nodeID }, set: { $0.credit.nodeID = $1 }),
 
+    strings(
+      "registrar.domains", get: { $0.registrar.domains },
+      set: { config, domains in config.registrar.domains = domains.map { $0.lowercased() } }),
+    integer(
+      "registrar.default_expires_seconds", get: { $0.registrar.defaultExpiresSeconds },
+      set: { $0.registrar.defaultExpiresSeconds = $1 }),
+    integer(
+      "registrar.min_expires_seconds", get: { $0.registrar.minExpiresSeconds },
+      set: { $0.registrar.minExpiresSeconds = $1 }),
+    integer(
+      "registrar.max_expires_seconds", get: { $0.registrar.maxExpiresSeconds },
+      set: { $0.registrar.maxExpiresSeconds = $1 }),
+    integer(
+      "registrar.max_contacts", get: { $0.registrar.maxContacts }, set: { $0.registrar.maxContacts = $1 }),
+
     integer(
       "lifecycle.shutdown_grace_seconds", get: { seconds($0.lifecycle.shutdownGrace) },
       set: { $0.lifecycle.shutdownGrace = .seconds($1) }),

@@ -89,6 +89,7 @@ extension SwitchConfig {
     }
 
     try validateDatabase()
+    try validateRegistrar()
 
     // [lifecycle]
     try requireSeconds("lifecycle.shutdown_grace_seconds", lifecycle.shutdownGrace, in: 0...3600)
@@ -121,6 +122,36 @@ extension SwitchConfig {
         key: "database.writer_batch_size", "must be between 1 and 2000 (got \(database.writerBatchSize))")
     }
     try validateCredit()
+  }
+
+  /// Checks the `[registrar]` keys.
+  func validateRegistrar() throws(ConfigError) {
+    for domain in registrar.domains {
+      let allowed = domain.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-.:[]".contains($0)) }
+      guard !domain.isEmpty, allowed else {
+        throw ConfigError(
+          key: "registrar.domains", "\(ConfigValue.quote(domain)) is not a host name or address")
+      }
+    }
+    let ranges: [(key: String, value: Int, range: ClosedRange<Int>)] = [
+      ("registrar.min_expires_seconds", registrar.minExpiresSeconds, 1...86_400),
+      ("registrar.max_expires_seconds", registrar.maxExpiresSeconds, 1...604_800),
+      ("registrar.default_expires_seconds", registrar.defaultExpiresSeconds, 1...604_800),
+      ("registrar.max_contacts", registrar.maxContacts, 1...100),
+    ]
+    for (key, value, range) in ranges where !range.contains(value) {
+      throw ConfigError(
+        key: key, "must be between \(range.lowerBound) and \(range.upperBound) (got \(value))")
+    }
+    guard registrar.minExpiresSeconds <= registrar.defaultExpiresSeconds,
+      registrar.defaultExpiresSeconds <= registrar.maxExpiresSeconds
+    else {
+      throw ConfigError(
+        key: "registrar.default_expires_seconds",
+        "must be between registrar.min_expires_seconds (\(registrar.minExpiresSeconds)) and "
+          + "registrar.max_expires_seconds (\(registrar.maxExpiresSeconds)) (got \(registrar.defaultExpiresSeconds))"
+      )
+    }
   }
 
   /// Checks the `[credit]` keys.

@@ -107,6 +107,24 @@ public struct SwitchConfig: Sendable, Equatable {
     public init() {}
   }
 
+  /// `[registrar]`: softphones registering (docs/registrar.md).
+  public struct RegistrarSettings: Sendable, Equatable {
+    /// `registrar.domains`: the domains whose REGISTER requests this switch
+    /// answers and whose addresses of record it routes calls to; empty
+    /// (the default) turns the registrar off.
+    public var domains: [String] = []
+    /// `registrar.default_expires_seconds`: a contact without an expiry lasts this long. Default 3600.
+    public var defaultExpiresSeconds: Int = 3600
+    /// `registrar.min_expires_seconds`: shorter expiries get 423. Default 60.
+    public var minExpiresSeconds: Int = 60
+    /// `registrar.max_expires_seconds`: longer expiries are cut to this. Default 86400.
+    public var maxExpiresSeconds: Int = 86_400
+    /// `registrar.max_contacts`: bindings one address of record may hold. Default 10.
+    public var maxContacts: Int = 10
+
+    public init() {}
+  }
+
   /// `[lifecycle]`: start and stop.
   public struct LifecycleSettings: Sendable, Equatable {
     /// `lifecycle.shutdown_grace_seconds`: how long SIGTERM waits for
@@ -139,6 +157,7 @@ public struct SwitchConfig: Sendable, Equatable {
   public var proxy = ProxySettings()
   public var database = DatabaseSettings()
   public var credit = CreditSettings()
+  public var registrar = RegistrarSettings()
   public var lifecycle = LifecycleSettings()
   public var log = LogSettings()
 
