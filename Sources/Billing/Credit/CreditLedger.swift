@@ -88,11 +88,9 @@ public final class CreditLedger {
     for uuid in uuids {
       guard let refs = pendingByCall.removeValue(forKey: uuid) else { continue }
       for ref in refs {
-        guard var state = accounts[ref], let amount = state.pending.removeValue(forKey: uuid) else {
-          continue
-        }
-        state.pendingTotal = state.pendingTotal - amount
-        accounts[ref] = state
+        // In place: a copy of the state would copy its pending table, once per call.
+        guard let amount = accounts[ref]?.pending.removeValue(forKey: uuid) else { continue }
+        accounts[ref]?.pendingTotal -= amount
         touched.insert(ref)
       }
     }
@@ -339,11 +337,10 @@ public final class CreditLedger {
   }
 
   private func addPending(uuid: String, account: AccountRef, amount: Money) {
-    guard var state = accounts[account], amount > .zero else { return }
-    let before = state.pending[uuid] ?? .zero
-    state.pending[uuid] = before + amount
-    state.pendingTotal = state.pendingTotal + amount
-    accounts[account] = state
+    guard amount > .zero, accounts[account] != nil else { return }
+    // In place: a copy of the state would copy its pending table, once per call.
+    accounts[account]?.pending[uuid, default: .zero] += amount
+    accounts[account]?.pendingTotal += amount
     if pendingByCall[uuid]?.contains(account) != true { pendingByCall[uuid, default: []].append(account) }
   }
 

@@ -78,6 +78,8 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
 
   public static func + (lhs: Money, rhs: Money) -> Money { Money(micros: lhs.micros + rhs.micros) }
   public static func - (lhs: Money, rhs: Money) -> Money { Money(micros: lhs.micros - rhs.micros) }
+  public static func += (lhs: inout Money, rhs: Money) { lhs.micros += rhs.micros }
+  public static func -= (lhs: inout Money, rhs: Money) { lhs.micros -= rhs.micros }
 
   /// `numerator / denominator` millionths, rounded half up (away from zero
   /// for negative amounts); the denominator must be positive. Saturates at
