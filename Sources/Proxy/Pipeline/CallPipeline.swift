@@ -106,16 +106,13 @@ public struct CallPipeline: CallRouter {
     }
     let called = ingress.translation.translateCalled(number)
 
-    // 6. Codecs on the offer.
-    var offer = invite.body.flatMap { body in
-      invite.contentType?.lowercased().hasPrefix("application/sdp") == true
-        ? SessionDescription(bytes: body) : nil
-    }
-    if let sdp = offer, !ingress.codecs.isEmpty {
+    // 6. Codecs on the offer (parsed only when a codec policy needs it).
+    let offer = OfferSDP(invite)
+    if !ingress.codecs.isEmpty, let sdp = offer.value {
       switch ingress.codecs.filterOffer(sdp) {
       case .noCommonCodec(let reason): return .reject(status: 488, reason: reason)
       case .rewritten(let filtered):
-        offer = filtered
+        offer.value = filtered
         edits.body = .replace(filtered.bytes, contentType: "application/sdp")
       case .unchanged: break
       }
@@ -346,12 +343,39 @@ public struct CallPipeline: CallRouter {
     }
   }
 
+  /// The INVITE's SDP offer, parsed on first use: most calls meet no codec
+  /// policy and never need it.
+  private final class OfferSDP {
+    private let invite: SIPMessage
+    private var parsed = false
+    private var sdp: SessionDescription?
+
+    init(_ invite: SIPMessage) { self.invite = invite }
+
+    var value: SessionDescription? {
+      get {
+        if !parsed {
+          parsed = true
+          sdp = invite.body.flatMap { body in
+            invite.contentType?.lowercased().hasPrefix("application/sdp") == true
+              ? SessionDescription(bytes: body) : nil
+          }
+        }
+        return sdp
+      }
+      set {
+        parsed = true
+        sdp = newValue
+      }
+    }
+  }
+
   /// What the targets are built from: the offer after ingress policy.
   private struct OfferFacts {
     let fromUser: String?
     let caller: CallerIdentity
     let called: String
-    let offer: SessionDescription?
+    let offer: OfferSDP
     let options: OptionHeaders
     let sessionTimerSet: Bool
     let setPAI: PAIMode
@@ -396,7 +420,7 @@ public struct CallPipeline: CallRouter {
     let egress = snapshot.policy(of: interconnect.id)
     var edits = MessageEdits()
     // Codecs this supplier takes.
-    if let offer = facts.offer, !egress.codecs.isEmpty {
+    if !egress.codecs.isEmpty, let offer = facts.offer.value {
       switch egress.codecs.filterOffer(offer) {
       case .noCommonCodec: return .noCommonCodec
       case .rewritten(let filtered): edits.body = .replace(filtered.bytes, contentType: "application/sdp")
