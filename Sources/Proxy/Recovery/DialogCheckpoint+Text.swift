@@ -12,7 +12,7 @@ extension DialogCheckpoint {
 
   /// The checkpoint as one line of text (no line break).
   public var text: String {
-    var fields = CheckpointFields()
+    var fields = CheckpointWriter()
     let s = summary
     fields["id"] = s.recordID
     fields["cid"] = s.callID
@@ -45,7 +45,7 @@ extension DialogCheckpoint {
     for (index, party) in creditParties.enumerated() {
       fields["p\(index)"] = CheckpointFields.list([party.account.description] + Self.quoteItems(party.quote))
     }
-    return Self.textVersion + fields.joined
+    return Self.textVersion + fields.text
   }
 
   /// Reads `text`; nil when it is not a checkpoint of a version this
@@ -164,33 +164,29 @@ extension DialogCheckpoint {
   }
 }
 
-/// `key=value` fields of one line, escaped (see `DialogCheckpoint.text`).
-struct CheckpointFields {
-  private var values: [(key: String, value: String)] = []
-  private var byKey: [String: String] = [:]
+/// Writes `key=value` fields, each after a tab, escaped: a nil value writes nothing.
+struct CheckpointWriter {
+  private(set) var text = ""
 
-  init() {}
+  init() { text.reserveCapacity(1024) }
 
   subscript(key: String) -> String? {
-    get { byKey[key] }
+    get { nil }
     set {
       guard let newValue else { return }
-      values.append((key, newValue))
-      byKey[key] = newValue
+      text += "\t"
+      text += key
+      text += "="
+      text += CheckpointFields.escape(newValue)
     }
   }
+}
 
-  /// The fields, each after a tab.
-  var joined: String {
-    var out = ""
-    for (key, value) in values {
-      out += "\t"
-      out += key
-      out += "="
-      out += Self.escape(value)
-    }
-    return out
-  }
+/// The `key=value` fields of one line, read back (see `DialogCheckpoint.text`).
+struct CheckpointFields {
+  private var byKey: [String: String] = [:]
+
+  subscript(key: String) -> String? { byKey[key] }
 
   init?(parsing text: some StringProtocol, version: String) {
     var parts = text.split(separator: "\t", omittingEmptySubsequences: false)[...]

@@ -233,7 +233,9 @@ public final class DialogCheckpointLog: @unchecked Sendable {
     if file == nil { try rewrite() }
     guard let file else { return }
     try file.writeAll(encoded)
-    try file.synchronize()
+    // Only opens wait for the disk: a close lost to a crash is recognised at
+    // the next start by its call's record (see `close`).
+    if !opened.isEmpty { try file.synchronize() }
     fileBytes += encoded.count
     lock.withLock {
       for (id, line) in opened {
