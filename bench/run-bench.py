@@ -118,6 +118,16 @@ def core_idle_ticks(cpu: int) -> int:
     raise Abort(f"cpu{cpu} not in /proc/stat")
 
 
+def core_steal_ticks(cpu: int) -> int:
+    """Time the hypervisor ran something else on this vCPU (/proc/stat steal)."""
+    with open("/proc/stat") as f:
+        for line in f:
+            p = line.split()
+            if p[0] == f"cpu{cpu}":
+                return int(p[8]) if len(p) > 8 else 0
+    raise Abort(f"cpu{cpu} not in /proc/stat")
+
+
 def udp_drops(port: int) -> int:
     """Kernel drop counter of the UDP socket(s) bound to 127.0.0.1:port."""
     want = "0100007F:%04X" % port
@@ -272,6 +282,7 @@ class Config:
     log_level: str
     invite_timeout: int
     kam_workers: int | None
+    kam_maxbuf: int | None
     out: Path
     database_url: str | None = None
     pg_data: Path | None = None
@@ -283,7 +294,7 @@ COLUMNS = [
     "rt_samples", "retransmissions", "proxy_cpu_s", "proxy_cpu_s_per_1k", "proxy_core_pct",
     "proxy_rss_kb", "proxy_pss_kb", "proxy_mem_kb", "uac_cpu_s", "uas_cpu_s", "sipp_core_pct",
     "proxy_core_busy_pct", "gen_core_busy_pct", "other_load_proxy_core_pct",
-    "other_load_gen_core_pct", "contaminated", "udp_drops_proxy", "udp_drops_uas", "uac_rc", "uac_wall_s", "measure_s", "dead_call_msgs", "failed_unexpected",
+    "other_load_gen_core_pct", "contaminated", "steal_proxy_core_pct", "udp_drops_proxy", "udp_drops_uas", "uac_rc", "uac_wall_s", "measure_s", "dead_call_msgs", "failed_unexpected",
     "failed_max_udp_retrans", "failed_timeout_recv", "db_cpu_s", "db_cpu_s_per_1k",
 ]
 
@@ -362,6 +373,8 @@ class Bench:
                       "-A", f'NEXT_HOP_HOST="{LOOP}"', "-A", f'NEXT_HOP_PORT="{UAS_PORT}"']
         if c.kam_workers:
             argv += ["-A", f"WORKERS={c.kam_workers}"]
+        if c.kam_maxbuf:
+            argv += ["-A", f"MAXBUF={c.kam_maxbuf}"]
         return argv, dict(os.environ), True
 
     def start_proxy(self, sweep_dir: Path) -> Child:
@@ -495,12 +508,14 @@ class Bench:
         p0, uas0 = cpu_ticks(ppids), cpu_ticks([uas.pid])
         db0 = cpu_ticks(self.db_pids())
         g0, x0 = core_idle_ticks(c.gen_cpu), core_idle_ticks(c.proxy_cpu)
+        s0 = core_steal_ticks(c.proxy_cpu)
         dp0, du0 = udp_drops(PROXY_PORT), udp_drops(UAS_PORT)
         uac = self.run_uac(d, PROXY_PORT, rate, planned, tick=sample_mem)
         t1 = time.monotonic()
         p_load = cpu_ticks(ppids)
         uas1 = cpu_ticks([uas.pid])
         g1, x1 = core_idle_ticks(c.gen_cpu), core_idle_ticks(c.proxy_cpu)
+        s1 = core_steal_ticks(c.proxy_cpu)
         dp1, du1 = udp_drops(PROXY_PORT), udp_drops(UAS_PORT)
         sample_mem()
         # deferred work (transaction wait timers etc.) belongs to the step
@@ -554,6 +569,7 @@ class Bench:
             "proxy_core_busy_pct": round(prx_busy, 1), "gen_core_busy_pct": round(gen_busy, 1),
             "other_load_proxy_core_pct": round(other_prx, 1), "other_load_gen_core_pct": round(other_gen, 1),
             "contaminated": "yes" if contaminated else "no",
+            "steal_proxy_core_pct": round((s1 - s0) * 100 / (wall * HZ), 1),
             "udp_drops_proxy": dp1 - dp0, "udp_drops_uas": du1 - du0,
             "uac_rc": uac.popen.returncode, "uac_wall_s": round(wall, 2), "measure_s": round(t2 - t0, 2),
             "dead_call_msgs": g("DeadCallMsgs(C)"), "failed_unexpected": g("FailedUnexpectedMessage(C)"),
@@ -566,7 +582,8 @@ class Bench:
             f"{achieved:.0f}/s, RT p50/p99 {row['rt_p50_ms']}/{row['rt_p99_ms']} ms, proxy "
             f"{row['proxy_cpu_s_per_1k']} CPU-s/1k ({prx_pct:.0f} % core), db {row['db_cpu_s_per_1k']} CPU-s/1k, "
             f"mem {mem} kB, "
-            f"other load {other_prx:.0f}/{other_gen:.0f} % -> clean={row['clean']}"
+            f"other load {other_prx:.0f}/{other_gen:.0f} %, steal {row['steal_proxy_core_pct']} % "
+            f"-> clean={row['clean']}"
             f"{' CONTAMINATED' if contaminated else ''}")
         for f in d.glob("*_errors.log"):   # overload steps write huge error logs
             if f.stat().st_size > 2_000_000:
@@ -708,6 +725,8 @@ def parse_args(argv: list[str]) -> Config:
     ap.add_argument("--bin", help="didtron-switch binary (with --proxy didtron)")
     ap.add_argument("--kamailio-cfg", default=str(BENCH / "kamailio-minimal.cfg"))
     ap.add_argument("--kamailio-workers", type=int, help="override the cfg's UDP worker count (4)")
+    ap.add_argument("--kamailio-maxbuf", type=int,
+                    help="Kamailio's UDP receive-buffer probe limit (maxbuffer), e.g. 4194304")
     ap.add_argument("--rates", default="1000,2000,3000,3500,4000", help="offered calls/s, comma-separated")
     ap.add_argument("--step-seconds", type=int, default=15)
     ap.add_argument("--sweeps", type=int, default=3, help="each sweep starts a fresh proxy")
@@ -751,7 +770,7 @@ def parse_args(argv: list[str]) -> Config:
         baseline_rates=[int(x) for x in a.baseline_rates.split(",") if x.strip()],
         stop_after_fails=a.stop_after_fails, quiet_wait_s=a.quiet_wait, quiet_pct=a.quiet_pct,
         max_attempts=max(1, a.max_attempts), log_level=a.log_level, invite_timeout=a.invite_timeout,
-        kam_workers=a.kamailio_workers,
+        kam_workers=a.kamailio_workers, kam_maxbuf=a.kamailio_maxbuf,
         database_url=a.database_url, pg_data=Path(a.pg_data).resolve() if a.pg_data else None,
         out=Path(a.out).resolve() if a.out else BENCH / "results" / f"{stamp}-{a.proxy}")
 
