@@ -250,16 +250,17 @@ public final class CreditLedger {
     guard let credit = calls.removeValue(forKey: uuid) else { return [] }
     var charges: [AccountCharge] = []
     for party in credit.parties {
-      guard var state = accounts[party.account] else { continue }
-      state.reserved = state.reserved - party.reserved
-      accounts[party.account] = state
-      guard let durationMs, credit.answered else { continue }
+      // In place, and no copy of the state kept: addPending below changes
+      // its pending table, which a live copy would make a copy of.
+      guard accounts[party.account] != nil else { continue }
+      accounts[party.account]?.reserved -= party.reserved
+      guard let durationMs, credit.answered, let terms = accounts[party.account]?.terms else { continue }
       let amount = party.quote.charge(durationMs: durationMs).amount
       guard amount > .zero else { continue }
       charges.append(
         AccountCharge(
-          account: party.account, column: state.terms.column, amount: amount, currency: state.terms.currency,
-          credits: state.terms.credits))
+          account: party.account, column: terms.column, amount: amount, currency: terms.currency,
+          credits: terms.credits))
       addPending(uuid: uuid, account: party.account, amount: amount)
       evaluateAlerts(party.account, nowUnixMs: nowUnixMs)
     }
@@ -296,10 +297,7 @@ public final class CreditLedger {
       let price = paid > 0 ? Self.cost(party.quote, seconds: paid) : .zero
       guard price > party.reserved else { continue }
       credit.parties[index].reserved = price
-      if var state = accounts[party.account] {
-        state.reserved = state.reserved + (price - party.reserved)
-        accounts[party.account] = state
-      }
+      accounts[party.account]?.reserved += price - party.reserved
     }
     credit.paidSeconds = paid
     calls[uuid] = credit
