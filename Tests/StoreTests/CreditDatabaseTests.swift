@@ -433,14 +433,23 @@ struct CreditDatabaseTests {
           Self.charge(.customer, Self.c4, .customer, "4"), Self.charge(.supplier, Self.c3, .supplier, "1"),
         ])
       let recent = Records.charged(2, charges: [Self.charge(.customer, Self.c4, .customer, "6")])
-      _ = try store.insert([old, recent])
+      _ = try store.insert([old])
       let credit = try CreditStore(url: database.url)
+      // The batch added its charges to the spend and to its minutes alike.
       #expect(try credit.refreshSpend() == 0)
+      #expect(
+        try Self.rows(database, "SELECT side, amount::text FROM carrier_spend_minutes ORDER BY side")
+          == [["customer", "4.000000"], ["supplier", "1.000000"]])
       try credit.connection.execute(
         script: """
-          UPDATE carrier_transactions SET created_at = now() - interval '25 hours' WHERE call_uuid = '\(old.uuid)';
+          UPDATE carrier_spend_minutes SET minute = minute - interval '25 hours';
           UPDATE carriers SET supplier_24hr_spend = 99 WHERE code = 'C1';
           """)
+      _ = try store.insert([recent])
+      // Until the refresh the figure is high: the old 4 is still in it.
+      #expect(
+        try Self.rows(database, "SELECT customer_24hr_spend::text FROM carriers WHERE code = 'C4'")
+          == [["10.000000"]])
       #expect(try credit.refreshSpend() == 3)
       #expect(
         try Self.rows(
@@ -450,12 +459,16 @@ struct CreditDatabaseTests {
             ["C1", "0.000000", "0.000000"], ["C2", "0.000000", "0.000000"], ["C3", "0.000000", "0.000000"],
             ["C4", "6.000000", "0.000000"],
           ])
+      // The minutes older than 25 hours are gone.
+      #expect(
+        try Self.rows(database, "SELECT side, amount::text FROM carrier_spend_minutes ORDER BY side")
+          == [["customer", "6.000000"]])
       #expect(try credit.refreshSpend() == 0)
       // The balances stay; the versions do not move for a spend change.
       #expect(
         try Self.rows(
           database, "SELECT customer_balance::text, balance_version FROM carriers WHERE code = 'C4'")
-          == [["-10.000000", "1"]])
+          == [["-10.000000", "2"]])
     }
   }
 

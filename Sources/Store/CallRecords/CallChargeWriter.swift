@@ -7,10 +7,11 @@ import Routing
 ///
 /// - carriers: the rows are locked in id order (`FOR UPDATE`, so two writers
 ///   never deadlock), then one multi-row `UPDATE` moves every charged balance
-///   column by its net amount; a `carrier_transactions` row per charge records
-///   `balance_after`, worked out in record order; then the customer and
-///   supplier 24-hour spend of every charged side is recomputed from
-///   `carrier_transactions`.
+///   column by its net amount and adds the charges to the customer and
+///   supplier 24-hour spend; a `carrier_transactions` row per charge records
+///   `balance_after`, worked out in record order (its trigger adds it to
+///   `carrier_spend_minutes`, from which `CreditStore.refreshSpend` lets old
+///   spend leave the window).
 /// - wallets: the same, with a `transactions` row per charge (`uuid` = the
 ///   call's uuid, `reference_type` 'call', `reference_id` = `calls.id`).
 ///
@@ -116,37 +117,52 @@ struct CallChargeWriter {
   private func applyCarriers(_ charges: [(call: NewCall, charge: AccountCharge)], _ outcome: inout Outcome)
     throws
   {
-    // Net change per carrier and column.
+    // Net change per carrier and column, and the spend each side adds.
     var deltas: [String: [BalanceColumn: Money]] = [:]
+    var spendDeltas: [String: (customer: Money, supplier: Money)] = [:]
     for (_, charge) in charges {
       let id = charge.account.ownerID.lowercased()
-      deltas[id, default: [:]][charge.column, default: .zero] =
-        deltas[id, default: [:]][charge.column, default: .zero] + Self.delta(charge)
+      deltas[id, default: [:]][charge.column, default: .zero] += Self.delta(charge)
+      if charge.account.kind == .customer {
+        spendDeltas[id, default: (.zero, .zero)].customer += charge.amount
+      } else {
+        spendDeltas[id, default: (.zero, .zero)].supplier += charge.amount
+      }
     }
     let ids = deltas.keys.sorted()
     try connection.query(
       PGQuery(
         unsafeSQL: "SELECT id FROM carriers WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE",
         binds: [PGArray.literal(ids)]))
+    // The 24-hour spend grows with the batch here; CreditStore.refreshSpend
+    // lets old spend leave it (0012_spend_minutes.sql).
     let updated = try connection.query(
       PGQuery(
         unsafeSQL: """
           UPDATE carriers c
           SET customer_balance = c.customer_balance + d.customer,
               supplier_balance = c.supplier_balance + d.supplier,
-              bilateral_balance = c.bilateral_balance + d.bilateral
-          FROM unnest($1::uuid[], $2::numeric[], $3::numeric[], $4::numeric[]) AS d(id, customer, supplier, bilateral)
+              bilateral_balance = c.bilateral_balance + d.bilateral,
+              customer_24hr_spend = c.customer_24hr_spend + d.customer_spend,
+              supplier_24hr_spend = c.supplier_24hr_spend + d.supplier_spend
+          FROM unnest($1::uuid[], $2::numeric[], $3::numeric[], $4::numeric[], $5::numeric[], $6::numeric[])
+            AS d(id, customer, supplier, bilateral, customer_spend, supplier_spend)
           WHERE c.id = d.id
           RETURNING c.id::text, c.customer_balance::text, c.supplier_balance::text, c.bilateral_balance::text,
-                    c.balance_version
+                    c.balance_version, c.customer_24hr_spend::text, c.supplier_24hr_spend::text
           """,
         binds: [PGArray.literal(ids)]
           + Self.columns.map { column in
             PGArray.literal(ids.map { (deltas[$0]?[column] ?? .zero).description })
-          }))
+          }
+          + [
+            PGArray.literal(ids.map { (spendDeltas[$0]?.customer ?? .zero).description }),
+            PGArray.literal(ids.map { (spendDeltas[$0]?.supplier ?? .zero).description }),
+          ]))
     // The balance of each carrier's column before this batch, then after each row.
     var running: [String: [BalanceColumn: Money]] = [:]
     var versions: [String: Int64] = [:]
+    var spent: [String: (customer: Money, supplier: Money)] = [:]
     for row in 0..<updated.rowCount {
       guard let id = updated.string(row, 0) else { continue }
       for (offset, column) in Self.columns.enumerated() {
@@ -154,6 +170,7 @@ struct CallChargeWriter {
         running[id, default: [:]][column] = final - (deltas[id]?[column] ?? .zero)
       }
       versions[id] = try int64(updated, row, 4)
+      spent[id] = (try money(updated, row, 5), try money(updated, row, 6))
     }
     var carrierIDs: [String?] = []
     var sides: [String?] = []
@@ -164,7 +181,6 @@ struct CallChargeWriter {
     var balancesAfter: [String?] = []
     var callUUIDs: [String?] = []
     var charged: [AccountRef: (id: String, column: BalanceColumn)] = [:]
-    var spendSides: [String: (customer: Bool, supplier: Bool)] = [:]
     for (call, charge) in charges {
       let id = charge.account.ownerID.lowercased()
       guard let before = running[id]?[charge.column] else {
@@ -182,9 +198,6 @@ struct CallChargeWriter {
       balancesAfter.append(after.description)
       callUUIDs.append(call.uuid)
       charged[charge.account] = (id, charge.column)
-      var spend = spendSides[id] ?? (false, false)
-      if charge.account.kind == .customer { spend.customer = true } else { spend.supplier = true }
-      spendSides[id] = spend
     }
     if carrierIDs.isEmpty { return }
     try connection.query(
@@ -202,34 +215,6 @@ struct CallChargeWriter {
           PGArray.literal(types), PGArray.literal(amounts), PGArray.literal(currencies),
           PGArray.literal(balancesAfter), PGArray.literal(callUUIDs),
         ]))
-    let spendIDs = spendSides.keys.sorted()
-    let spends = try connection.query(
-      PGQuery(
-        unsafeSQL: """
-          UPDATE carriers c
-          SET customer_24hr_spend = CASE WHEN d.customer THEN
-                (SELECT coalesce(sum(t.amount), 0) FROM carrier_transactions t
-                 WHERE t.carrier_id = c.id AND t.side = 'customer' AND t.category = 'call'
-                   AND t.created_at > now() - interval '24 hours')
-                ELSE c.customer_24hr_spend END,
-              supplier_24hr_spend = CASE WHEN d.supplier THEN
-                (SELECT coalesce(sum(t.amount), 0) FROM carrier_transactions t
-                 WHERE t.carrier_id = c.id AND t.side = 'supplier' AND t.category = 'call'
-                   AND t.created_at > now() - interval '24 hours')
-                ELSE c.supplier_24hr_spend END
-          FROM unnest($1::uuid[], $2::boolean[], $3::boolean[]) AS d(id, customer, supplier)
-          WHERE c.id = d.id
-          RETURNING c.id::text, c.customer_24hr_spend::text, c.supplier_24hr_spend::text
-          """,
-        binds: [
-          PGArray.literal(spendIDs), PGArray.literal(spendIDs.map { spendSides[$0]!.customer ? "t" : "f" }),
-          PGArray.literal(spendIDs.map { spendSides[$0]!.supplier ? "t" : "f" }),
-        ]))
-    var spent: [String: (customer: Money, supplier: Money)] = [:]
-    for row in 0..<spends.rowCount {
-      guard let id = spends.string(row, 0) else { continue }
-      spent[id] = (try money(spends, row, 1), try money(spends, row, 2))
-    }
     for (account, target) in charged {
       guard let amount = running[target.id]?[target.column], let version = versions[target.id] else {
         continue

@@ -80,20 +80,21 @@ public final class CreditStore {
   }
 
   /// Recomputes `customer_24hr_spend` / `supplier_24hr_spend` of every carrier
-  /// from its call rows of `carrier_transactions` of the last 24 hours, writing
-  /// only the carriers whose figure changed (locked in id order); returns how
-  /// many changed. One transaction, `didtron.reload_notify` off.
+  /// from `carrier_spend_minutes` (0012_spend_minutes.sql) of the minutes from
+  /// `date_trunc('minute', now() - 24 hours)` on, writing only the carriers
+  /// whose figure changed (locked in id order); returns how many changed. Minutes
+  /// older than 25 hours are deleted. One transaction, `didtron.reload_notify` off.
   public func refreshSpend() throws -> Int {
     try transaction {
-      try connection.query(
+      let changed = try connection.query(
         """
         WITH spend AS (
           SELECT c.id,
-                 coalesce(sum(t.amount) FILTER (WHERE t.side = 'customer'), 0) AS customer,
-                 coalesce(sum(t.amount) FILTER (WHERE t.side = 'supplier'), 0) AS supplier
+                 coalesce(sum(m.amount) FILTER (WHERE m.side = 'customer'), 0) AS customer,
+                 coalesce(sum(m.amount) FILTER (WHERE m.side = 'supplier'), 0) AS supplier
           FROM carriers c
-          LEFT JOIN carrier_transactions t
-            ON t.carrier_id = c.id AND t.category = 'call' AND t.created_at > now() - interval '24 hours'
+          LEFT JOIN carrier_spend_minutes m
+            ON m.carrier_id = c.id AND m.minute >= date_trunc('minute', now() - interval '24 hours')
           GROUP BY c.id
         ), changed AS (
           SELECT c.id FROM carriers c JOIN spend s ON s.id = c.id
@@ -105,6 +106,8 @@ public final class CreditStore {
         WHERE s.id = c.id AND c.id IN (SELECT id FROM changed)
         """
       ).affectedRows
+      try connection.query("DELETE FROM carrier_spend_minutes WHERE minute < now() - interval '25 hours'")
+      return changed
     }
   }
 
