@@ -34,12 +34,19 @@ public final class CallRecordWriter: @unchecked Sendable {
     public var directory: String
     /// Records per INSERT transaction. Default 500.
     public var batchSize: Int = 500
+    /// The least time from one batch to the next unless `batchSize` records
+    /// are waiting: records are durable in the journal already, so waiting
+    /// costs no caller anything and gathers more rows per PostgreSQL
+    /// transaction (one WAL flush and one round of balance updates for all of
+    /// them). Default 50 ms.
+    public var batchInterval: Duration = .milliseconds(50)
     public var initialReconnectDelay: Duration = .milliseconds(100)
     public var maxReconnectDelay: Duration = .seconds(5)
 
-    public init(directory: String, batchSize: Int = 500) {
+    public init(directory: String, batchSize: Int = 500, batchInterval: Duration = .milliseconds(50)) {
       self.directory = directory
       self.batchSize = batchSize
+      self.batchInterval = batchInterval
     }
   }
 
@@ -93,6 +100,8 @@ public final class CallRecordWriter: @unchecked Sendable {
   private var counters = Counters()
   private var stopping = false
   private var stopDeadline = MonotonicTime(nanoseconds: .max)
+  /// When the last batch began (guarded by `lock`); see `batchInterval`.
+  private var lastBatchStart: MonotonicTime?
   private var thread: DedicatedThread?
   private var commitObserver: (@Sendable (CommittedBatch) -> Void)?
   // Owned by the writer thread:
@@ -261,7 +270,17 @@ public final class CallRecordWriter: @unchecked Sendable {
       while true {
         let next = segments.values.filter(\.hasWork).min { $0.segment < $1.segment }?.segment.sequence
         if stopping && (next == nil || MonotonicTime.now() >= stopDeadline) { return nil }
-        if let next { return next }
+        if let next {
+          let now = MonotonicTime.now()
+          if !stopping, counters.pending < configuration.batchSize,
+            let last = lastBatchStart, now < last + configuration.batchInterval
+          {
+            lock.wait(until: last + configuration.batchInterval)
+            continue
+          }
+          lastBatchStart = now
+          return next
+        }
         if stopping {
           lock.wait(until: stopDeadline)
         } else {
