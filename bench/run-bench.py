@@ -286,6 +286,9 @@ class Config:
     out: Path
     database_url: str | None = None
     pg_data: Path | None = None
+    pg_cpu: int | None = None
+    dialed: str = "service"
+    kam_defines: list[str] = field(default_factory=list)
 
 
 COLUMNS = [
@@ -296,6 +299,7 @@ COLUMNS = [
     "proxy_core_busy_pct", "gen_core_busy_pct", "other_load_proxy_core_pct",
     "other_load_gen_core_pct", "contaminated", "steal_proxy_core_pct", "udp_drops_proxy", "udp_drops_uas", "uac_rc", "uac_wall_s", "measure_s", "dead_call_msgs", "failed_unexpected",
     "failed_max_udp_retrans", "failed_timeout_recv", "db_cpu_s", "db_cpu_s_per_1k",
+    "total_cpu_s_per_1k",
 ]
 
 
@@ -341,7 +345,11 @@ class Bench:
         self.note(f"proxy: {c.proxy} pinned to cpu {c.proxy_cpu}; SIPp UAC+UAS and this driver on cpu {c.gen_cpu}")
         self.note(f"sipp: -buff_size {c.buff}, fine clock preload: {c.fine_clock}; "
                   f"net.core.rmem_max={open('/proc/sys/net/core/rmem_max').read().strip()}")
-        self.note(f"rates: {c.rates}; step {c.step_s} s; settle {c.settle_s} s; sweeps {c.sweeps}")
+        self.note(f"rates: {c.rates}; step {c.step_s} s; settle {c.settle_s} s; sweeps {c.sweeps}; "
+                  f"dialed {c.dialed}")
+        if c.pg_data:
+            self.note(f"database: {c.pg_data}" + (f", pinned to cpu {c.pg_cpu}" if c.pg_cpu is not None else
+                                                  ", not pinned"))
 
     def db_pids(self) -> list[int]:
         """The PostgreSQL server (postmaster and its backends) behind --pg-data, if given."""
@@ -352,6 +360,29 @@ class Bench:
         except (OSError, ValueError, IndexError):
             return []
         return tree(postmaster)
+
+    def pin_db(self) -> None:
+        """--pg-cpu: every thread of the PostgreSQL server's processes onto that core (new
+        backends inherit the postmaster's affinity)."""
+        if self.cfg.pg_cpu is None:
+            return
+        for pid in self.db_pids():
+            try:
+                for task in os.listdir(f"/proc/{pid}/task"):
+                    os.sched_setaffinity(int(task), {self.cfg.pg_cpu})
+            except OSError:
+                pass
+
+    def unpin_db(self) -> None:
+        if self.cfg.pg_cpu is None:
+            return
+        every = set(range(os.cpu_count() or 1))
+        for pid in self.db_pids():
+            try:
+                for task in os.listdir(f"/proc/{pid}/task"):
+                    os.sched_setaffinity(int(task), every)
+            except OSError:
+                pass
 
     # -- proxy
     def proxy_argv(self) -> tuple[list[str], dict, bool]:
@@ -375,6 +406,8 @@ class Bench:
             argv += ["-A", f"WORKERS={c.kam_workers}"]
         if c.kam_maxbuf:
             argv += ["-A", f"MAXBUF={c.kam_maxbuf}"]
+        for define in c.kam_defines:
+            argv += ["-A", define]
         return argv, dict(os.environ), True
 
     def start_proxy(self, sweep_dir: Path) -> Child:
@@ -454,7 +487,8 @@ class Bench:
 
     def run_uac(self, d: Path, target_port: int, rate: int, calls: int, tick=None) -> Child:
         argv = self.sipp_argv("uac", d, [f"{LOOP}:{target_port}", "-sf", str(SCEN / "uac.xml"),
-                                         "-p", str(UAC_PORT), "-r", str(rate), "-rp", "1000",
+                                         "-p", str(UAC_PORT), "-s", self.cfg.dialed,
+                                         "-r", str(rate), "-rp", "1000",
                                          "-m", str(calls), "-l", str(rate * 10 + 1000), "-d", "0",
                                          "-timeout", f"{self.cfg.step_s + 40}s", "-timeout_error",
                                          "-trace_stat", "-stf", str(d / "uac_stat.csv"), "-fd", "1",
@@ -504,6 +538,7 @@ class Bench:
             rss, pss = mem_kb(ppids)
             peak["rss"], peak["pss"] = max(peak["rss"], rss), max(peak["pss"], pss)
 
+        self.pin_db()
         t0 = time.monotonic()
         p0, uas0 = cpu_ticks(ppids), cpu_ticks([uas.pid])
         db0 = cpu_ticks(self.db_pids())
@@ -513,6 +548,7 @@ class Bench:
         uac = self.run_uac(d, PROXY_PORT, rate, planned, tick=sample_mem)
         t1 = time.monotonic()
         p_load = cpu_ticks(ppids)
+        db_load = cpu_ticks(self.db_pids())
         uas1 = cpu_ticks([uas.pid])
         g1, x1 = core_idle_ticks(c.gen_cpu), core_idle_ticks(c.proxy_cpu)
         s1 = core_steal_ticks(c.proxy_cpu)
@@ -546,6 +582,8 @@ class Bench:
         prx_pct = (p_load - p0) / HZ * 100 / wall
         sipp_pct = (uac_cpu + uas_cpu) * 100 / wall
         other_prx = prx_busy - prx_pct
+        if c.pg_cpu == c.proxy_cpu:  # PostgreSQL pinned beside the proxy is part of the system measured
+            other_prx -= (db_load - db0) / HZ * 100 / wall
         other_gen = gen_busy - sipp_pct
         fail_pct = failed * 100 / attempted if attempted else 100.0
         clean = (attempted >= planned and fail_pct <= CLEAN_FAIL_PCT
@@ -577,6 +615,8 @@ class Bench:
             "failed_timeout_recv": g("FailedTimeoutOnRecv(C)"),
             "db_cpu_s": round((db2 - db0) / HZ, 2) if c.pg_data else float("nan"),
             "db_cpu_s_per_1k": round((db2 - db0) / HZ * 1000 / ok, 3) if c.pg_data and ok else float("nan"),
+            "total_cpu_s_per_1k": (round((proxy_cpu + (db2 - db0) / HZ) * 1000 / ok, 3)
+                                   if c.pg_data and ok else float("nan")),
         }
         log(f"  {rate} cps: {ok}/{attempted} ok, {failed} failed ({fail_pct:.3f} %), achieved "
             f"{achieved:.0f}/s, RT p50/p99 {row['rt_p50_ms']}/{row['rt_p99_ms']} ms, proxy "
@@ -669,7 +709,7 @@ def final_rows(rows: list[dict]) -> list[dict]:
 def steps_markdown(rows: list[dict], cfg: Config) -> str:
     mem_name = "PSS" if cfg.proxy == "kamailio" else "RSS"
     hdr = ["sweep", "offered cps", "try", "attempted", "ok", "failed", "fail %", "achieved cps",
-           "clean", "RT p50 / p99 ms", "retrans", "proxy CPU-s / 1k", "proxy % core",
+           "clean", "RT p50 / p99 ms", "retrans", "proxy CPU-s / 1k", "db CPU-s / 1k", "proxy % core",
            f"proxy {mem_name} MB", "SIPp % core", "other load proxy/gen core %", "UDP drops proxy/uas",
            "contaminated"]
     lines = ["| " + " | ".join(hdr) + " |", "|" + "---|" * len(hdr)]
@@ -677,7 +717,7 @@ def steps_markdown(rows: list[dict], cfg: Config) -> str:
         lines.append("| " + " | ".join(str(x) for x in [
             r["sweep"], r["offered_cps"], r["attempt"], r["attempted"], r["succeeded"], r["failed"],
             r["fail_pct"], r["achieved_cps"], r["clean"], f"{r['rt_p50_ms']} / {r['rt_p99_ms']}",
-            r["retransmissions"], r["proxy_cpu_s_per_1k"], r["proxy_core_pct"],
+            r["retransmissions"], r["proxy_cpu_s_per_1k"], r["db_cpu_s_per_1k"], r["proxy_core_pct"],
             round(r["proxy_mem_kb"] / 1024, 1), r["sipp_core_pct"],
             f"{r['other_load_proxy_core_pct']} / {r['other_load_gen_core_pct']}",
             f"{r['udp_drops_proxy']} / {r['udp_drops_uas']}", r["contaminated"]]) + " |")
@@ -687,20 +727,26 @@ def steps_markdown(rows: list[dict], cfg: Config) -> str:
 def summary_markdown(rows: list[dict], cfg: Config) -> str:
     rows = final_rows(rows)
     out = [f"# {cfg.proxy}: stepped call rate, {cfg.step_s} s per step, UDP, zero hold", ""]
-    out += ["| sweep | max clean cps | first non-clean step (fail %) | CPU-s / 1k, median of clean steps |",
-            "|---|---|---|---|"]
-    all_clean_cpu = []
+    out += ["| sweep | max clean cps | first non-clean step (fail %) | CPU-s / 1k, median of clean steps |"
+            " proxy + db CPU-s / 1k, median of clean steps |",
+            "|---|---|---|---|---|"]
+    all_clean_cpu, all_clean_total = [], []
     for s in sorted({r["sweep"] for r in rows}):
         rs = sorted((r for r in rows if r["sweep"] == s), key=lambda r: r["offered_cps"])
         clean = [r for r in rs if r["clean"] == "yes"]
         bad = next((r for r in rs if r["clean"] == "no"), None)
         cpu = [r["proxy_cpu_s_per_1k"] for r in clean if r["proxy_cpu_s_per_1k"] == r["proxy_cpu_s_per_1k"]]
         all_clean_cpu += cpu
+        total = [r["total_cpu_s_per_1k"] for r in clean if r["total_cpu_s_per_1k"] == r["total_cpu_s_per_1k"]]
+        all_clean_total += total
         first_bad = f"{bad['offered_cps']} ({bad['fail_pct']} %)" if bad else "-"
         out.append(f"| {s} | {max((r['offered_cps'] for r in clean), default='none')} | "
-                   f"{first_bad} | {round(statistics.median(cpu), 3) if cpu else '-'} |")
+                   f"{first_bad} | {round(statistics.median(cpu), 3) if cpu else '-'} | "
+                   f"{round(statistics.median(total), 3) if total else '-'} |")
     out += ["", f"CPU-s per 1000 answered calls, median over all clean steps: "
-                f"{round(statistics.median(all_clean_cpu), 3) if all_clean_cpu else '-'}", ""]
+                f"{round(statistics.median(all_clean_cpu), 3) if all_clean_cpu else '-'}"
+                + (f" (with the database: {round(statistics.median(all_clean_total), 3)})"
+                   if all_clean_total else ""), ""]
     out += ["## Response time INVITE -> 200 at the UAC (p50 / p99 ms), per step", "",
             "| offered cps | " + " | ".join(f"sweep {s}" for s in sorted({r['sweep'] for r in rows})) + " |",
             "|---|" + "---|" * len({r["sweep"] for r in rows})]
@@ -750,12 +796,22 @@ def parse_args(argv: list[str]) -> Config:
                     "127.0.0.1:5080, e.g. etc/demo-data.sql")
     ap.add_argument("--pg-data", help="the PostgreSQL data directory (scripts/pg-local DIR/data): its "
                     "server's CPU per step is reported as db_cpu_s_per_1k")
+    ap.add_argument("--pg-cpu", type=int,
+                    help="pin the PostgreSQL server of --pg-data to this core for the run (the anchor "
+                    "pins it beside the proxy: --pg-cpu 1); its CPU then counts as the proxy core's own")
+    ap.add_argument("--kamailio-define", action="append", default=[], metavar="NAME=VALUE",
+                    help="pass -A NAME=VALUE to Kamailio (repeatable), e.g. PG_URL=... for the softswitch cfg")
+    ap.add_argument("--dialed", default="service",
+                    help="the Request-URI user the UAC calls (SIPp -s); the anchor's softswitch cfg "
+                    "translates 00493012345678")
     ap.add_argument("--out", help="output dir (default bench/results/<timestamp>-<proxy>)")
     a = ap.parse_args(argv)
     if a.proxy == "didtron" and not a.bin:
         ap.error("--proxy didtron needs --bin PATH")
     if a.bin and not os.access(a.bin, os.X_OK):
         ap.error(f"--bin {a.bin} is not executable")
+    if a.pg_cpu is not None and not a.pg_data:
+        ap.error("--pg-cpu needs --pg-data")
     rates = [int(x) for x in a.rates.split(",") if x.strip()]
     if not rates or a.step_seconds < 1 or not (1 <= a.sweeps <= 20) or len(rates) > 50:
         ap.error("need 1..50 rates, step-seconds >= 1, 1..20 sweeps")
@@ -772,6 +828,7 @@ def parse_args(argv: list[str]) -> Config:
         max_attempts=max(1, a.max_attempts), log_level=a.log_level, invite_timeout=a.invite_timeout,
         kam_workers=a.kamailio_workers, kam_maxbuf=a.kamailio_maxbuf,
         database_url=a.database_url, pg_data=Path(a.pg_data).resolve() if a.pg_data else None,
+        pg_cpu=a.pg_cpu, kam_defines=a.kamailio_define, dialed=a.dialed,
         out=Path(a.out).resolve() if a.out else BENCH / "results" / f"{stamp}-{a.proxy}")
 
 
@@ -796,6 +853,7 @@ def main(argv: list[str]) -> int:
         rc = 1
     finally:
         bench.reg.stop_all()
+        bench.unpin_db()
         shutil.rmtree(bench.rundir, ignore_errors=True)
         if cfg.out.exists():
             (cfg.out / "env.txt").write_text("\n".join(bench.env_lines) + "\n")
