@@ -43,6 +43,29 @@ struct DialogCheckpointLogTests {
       !String(decoding: directory.read(DialogCheckpointLog.fileName), as: UTF8.self).contains("never-opened"))
   }
 
+  @Test func aCheckpointEncodedOnTheLogsThreadIsWrittenAsEncoded() async throws {
+    let directory = TemporaryDirectory()
+    defer { directory.remove() }
+    let log = try Self.log(directory)
+    let durable = Box(0)
+    let encodedOn = Box<[String]>([])
+    for index in 0..<3 {
+      let entry = Self.entry(index)
+      log.open(
+        id: entry.id,
+        encode: {
+          encodedOn.mutate { $0.append(entry.id) }
+          return entry.text
+        }
+      ) { durable.mutate { $0 += 1 } }
+    }
+    #expect(await eventually { durable.value == 3 })
+    log.stop()
+    // Each text was made once, before its checkpoint counted as durable.
+    #expect(encodedOn.value.sorted() == ["call-0", "call-1", "call-2"])
+    #expect(try DialogCheckpointLog.recover(directory: directory.path).open == (0..<3).map(Self.entry))
+  }
+
   @Test func aTornLastLineAndADamagedLineAreSkipped() throws {
     let directory = TemporaryDirectory()
     defer { directory.remove() }

@@ -67,7 +67,7 @@ public final class DialogCheckpointLog: @unchecked Sendable {
   private var encoded: [UInt8] = []
 
   private enum Operation {
-    case open(id: String, text: String, durable: @Sendable () -> Void)
+    case open(id: String, text: @Sendable () -> String, durable: @Sendable () -> Void)
     case close(id: String)
   }
 
@@ -135,7 +135,15 @@ public final class DialogCheckpointLog: @unchecked Sendable {
   /// Opens `id`'s checkpoint; `durable` runs on the log's thread once it is
   /// fsync'd (at once when the log has stopped). Cheap: a lock and an append.
   public func open(id: String, text: String, durable: @escaping @Sendable () -> Void) {
-    let late = enqueue(.open(id: id, text: text, durable: durable))
+    open(id: id, encode: { text }, durable: durable)
+  }
+
+  /// The same, with the text made by `encode` on the log's thread (so the
+  /// caller's thread, an event loop, does not spend its time encoding).
+  public func open(
+    id: String, encode: @escaping @Sendable () -> String, durable: @escaping @Sendable () -> Void
+  ) {
+    let late = enqueue(.open(id: id, text: encode, durable: durable))
     if late { durable() }
   }
 
@@ -217,8 +225,8 @@ public final class DialogCheckpointLog: @unchecked Sendable {
     var closed: Set<String> = []
     for operation in batch {
       switch operation {
-      case .open(let id, let text, _):
-        let line = Self.openLine(id: id, text: text)
+      case .open(let id, let encode, _):
+        let line = Self.openLine(id: id, text: encode())
         encoded.append(contentsOf: line)
         opened.append((id, line))
         closed.remove(id)

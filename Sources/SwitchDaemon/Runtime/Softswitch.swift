@@ -96,7 +96,7 @@ final class Softswitch: Sendable {
   func checkpoint(_ checkpoint: DialogCheckpoint, release: @escaping () -> Void, loop: any EventLoop) {
     let bound = NIOLoopBound(release, eventLoop: loop)
     let releases = self.releases
-    checkpoints.open(id: checkpoint.recordID, text: checkpoint.text) { releases.add(bound, on: loop) }
+    checkpoints.open(id: checkpoint.recordID, encode: { checkpoint.text }) { releases.add(bound, on: loop) }
   }
 
   /// Reads the reference data and builds a snapshot, and reads the credit
