@@ -65,6 +65,7 @@ let package = Package(
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -124,7 +125,12 @@ let package = Package(
       ]),
     .testTarget(
       name: "SwitchDaemonTests",
-      dependencies: ["SwitchDaemon", "SIPCore", .product(name: "Logging", package: "swift-log")]),
+      dependencies: [
+        "SwitchDaemon", "SIPCore", "Proxy", "SIPTransport", .product(name: "Logging", package: "swift-log"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOEmbedded", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+      ]),
   ],
   swiftLanguageModes: [.v6]
 )

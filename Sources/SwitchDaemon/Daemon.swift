@@ -199,6 +199,27 @@ struct SwitchService: Service {
       box.value?.proxy.tick()
     }
 
+    var metricsServer: MetricsServer?
+    if let address = config.metrics.listen {
+      let endpoints = Self.metricsEndpoints(
+        loop: loop, box: box, transport: transport, softswitch: softswitch,
+        startedUnixSeconds: SystemProxyClock().unixMs / 1000)
+      do {
+        let server = try await MetricsServer.start(
+          host: address.host, port: address.port, group: group, endpoints: endpoints)
+        metricsServer = server
+        logger.notice("metrics listening", metadata: ["address": "http://\(server.address)/metrics"])
+      } catch {
+        logger.critical("cannot listen for metrics on \(address.hostPort): \(error)")
+        ticker.cancel()
+        await transport.shutdown()
+        creditTask?.cancel()
+        await softswitch?.stop(deadline: .now + .seconds(10))
+        await creditSync?.shutdown()
+        throw error
+      }
+    }
+
     logger.notice(
       "didtron-switch ready",
       metadata: [
@@ -262,6 +283,7 @@ struct SwitchService: Service {
       try? await Task.sleep(for: .milliseconds(50), tolerance: .milliseconds(10))
     }
     if softswitch != nil { try? await loop.submit { box.value?.proxy.endAllDialogs() }.get() }
+    await metricsServer?.stop()
     let summary = try? await loop.submit { () -> String in
       guard let core = box.value else { return "" }
       let c = core.proxy.counters
@@ -281,6 +303,28 @@ struct SwitchService: Service {
       await creditSync.shutdown()
     }
     logger.notice("didtron-switch stopped", metadata: ["totals": "\(summary ?? "")"])
+  }
+
+  /// `GET /metrics` reads the core on its loop, then the transport's and
+  /// the softswitch's counters (which are safe to read from anywhere).
+  static func metricsEndpoints(
+    loop: any EventLoop, box: NIOLoopBoundBox<SwitchCore?>, transport: SIPTransportLayer,
+    softswitch: Softswitch?, startedUnixSeconds: Int64
+  ) -> MetricsEndpoints {
+    MetricsEndpoints(
+      metrics: { _ in
+        loop.submit { box.value?.reading ?? SwitchReading.Core() }.map { core in
+          var reading = SwitchReading()
+          reading.core = core
+          reading.transport = transport.counters
+          reading.records = softswitch?.records.counters
+          reading.snapshot = softswitch?.status
+          reading.startedUnixSeconds = startedUnixSeconds
+          reading.mode = softswitch == nil ? "proxy" : "softswitch"
+          return PrometheusExposition.render(reading.families)
+        }
+      },
+      isServing: { _ in loop.submit { !(box.value?.proxy.isDraining ?? true) } })
   }
 
   /// `credit.node_id`, or the host name and first listening address

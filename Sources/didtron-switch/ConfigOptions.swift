@@ -37,6 +37,11 @@ struct ConfigOptions: ParsableArguments {
       valueName: "dir"))
   var journalDirectory: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "Serve GET /metrics and /health over HTTP here (metrics.listen).", valueName: "host:port"))
+  var metricsListen: String?
+
   /// The command-line values, as overrides of their configuration keys.
   var overrides: [SwitchConfig.Override] {
     var overrides: [SwitchConfig.Override] = []
@@ -65,6 +70,11 @@ struct ConfigOptions: ParsableArguments {
         .init(
           key: "database.journal_directory", value: .string(journalDirectory),
           origin: .commandLine("--journal-directory")))
+    }
+    if let metricsListen {
+      overrides.append(
+        .init(
+          key: "metrics.listen", value: .string(metricsListen), origin: .commandLine("--metrics-listen")))
     }
     return overrides
   }

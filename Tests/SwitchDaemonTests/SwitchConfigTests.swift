@@ -326,7 +326,8 @@ struct SwitchConfigTests {
     #expect(Set(names).count == ConfigKey.all.count)
     #expect(names.contains("DIDTRON_CREDIT_RESERVATION_STEP_SECONDS"))
     #expect(names.contains("DIDTRON_REGISTRAR_DOMAINS"))
-    #expect(ConfigKey.all.count == 34)
+    #expect(names.contains("DIDTRON_METRICS_LISTEN"))
+    #expect(ConfigKey.all.count == 35)
   }
 
   @Test(arguments: [

@@ -124,6 +124,20 @@ public struct ConfigKey: Sendable {
     integer(
       "registrar.max_contacts", get: { $0.registrar.maxContacts }, set: { $0.registrar.maxContacts = $1 }),
 
+    string(
+      "metrics.listen", get: { $0.metrics.listen?.hostPort ?? "" },
+      set: { config, text in
+        guard !text.isEmpty else {
+          config.metrics.listen = nil
+          return
+        }
+        guard let endpoint = hostAndPort(text) else {
+          throw ConfigError(
+            "\(ConfigValue.quote(text)) is not a valid address (expected HOST:PORT or [IPv6]:PORT)")
+        }
+        config.metrics.listen = endpoint
+      }),
+
     integer(
       "lifecycle.shutdown_grace_seconds", get: { seconds($0.lifecycle.shutdownGrace) },
       set: { $0.lifecycle.shutdownGrace = .seconds($1) }),
@@ -155,6 +169,22 @@ public struct ConfigKey: Sendable {
   private static func nextHopText(_ endpoint: Endpoint) -> String {
     endpoint.transport == .udp
       ? endpoint.hostPort : "\(endpoint.hostPort);transport=\(endpoint.transport.rawValue)"
+  }
+
+  /// `HOST:PORT` or `[IPv6]:PORT`, port 0-65535 required: a TCP endpoint.
+  static func hostAndPort(_ text: String) -> Endpoint? {
+    guard let colon = text.lastIndex(of: ":") else { return nil }
+    var host = text[..<colon]
+    guard let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { return nil }
+    if host.hasPrefix("["), host.hasSuffix("]") {
+      host = host.dropFirst().dropLast()
+      guard host.contains(":") else { return nil }
+    } else if host.contains(":") {
+      return nil
+    }
+    guard !host.isEmpty, host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || ".-:".contains($0)) })
+    else { return nil }
+    return Endpoint(transport: .tcp, host: String(host), port: port)
   }
 
   private static func seconds(_ duration: Duration) -> Int {

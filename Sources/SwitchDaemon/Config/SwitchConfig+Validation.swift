@@ -91,6 +91,15 @@ extension SwitchConfig {
     try validateDatabase()
     try validateRegistrar()
 
+    // [metrics]
+    if let metrics = metrics.listen, metrics.port != 0,
+      sip.listen.contains(where: {
+        $0.transport != .udp && $0.host == metrics.host && $0.port == metrics.port
+      })
+    {
+      throw fail("metrics.listen", "\(metrics.hostPort) is also a SIP listener (sip.listen)")
+    }
+
     // [lifecycle]
     try requireSeconds("lifecycle.shutdown_grace_seconds", lifecycle.shutdownGrace, in: 0...3600)
     guard (1...86400).contains(lifecycle.retryAfterSeconds) else {

@@ -125,6 +125,16 @@ public struct SwitchConfig: Sendable, Equatable {
     public init() {}
   }
 
+  /// `[metrics]`: the HTTP listener for Prometheus (docs/metrics.md).
+  public struct MetricsSettings: Sendable, Equatable {
+    /// `metrics.listen`: `HOST:PORT` (`[::1]:9464` for IPv6) where `GET
+    /// /metrics` and `GET /health` are served; empty (the default) turns the
+    /// listener off. Port 0 takes any free port (the log line names it).
+    public var listen: Endpoint?
+
+    public init() {}
+  }
+
   /// `[lifecycle]`: start and stop.
   public struct LifecycleSettings: Sendable, Equatable {
     /// `lifecycle.shutdown_grace_seconds`: how long SIGTERM waits for
@@ -158,6 +168,7 @@ public struct SwitchConfig: Sendable, Equatable {
   public var database = DatabaseSettings()
   public var credit = CreditSettings()
   public var registrar = RegistrarSettings()
+  public var metrics = MetricsSettings()
   public var lifecycle = LifecycleSettings()
   public var log = LogSettings()
 

@@ -24,6 +24,10 @@ final class Softswitch: Sendable {
   private let logger: Logger
   private let reloads: SnapshotReloads
   private let releases = HeldAnswers()
+  private let snapshotStatus = NIOLockedValueBox(SnapshotStatus())
+
+  /// The running snapshot's size and age, and how reloads went (metrics).
+  var status: SnapshotStatus { snapshotStatus.withLockedValue { $0 } }
 
   private init(
     databaseURL: String, records: CallRecordPipeline, checkpoints: DialogCheckpointLog,
@@ -104,6 +108,7 @@ final class Softswitch: Sendable {
   func loadSnapshot() async throws -> ReferenceLoad {
     let url = databaseURL
     let logger = logger
+    let snapshotStatus = snapshotStatus
     return try await pool.runIfActive {
       let started = ContinuousClock.now
       let connection = try PGConnection(url: url)
@@ -114,6 +119,19 @@ final class Softswitch: Sendable {
         routingPlans: data.routingPlans, policies: data.policies, ratingPlans: data.ratingPlans,
         currencies: data.currencies, assignments: data.assignments)
       let elapsed = ContinuousClock.now - started
+      let elapsedMs =
+        elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+      snapshotStatus.withLockedValue { status in
+        status.loadedUnixSeconds = SystemProxyClock().unixMs / 1000
+        status.loadMilliseconds = elapsedMs
+        status.carriers = snapshot.carriers.count
+        status.interconnects = snapshot.interconnects.count
+        status.services = snapshot.services.count
+        status.routingPlans = snapshot.routingPlans.count
+        status.prefixes = snapshot.prefixCount
+        status.ratingPlans = snapshot.ratingPlans.count
+        status.rates = snapshot.rateCount
+      }
       logger.notice(
         "reference data loaded",
         metadata: [
@@ -122,8 +140,7 @@ final class Softswitch: Sendable {
           "prefixes": "\(snapshot.prefixCount)", "rating_plans": "\(snapshot.ratingPlans.count)",
           "rates": "\(snapshot.rateCount)", "interconnect_policies": "\(snapshot.policies.count)",
           "credit_accounts": "\(accounts.count)",
-          "ms":
-            "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)",
+          "ms": "\(elapsedMs)",
         ])
       for id in snapshot.identifier.unlinkedInterconnectIDs {
         logger.warning(
@@ -142,8 +159,10 @@ final class Softswitch: Sendable {
       do {
         let snapshot = try await loadSnapshot()
         await install(snapshot)
+        snapshotStatus.withLockedValue { $0.reloads += 1 }
         logger.notice("snapshot reloaded", metadata: ["reason": "\(reason)"])
       } catch {
+        snapshotStatus.withLockedValue { $0.failedReloads += 1 }
         logger.error(
           "reload failed, keeping the running snapshot: \(error)", metadata: ["reason": "\(reason)"])
       }

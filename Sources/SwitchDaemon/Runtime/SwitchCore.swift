@@ -47,6 +47,15 @@ final class SwitchCore {
     }
   }
 
+  /// The counters and gauges of the core, for the metrics.
+  var reading: SwitchReading.Core {
+    loop.preconditionInEventLoop()
+    return SwitchReading.Core(
+      counters: proxy.counters, malformed: malformed, dropped: dropped, transactions: proxy.transactionCount,
+      dialogs: proxy.dialogCount, registeredContacts: proxy.registrar?.bindingCount ?? 0,
+      creditAccounts: proxy.credit?.accountCount ?? 0, draining: proxy.isDraining)
+  }
+
   /// Refusals go back where the request came from (RFC 3581 behaviour for all:
   /// a malformed request's Via cannot be trusted).
   private static func responseDestination(_ source: Endpoint) -> Endpoint { source }
