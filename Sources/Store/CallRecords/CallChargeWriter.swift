@@ -57,7 +57,7 @@ struct CallChargeWriter {
           }
           walletCharges.append((call, charge, wallet))
         case .customer, .supplier:
-          guard charge.column != .wallet, Self.isUUID(charge.account.ownerID) else {
+          guard charge.column != .wallet, UUIDText.isValid(charge.account.ownerID) else {
             outcome.unapplied += 1
             continue
           }
@@ -84,25 +84,6 @@ struct CallChargeWriter {
       }
     }
     return merged
-  }
-
-  /// Canonical 8-4-4-4-12 hex text (either case): what `uuid` accepts here.
-  static func isUUID(_ text: String) -> Bool {
-    let bytes = Array(text.utf8)
-    guard bytes.count == 36 else { return false }
-    for (index, byte) in bytes.enumerated() {
-      if index == 8 || index == 13 || index == 18 || index == 23 {
-        guard byte == UInt8(ascii: "-") else { return false }
-      } else {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"),
-          UInt8(ascii: "A")...UInt8(ascii: "F"):
-          continue
-        default: return false
-        }
-      }
-    }
-    return true
   }
 
   /// The signed change a charge makes to its balance.

@@ -190,14 +190,6 @@ public struct CreditAccountLoader {
   }
 
   private func readOnly<T>(_ connection: PGConnection, _ body: () throws -> T) throws -> T {
-    try connection.execute(script: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-    do {
-      let value = try body()
-      try connection.execute(script: "COMMIT")
-      return value
-    } catch {
-      try? connection.execute(script: "ROLLBACK")
-      throw error
-    }
+    try connection.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
   }
 }

@@ -120,8 +120,8 @@ public final class CreditStore {
   /// events were inserted.
   public func apply(_ changes: [CreditAlertChange], node: String) throws -> Int {
     let changes = changes.filter {
-      $0.account.kind != .wallet && CallChargeWriter.isUUID($0.rule.id)
-        && CallChargeWriter.isUUID($0.account.ownerID)
+      $0.account.kind != .wallet && UUIDText.isValid($0.rule.id)
+        && UUIDText.isValid($0.account.ownerID)
     }
     if changes.isEmpty { return 0 }
     return try transaction {
@@ -159,14 +159,6 @@ public final class CreditStore {
 
   /// Runs `body` in a transaction with `didtron.reload_notify` off.
   private func transaction<T>(_ body: () throws -> T) throws -> T {
-    try connection.execute(script: "BEGIN; SET LOCAL didtron.reload_notify = 'off'")
-    do {
-      let value = try body()
-      try connection.execute(script: "COMMIT")
-      return value
-    } catch {
-      try? connection.execute(script: "ROLLBACK")
-      throw error
-    }
+    try connection.transaction("BEGIN; SET LOCAL didtron.reload_notify = 'off'", body)
   }
 }

@@ -69,6 +69,20 @@ public final class PGConnection {
     _ = try check(raw)
   }
 
+  /// Runs `body` between `begin` (BEGIN, with its options and any SET LOCAL)
+  /// and COMMIT; on any error, ROLLBACK and rethrow.
+  public func transaction<T>(_ begin: String = "BEGIN", _ body: () throws -> T) throws -> T {
+    try execute(script: begin)
+    do {
+      let value = try body()
+      try execute(script: "COMMIT")
+      return value
+    } catch {
+      try? execute(script: "ROLLBACK")
+      throw error
+    }
+  }
+
   /// `COPY ... FROM STDIN` with the given data (text format: tab-separated
   /// columns, newline-terminated rows, `\N` for NULL). Returns rows copied.
   @discardableResult

@@ -17,22 +17,3 @@ public enum RecordedCalls {
     return found
   }
 }
-
-/// The text form of a uuid as the switch writes record ids (lower-case hex, 8-4-4-4-12).
-enum UUIDText {
-  static func isValid(_ text: String) -> Bool {
-    let bytes = Array(text.utf8)
-    guard bytes.count == 36 else { return false }
-    for (index, byte) in bytes.enumerated() {
-      if index == 8 || index == 13 || index == 18 || index == 23 {
-        guard byte == UInt8(ascii: "-") else { return false }
-      } else {
-        let isHex =
-          (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
-          || (byte | 0x20 >= UInt8(ascii: "a") && byte | 0x20 <= UInt8(ascii: "f"))
-        guard isHex else { return false }
-      }
-    }
-    return true
-  }
-}
