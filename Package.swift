@@ -27,6 +27,8 @@ let package = Package(
 
     // Layer 1: SIP values, parse and serialize.
     .target(name: "SIPCore", dependencies: ["CLibOSIP"]),
+    // SIP digest authentication (RFC 3261 §22, RFC 8760): hashing on OpenSSL, nonces, credentials.
+    .target(name: "Digest", dependencies: ["COpenSSL"]),
 
     // Layer 2: protocol state, rules, money.
     .target(name: "SIPTransaction", dependencies: ["SIPCore"]),
@@ -53,6 +55,7 @@ let package = Package(
     .target(
       name: "Proxy",
       dependencies: [
+        "Digest",
         "SIPCore", "SIPTransaction", "Policy", "Routing", "Billing",
         .product(name: "Logging", package: "swift-log"),
       ]),
@@ -61,7 +64,7 @@ let package = Package(
     .target(
       name: "SwitchDaemon",
       dependencies: [
-        "SIPCore", "SIPTransaction", "SIPTransport", "Proxy", "Policy", "Routing", "Billing", "Store",
+        "SIPCore", "SIPTransaction", "SIPTransport", "Proxy", "Policy", "Routing", "Billing", "Store", "Digest",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
@@ -101,6 +104,7 @@ let package = Package(
 
     .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"], resources: [.copy("Fixtures")]),
     .testTarget(name: "SIPTransactionTests", dependencies: ["SIPTransaction"]),
+    .testTarget(name: "DigestTests", dependencies: ["Digest"]),
     .testTarget(name: "PolicyTests", dependencies: ["Policy", "SIPCore"]),
     .testTarget(name: "RoutingTests", dependencies: ["Routing"]),
     .testTarget(name: "BillingTests", dependencies: ["Billing", "Routing"]),
@@ -120,7 +124,7 @@ let package = Package(
     .testTarget(
       name: "ProxyTests",
       dependencies: [
-        "Proxy", "SIPCore", "SIPTransaction", "Policy", "Routing", "Billing",
+        "Proxy", "Digest", "SIPCore", "SIPTransaction", "Policy", "Routing", "Billing",
         .product(name: "Logging", package: "swift-log"),
       ]),
     .testTarget(

@@ -440,10 +440,13 @@ public final class ProxyCore {
       respondLocally(record, 420, "Bad Extension", extra: [("Unsupported", required.joined(separator: ", "))])
       return
     }
-    let parts = request.withOriginalBytes { bytes -> (to: String?, contacts: [String], expires: String?) in
+    let parts = request.withOriginalBytes {
+      bytes -> (to: String?, contacts: [String], expires: String?, authorizations: [String]) in
       let head = RawSIPHead(scanning: bytes)
       func text(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
-      return (head.to.map(text), head.contacts.map(text), head.expires.map(text))
+      return (
+        head.to.map(text), head.contacts.map(text), head.expires.map(text), head.authorizations.map(text)
+      )
     }
     var expires: Int?
     if let text = parts.expires {
@@ -457,7 +460,7 @@ public final class ProxyCore {
     let outcome = registrar.register(
       Registrar.Request(
         to: parts.to, contacts: parts.contacts, expires: expires, callID: request.callID ?? "",
-        cseq: request.cseq?.number ?? 0, source: source),
+        cseq: request.cseq?.number ?? 0, source: source, authorizations: parts.authorizations),
       nowMs: now)
     switch outcome {
     case .registered(let aor, let bindings):

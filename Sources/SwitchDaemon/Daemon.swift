@@ -1,4 +1,5 @@
 import Billing
+import Digest
 import Logging
 import NIOCore
 import NIOPosix
@@ -126,6 +127,7 @@ struct SwitchService: Service {
     let registrarSettings = config.registrar
     let accounts = firstLoad?.accounts ?? []
     let currencies = firstLoad?.snapshot.currencies
+    let sipCredentials = firstLoad?.snapshot.sipCredentials ?? [:]
     let pendingAtStart = journalled
     let ledger = try await loop.submit { () -> NIOLoopBound<CreditLedger>? in
       let proxy = ProxyCore(
@@ -137,8 +139,14 @@ struct SwitchService: Service {
             domains: Set(registrarSettings.domains),
             defaultExpiresSeconds: registrarSettings.defaultExpiresSeconds,
             minExpiresSeconds: registrarSettings.minExpiresSeconds,
-            maxExpiresSeconds: registrarSettings.maxExpiresSeconds, maxContacts: registrarSettings.maxContacts
-          ))
+            maxExpiresSeconds: registrarSettings.maxExpiresSeconds,
+            maxContacts: registrarSettings.maxContacts,
+            authentication: registrarSettings.authentication == .none
+              ? .none
+              : .digest(
+                algorithms: registrarSettings.digestAlgorithms.compactMap { DigestHash(token: $0) },
+                nonceLifetimeSeconds: registrarSettings.nonceLifetimeSeconds)))
+        proxy.registrar?.credentials = sipCredentials
       }
       var bound: NIOLoopBound<CreditLedger>?
       if let softswitch, let currencies {
@@ -241,6 +249,7 @@ struct SwitchService: Service {
       try? await loop.submit {
         box.value?.proxy.router = CallPipeline(
           snapshot: loaded.snapshot, limitStatus: limitStatus, capacityRetryAfterSeconds: capacityRetryAfter)
+        box.value?.proxy.registrar?.credentials = loaded.snapshot.sipCredentials
         box.value?.proxy.credit?.load(loaded.accounts)
         box.value?.proxy.credit?.currencies = loaded.snapshot.currencies
       }.get()

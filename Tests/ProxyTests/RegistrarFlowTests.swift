@@ -1,3 +1,4 @@
+import Digest
 import Foundation
 import SIPCore
 import Testing
@@ -77,6 +78,39 @@ import Testing
     let h = Self.harness()
     h.deliverBytes(Self.torture("regaut01.dat"))
     #expect(try Self.answer(h).statusCode == 200)
+  }
+
+  /// RFC 4475 §3.3.17: a registrar that cares about authentication answers
+  /// an unknown scheme with a 401 and a challenge it understands; the
+  /// Authorization header is read from the wire.
+  @Test func withDigestAnUnknownSchemeGets401AndTheRightAnswerRegisters() throws {
+    let h = FlowHarness()
+    h.core.registrar = Registrar(
+      configuration: RegistrarConfiguration(
+        domains: ["example.com"], authentication: .digest(algorithms: [.md5], nonceLifetimeSeconds: 300)))
+    h.core.registrar?.credentials = ["alice": "s3cret"]
+    h.deliverBytes(Self.torture("regaut01.dat"))
+    let sent = try #require(h.sender.sent.last { $0.message.statusCode >= 200 })
+    #expect(sent.message.statusCode == 401)
+    let header = try #require(
+      sent.text.components(separatedBy: "\r\n").first { $0.hasPrefix("WWW-Authenticate: ") }?.dropFirst(18))
+    #expect(header.hasPrefix("Digest realm=\"example.com\", nonce=\""))
+    #expect(h.core.counters.registrationsRefused == 1)
+
+    let nonce = String(header[header.range(of: "nonce=\"")!.upperBound...].prefix { $0 != "\"" })
+    var credentials = DigestCredentials(
+      username: "alice", realm: "example.com", nonce: nonce, uri: "sip:example.com", response: "")
+    credentials.response = DigestVerifier.expectedResponse(
+      credentials, method: "REGISTER", password: "s3cret", hash: .md5)
+    // Folded over two lines, as phones do.
+    h.deliver(
+      Self.register.replacingOccurrences(
+        of: "Content-Length: 0",
+        with: "Authorization: Digest username=\"alice\",\n realm=\"example.com\", nonce=\"\(nonce)\", "
+          + "uri=\"sip:example.com\", response=\"\(credentials.response)\"\nContent-Length: 0"))
+    let registered = try #require(h.sender.sent.last { $0.message.statusCode >= 200 })
+    #expect(registered.message.statusCode == 200, "\(registered.text)")
+    #expect(h.core.registrar?.bindingCount == 1)
   }
 
   @Test func withoutARegistrarRegisterIsNotServed() throws {

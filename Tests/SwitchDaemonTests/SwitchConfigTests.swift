@@ -327,7 +327,21 @@ struct SwitchConfigTests {
     #expect(names.contains("DIDTRON_CREDIT_RESERVATION_STEP_SECONDS"))
     #expect(names.contains("DIDTRON_REGISTRAR_DOMAINS"))
     #expect(names.contains("DIDTRON_METRICS_LISTEN"))
-    #expect(ConfigKey.all.count == 35)
+    #expect(names.contains("DIDTRON_REGISTRAR_AUTHENTICATION"))
+    #expect(ConfigKey.all.count == 38)
+  }
+
+  @Test func aRegistrarWithoutADatabaseNeedsAuthenticationNone() throws {
+    let text = "[proxy]\nnext_hop = \"127.0.0.1:5080\"\n[registrar]\ndomains = [\"example.com\"]\n"
+    #expect(throws: ConfigError.self) { try Self.load(text).validate() }
+    let open = try Self.load(text + "authentication = \"none\"\n")
+    try open.validate()
+    #expect(open.registrar.authentication == .none)
+    let softswitch = try Self.load(text + "[database]\nurl = \"postgresql://db/didtron\"\n")
+    try softswitch.validate()
+    #expect(softswitch.registrar.authentication == .digest)
+    #expect(softswitch.registrar.digestAlgorithms == ["SHA-256", "MD5"])
+    #expect(softswitch.registrar.nonceLifetimeSeconds == 300)
   }
 
   @Test(arguments: [
@@ -338,12 +352,19 @@ struct SwitchConfigTests {
       "registrar.default_expires_seconds"
     ),
     ("[registrar]\nmax_contacts = 1000", "registrar.max_contacts"),
+    ("[registrar]\ndomains = [\"example.com\"]", "registrar.authentication"),
+    ("[registrar]\nauthentication = \"basic\"", "registrar.authentication"),
+    ("[registrar]\ndigest_algorithms = [\"SHA-512\"]", "registrar.digest_algorithms"),
+    ("[registrar]\ndigest_algorithms = []", "registrar.digest_algorithms"),
+    ("[registrar]\ndigest_algorithms = [\"MD5\", \"md5\"]", "registrar.digest_algorithms"),
+    ("[registrar]\nnonce_lifetime_seconds = 5", "registrar.nonce_lifetime_seconds"),
     ("[credit]\nreservation_step_seconds = 0", "credit.reservation_step_seconds"),
     ("[credit]\nreservation_step_seconds = 2\nextend_lead_ms = 2000", "credit.extend_lead_ms"),
     ("[credit]\nsync_interval_ms = 50", "credit.sync_interval_ms"),
     ("[credit]\nnode_id = \"a b\"", "credit.node_id"),
   ])
   func badCreditKeysAreNamed(text: String, key: String) throws {
+    // (and the registrar's)
     do {
       try Self.load("[proxy]\nnext_hop = \"127.0.0.1:5080\"\n" + text).validate()
       Issue.record("validated: \(text)")

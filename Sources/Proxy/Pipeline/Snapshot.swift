@@ -23,12 +23,16 @@ public final class Snapshot: Sendable {
   public let assignments: CarrierAssignments
   /// How many rate rows the rating plans hold (for logs).
   public let rateCount: Int
+  /// The registrar's digest credentials: SIP username -> password.
+  public let sipCredentials: [String: String]
 
   public init(
     carriers: [Carrier], interconnects: [Interconnect], services: [CarrierService],
     routingPlans: [RoutingPlan], policies: [String: InterconnectPolicy] = [:], ratingPlans: [RatingPlan] = [],
-    currencies: Currencies = Currencies(), assignments: CarrierAssignments = CarrierAssignments()
+    currencies: Currencies = Currencies(), assignments: CarrierAssignments = CarrierAssignments(),
+    sipCredentials: [String: String] = [:]
   ) {
+    self.sipCredentials = sipCredentials
     self.policies = policies
     self.ratingPlans = Dictionary(ratingPlans.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
     self.currencies = currencies

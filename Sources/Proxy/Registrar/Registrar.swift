@@ -1,3 +1,4 @@
+import Digest
 import SIPCore
 
 /// What the registrar serves and how long bindings last (`[registrar]` in the
@@ -14,11 +15,22 @@ public struct RegistrarConfiguration: Sendable, Equatable {
   public var maxExpiresSeconds: Int
   /// Bindings an address of record may hold at once (403 beyond).
   public var maxContacts: Int
+  /// Whether a REGISTER must prove its user (docs/registrar.md).
+  public var authentication: Authentication
+
+  public enum Authentication: Sendable, Equatable {
+    /// Any REGISTER for a domain is accepted (a trusted network).
+    case none
+    /// RFC 3261 §22 digest: challenged with one `WWW-Authenticate` per
+    /// algorithm (in this order), nonces fresh for `nonceLifetimeSeconds`.
+    case digest(algorithms: [DigestHash], nonceLifetimeSeconds: Int)
+  }
 
   public init(
     domains: Set<String> = [], defaultExpiresSeconds: Int = 3600, minExpiresSeconds: Int = 60,
-    maxExpiresSeconds: Int = 86_400, maxContacts: Int = 10
+    maxExpiresSeconds: Int = 86_400, maxContacts: Int = 10, authentication: Authentication = .none
   ) {
+    self.authentication = authentication
     self.domains = Set(domains.map { $0.lowercased() })
     self.defaultExpiresSeconds = defaultExpiresSeconds
     self.minExpiresSeconds = minExpiresSeconds
@@ -64,10 +76,14 @@ public final class Registrar {
     public var callID: String
     public var cseq: UInt32
     public var source: Endpoint
+    /// The Authorization header values, as written.
+    public var authorizations: [String]
 
     public init(
-      to: String?, contacts: [String], expires: Int?, callID: String, cseq: UInt32, source: Endpoint
+      to: String?, contacts: [String], expires: Int?, callID: String, cseq: UInt32, source: Endpoint,
+      authorizations: [String] = []
     ) {
+      self.authorizations = authorizations
       self.to = to
       self.contacts = contacts
       self.expires = expires
@@ -85,9 +101,24 @@ public final class Registrar {
 
   public let configuration: RegistrarConfiguration
   private var bindings: [String: [Binding]] = [:]
+  private let verifier: DigestVerifier?
+  /// SIP usernames and their passwords (softswitch mode: the active
+  /// `device_registrations` of active users), checked by digest
+  /// authentication; replaced on every snapshot reload.
+  public var credentials: [String: String] = [:]
 
-  public init(configuration: RegistrarConfiguration) {
+  /// `nonceSecret`: the nonces' HMAC key (tests); nil for a random one.
+  public init(configuration: RegistrarConfiguration, nonceSecret: [UInt8]? = nil) {
     self.configuration = configuration
+    switch configuration.authentication {
+    case .none:
+      verifier = nil
+    case .digest(let algorithms, let lifetime):
+      let nonces =
+        nonceSecret.map { NonceAuthority(lifetimeMs: Int64(lifetime) * 1000, secret: $0) }
+        ?? NonceAuthority(lifetimeMs: Int64(lifetime) * 1000)
+      verifier = DigestVerifier(algorithms: algorithms, nonces: nonces)
+    }
   }
 
   /// The number of bindings held (expired ones included until they are purged).
@@ -99,8 +130,8 @@ public final class Registrar {
     return configuration.domains.contains(host.lowercased())
   }
 
-  /// RFC 3261 §10.3 steps 5-8 (no authentication: docs/registrar.md). All or
-  /// nothing: a refused request changes no binding.
+  /// RFC 3261 §10.3 steps 3 and 5-8 (docs/registrar.md). All or nothing: a
+  /// refused request changes no binding.
   public func register(_ request: Request, nowMs: Int64) -> Outcome {
     func refuse(_ status: Int, _ reason: String, _ headers: [HeaderField] = []) -> Outcome {
       .refused(Refusal(status: status, reason: reason, headers: headers))
@@ -110,6 +141,22 @@ public final class Registrar {
       let aor = Self.addressOfRecord(to.uri)
     else { return refuse(400, "Invalid Address Of Record") }
     guard serves(host: Self.host(ofAddressOfRecord: aor)) else { return refuse(404, "Not Found") }
+    // Steps 3 and 6: the user proves who they are, and may change this address of record.
+    if let verifier {
+      let realm = Self.host(ofAddressOfRecord: aor)
+      switch authenticate(request, realm: realm, user: Self.user(ofAddressOfRecord: aor), verifier, nowMs) {
+      case .authorized:
+        break
+      case .challenge(let stale):
+        return refuse(
+          401, "Unauthorized",
+          verifier.challenges(realm: realm, stale: stale, nowMs: nowMs).map {
+            HeaderField("WWW-Authenticate", $0)
+          })
+      case .forbidden:
+        return refuse(403, "Username Does Not Match Address Of Record")
+      }
+    }
     purge(aor, nowMs: nowMs)
     var current = bindings[aor] ?? []
     guard !request.contacts.isEmpty else {
@@ -172,6 +219,26 @@ public final class Registrar {
     return .registered(addressOfRecord: aor, bindings: current)
   }
 
+  private enum Authentication { case authorized, challenge(stale: Bool), forbidden }
+
+  /// The credentials for `realm` among the request's: a known user with the
+  /// right response to a fresh nonce of ours, who is the address of
+  /// record's user. Unknown users and wrong passwords get the same challenge.
+  private func authenticate(
+    _ request: Request, realm: String, user: String, _ verifier: DigestVerifier, _ nowMs: Int64
+  ) -> Authentication {
+    guard
+      let credentials = request.authorizations.lazy.compactMap(DigestCredentials.init(header:))
+        .first(where: { $0.realm.lowercased() == realm })
+    else { return .challenge(stale: false) }
+    guard let password = self.credentials[credentials.username] else { return .challenge(stale: false) }
+    switch verifier.verify(credentials, method: "REGISTER", password: password, nowMs: nowMs) {
+    case .valid: return credentials.username == user ? .authorized : .forbidden
+    case .stale: return .challenge(stale: true)
+    case .invalid: return .challenge(stale: false)
+    }
+  }
+
   /// The live bindings of the address of record `uri` names, highest `q` first.
   public func lookup(_ uri: String, nowMs: Int64) -> [Binding] {
     guard let aor = Self.addressOfRecord(uri) else { return [] }
@@ -226,6 +293,12 @@ public final class Registrar {
     }
     guard !host.isEmpty else { return nil }
     return scheme + ":" + (user.isEmpty ? "" : user + "@") + host.lowercased()
+  }
+
+  /// `sip:user@host` -> `user` (as written; "" without one).
+  static func user(ofAddressOfRecord aor: String) -> String {
+    guard let colon = aor.firstIndex(of: ":"), let at = aor.lastIndex(of: "@") else { return "" }
+    return String(aor[aor.index(after: colon)..<at])
   }
 
   static func host(ofAddressOfRecord aor: String) -> String {

@@ -15,6 +15,8 @@ public struct RawSIPHead: Sendable {
   /// Contact values (a registrar reads them as written: libosip2 unescapes URIs).
   public var contacts: [Range<Int>] = []
   public var expires: Range<Int>?
+  /// Authorization header values (digest credentials of a REGISTER).
+  public var authorizations: [Range<Int>] = []
   /// Every Content-Length value; `nil` entries did not parse as a number.
   public var contentLengths: [Int?] = []
   /// Where the body starts: just after the empty line, or the end of the
@@ -85,6 +87,7 @@ public struct RawSIPHead: Sendable {
       case .contentLength: contentLengths.append(Self.decimal(bytes, value))
       case .contact: contacts.append(value)
       case .expires: if expires == nil { expires = value }
+      case .authorization: authorizations.append(value)
       case .other: break
       }
     }
@@ -112,7 +115,9 @@ public struct RawSIPHead: Sendable {
     return .message(length: bodyStart + declared)
   }
 
-  private enum HeaderKind { case via, from, to, callID, cseq, route, contentLength, contact, expires, other }
+  private enum HeaderKind {
+    case via, from, to, callID, cseq, route, contentLength, contact, expires, authorization, other
+  }
 
   @inline(__always) private static func isWhitespace(_ byte: UInt8) -> Bool {
     byte == 32 || byte == 9 || byte == 13 || byte == 10
@@ -140,6 +145,7 @@ public struct RawSIPHead: Sendable {
       if equalsLowercased(bytes, name, "call-id") { return .callID }
       if equalsLowercased(bytes, name, "contact") { return .contact }
       return equalsLowercased(bytes, name, "expires") ? .expires : .other
+    case 13: return equalsLowercased(bytes, name, "authorization") ? .authorization : .other
     case 14: return equalsLowercased(bytes, name, "content-length") ? .contentLength : .other
     default: return .other
     }

@@ -16,12 +16,17 @@ public struct ReferenceData: Sendable {
   public var currencies: Currencies
   /// `carrier_assignments`, by supplier carrier.
   public var assignments: CarrierAssignments
+  /// The registrar's digest credentials: SIP username -> password of each
+  /// active device of an active user (`device_registrations`, migration 0013).
+  public var sipCredentials: [String: String]
 
   public init(
     carriers: [Carrier], interconnects: [Interconnect], services: [CarrierService],
     routingPlans: [RoutingPlan], policies: [String: InterconnectPolicy] = [:], ratingPlans: [RatingPlan] = [],
-    currencies: Currencies = Currencies(), assignments: CarrierAssignments = CarrierAssignments()
+    currencies: Currencies = Currencies(), assignments: CarrierAssignments = CarrierAssignments(),
+    sipCredentials: [String: String] = [:]
   ) {
+    self.sipCredentials = sipCredentials
     self.carriers = carriers
     self.interconnects = interconnects
     self.services = services

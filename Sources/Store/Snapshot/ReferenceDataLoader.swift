@@ -29,6 +29,7 @@ public struct ReferenceDataLoader {
         connection: connection, currencies: currencies, batchSize: batchSize, zoneDirectory: zoneDirectory
       ).load()
       let assignments = try loadAssignments(connection)
+      let sipCredentials = try loadSIPCredentials(connection)
       try connection.execute(script: "COMMIT")
       // validation_settings.tech_prefix, when set, is the ingress tech prefix.
       for index in interconnects.indices {
@@ -40,7 +41,7 @@ public struct ReferenceDataLoader {
       return ReferenceData(
         carriers: carriers, interconnects: interconnects, services: services, routingPlans: plans,
         policies: policies.policies, ratingPlans: ratingPlans, currencies: currencies,
-        assignments: assignments)
+        assignments: assignments, sipCredentials: sipCredentials)
     } catch {
       try? connection.execute(script: "ROLLBACK")
       throw error
@@ -239,6 +240,23 @@ public struct ReferenceDataLoader {
       rates[try fields.text(1)] = rate
     }
     return Currencies(rates: rates) ?? Currencies()
+  }
+
+  /// Digest credentials of the active devices of active users.
+  private func loadSIPCredentials(_ connection: PGConnection) throws -> [String: String] {
+    let rows = try connection.query(
+      """
+      SELECT d.sip_username, d.sip_password FROM device_registrations d JOIN users u ON u.id = d.user_id
+      WHERE d.is_active AND u.status = 'active' AND d.sip_username IS NOT NULL AND d.sip_password IS NOT NULL
+      """)
+    var credentials: [String: String] = [:]
+    credentials.reserveCapacity(rows.rowCount)
+    for row in 0..<rows.rowCount {
+      if let username = rows.string(row, 0), let password = rows.string(row, 1) {
+        credentials[username] = password
+      }
+    }
+    return credentials
   }
 
   /// `carrier_assignments`, the ids of the column the row's type names

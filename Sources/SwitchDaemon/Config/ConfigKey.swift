@@ -123,6 +123,20 @@ public struct ConfigKey: Sendable {
       set: { $0.registrar.maxExpiresSeconds = $1 }),
     integer(
       "registrar.max_contacts", get: { $0.registrar.maxContacts }, set: { $0.registrar.maxContacts = $1 }),
+    string(
+      "registrar.authentication", get: { $0.registrar.authentication.rawValue },
+      set: { config, text in
+        guard let value = SwitchConfig.RegistrarSettings.Authentication(rawValue: text.lowercased()) else {
+          throw ConfigError("\(ConfigValue.quote(text)) is not digest or none")
+        }
+        config.registrar.authentication = value
+      }),
+    strings(
+      "registrar.digest_algorithms", get: { $0.registrar.digestAlgorithms },
+      set: { config, names in config.registrar.digestAlgorithms = names }),
+    integer(
+      "registrar.nonce_lifetime_seconds", get: { $0.registrar.nonceLifetimeSeconds },
+      set: { $0.registrar.nonceLifetimeSeconds = $1 }),
 
     string(
       "metrics.listen", get: { $0.metrics.listen?.hostPort ?? "" },

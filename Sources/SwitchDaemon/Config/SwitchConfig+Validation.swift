@@ -1,3 +1,4 @@
+import Digest
 import SIPCore
 import Store
 
@@ -147,6 +148,7 @@ extension SwitchConfig {
       ("registrar.max_expires_seconds", registrar.maxExpiresSeconds, 1...604_800),
       ("registrar.default_expires_seconds", registrar.defaultExpiresSeconds, 1...604_800),
       ("registrar.max_contacts", registrar.maxContacts, 1...100),
+      ("registrar.nonce_lifetime_seconds", registrar.nonceLifetimeSeconds, 10...86_400),
     ]
     for (key, value, range) in ranges where !range.contains(value) {
       throw ConfigError(
@@ -160,6 +162,18 @@ extension SwitchConfig {
         "must be between registrar.min_expires_seconds (\(registrar.minExpiresSeconds)) and "
           + "registrar.max_expires_seconds (\(registrar.maxExpiresSeconds)) (got \(registrar.defaultExpiresSeconds))"
       )
+    }
+    let algorithms = registrar.digestAlgorithms.map { DigestHash(token: $0) }
+    guard !algorithms.isEmpty, !algorithms.contains(nil), Set(algorithms).count == algorithms.count else {
+      throw ConfigError(
+        key: "registrar.digest_algorithms",
+        "must list SHA-256 and/or MD5, each once (got \(registrar.digestAlgorithms.map(ConfigValue.quote)))")
+    }
+    if !registrar.domains.isEmpty, registrar.authentication == .digest, database.url == nil {
+      throw ConfigError(
+        key: "registrar.authentication",
+        "digest needs database.url (the credentials are device_registrations rows); "
+          + "set it to \"none\" for a registrar on a network you trust")
     }
   }
 

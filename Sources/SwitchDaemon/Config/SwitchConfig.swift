@@ -121,6 +121,20 @@ public struct SwitchConfig: Sendable, Equatable {
     public var maxExpiresSeconds: Int = 86_400
     /// `registrar.max_contacts`: bindings one address of record may hold. Default 10.
     public var maxContacts: Int = 10
+    /// `registrar.authentication`: `digest` (RFC 3261 §22 against
+    /// `device_registrations`; needs `database.url`) or `none` (any REGISTER
+    /// for a domain is accepted: a trusted network). Default digest.
+    public var authentication: Authentication = .digest
+    /// `registrar.digest_algorithms`: the challenges, in order of
+    /// preference (RFC 8760). Default ["SHA-256", "MD5"].
+    public var digestAlgorithms: [String] = ["SHA-256", "MD5"]
+    /// `registrar.nonce_lifetime_seconds`: how long a challenge's nonce is
+    /// fresh; later the phone is challenged again with stale=true. Default 300.
+    public var nonceLifetimeSeconds: Int = 300
+
+    public enum Authentication: String, Sendable, Equatable, CaseIterable {
+      case digest, none
+    }
 
     public init() {}
   }

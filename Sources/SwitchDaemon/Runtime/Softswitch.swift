@@ -117,7 +117,7 @@ final class Softswitch: Sendable {
       let snapshot = Snapshot(
         carriers: data.carriers, interconnects: data.interconnects, services: data.services,
         routingPlans: data.routingPlans, policies: data.policies, ratingPlans: data.ratingPlans,
-        currencies: data.currencies, assignments: data.assignments)
+        currencies: data.currencies, assignments: data.assignments, sipCredentials: data.sipCredentials)
       let elapsed = ContinuousClock.now - started
       let elapsedMs =
         elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
@@ -139,7 +139,7 @@ final class Softswitch: Sendable {
           "services": "\(snapshot.services.count)", "routing_plans": "\(snapshot.routingPlans.count)",
           "prefixes": "\(snapshot.prefixCount)", "rating_plans": "\(snapshot.ratingPlans.count)",
           "rates": "\(snapshot.rateCount)", "interconnect_policies": "\(snapshot.policies.count)",
-          "credit_accounts": "\(accounts.count)",
+          "credit_accounts": "\(accounts.count)", "sip_credentials": "\(snapshot.sipCredentials.count)",
           "ms": "\(elapsedMs)",
         ])
       for id in snapshot.identifier.unlinkedInterconnectIDs {

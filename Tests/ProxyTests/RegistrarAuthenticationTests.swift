@@ -1,0 +1,141 @@
+import Digest
+import SIPCore
+import Testing
+
+@testable import Proxy
+
+/// RFC 3261 §10.3 steps 3 and 6 with digest authentication (§22): who may
+/// register, and the challenges the others get.
+@Suite struct RegistrarAuthenticationTests {
+  static let secret = [UInt8](repeating: 9, count: 32)
+  static let phone = Endpoint(transport: .udp, host: "192.0.2.10", port: 40_000)
+
+  static func registrar(algorithms: [DigestHash] = [.sha256, .md5]) -> Registrar {
+    let registrar = Registrar(
+      configuration: RegistrarConfiguration(
+        domains: ["example.com"], authentication: .digest(algorithms: algorithms, nonceLifetimeSeconds: 300)),
+      nonceSecret: secret)
+    registrar.credentials = ["alice": "s3cret", "bob": "b0b"]
+    return registrar
+  }
+
+  static func request(to: String = "<sip:alice@example.com>", authorizations: [String] = [], cseq: UInt32 = 1)
+    -> Registrar.Request
+  {
+    Registrar.Request(
+      to: to, contacts: ["<sip:alice@192.0.2.10:40000>"], expires: 600, callID: "c1", cseq: cseq,
+      source: phone,
+      authorizations: authorizations)
+  }
+
+  /// The Authorization header a phone would send for `nonce`.
+  static func authorization(
+    user: String = "alice", password: String = "s3cret", realm: String = "example.com", nonce: String,
+    hash: DigestHash = .md5
+  ) -> String {
+    var credentials = DigestCredentials(
+      username: user, realm: realm, nonce: nonce, uri: "sip:example.com", response: "",
+      algorithm: hash.rawValue,
+      cnonce: "abc123", qop: "auth", nc: "00000001")
+    credentials.response = DigestVerifier.expectedResponse(
+      credentials, method: "REGISTER", password: password, hash: hash)
+    return "Digest username=\"\(user)\", realm=\"\(realm)\", nonce=\"\(nonce)\", uri=\"sip:example.com\", "
+      + "response=\"\(credentials.response)\", algorithm=\(hash.rawValue), cnonce=\"abc123\", qop=auth, nc=00000001"
+  }
+
+  static func refusal(_ outcome: Registrar.Outcome) -> Refusal? {
+    if case .refused(let refusal) = outcome { return refusal }
+    return nil
+  }
+
+  /// The nonce of a 401's first challenge.
+  static func nonce(_ refusal: Refusal?) throws -> String {
+    let challenge = try #require(refusal?.headers.first { $0.name == "WWW-Authenticate" }?.value)
+    let start = try #require(challenge.range(of: "nonce=\"")).upperBound
+    return String(challenge[start...].prefix { $0 != "\"" })
+  }
+
+  @Test func withoutCredentialsTheRegisterIsChallengedOncePerAlgorithm() throws {
+    let registrar = Self.registrar()
+    let refusal = try #require(Self.refusal(registrar.register(Self.request(), nowMs: 1_000)))
+    #expect(refusal.status == 401 && refusal.reason == "Unauthorized")
+    let challenges = refusal.headers.filter { $0.name == "WWW-Authenticate" }.map(\.value)
+    #expect(challenges.count == 2)
+    #expect(challenges[0].hasPrefix("Digest realm=\"example.com\", nonce=\""))
+    #expect(challenges[0].hasSuffix(", algorithm=SHA-256, qop=\"auth\""))
+    #expect(challenges[1].hasSuffix(", algorithm=MD5, qop=\"auth\""))
+    #expect(registrar.bindingCount == 0)
+  }
+
+  @Test(arguments: [DigestHash.md5, .sha256])
+  func theRightAnswerToTheChallengeRegisters(_ hash: DigestHash) throws {
+    let registrar = Self.registrar()
+    let nonce = try Self.nonce(Self.refusal(registrar.register(Self.request(), nowMs: 1_000)))
+    let outcome = registrar.register(
+      Self.request(authorizations: [Self.authorization(nonce: nonce, hash: hash)], cseq: 2), nowMs: 2_000)
+    guard case .registered(let aor, let bindings) = outcome else {
+      Issue.record("not registered: \(outcome)")
+      return
+    }
+    #expect(aor == "sip:alice@example.com" && bindings.count == 1)
+  }
+
+  @Test func aWrongPasswordOrAnUnknownUserIsChallengedAgain() throws {
+    let registrar = Self.registrar()
+    let nonce = try Self.nonce(Self.refusal(registrar.register(Self.request(), nowMs: 1_000)))
+    for header in [
+      Self.authorization(password: "guess", nonce: nonce),
+      Self.authorization(user: "mallory", password: "x", nonce: nonce),
+      Self.authorization(realm: "other.example", nonce: nonce),
+      "Digest username=\"alice\", realm=\"example.com\"",
+      "NewAuth realm=\"example.com\"",
+    ] {
+      let refusal = Self.refusal(registrar.register(Self.request(authorizations: [header]), nowMs: 2_000))
+      #expect(refusal?.status == 401, "\(header)")
+      #expect(refusal?.headers.first?.value.contains("stale") == false)
+    }
+    #expect(registrar.bindingCount == 0)
+  }
+
+  @Test func anotherUsersCredentialsMayNotRegisterThisAddress() throws {
+    let registrar = Self.registrar()
+    let nonce = try Self.nonce(Self.refusal(registrar.register(Self.request(), nowMs: 1_000)))
+    let refusal = Self.refusal(
+      registrar.register(
+        Self.request(authorizations: [Self.authorization(user: "bob", password: "b0b", nonce: nonce)]),
+        nowMs: 2_000))
+    #expect(refusal?.status == 403 && refusal?.reason == "Username Does Not Match Address Of Record")
+  }
+
+  @Test func anExpiredNonceGetsAStaleChallenge() throws {
+    let registrar = Self.registrar()
+    let nonce = try Self.nonce(Self.refusal(registrar.register(Self.request(), nowMs: 1_000)))
+    let refusal = Self.refusal(
+      registrar.register(Self.request(authorizations: [Self.authorization(nonce: nonce)]), nowMs: 302_000))
+    #expect(refusal?.status == 401)
+    #expect(refusal?.headers.allSatisfy { $0.value.hasSuffix(", stale=true") } == true)
+    let fresh = try Self.nonce(refusal)
+    #expect(fresh != nonce)
+    let retried = registrar.register(
+      Self.request(authorizations: [Self.authorization(nonce: fresh)], cseq: 3), nowMs: 303_000)
+    #expect(Self.refusal(retried) == nil)
+  }
+
+  @Test func credentialsChangeWithTheSnapshot() throws {
+    let registrar = Self.registrar()
+    let nonce = try Self.nonce(Self.refusal(registrar.register(Self.request(), nowMs: 1_000)))
+    registrar.credentials = ["alice": "n3w"]
+    let old = registrar.register(
+      Self.request(authorizations: [Self.authorization(nonce: nonce)]), nowMs: 2_000)
+    #expect(Self.refusal(old)?.status == 401)
+    let new = registrar.register(
+      Self.request(authorizations: [Self.authorization(password: "n3w", nonce: nonce)], cseq: 2), nowMs: 2_000
+    )
+    #expect(Self.refusal(new) == nil)
+  }
+
+  @Test func withoutAuthenticationAnyRegisterIsAccepted() {
+    let registrar = Registrar(configuration: RegistrarConfiguration(domains: ["example.com"]))
+    #expect(Self.refusal(registrar.register(Self.request(), nowMs: 1_000)) == nil)
+  }
+}
