@@ -31,16 +31,15 @@ import Testing
   /// The Authorization header a phone would send for `nonce`.
   static func authorization(
     user: String = "alice", password: String = "s3cret", realm: String = "example.com", nonce: String,
-    hash: DigestHash = .md5
+    hash: DigestHash = .md5, nc: String = "00000001"
   ) -> String {
     var credentials = DigestCredentials(
       username: user, realm: realm, nonce: nonce, uri: "sip:example.com", response: "",
-      algorithm: hash.rawValue,
-      cnonce: "abc123", qop: "auth", nc: "00000001")
+      algorithm: hash.rawValue, cnonce: "abc123", qop: "auth", nc: nc)
     credentials.response = DigestVerifier.expectedResponse(
       credentials, method: "REGISTER", password: password, hash: hash)
     return "Digest username=\"\(user)\", realm=\"\(realm)\", nonce=\"\(nonce)\", uri=\"sip:example.com\", "
-      + "response=\"\(credentials.response)\", algorithm=\(hash.rawValue), cnonce=\"abc123\", qop=auth, nc=00000001"
+      + "response=\"\(credentials.response)\", algorithm=\(hash.rawValue), cnonce=\"abc123\", qop=auth, nc=\(nc)"
   }
 
   static func refusal(_ outcome: Registrar.Outcome) -> Refusal? {
@@ -119,6 +118,43 @@ import Testing
     let retried = registrar.register(
       Self.request(authorizations: [Self.authorization(nonce: fresh)], cseq: 3), nowMs: 303_000)
     #expect(Self.refusal(retried) == nil)
+  }
+
+  /// The digest does not cover the Contact: a captured header sent again
+  /// (by anyone, with any Contact) must not register.
+  @Test func anAnswerCannotBeReplayedOnlyAHigherNonceCountPasses() throws {
+    let registrar = Self.registrar()
+    let nonce = try Self.nonce(Self.refusal(registrar.register(Self.request(), nowMs: 1_000)))
+    let header = Self.authorization(nonce: nonce)
+    #expect(
+      Self.refusal(registrar.register(Self.request(authorizations: [header], cseq: 2), nowMs: 2_000)) == nil)
+    var replay = Self.request(authorizations: [header], cseq: 3)
+    replay.contacts = ["<sip:mallory@198.51.100.1>"]
+    replay.callID = "other"
+    #expect(Self.refusal(registrar.register(replay, nowMs: 3_000))?.status == 401)
+    let next = Self.authorization(nonce: nonce, nc: "00000002")
+    #expect(
+      Self.refusal(registrar.register(Self.request(authorizations: [next], cseq: 4), nowMs: 4_000)) == nil)
+    #expect(
+      Self.refusal(registrar.register(Self.request(authorizations: [next], cseq: 5), nowMs: 5_000))?.status
+        == 401)
+  }
+
+  @Test func withoutQopANonceIsAnsweredOnce() throws {
+    let registrar = Self.registrar()
+    let nonce = try Self.nonce(Self.refusal(registrar.register(Self.request(), nowMs: 1_000)))
+    var credentials = DigestCredentials(
+      username: "alice", realm: "example.com", nonce: nonce, uri: "sip:example.com", response: "")
+    credentials.response = DigestVerifier.expectedResponse(
+      credentials, method: "REGISTER", password: "s3cret", hash: .md5)
+    let header =
+      "Digest username=\"alice\", realm=\"example.com\", nonce=\"\(nonce)\", uri=\"sip:example.com\", "
+      + "response=\"\(credentials.response)\""
+    #expect(
+      Self.refusal(registrar.register(Self.request(authorizations: [header], cseq: 2), nowMs: 2_000)) == nil)
+    #expect(
+      Self.refusal(registrar.register(Self.request(authorizations: [header], cseq: 3), nowMs: 3_000))?.status
+        == 401)
   }
 
   @Test func credentialsChangeWithTheSnapshot() throws {

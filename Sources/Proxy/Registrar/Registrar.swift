@@ -106,6 +106,11 @@ public final class Registrar {
   /// `device_registrations` of active users), checked by digest
   /// authentication; replaced on every snapshot reload.
   public var credentials: [String: String] = [:]
+  /// The highest `nc` each nonce was answered with, until the nonce goes
+  /// stale: a captured Authorization header cannot be sent again (its
+  /// digest does not cover the Contact, so a replay could move a binding).
+  private var nonceCounts: [String: (nc: UInt32, untilMs: Int64)] = [:]
+  private var purgeNonceCountsAt = 1024
 
   /// `nonceSecret`: the nonces' HMAC key (tests); nil for a random one.
   public init(configuration: RegistrarConfiguration, nonceSecret: [UInt8]? = nil) {
@@ -233,10 +238,33 @@ public final class Registrar {
     else { return .challenge(stale: false) }
     guard let password = self.credentials[credentials.username] else { return .challenge(stale: false) }
     switch verifier.verify(credentials, method: "REGISTER", password: password, nowMs: nowMs) {
-    case .valid: return credentials.username == user ? .authorized : .forbidden
+    case .valid:
+      guard credentials.username == user else { return .forbidden }
+      return useNonce(credentials, verifier, nowMs) ? .authorized : .challenge(stale: false)
     case .stale: return .challenge(stale: true)
     case .invalid: return .challenge(stale: false)
     }
+  }
+
+  /// Whether this answer to its nonce is new: with qop, its `nc` must be
+  /// higher than any before (RFC 7616 §3.4.1, §5.12); without qop (RFC
+  /// 2069) a nonce is answered once.
+  private func useNonce(_ credentials: DigestCredentials, _ verifier: DigestVerifier, _ nowMs: Int64) -> Bool
+  {
+    var count: UInt32 = 0
+    if credentials.qop != nil {
+      guard let text = credentials.nc, let parsed = UInt32(text, radix: 16) else { return false }
+      count = parsed
+    }
+    if let seen = nonceCounts[credentials.nonce], seen.untilMs >= nowMs {
+      guard credentials.qop != nil, count > seen.nc else { return false }
+    }
+    nonceCounts[credentials.nonce] = (count, nowMs + verifier.nonces.lifetimeMs)
+    if nonceCounts.count >= purgeNonceCountsAt {
+      nonceCounts = nonceCounts.filter { $0.value.untilMs >= nowMs }
+      purgeNonceCountsAt = max(1024, nonceCounts.count * 2)
+    }
+    return true
   }
 
   /// The live bindings of the address of record `uri` names, highest `q` first.
