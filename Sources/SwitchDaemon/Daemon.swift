@@ -114,6 +114,25 @@ struct SwitchService: Service {
       await softswitch?.stop(deadline: .now)
       throw error
     }
+    // The metrics listener, bound like the SIP ones before anything else
+    // starts; it reads the core through the box, empty until the core exists.
+    var metricsServer: MetricsServer?
+    if let address = config.metrics.listen {
+      let endpoints = Self.metricsEndpoints(
+        loop: loop, box: box, transport: transport, softswitch: softswitch,
+        startedUnixSeconds: SystemProxyClock().unixMs / 1000)
+      do {
+        let server = try await MetricsServer.start(
+          host: address.host, port: address.port, group: group, endpoints: endpoints)
+        metricsServer = server
+        logger.notice("metrics listening", metadata: ["address": "http://\(server.address)/metrics"])
+      } catch {
+        logger.critical("cannot listen for metrics on \(address.hostPort): \(error)")
+        await transport.shutdown()
+        await softswitch?.stop(deadline: .now)
+        throw error
+      }
+    }
     let proxyConfiguration = ProxyConfiguration(
       localEndpoints: bound, advertisedHost: config.sip.advertisedAddress,
       timers: config.proxy.timers,
@@ -205,27 +224,6 @@ struct SwitchService: Service {
     }
     let ticker = loop.scheduleRepeatedTask(initialDelay: .milliseconds(10), delay: .milliseconds(10)) { _ in
       box.value?.proxy.tick()
-    }
-
-    var metricsServer: MetricsServer?
-    if let address = config.metrics.listen {
-      let endpoints = Self.metricsEndpoints(
-        loop: loop, box: box, transport: transport, softswitch: softswitch,
-        startedUnixSeconds: SystemProxyClock().unixMs / 1000)
-      do {
-        let server = try await MetricsServer.start(
-          host: address.host, port: address.port, group: group, endpoints: endpoints)
-        metricsServer = server
-        logger.notice("metrics listening", metadata: ["address": "http://\(server.address)/metrics"])
-      } catch {
-        logger.critical("cannot listen for metrics on \(address.hostPort): \(error)")
-        ticker.cancel()
-        await transport.shutdown()
-        creditTask?.cancel()
-        await softswitch?.stop(deadline: .now + .seconds(10))
-        await creditSync?.shutdown()
-        throw error
-      }
     }
 
     logger.notice(

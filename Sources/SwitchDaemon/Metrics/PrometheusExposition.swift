@@ -25,26 +25,18 @@ public enum PrometheusExposition {
   }
 
   /// HELP text: backslash and line feed escaped.
-  static func escapeHelp(_ text: String) -> String {
-    var out = String.UnicodeScalarView()
-    for scalar in text.unicodeScalars {
-      switch scalar {
-      case "\\": out.append(contentsOf: "\\\\".unicodeScalars)
-      case "\n": out.append(contentsOf: "\\n".unicodeScalars)
-      default: out.append(scalar)
-      }
-    }
-    return String(out)
-  }
+  static func escapeHelp(_ text: String) -> String { escape(text, quotes: false) }
 
   /// Label values: backslash, double quote and line feed escaped.
-  static func escapeLabelValue(_ text: String) -> String {
+  static func escapeLabelValue(_ text: String) -> String { escape(text, quotes: true) }
+
+  private static func escape(_ text: String, quotes: Bool) -> String {
     var out = String.UnicodeScalarView()
     for scalar in text.unicodeScalars {
       switch scalar {
       case "\\": out.append(contentsOf: "\\\\".unicodeScalars)
-      case "\"": out.append(contentsOf: "\\\"".unicodeScalars)
       case "\n": out.append(contentsOf: "\\n".unicodeScalars)
+      case "\"" where quotes: out.append(contentsOf: "\\\"".unicodeScalars)
       default: out.append(scalar)
       }
     }
