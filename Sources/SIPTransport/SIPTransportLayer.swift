@@ -18,7 +18,9 @@ public final class SIPTransportLayer: Sendable {
   private let group: any EventLoopGroup
   private let environment: TransportEnvironment
   private let udp: UDPSender
+  private let admission: StreamAdmission
   private let onSendFailure: @Sendable (Endpoint) -> Void
+  private let onListenerClosed: @Sendable (Endpoint) -> Void
   private let state = NIOLockedValueBox(State())
 
   private var logger: Logger { self.environment.logger }
@@ -26,7 +28,7 @@ public final class SIPTransportLayer: Sendable {
 
   private struct State {
     var isShutDown = false
-    var listeners: [any Channel] = []
+    var listeners: [(endpoint: Endpoint, channel: any Channel)] = []
     /// Stream connections by remote endpoint, accepted or opened.
     var connections: [Endpoint: StreamConnection] = [:]
   }
@@ -45,16 +47,26 @@ public final class SIPTransportLayer: Sendable {
   ///     to a socket (no connection could be made, the write failed, no listener of
   ///     the destination's family). Never called from inside `send`; it runs on an
   ///     event loop thread.
+  ///   - onListenerClosed: Called once for each listener that closes while the
+  ///     layer is not shutting down (the listener is gone: the process should
+  ///     fail its health check and exit, so that it is restarted).
   public init(
     group: any EventLoopGroup, udpLoop: any EventLoop, configuration: TransportConfiguration = .init(),
     logger: Logger, onMessage: @escaping @Sendable (InboundMessage) -> Void,
-    onSendFailure: @escaping @Sendable (Endpoint) -> Void
+    onSendFailure: @escaping @Sendable (Endpoint) -> Void,
+    onListenerClosed: @escaping @Sendable (Endpoint) -> Void = { _ in }
   ) {
     self.group = group
-    self.environment = TransportEnvironment(
+    let environment = TransportEnvironment(
       configuration: configuration, logger: logger, onMessage: onMessage)
-    self.udp = UDPSender(loop: udpLoop)
+    self.environment = environment
+    self.udp = UDPSender(loop: udpLoop) { report in
+      Self.count(report, environment: environment, onSendFailure: onSendFailure)
+    }
+    self.admission = StreamAdmission(
+      maxTotal: configuration.tcpMaxConnections, maxPerSource: configuration.tcpMaxConnectionsPerSource)
     self.onSendFailure = onSendFailure
+    self.onListenerClosed = onListenerClosed
   }
 
   /// A snapshot of the counters.
@@ -70,89 +82,76 @@ public final class SIPTransportLayer: Sendable {
   /// those bound by this call are closed and the error names the failing address.
   /// The first UDP listener of each address family is the source of UDP sends.
   public func bind(_ listeners: [Endpoint]) async throws -> [Endpoint] {
-    var bound: [(requested: Endpoint, channel: any Channel)] = []
+    var bound: [(requested: Endpoint, channel: any Channel, outbox: DatagramOutbox?)] = []
     do {
       for endpoint in listeners {
-        bound.append((endpoint, try await self.bindListener(endpoint)))
+        let (channel, outbox) = try await self.bindListener(endpoint)
+        bound.append((endpoint, channel, outbox))
       }
       try self.state.withLockedValue { state in
         guard !state.isShutDown else { throw TransportError.shutDown }
-        state.listeners += bound.map(\.channel)
+        state.listeners += bound.map { requested, channel, _ in
+          (Endpoint(channel.localAddress, transport: requested.transport) ?? requested, channel)
+        }
       }
     } catch {
-      for (_, channel) in bound { try? await channel.close() }
+      for (_, channel, _) in bound { try? await channel.close() }
       throw error
     }
-    for (requested, channel) in bound {
+    for (requested, channel, _) in bound {
       let local = Endpoint(channel.localAddress, transport: requested.transport) ?? requested
       self.logger.info("SIP listener bound", metadata: ["listener": "\(local)"])
-      channel.closeFuture.whenComplete { [self] _ in
-        let expected = self.state.withLockedValue { $0.isShutDown }
-        if !expected { self.logger.error("SIP listener closed", metadata: ["listener": "\(local)"]) }
-      }
+      channel.closeFuture.whenComplete { [self] _ in self.listenerClosed(local) }
     }
-    let udpChannels = bound.filter { $0.requested.transport == .udp }
-    if !udpChannels.isEmpty {
+    let outboxes = bound.compactMap { requested, _, outbox in outbox.map { ($0, requested.isIPv6) } }
+    if !outboxes.isEmpty {
+      // An outbox not taken (a second listener of a family) closes its descriptor.
       try? await self.udp.loop.submit { [udp] in
-        for (requested, channel) in udpChannels { udp.add(channel, isIPv6: requested.isIPv6) }
+        for (outbox, isIPv6) in outboxes { _ = udp.add(outbox, isIPv6: isIPv6) }
       }.get()
     }
-    return bound.map { requested, channel in
+    return bound.map { requested, channel, _ in
       Endpoint(channel.localAddress, transport: requested.transport) ?? requested
     }
   }
 
-  private func bindListener(_ endpoint: Endpoint) async throws -> any Channel {
+  /// A listener's channel closed: expected during shutdown, an outage otherwise.
+  private func listenerClosed(_ local: Endpoint) {
+    let expected = self.state.withLockedValue { $0.isShutDown }
+    guard !expected else { return }
+    self.environment.count { $0.listenersClosed += 1 }
+    self.logger.error(
+      "SIP listener closed unexpectedly; this transport no longer receives",
+      metadata: ["listener": "\(local)"])
+    self.onListenerClosed(local)
+  }
+
+  /// Closes the listener bound to `local` as if the socket had failed (for tests
+  /// of what follows an unexpected close). Returns whether there was one.
+  @_spi(Testing) public func closeListenerForTesting(_ local: Endpoint) async -> Bool {
+    let channel = self.state.withLockedValue { state in
+      state.listeners.first { $0.endpoint == local }?.channel
+    }
+    guard let channel else { return false }
+    try? await channel.close()
+    return true
+  }
+
+  private func bindListener(_ endpoint: Endpoint) async throws -> (any Channel, DatagramOutbox?) {
     guard endpoint.transport != .tls else { throw TransportError.tlsNotSupported(endpoint) }
     guard let address = endpoint.socketAddress else { throw TransportError.invalidAddress(endpoint) }
-    let channel: any Channel
     do {
       switch endpoint.transport {
-      case .udp: channel = try await self.bindUDP(address, isIPv6: endpoint.isIPv6)
-      case .tcp: channel = try await self.bindTCP(address, isIPv6: endpoint.isIPv6)
+      case .udp:
+        let (channel, outbox) = try await UDPListener.bind(
+          address, isIPv6: endpoint.isIPv6, loop: self.udp.loop, environment: self.environment)
+        return (channel, outbox)
+      case .tcp: return (try await self.bindTCP(address, isIPv6: endpoint.isIPv6), nil)
       case .tls: throw TransportError.tlsNotSupported(endpoint)
       }
     } catch {
       throw TransportError.bindFailed(endpoint, underlying: error)
     }
-    return channel
-  }
-
-  private func bindUDP(_ address: SocketAddress, isIPv6: Bool) async throws -> any Channel {
-    let vectorReadCount = max(1, self.configuration.udpVectorReadCount)
-    // recvmmsg splits one receive buffer into `vectorReadCount` equal slots.
-    let receiveBufferSize = max(self.configuration.maxMessageSize, 1500) * vectorReadCount
-    var bootstrap = DatagramBootstrap(group: self.udp.loop)
-      .channelOption(
-        ChannelOptions.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: receiveBufferSize)
-      )
-      .channelInitializer { [environment] channel in
-        channel.eventLoop.makeCompletedFuture {
-          try channel.pipeline.syncOperations.addHandler(SIPDatagramHandler(environment: environment))
-        }
-      }
-    if vectorReadCount > 1 {
-      bootstrap = bootstrap.channelOption(
-        ChannelOptions.datagramVectorReadMessageCount, value: vectorReadCount)
-    }
-    if let size = self.configuration.udpReceiveBufferBytes {
-      bootstrap = bootstrap.channelOption(
-        ChannelOptions.socketOption(.so_rcvbuf), value: SocketOptionValue(clamping: size))
-    }
-    if isIPv6 {
-      bootstrap = bootstrap.channelOption(Self.ipv6Only, value: 1)
-    }
-    let channel = try await bootstrap.bind(to: address).get()
-    if let requested = self.configuration.udpReceiveBufferBytes,
-      let actual = try? await channel.getOption(ChannelOptions.socketOption(.so_rcvbuf)).get(),
-      Int(actual) < requested
-    {
-      // Linux reports twice the granted size; less than asked means net.core.rmem_max capped it.
-      self.logger.notice(
-        "UDP receive buffer smaller than configured; raise net.core.rmem_max",
-        metadata: ["requested": "\(requested)", "actual": "\(actual)"])
-    }
-    return channel
   }
 
   private func bindTCP(_ address: SocketAddress, isIPv6: Bool) async throws -> any Channel {
@@ -162,11 +161,18 @@ public final class SIPTransportLayer: Sendable {
       .childChannelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
       .childChannelInitializer { [self] channel in
         channel.eventLoop.makeCompletedFuture {
+          guard let remote = Endpoint(channel.remoteAddress, transport: .tcp) else {
+            try channel.pipeline.syncOperations.addHandler(RefusedConnectionHandler())
+            return
+          }
+          if let refusal = self.admission.admit(remote.host) {
+            self.refuse(channel, from: remote, refusal)
+            return
+          }
+          channel.closeFuture.whenComplete { [admission] _ in admission.release(remote.host) }
           try self.addStreamHandlers(to: channel, transport: .tcp)
           self.environment.count { $0.tcpConnectionsAccepted += 1 }
-          if let remote = Endpoint(channel.remoteAddress, transport: .tcp) {
-            self.register(channel, as: remote)
-          }
+          self.register(channel, as: remote)
         }
       }
     if isIPv6 {
@@ -177,12 +183,34 @@ public final class SIPTransportLayer: Sendable {
 
   private static let ipv6Only = ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_v6only)
 
-  /// The pipeline of every stream connection: idle timeout, framing, delivery.
+  /// An accepted connection over a cap: closed as soon as it is active, counted,
+  /// logged once per source per interval.
+  private func refuse(_ channel: any Channel, from remote: Endpoint, _ refusal: StreamAdmission.Refusal) {
+    self.environment.count {
+      switch refusal {
+      case .overall: $0.tcpConnectionsRefusedOverall += 1
+      case .perSource: $0.tcpConnectionsRefusedPerSource += 1
+      }
+    }
+    let cap =
+      refusal == .overall
+      ? self.configuration.tcpMaxConnections : self.configuration.tcpMaxConnectionsPerSource
+    self.environment.logAbuse(
+      "connection-cap", "SIP stream connection refused: over the connection cap", source: remote.host,
+      now: channel.eventLoop.now, metadata: ["cap": "\(refusal.rawValue)", "limit": "\(cap)"])
+    try? channel.pipeline.syncOperations.addHandler(RefusedConnectionHandler())
+  }
+
+  /// The pipeline of every stream connection: idle timeout, framing with a
+  /// per-message deadline, delivery.
   private func addStreamHandlers(to channel: any Channel, transport: TransportKind) throws {
     let handlers = channel.pipeline.syncOperations
     try handlers.addHandler(IdleStateHandler(allTimeout: .seconds(self.configuration.tcpIdleTimeoutSeconds)))
     try handlers.addHandler(
-      ByteToMessageHandler(SIPStreamFrameDecoder(maxMessageSize: self.configuration.maxMessageSize)))
+      SIPStreamFramingHandler(
+        maxMessageSize: self.configuration.maxMessageSize,
+        messageTimeout: .milliseconds(self.configuration.tcpMessageTimeoutMs),
+        onTimeout: { [environment] context in environment.messageTimedOut(on: context.channel) }))
     try handlers.addHandler(SIPStreamHandler(environment: self.environment, transport: transport))
     self.environment.count { $0.tcpConnectionsOpen += 1 }
     channel.closeFuture.whenComplete { [environment] _ in
@@ -241,12 +269,38 @@ public final class SIPTransportLayer: Sendable {
   }
 
   private func sendDatagram(_ bytes: ByteBuffer, to destination: Endpoint) {
-    if self.udp.send(bytes, to: destination) {
-      self.environment.count { $0.datagramsSent += 1 }
-    } else {
+    switch self.udp.send(bytes, to: destination) {
+    case .queued:
+      break
+    case .refused(let reason):
+      self.refuseDestination(destination, reason: reason)
+    case .unsendable:
       self.reportSendFailure(
         destination, reason: "no UDP listener for the address family, no numeric address, or too large")
     }
+  }
+
+  /// Counts what a flush of the UDP outboxes did and reports the refused datagrams.
+  private static func count(
+    _ report: UDPFlushReport, environment: TransportEnvironment, onSendFailure: (Endpoint) -> Void
+  ) {
+    environment.count {
+      $0.datagramsSent += report.sent
+      $0.datagramsDropped += report.dropped
+      $0.sendFailures += report.failed.count
+    }
+    for (destination, code) in report.failed {
+      environment.logger.debug(
+        "UDP send refused by the kernel",
+        metadata: ["peer": "\(destination)", "error": "\(SocketCallError(call: "sendmmsg", code: code))"])
+      onSendFailure(destination)
+    }
+  }
+
+  /// A destination that cannot be a peer: counted, and reported as a send failure.
+  private func refuseDestination(_ destination: Endpoint, reason: UnusableDestination) {
+    self.environment.count { $0.destinationsRefused += 1 }
+    self.reportSendFailure(destination, reason: "destination refused: \(reason)")
   }
 
   private enum StreamSendAction {
@@ -254,6 +308,7 @@ public final class SIPTransportLayer: Sendable {
     case wait(EventLoopFuture<any Channel>)
     case connect(EventLoopPromise<any Channel>)
     case fail
+    case refuse
   }
 
   private func sendOnStream(_ bytes: ByteBuffer, to destination: Endpoint) {
@@ -265,6 +320,7 @@ public final class SIPTransportLayer: Sendable {
       case .connecting(let future):
         return .wait(future)
       case nil:
+        guard UnusableDestination.check(destination) == nil else { return .refuse }
         let promise = self.group.next().makePromise(of: (any Channel).self)
         state.connections[destination] = .connecting(promise.futureResult)
         return .connect(promise)
@@ -280,6 +336,8 @@ public final class SIPTransportLayer: Sendable {
       self.connect(to: destination, promise: promise)
     case .fail:
       self.reportSendFailure(destination, reason: "transport layer shut down")
+    case .refuse:
+      self.refuseDestination(destination, reason: UnusableDestination.check(destination) ?? .unspecified)
     }
   }
 
@@ -390,7 +448,7 @@ public final class SIPTransportLayer: Sendable {
   public func shutdown() async {
     let (channels, attempts) = self.state.withLockedValue { state in
       state.isShutDown = true
-      var channels = state.listeners
+      var channels = state.listeners.map(\.channel)
       var attempts: [EventLoopFuture<any Channel>] = []
       for connection in state.connections.values {
         switch connection {

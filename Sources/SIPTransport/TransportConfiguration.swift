@@ -18,5 +18,20 @@ public struct TransportConfiguration: Sendable, Hashable {
   /// How long an outbound TCP connection attempt may take.
   public var tcpConnectTimeoutMs: Int64 = 2000
 
+  /// A stream message must be complete this long after its first byte arrived,
+  /// or its connection is closed (slowloris, a declared but unsent body).
+  public var tcpMessageTimeoutMs: Int64 = 5000
+
+  /// Inbound stream connections open at once, all sources together; a connection
+  /// over the cap is closed as soon as it is accepted.
+  public var tcpMaxConnections: Int = 4096
+
+  /// Inbound stream connections open at once from one source IP address.
+  public var tcpMaxConnectionsPerSource: Int = 64
+
+  /// A source that trips a limit (a cap, the message deadline) is logged at most
+  /// once per this interval.
+  public var abuseLogIntervalSeconds: Int64 = 60
+
   public init() {}
 }

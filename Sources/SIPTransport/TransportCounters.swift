@@ -16,12 +16,26 @@ public struct TransportCounters: Sendable, Hashable {
   public var keepalivesAnswered = 0
   /// Sends that failed; each one was reported through `onSendFailure`.
   public var sendFailures = 0
+  /// Sends refused before reaching a socket: a destination that cannot be a peer
+  /// (`UnusableDestination`). Each one is also a send failure.
+  public var destinationsRefused = 0
+  /// UDP datagrams dropped because the socket's send buffer was full.
+  public var datagramsDropped = 0
   /// TCP connections open now, inbound and outbound.
   public var tcpConnectionsOpen = 0
   /// TCP connections accepted since start.
   public var tcpConnectionsAccepted = 0
   /// Outbound TCP connections established since start.
   public var tcpConnectionsConnected = 0
+  /// Inbound TCP connections closed at once: over `tcpMaxConnections` overall.
+  public var tcpConnectionsRefusedOverall = 0
+  /// Inbound TCP connections closed at once: over `tcpMaxConnectionsPerSource` from one IP.
+  public var tcpConnectionsRefusedPerSource = 0
+  /// Stream connections closed because a message was not complete within
+  /// `tcpMessageTimeoutMs` of its first byte.
+  public var tcpMessageTimeouts = 0
+  /// Listeners that closed while the transport layer was not shutting down.
+  public var listenersClosed = 0
 
   public init() {}
 }

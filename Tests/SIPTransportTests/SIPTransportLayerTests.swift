@@ -6,26 +6,30 @@ import SIPTransport
 import Testing
 
 /// A transport layer on real loopback sockets, with inboxes for what it reports.
-private struct Harness {
+struct Harness {
   let group: MultiThreadedEventLoopGroup
   let udpLoop: any EventLoop
   let layer: SIPTransportLayer
   let messages: Inbox<InboundMessage>
   let sendFailures: Inbox<Endpoint>
+  let closedListeners: Inbox<Endpoint>
 
-  init() {
+  init(configuration: TransportConfiguration = TransportConfiguration()) {
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
     let udpLoop = group.next()
     let messages = Inbox<InboundMessage>(loop: udpLoop)
     let sendFailures = Inbox<Endpoint>(loop: udpLoop)
+    let closedListeners = Inbox<Endpoint>(loop: udpLoop)
     self.group = group
     self.udpLoop = udpLoop
     self.messages = messages
     self.sendFailures = sendFailures
+    self.closedListeners = closedListeners
     self.layer = SIPTransportLayer(
-      group: group, udpLoop: udpLoop, configuration: TransportConfiguration(),
+      group: group, udpLoop: udpLoop, configuration: configuration,
       logger: Logger(label: "sip-transport-test", factory: { _ in SwiftLogNoOpLogHandler() }),
-      onMessage: { messages.put($0) }, onSendFailure: { sendFailures.put($0) })
+      onMessage: { messages.put($0) }, onSendFailure: { sendFailures.put($0) },
+      onListenerClosed: { closedListeners.put($0) })
   }
 
   func close() async throws {
@@ -34,7 +38,7 @@ private struct Harness {
   }
 }
 
-private func sipMessage(_ method: String, body: String = "") -> String {
+func sipMessage(_ method: String, body: String = "") -> String {
   "\(method) sip:b@example.com SIP/2.0\r\nCall-ID: \(method)\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
 }
 
