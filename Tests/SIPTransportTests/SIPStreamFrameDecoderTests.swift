@@ -34,11 +34,12 @@ private final class Delivered: @unchecked Sendable {
 
 /// An EmbeddedChannel with the stream pipeline of a real connection (framing,
 /// keepalive answers, close on error) and the environment it reports to.
-private func makeStreamChannel(maxMessageSize: Int = 65_535) throws -> (
+private func makeStreamChannel(maxMessageSize: Int = 65_535, messageTimeoutMs: Int64 = 5000) throws -> (
   EmbeddedChannel, TransportEnvironment, Delivered
 ) {
   var configuration = TransportConfiguration()
   configuration.maxMessageSize = maxMessageSize
+  configuration.tcpMessageTimeoutMs = messageTimeoutMs
   let delivered = Delivered()
   let environment = TransportEnvironment(
     configuration: configuration, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
@@ -47,10 +48,17 @@ private func makeStreamChannel(maxMessageSize: Int = 65_535) throws -> (
   channel.remoteAddress = try SocketAddress(ipAddress: "192.0.2.7", port: 40_000)
   channel.localAddress = try SocketAddress(ipAddress: "192.0.2.1", port: 5060)
   try channel.pipeline.syncOperations.addHandler(
-    ByteToMessageHandler(SIPStreamFrameDecoder(maxMessageSize: maxMessageSize)))
+    SIPStreamFramingHandler(
+      maxMessageSize: maxMessageSize, messageTimeout: .milliseconds(messageTimeoutMs),
+      onTimeout: { environment.messageTimedOut(on: $0.channel) }))
   try channel.pipeline.syncOperations.addHandler(SIPStreamHandler(environment: environment, transport: .tcp))
   try channel.connect(to: channel.remoteAddress!).wait()
   return (channel, environment, delivered)
+}
+
+/// The framing handler alone, with the default message deadline.
+private func framer() -> SIPStreamFramingHandler {
+  SIPStreamFramingHandler(maxMessageSize: 65_535, messageTimeout: .seconds(5))
 }
 
 /// An input that cannot be framed, and the error it must raise.
@@ -92,7 +100,7 @@ struct BadFrame: Sendable, CustomTestStringConvertible {
   }
 
   @Test func singleMessage() throws {
-    let channel = EmbeddedChannel(handler: ByteToMessageHandler(SIPStreamFrameDecoder()))
+    let channel = EmbeddedChannel(handler: framer())
     try channel.writeInbound(ByteBuffer(string: withBody))
     #expect(try channel.readInbound(as: SIPStreamFrame.self) == frame(withBody))
     #expect(try channel.readInbound(as: SIPStreamFrame.self) == nil)
@@ -100,7 +108,7 @@ struct BadFrame: Sendable, CustomTestStringConvertible {
   }
 
   @Test func twoPipelinedMessagesInOneRead() throws {
-    let channel = EmbeddedChannel(handler: ByteToMessageHandler(SIPStreamFrameDecoder()))
+    let channel = EmbeddedChannel(handler: framer())
     try channel.writeInbound(ByteBuffer(string: plain + trickyBody))
     #expect(try channel.readInbound(as: SIPStreamFrame.self) == frame(plain))
     #expect(try channel.readInbound(as: SIPStreamFrame.self) == frame(trickyBody))
@@ -108,7 +116,7 @@ struct BadFrame: Sendable, CustomTestStringConvertible {
   }
 
   @Test func messageSplitByteByByte() throws {
-    let channel = EmbeddedChannel(handler: ByteToMessageHandler(SIPStreamFrameDecoder()))
+    let channel = EmbeddedChannel(handler: framer())
     let bytes = Array(trickyBody.utf8)
     for byte in bytes.dropLast() {
       try channel.writeInbound(ByteBuffer(bytes: [byte]))
@@ -197,5 +205,73 @@ struct BadFrame: Sendable, CustomTestStringConvertible {
     var decoder = SIPStreamFrameDecoder(maxMessageSize: 1024)
     var buffer = ByteBuffer(string: String(repeating: "Y", count: 1023))
     #expect(try decoder.decode(buffer: &buffer) == nil)
+  }
+}
+
+/// Every message must be complete within the deadline from its first byte
+/// (issue 15 #6: slowloris, a declared body never sent). Time is the
+/// EmbeddedEventLoop's: advanced by the test, nothing sleeps.
+@Suite struct SIPStreamMessageDeadlineTests {
+  let plain = sipMessage()
+
+  private func timeouts(_ environment: TransportEnvironment) -> Int {
+    environment.counters.withLockedValue { $0.tcpMessageTimeouts }
+  }
+
+  @Test func aHeaderTrickledOneByteASecondIsClosedAtTheDeadline() throws {
+    let (channel, environment, delivered) = try makeStreamChannel(messageTimeoutMs: 5000)
+    var bytes = Array(plain.utf8).makeIterator()
+    // Four seconds of trickle: every byte would restart an idle timer, not this one.
+    for _ in 0..<5 {
+      try channel.writeInbound(ByteBuffer(bytes: [bytes.next()!]))
+      channel.embeddedEventLoop.advanceTime(by: .milliseconds(999))
+    }
+    #expect(channel.isActive)
+    channel.embeddedEventLoop.advanceTime(by: .milliseconds(6))
+    #expect(!channel.isActive)
+    #expect(timeouts(environment) == 1)
+    #expect(delivered.messages.isEmpty)
+  }
+
+  @Test func aDeclaredBodyNeverSentIsClosedAtTheDeadline() throws {
+    let (channel, environment, _) = try makeStreamChannel(messageTimeoutMs: 5000)
+    let header = sipMessage(contentLength: "65000")
+    try channel.writeInbound(ByteBuffer(string: header + "v=0"))
+    channel.embeddedEventLoop.advanceTime(by: .milliseconds(4999))
+    #expect(channel.isActive)
+    channel.embeddedEventLoop.advanceTime(by: .milliseconds(1))
+    #expect(!channel.isActive)
+    #expect(timeouts(environment) == 1)
+  }
+
+  @Test func aCompleteMessageStopsTheClockAndTheNextOneStartsItsOwn() throws {
+    let (channel, environment, delivered) = try makeStreamChannel(messageTimeoutMs: 5000)
+    let bytes = Array(plain.utf8)
+    let half = bytes.count / 2
+    // The first message completes at 4 s; the second starts in the same read.
+    try channel.writeInbound(ByteBuffer(bytes: bytes[..<half]))
+    channel.embeddedEventLoop.advanceTime(by: .seconds(4))
+    try channel.writeInbound(ByteBuffer(bytes: bytes[half...] + bytes[..<half]))
+    #expect(delivered.messages.count == 1)
+    channel.embeddedEventLoop.advanceTime(by: .milliseconds(4999))
+    #expect(channel.isActive)
+    try channel.writeInbound(ByteBuffer(bytes: bytes[half...]))
+    #expect(delivered.messages.count == 2)
+    // Between messages there is no deadline (the idle timeout governs).
+    channel.embeddedEventLoop.advanceTime(by: .seconds(60))
+    #expect(channel.isActive)
+    // Keepalives complete at once and start nothing.
+    try channel.writeInbound(ByteBuffer(string: "\r\n\r\n"))
+    channel.embeddedEventLoop.advanceTime(by: .seconds(60))
+    #expect(channel.isActive)
+    #expect(timeouts(environment) == 0)
+  }
+
+  @Test func aPartialMessageLeftAtCloseArmsNothing() throws {
+    let (channel, environment, _) = try makeStreamChannel(messageTimeoutMs: 5000)
+    try channel.writeInbound(ByteBuffer(string: "OPTIONS sip:a@exa"))
+    try channel.close().wait()
+    channel.embeddedEventLoop.advanceTime(by: .seconds(10))
+    #expect(timeouts(environment) == 0)
   }
 }

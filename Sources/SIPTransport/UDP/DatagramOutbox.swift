@@ -27,8 +27,9 @@ struct UDPFlushReport {
 /// datagram channel closes itself on most write errors, and a datagram the kernel
 /// refuses (`EINVAL`, `EACCES`, `ENETUNREACH`, `EPERM`) must cost that datagram
 /// only. Such a datagram is reported and skipped; a full send buffer drops the rest
-/// of the batch (UDP is lossy; retransmissions cover it). Confined to the UDP loop.
-final class DatagramOutbox {
+/// of the batch (UDP is lossy; retransmissions cover it). Confined to the UDP loop
+/// (handed to it once, at bind).
+final class DatagramOutbox: @unchecked Sendable {
   /// Datagrams per `sendmmsg` call.
   static let batchSize = 64
 
