@@ -61,6 +61,10 @@ struct SwitchService: Service {
     transportConfiguration.maxMessageSize = config.sip.maxMessageSize
     transportConfiguration.udpReceiveBufferBytes = config.sip.udpReceiveBufferBytes
     transportConfiguration.tcpIdleTimeoutSeconds = config.sip.tcpIdleTimeout.components.seconds
+    transportConfiguration.tcpMessageTimeoutMs = Int64(config.sip.tcpMessageTimeoutMs)
+    transportConfiguration.tcpMaxConnections = config.sip.tcpMaxConnections
+    transportConfiguration.tcpMaxConnectionsPerSource = config.sip.tcpMaxConnectionsPerSource
+    let listenerWatch = ListenerWatch()
     let transport = SIPTransportLayer(
       group: group, udpLoop: loop, configuration: transportConfiguration, logger: logger,
       onMessage: { inbound in
@@ -72,7 +76,8 @@ struct SwitchService: Service {
       },
       onSendFailure: { destination in
         loop.execute { box.value?.proxy.transportError(to: destination) }
-      })
+      },
+      onListenerClosed: { listener in listenerWatch.listenerClosed(listener) })
 
     // Softswitch mode: the schema must match and the snapshot must load
     // before the switch says it is ready; proxy mode needs only a next hop.
@@ -120,7 +125,7 @@ struct SwitchService: Service {
     if let address = config.metrics.listen {
       let endpoints = Self.metricsEndpoints(
         loop: loop, box: box, transport: transport, softswitch: softswitch,
-        startedUnixSeconds: SystemProxyClock().unixMs / 1000)
+        startedUnixSeconds: SystemProxyClock().unixMs / 1000, listenerWatch: listenerWatch)
       do {
         let server = try await MetricsServer.start(
           host: address.host, port: address.port, group: group, endpoints: endpoints)
@@ -263,19 +268,27 @@ struct SwitchService: Service {
       started.start()
       listener = started
     }
+    var stopReason = StopReason.shutdown
     await withTaskGroup(of: Void.self) { tasks in
       tasks.addTask {
         await handleReloads(
           loop: loop, box: box, notifier: notifier, softswitch: softswitch, install: install)
       }
-      try? await gracefulShutdown()
+      stopReason = await StopReason.wait(for: { try await gracefulShutdown() }, or: listenerWatch)
       tasks.cancelAll()
     }
     listener?.stop()
 
-    // SIGTERM: refuse new calls, let transactions finish, then close.
+    // SIGTERM: refuse new calls, let transactions finish, then close. A closed
+    // listener: /health already fails; close at once and exit non-zero.
     try? notifier.stopping(status: "draining")
-    let graceMs = Int64(config.lifecycle.shutdownGrace.components.seconds) * 1000
+    var graceMs = Int64(config.lifecycle.shutdownGrace.components.seconds) * 1000
+    if case .listenerClosed(let closed) = stopReason {
+      logger.critical(
+        "a SIP listener closed; stopping so that the service manager restarts the switch",
+        metadata: ["listener": "\(closed)"])
+      graceMs = 0
+    }
     let started = SystemProxyClock().monotonicMs
     logger.notice("draining: new INVITEs get 503", metadata: ["grace_s": "\(graceMs / 1000)"])
     try? await loop.submit { box.value?.proxy.beginDraining() }.get()
@@ -310,13 +323,14 @@ struct SwitchService: Service {
       await creditSync.shutdown()
     }
     logger.notice("didtron-switch stopped", metadata: ["totals": "\(summary ?? "")"])
+    if case .listenerClosed(let closed) = stopReason { throw DaemonError.listenerClosed(closed) }
   }
 
   /// `GET /metrics` reads the core on its loop, then the transport's and
   /// the softswitch's counters (which are safe to read from anywhere).
   static func metricsEndpoints(
     loop: any EventLoop, box: NIOLoopBoundBox<SwitchCore?>, transport: SIPTransportLayer,
-    softswitch: Softswitch?, startedUnixSeconds: Int64
+    softswitch: Softswitch?, startedUnixSeconds: Int64, listenerWatch: ListenerWatch = ListenerWatch()
   ) -> MetricsEndpoints {
     MetricsEndpoints(
       metrics: { _ in
@@ -331,7 +345,8 @@ struct SwitchService: Service {
           return PrometheusExposition.render(reading.families)
         }
       },
-      isServing: { _ in loop.submit { !(box.value?.proxy.isDraining ?? true) } })
+      isServing: { _ in loop.submit { !(box.value?.proxy.isDraining ?? true) } },
+      failure: { listenerWatch.failure })
   }
 
   /// `credit.node_id`, or the host name and first listening address
@@ -375,12 +390,15 @@ struct SwitchService: Service {
   }
 }
 
-enum DaemonError: Error, CustomStringConvertible {
+enum DaemonError: Error, CustomStringConvertible, Equatable {
   case noRoute
+  /// A SIP listener closed while the switch was running (not shutting down).
+  case listenerClosed(Endpoint)
 
   var description: String {
     switch self {
     case .noRoute: "proxy.next_hop is not set: proxy mode needs a next hop"
+    case .listenerClosed(let listener): "SIP listener \(listener) closed unexpectedly"
     }
   }
 }

@@ -64,6 +64,9 @@ struct SwitchConfigTests {
         max_message_size = 8192
         udp_receive_buffer_bytes = 1048576
         tcp_idle_timeout_seconds = 60
+        tcp_message_timeout_ms = 2000
+        tcp_max_connections = 100
+        tcp_max_connections_per_source = 10
         [proxy]
         next_hop = "gw.example.net:5080;transport=tcp"
         invite_timeout_seconds = 30
@@ -89,6 +92,9 @@ struct SwitchConfigTests {
         $0.sip.maxMessageSize = 8192
         $0.sip.udpReceiveBufferBytes = 1_048_576
         $0.sip.tcpIdleTimeout = .seconds(60)
+        $0.sip.tcpMessageTimeoutMs = 2000
+        $0.sip.tcpMaxConnections = 100
+        $0.sip.tcpMaxConnectionsPerSource = 10
         $0.proxy.nextHop = Endpoint(transport: .tcp, host: "gw.example.net", port: 5080)
         $0.proxy.inviteTimeout = .seconds(30)
         $0.proxy.timers = .init(t1: 250, t2: 250, t4: 1000)
@@ -210,6 +216,15 @@ struct SwitchConfigTests {
       error: "test.toml:4: sip.tcp_idle_timeout_seconds: must be between 1 and 86400 seconds (got -1)",
       key: "sip.tcp_idle_timeout_seconds"),
     .init(
+      file: minimal + "[sip]\ntcp_message_timeout_ms = 0",
+      error: "test.toml:4: sip.tcp_message_timeout_ms: must be between 100 and 600000 (got 0)",
+      key: "sip.tcp_message_timeout_ms"),
+    .init(
+      file: minimal + "[sip]\ntcp_max_connections = 10\ntcp_max_connections_per_source = 11",
+      error:
+        "test.toml:5: sip.tcp_max_connections_per_source: must be between 1 and sip.tcp_max_connections (10) (got 11)",
+      key: "sip.tcp_max_connections_per_source"),
+    .init(
       file: "[proxy]\nnext_hop = \"\"",
       error:
         #"test.toml:2: proxy.next_hop: is required without database.url (the next SIP hop, e.g. "127.0.0.1:5080")"#,
@@ -328,7 +343,8 @@ struct SwitchConfigTests {
     #expect(names.contains("DIDTRON_REGISTRAR_DOMAINS"))
     #expect(names.contains("DIDTRON_METRICS_LISTEN"))
     #expect(names.contains("DIDTRON_REGISTRAR_AUTHENTICATION"))
-    #expect(ConfigKey.all.count == 38)
+    #expect(names.contains("DIDTRON_SIP_TCP_MAX_CONNECTIONS_PER_SOURCE"))
+    #expect(ConfigKey.all.count == 41)
   }
 
   @Test func aRegistrarWithoutADatabaseNeedsAuthenticationNone() throws {

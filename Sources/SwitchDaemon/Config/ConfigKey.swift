@@ -53,6 +53,14 @@ public struct ConfigKey: Sendable {
     integer(
       "sip.tcp_idle_timeout_seconds", get: { seconds($0.sip.tcpIdleTimeout) },
       set: { $0.sip.tcpIdleTimeout = .seconds($1) }),
+    integer(
+      "sip.tcp_message_timeout_ms", get: { $0.sip.tcpMessageTimeoutMs },
+      set: { $0.sip.tcpMessageTimeoutMs = $1 }),
+    integer(
+      "sip.tcp_max_connections", get: { $0.sip.tcpMaxConnections }, set: { $0.sip.tcpMaxConnections = $1 }),
+    integer(
+      "sip.tcp_max_connections_per_source", get: { $0.sip.tcpMaxConnectionsPerSource },
+      set: { $0.sip.tcpMaxConnectionsPerSource = $1 }),
 
     string(
       "proxy.next_hop", get: { $0.proxy.nextHop.map(nextHopText) ?? "" },

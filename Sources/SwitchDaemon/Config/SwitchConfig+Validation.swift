@@ -46,6 +46,19 @@ extension SwitchConfig {
         "must be between 1 and \(Int32.max) (got \(sip.udpReceiveBufferBytes))")
     }
     try requireSeconds("sip.tcp_idle_timeout_seconds", sip.tcpIdleTimeout, in: 1...86400)
+    guard (100...600_000).contains(sip.tcpMessageTimeoutMs) else {
+      throw fail(
+        "sip.tcp_message_timeout_ms", "must be between 100 and 600000 (got \(sip.tcpMessageTimeoutMs))")
+    }
+    guard (1...1_000_000).contains(sip.tcpMaxConnections) else {
+      throw fail("sip.tcp_max_connections", "must be between 1 and 1000000 (got \(sip.tcpMaxConnections))")
+    }
+    guard (1...sip.tcpMaxConnections).contains(sip.tcpMaxConnectionsPerSource) else {
+      throw fail(
+        "sip.tcp_max_connections_per_source",
+        "must be between 1 and sip.tcp_max_connections (\(sip.tcpMaxConnections)) (got \(sip.tcpMaxConnectionsPerSource))"
+      )
+    }
 
     // [proxy]
     // Proxy mode needs a next hop; softswitch mode (database.url) routes by the database.

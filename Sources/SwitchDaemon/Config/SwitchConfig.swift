@@ -29,6 +29,15 @@ public struct SwitchConfig: Sendable, Equatable {
     public var udpReceiveBufferBytes: Int = 4_194_304
     /// `sip.tcp_idle_timeout_seconds`: an idle TCP connection is closed after this. Default 600 s.
     public var tcpIdleTimeout: Duration = .seconds(600)
+    /// `sip.tcp_message_timeout_ms`: a TCP message must be complete this long after
+    /// its first byte, or its connection is closed. Default 5000 ms.
+    public var tcpMessageTimeoutMs: Int = 5000
+    /// `sip.tcp_max_connections`: inbound TCP connections open at once; one more
+    /// is closed as soon as it is accepted. Default 4096.
+    public var tcpMaxConnections: Int = 4096
+    /// `sip.tcp_max_connections_per_source`: inbound TCP connections open at once
+    /// from one IP address. Default 64.
+    public var tcpMaxConnectionsPerSource: Int = 64
 
     public init() {}
   }

@@ -4,12 +4,15 @@ import NIOCore
 ///
 /// - `GET /metrics`: every metric in the Prometheus text format;
 /// - `GET /health`: 200 `ok` while the switch takes calls, 503 `draining`
-///   after SIGTERM (for a load balancer or a systemd watchdog script).
+///   after SIGTERM, 503 `failed: listener closed: ...` once a SIP listener has
+///   closed by itself (for a load balancer or a systemd watchdog script).
 ///
 /// Anything else gets 404, and a method other than GET or HEAD 405.
 struct MetricsEndpoints: Sendable {
   var metrics: @Sendable (any EventLoop) -> EventLoopFuture<String>
   var isServing: @Sendable (any EventLoop) -> EventLoopFuture<Bool>
+  /// Why the switch cannot serve at all (a listener closed), or `nil`.
+  var failure: @Sendable () -> String? = { nil }
 
   /// One HTTP answer: status, content type and body.
   struct Answer: Sendable, Equatable {
@@ -40,6 +43,9 @@ struct MetricsEndpoints: Sendable {
       return metrics(loop).map {
         Answer(status: .ok, contentType: PrometheusExposition.contentType, body: $0)
       }
+    }
+    if let failure = failure() {
+      return loop.makeSucceededFuture(Answer(status: .serviceUnavailable, body: "failed: \(failure)\n"))
     }
     return isServing(loop).map {
       $0 ? Answer(status: .ok, body: "ok\n") : Answer(status: .serviceUnavailable, body: "draining\n")

@@ -123,6 +123,29 @@ struct SwitchReading: Sendable {
         "didtron_transport_tcp_connections_total", "TCP connections made, by direction.", by: "direction",
         ["inbound": transport.tcpConnectionsAccepted, "outbound": transport.tcpConnectionsConnected]),
       .gauge("didtron_transport_tcp_connections", "TCP connections open now.", transport.tcpConnectionsOpen),
+      .counter(
+        "didtron_transport_destinations_refused_total",
+        "Sends refused before any socket: a destination that cannot be a peer (port 0, broadcast, ...).",
+        transport.destinationsRefused),
+      .counter(
+        "didtron_transport_datagrams_dropped_total",
+        "UDP datagrams dropped: the socket send buffer was full.",
+        transport.datagramsDropped),
+      .counter(
+        "didtron_transport_tcp_connections_refused_total", "Inbound TCP connections closed at once, by cap.",
+        by: "cap",
+        [
+          "overall": transport.tcpConnectionsRefusedOverall,
+          "per_source": transport.tcpConnectionsRefusedPerSource,
+        ]),
+      .counter(
+        "didtron_transport_tcp_message_timeouts_total",
+        "TCP connections closed: a message not complete within sip.tcp_message_timeout_ms of its first byte.",
+        transport.tcpMessageTimeouts),
+      .counter(
+        "didtron_transport_listeners_closed_total",
+        "SIP listeners that closed by themselves (the switch then exits).",
+        transport.listenersClosed),
     ]
     if let records {
       families += [
