@@ -102,6 +102,17 @@ let package = Package(
       path: "bench/ProxyBench",
       linkerSettings: [.linkedLibrary("jemalloc")]),
 
+    // CPU per UDP datagram: NIO's channel write path against the transport layer's outbox.
+    .executableTarget(
+      name: "udp-send-bench",
+      dependencies: [
+        "SIPTransport", "SIPCore",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      path: "bench/UDPSendBench"),
+
     .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"], resources: [.copy("Fixtures")]),
     .testTarget(name: "SIPTransactionTests", dependencies: ["SIPTransaction"]),
     .testTarget(name: "DigestTests", dependencies: ["Digest"]),
