@@ -103,6 +103,7 @@ public final class SIPTransportLayer: Sendable {
       self.logger.info("SIP listener bound", metadata: ["listener": "\(local)"])
       channel.closeFuture.whenComplete { [self] _ in self.listenerClosed(local) }
     }
+    self.checkOpenFileLimit(streamListeners: bound.count { $0.requested.transport != .udp })
     let outboxes = bound.compactMap { requested, _, outbox in outbox.map { ($0, requested.isIPv6) } }
     if !outboxes.isEmpty {
       // An outbox not taken (a second listener of a family) closes its descriptor.
@@ -112,6 +113,17 @@ public final class SIPTransportLayer: Sendable {
     }
     return bound.map { requested, channel, _ in
       Endpoint(channel.localAddress, transport: requested.transport) ?? requested
+    }
+  }
+
+  /// The connection cap is worth little above the file descriptor limit: say so.
+  private func checkOpenFileLimit(streamListeners: Int) {
+    guard streamListeners > 0, let limit = AcceptErrorHandler.openFileLimit() else { return }
+    let needed = self.configuration.tcpMaxConnections + 256
+    if limit < needed {
+      self.logger.notice(
+        "open file limit below the TCP connection cap; raise LimitNOFILE or lower sip.tcp_max_connections",
+        metadata: ["limit": "\(limit)", "tcp_max_connections": "\(self.configuration.tcpMaxConnections)"])
     }
   }
 
@@ -158,6 +170,12 @@ public final class SIPTransportLayer: Sendable {
     var bootstrap = ServerBootstrap(group: self.group)
       .serverChannelOption(ChannelOptions.backlog, value: 256)
       .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+      .serverChannelInitializer { [environment] channel in
+        channel.eventLoop.makeCompletedFuture {
+          try channel.pipeline.syncOperations.addHandler(
+            AcceptErrorHandler(environment: environment, listener: "tcp:\(address)"))
+        }
+      }
       .childChannelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
       .childChannelInitializer { [self] channel in
         channel.eventLoop.makeCompletedFuture {
