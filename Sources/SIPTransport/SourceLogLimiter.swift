@@ -43,4 +43,7 @@ final class SourceLogLimiter: Sendable {
       return suppressed
     }
   }
+
+  /// Sources and events remembered now.
+  var count: Int { self.entries.withLockedValue { $0.count } }
 }
