@@ -24,6 +24,8 @@ let package = Package(
     .systemLibrary(
       name: "COpenSSL", pkgConfig: "openssl",
       providers: [.apt(["libssl-dev"])]),
+    // sendmmsg(2), which Swift's Glibc module does not declare (SIPTransport's UDP sends).
+    .target(name: "CSocket"),
 
     // Layer 1: SIP values, parse and serialize.
     .target(name: "SIPCore", dependencies: ["CLibOSIP"]),
@@ -40,7 +42,7 @@ let package = Package(
     .target(
       name: "SIPTransport",
       dependencies: [
-        "SIPCore",
+        "SIPCore", "CSocket",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -1,14 +1,7 @@
+import CSocket
+import Glibc
 import NIOCore
 import SIPCore
-
-#if canImport(CNIOLinux)
-  import CNIOLinux
-#endif
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
 
 /// What one flush of the outboxes did.
 struct UDPFlushReport {
@@ -21,7 +14,7 @@ struct UDPFlushReport {
 }
 
 /// The send side of one UDP listener socket: datagrams queued during an event loop
-/// tick go out together with `sendmmsg` (Linux; `sendto` one by one elsewhere).
+/// tick go out together with `sendmmsg` (Linux).
 ///
 /// It writes to its own `dup` of the listener's descriptor, not through NIO: NIO's
 /// datagram channel closes itself on most write errors, and a datagram the kernel
@@ -45,9 +38,7 @@ final class DatagramOutbox: @unchecked Sendable {
   }
 
   private var pending: [Pending] = []
-  #if canImport(CNIOLinux)
-    private let headers = UnsafeMutablePointer<CNIOLinux_mmsghdr>.allocate(capacity: batchSize)
-  #endif
+  private let headers = UnsafeMutablePointer<CSocket_mmsghdr>.allocate(capacity: batchSize)
   private let vectors = UnsafeMutablePointer<iovec>.allocate(capacity: batchSize)
   private let names = UnsafeMutablePointer<sockaddr_storage>.allocate(capacity: batchSize)
 
@@ -59,9 +50,7 @@ final class DatagramOutbox: @unchecked Sendable {
 
   deinit {
     close(self.fd)
-    #if canImport(CNIOLinux)
-      self.headers.deallocate()
-    #endif
+    self.headers.deallocate()
     self.vectors.deallocate()
     self.names.deallocate()
   }
@@ -97,14 +86,12 @@ final class DatagramOutbox: @unchecked Sendable {
         self.vectors[slot] = iovec(
           iov_base: UnsafeMutableRawPointer(mutating: bytes.baseAddress), iov_len: bytes.count)
       }
-      #if canImport(CNIOLinux)
-        self.headers[slot] = CNIOLinux_mmsghdr(
-          msg_hdr: msghdr(
-            msg_name: UnsafeMutableRawPointer(self.names + slot),
-            msg_namelen: self.pending[index].destination.length, msg_iov: self.vectors + slot, msg_iovlen: 1,
-            msg_control: nil, msg_controllen: 0, msg_flags: 0),
-          msg_len: 0)
-      #endif
+      self.headers[slot] = CSocket_mmsghdr(
+        msg_hdr: msghdr(
+          msg_name: UnsafeMutableRawPointer(self.names + slot),
+          msg_namelen: self.pending[index].destination.length, msg_iov: self.vectors + slot, msg_iovlen: 1,
+          msg_control: nil, msg_controllen: 0, msg_flags: 0),
+        msg_len: 0)
     }
     var offset = 0
     while offset < batch.count {
@@ -131,15 +118,6 @@ final class DatagramOutbox: @unchecked Sendable {
 
   /// One system call for the slots `from..<from + count`: how many went out, or -1.
   private func sendSome(from slot: Int, count: Int) -> Int {
-    #if canImport(CNIOLinux)
-      return Int(CNIOLinux_sendmmsg(self.fd, self.headers + slot, CUnsignedInt(count), CInt(MSG_DONTWAIT)))
-    #else
-      let vector = self.vectors[slot]
-      let sent = sendto(
-        self.fd, vector.iov_base, vector.iov_len, CInt(MSG_DONTWAIT),
-        UnsafeRawPointer(self.names + slot).assumingMemoryBound(to: sockaddr.self),
-        socklen_t(self.names[slot].ss_len))
-      return sent < 0 ? -1 : 1
-    #endif
+    Int(CSocket_sendmmsg(self.fd, self.headers + slot, CUnsignedInt(count), CInt(MSG_DONTWAIT)))
   }
 }
