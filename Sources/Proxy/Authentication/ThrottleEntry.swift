@@ -23,6 +23,10 @@ struct ThrottleEntry {
     var failures: Int
   }
 
+  /// When the table made it (a counter): breaks ties of `lastEventMs` when
+  /// the table is cut, so that what stays does not follow the hash order
+  /// (keeping one end of a dictionary's order clusters the next table).
+  var sequence: UInt64
   var windowStartMs: Int64
   var failures = 0
   var blockedUntilMs: Int64 = 0
@@ -35,7 +39,8 @@ struct ThrottleEntry {
   var names: [String] = []
   var known: [String: Known] = [:]
 
-  init(nowMs: Int64) {
+  init(nowMs: Int64, sequence: UInt64) {
+    self.sequence = sequence
     windowStartMs = nowMs
     lastEventMs = nowMs
   }

@@ -3,6 +3,7 @@
 struct ThrottleTable {
   private let configuration: AuthenticationThrottle.Configuration
   private var entries: [String: ThrottleEntry] = [:]
+  private var made: UInt64 = 0
 
   init(configuration: AuthenticationThrottle.Configuration) {
     self.configuration = configuration
@@ -47,7 +48,7 @@ struct ThrottleTable {
   mutating func recordFailure(_ key: String, name: String?, nowMs: Int64) -> (
     blocked: Bool, report: ThrottleEntry.ReportFigures?
   ) {
-    var entry = self.entry(key, nowMs: nowMs) ?? ThrottleEntry(nowMs: nowMs)
+    var entry = self.entry(key, nowMs: nowMs) ?? newEntry(nowMs: nowMs)
     if nowMs - entry.windowStartMs >= configuration.failureWindowMs {
       entry.windowStartMs = nowMs
       entry.failures = 0
@@ -76,7 +77,7 @@ struct ThrottleTable {
   /// A success of user `key` from `source`: its failure count restarts
   /// (not its back-off level) and `source` becomes known.
   mutating func recordSuccess(_ key: String, source: String, nowMs: Int64) {
-    var entry = self.entry(key, nowMs: nowMs) ?? ThrottleEntry(nowMs: nowMs)
+    var entry = self.entry(key, nowMs: nowMs) ?? newEntry(nowMs: nowMs)
     entry.failures = 0
     entry.windowStartMs = nowMs
     entry.lastEventMs = nowMs
@@ -97,20 +98,34 @@ struct ThrottleTable {
     entries[key]?.known[source] = known.failures >= configuration.failureLimit ? nil : known
   }
 
+  private mutating func newEntry(nowMs: Int64) -> ThrottleEntry {
+    made += 1
+    return ThrottleEntry(nowMs: nowMs, sequence: made)
+  }
+
   /// Stores `entry`, making room first when the table is full: forgotten
   /// entries go, then the oldest that are neither blocked nor hold a known
   /// source, then the oldest, down to three quarters of the capacity (so
   /// the sort is paid once per quarter of the capacity).
   private mutating func store(_ key: String, _ entry: ThrottleEntry, nowMs: Int64) {
     if entries[key] == nil, entries.count >= configuration.capacity {
-      entries = entries.filter { !$0.value.isForgotten(nowMs: nowMs, forgetMs: configuration.forgetMs) }
       let target = configuration.capacity * 3 / 4
-      if entries.count > target {
-        let order = entries.map { key, entry in
-          (key, entry.isBlocked(nowMs: nowMs) || entry.hasLiveKnown(nowMs: nowMs), entry.lastEventMs)
-        }.sorted { a, b in a.1 != b.1 ? !a.1 : a.2 < b.2 }
-        for (old, _, _) in order.prefix(entries.count - target) { entries[old] = nil }
+      let live = entries.filter { !$0.value.isForgotten(nowMs: nowMs, forgetMs: configuration.forgetMs) }
+      // Cut first: the unprotected, then the least recent, then the oldest.
+      typealias Rank = (key: String, protected: Bool, lastEventMs: Int64, sequence: UInt64)
+      let ranks: [Rank] = live.map { key, entry in
+        let protected = entry.isBlocked(nowMs: nowMs) || entry.hasLiveKnown(nowMs: nowMs)
+        return (key, protected, entry.lastEventMs, entry.sequence)
       }
+      let order = ranks.sorted { (a: Rank, b: Rank) -> Bool in
+        if a.protected != b.protected { return !a.protected }
+        if a.lastEventMs != b.lastEventMs { return a.lastEventMs < b.lastEventMs }
+        return a.sequence < b.sequence
+      }
+      var kept: [String: ThrottleEntry] = [:]
+      kept.reserveCapacity(configuration.capacity)
+      for rank in order.suffix(target) { kept[rank.key] = live[rank.key] }
+      entries = kept
     }
     entries[key] = entry
   }
