@@ -101,6 +101,11 @@ let package = Package(
       dependencies: ["Proxy", "SIPCore", .product(name: "Logging", package: "swift-log")],
       path: "bench/ProxyBench",
       linkerSettings: [.linkedLibrary("jemalloc")]),
+    // What the brute-force throttle costs per request, and its memory per entry.
+    .executableTarget(
+      name: "auth-throttle-bench",
+      dependencies: ["Proxy", "Digest", "SIPCore"],
+      path: "bench/AuthThrottleBench"),
 
     .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"], resources: [.copy("Fixtures")]),
     .testTarget(name: "SIPTransactionTests", dependencies: ["SIPTransaction"]),
