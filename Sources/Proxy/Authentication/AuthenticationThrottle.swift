@@ -166,6 +166,12 @@ public final class AuthenticationThrottle {
   /// An IPv4 address as is; an IPv6 address by its /64 (one host owns a
   /// whole /64 and can change addresses within it at will).
   static func sourceKey(_ host: String) -> String {
+    // The common case, an IPv4 address (digits and dots), as is.
+    if host.utf8.allSatisfy({
+      $0 == UInt8(ascii: ".") || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9"))
+    }) {
+      return host
+    }
     var text = Substring(host)
     if text.hasPrefix("["), text.hasSuffix("]") { text = text.dropFirst().dropLast() }
     guard text.contains(":"), let groups = ipv6Groups(text) else { return String(text.lowercased()) }
