@@ -172,6 +172,8 @@ import Testing
     #expect(AuthenticationThrottle.sourceKey("[2001:DB8:1:2:ffff::1]") == "2001:db8:1:2::/64")
     #expect(AuthenticationThrottle.sourceKey("::1") == "0:0:0:0::/64")
     #expect(AuthenticationThrottle.sourceKey("192.0.2.1") == "192.0.2.1")
+    #expect(AuthenticationThrottle.sourceKey("::ffff:192.0.2.1") == "192.0.2.1")
+    #expect(AuthenticationThrottle.sourceKey("[::FFFF:c000:201]") == "192.0.2.1")
     let throttle = Self.throttle()
     Self.fail(throttle, host: "2001:db8:1:2::5", atMs: 0)
     #expect(throttle.admit(host: "2001:db8:1:2:aaaa::9", user: nil, nowMs: 5_000) == .blocked(.source))

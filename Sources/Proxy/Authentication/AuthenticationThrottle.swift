@@ -175,6 +175,11 @@ public final class AuthenticationThrottle {
     var text = Substring(host)
     if text.hasPrefix("["), text.hasSuffix("]") { text = text.dropFirst().dropLast() }
     guard text.contains(":"), let groups = ipv6Groups(text) else { return String(text.lowercased()) }
+    // An IPv4 peer of a dual-stack socket (::ffff:a.b.c.d) is that IPv4 address.
+    if groups[0..<5].allSatisfy({ $0 == 0 }), groups[5] == 0xffff {
+      return [groups[6] >> 8, groups[6] & 255, groups[7] >> 8, groups[7] & 255].map { String($0) }
+        .joined(separator: ".")
+    }
     return groups.prefix(4).map { String($0, radix: 16) }.joined(separator: ":") + "::/64"
   }
 
