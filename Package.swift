@@ -103,6 +103,11 @@ let package = Package(
       dependencies: ["Proxy", "SIPCore", .product(name: "Logging", package: "swift-log")],
       path: "bench/ProxyBench",
       linkerSettings: [.linkedLibrary("jemalloc")]),
+    // What the brute-force throttle costs per request, and its memory per entry.
+    .executableTarget(
+      name: "auth-throttle-bench",
+      dependencies: ["Proxy", "Digest", "SIPCore"],
+      path: "bench/AuthThrottleBench"),
 
     // CPU per UDP datagram: NIO's channel write path against the transport layer's outbox.
     .executableTarget(

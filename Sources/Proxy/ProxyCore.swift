@@ -441,11 +441,14 @@ public final class ProxyCore {
       return
     }
     let parts = request.withOriginalBytes {
-      bytes -> (to: String?, contacts: [String], expires: String?, authorizations: [String]) in
+      bytes -> (uri: String, to: String?, contacts: [String], expires: String?, authorizations: [String]) in
       let head = RawSIPHead(scanning: bytes)
       func text(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
+      // The Request-URI as written: the second word of the request line.
+      let uri = text(head.startLine).split(separator: " ", omittingEmptySubsequences: true).dropFirst().first
       return (
-        head.to.map(text), head.contacts.map(text), head.expires.map(text), head.authorizations.map(text)
+        uri.map(String.init) ?? "", head.to.map(text), head.contacts.map(text), head.expires.map(text),
+        head.authorizations.map(text)
       )
     }
     var expires: Int?
@@ -459,9 +462,11 @@ public final class ProxyCore {
     let now = clock.monotonicMs
     let outcome = registrar.register(
       Registrar.Request(
-        to: parts.to, contacts: parts.contacts, expires: expires, callID: request.callID ?? "",
-        cseq: request.cseq?.number ?? 0, source: source, authorizations: parts.authorizations),
+        requestURI: parts.uri, to: parts.to, contacts: parts.contacts, expires: expires,
+        callID: request.callID ?? "", cseq: request.cseq?.number ?? 0, source: source,
+        authorizations: parts.authorizations),
       nowMs: now)
+    logThrottleReports(registrar.throttle)
     switch outcome {
     case .registered(let aor, let bindings):
       counters.registrations += 1
@@ -474,6 +479,26 @@ public final class ProxyCore {
       counters.registrationsRefused += 1
       respondLocally(
         record, refusal.status, refusal.reason, extra: refusal.headers.map { ($0.name, $0.value) })
+    case .dropped:
+      // Blocked after failed authentications: silence (docs/registrar.md
+      // "Brute force"); a retransmission meets the same block.
+      terminate(record)
+    }
+  }
+
+  /// One line per blocked source or user per interval (never one per request).
+  private func logThrottleReports(_ throttle: AuthenticationThrottle) {
+    for report in throttle.takeReports() {
+      var metadata: Logger.Metadata = [
+        report.scope.rawValue: "\(report.subject)", "failures": "\(report.failures)",
+        "dropped": "\(report.dropped)", "blocked_seconds": "\(report.blockedSeconds)",
+      ]
+      if !report.names.isEmpty { metadata["users"] = "\(report.names.joined(separator: ","))" }
+      logger.warning(
+        report.scope == .source
+          ? "authentication failures: source blocked"
+          : "authentication failures: user blocked from new sources",
+        metadata: metadata)
     }
   }
 

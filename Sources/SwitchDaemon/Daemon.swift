@@ -169,7 +169,15 @@ struct SwitchService: Service {
               ? .none
               : .digest(
                 algorithms: registrarSettings.digestAlgorithms.compactMap { DigestHash(token: $0) },
-                nonceLifetimeSeconds: registrarSettings.nonceLifetimeSeconds)))
+                nonceLifetimeSeconds: registrarSettings.nonceLifetimeSeconds),
+            throttle: AuthenticationThrottle.Configuration(
+              failureLimit: registrarSettings.authFailureLimit,
+              failureWindowMs: Int64(registrarSettings.authFailureWindowSeconds) * 1000,
+              blockMs: Int64(registrarSettings.authBlockSeconds) * 1000,
+              maxBlockMs: Int64(registrarSettings.authMaxBlockSeconds) * 1000,
+              forgetMs: Int64(registrarSettings.authForgetSeconds) * 1000,
+              capacity: registrarSettings.authThrottleEntries,
+              logIntervalMs: Int64(registrarSettings.authLogIntervalSeconds) * 1000)))
         proxy.registrar?.credentials = sipCredentials
       }
       var bound: NIOLoopBound<CreditLedger>?

@@ -37,7 +37,7 @@ def start(ss, algorithms: str = '["SHA-256", "MD5"]') -> None:
 
 def sipp_register(ss, password: str) -> L.SippRun:
     run = L.start_sipp(ss.reg, ss.workdir, ss._role("register"), "register-digest.xml", L.free_port(),
-                       remote=ss.switch.addr, calls=1, extra=["-au", "alice", "-ap", password],
+                       remote=ss.switch.addr, calls=1, extra=["-au", "alice", "-ap", password, "-auth_uri", DOMAIN],
                        global_timeout="20s")
     ss.sipps.append(run)
     return run

@@ -1,4 +1,5 @@
 import Digest
+import Foundation
 import SIPCore
 import Testing
 
@@ -23,7 +24,8 @@ import Testing
     -> Registrar.Request
   {
     Registrar.Request(
-      to: to, contacts: ["<sip:alice@192.0.2.10:40000>"], expires: 600, callID: "c1", cseq: cseq,
+      requestURI: "sip:example.com", to: to, contacts: ["<sip:alice@192.0.2.10:40000>"], expires: 600,
+      callID: "c1", cseq: cseq,
       source: phone,
       authorizations: authorizations)
   }
@@ -31,14 +33,14 @@ import Testing
   /// The Authorization header a phone would send for `nonce`.
   static func authorization(
     user: String = "alice", password: String = "s3cret", realm: String = "example.com", nonce: String,
-    hash: DigestHash = .md5, nc: String = "00000001"
+    hash: DigestHash = .md5, nc: String = "00000001", uri: String = "sip:example.com"
   ) -> String {
     var credentials = DigestCredentials(
-      username: user, realm: realm, nonce: nonce, uri: "sip:example.com", response: "",
+      username: user, realm: realm, nonce: nonce, uri: uri, response: "",
       algorithm: hash.rawValue, cnonce: "abc123", qop: "auth", nc: nc)
     credentials.response = DigestVerifier.expectedResponse(
       credentials, method: "REGISTER", password: password, hash: hash)
-    return "Digest username=\"\(user)\", realm=\"\(realm)\", nonce=\"\(nonce)\", uri=\"sip:example.com\", "
+    return "Digest username=\"\(user)\", realm=\"\(realm)\", nonce=\"\(nonce)\", uri=\"\(uri)\", "
       + "response=\"\(credentials.response)\", algorithm=\(hash.rawValue), cnonce=\"abc123\", qop=auth, nc=\(nc)"
   }
 
@@ -168,6 +170,82 @@ import Testing
       Self.request(authorizations: [Self.authorization(password: "n3w", nonce: nonce)], cseq: 2), nowMs: 2_000
     )
     #expect(Self.refusal(new) == nil)
+  }
+
+  /// RFC 3261 §22.4, RFC 7616 §3.4.6: the digest's `uri` must be the
+  /// Request-URI (RFC 3261 §19.1.4 equality); otherwise 400 Bad Request,
+  /// even with the right password, and nothing is registered.
+  @Test(arguments: ["sip:other.example.com", "sip:example.com:5060", "sip:example.com;transport=tcp"])
+  func aDigestForAnotherURIGets400(_ uri: String) throws {
+    let registrar = Self.registrar()
+    let nonce = try Self.nonce(Self.refusal(registrar.register(Self.request(), nowMs: 1_000)))
+    let refusal = Self.refusal(
+      registrar.register(
+        Self.request(authorizations: [Self.authorization(nonce: nonce, uri: uri)], cseq: 2), nowMs: 2_000))
+    #expect(refusal?.status == 400 && refusal?.reason == "Digest URI Does Not Match Request-URI")
+    #expect(registrar.bindingCount == 0)
+  }
+
+  @Test(arguments: ["SIP:EXAMPLE.COM", "sip:%65xample.com", "sip:example.com;foo=bar"])
+  func aDigestForAnEquivalentURIRegisters(_ uri: String) throws {
+    let registrar = Self.registrar()
+    let nonce = try Self.nonce(Self.refusal(registrar.register(Self.request(), nowMs: 1_000)))
+    let outcome = registrar.register(
+      Self.request(authorizations: [Self.authorization(nonce: nonce, uri: uri)], cseq: 2), nowMs: 2_000)
+    #expect(Self.refusal(outcome) == nil)
+  }
+
+  /// Five wrong passwords from one address: the right one is then dropped
+  /// unanswered while the block lasts (60 s), and registers after it.
+  @Test func afterFiveWrongPasswordsTheRightOneIsDroppedUntilTheBlockEnds() throws {
+    let registrar = Self.registrar()
+    var now: Int64 = 1_000
+    var nonce = try Self.nonce(Self.refusal(registrar.register(Self.request(), nowMs: now)))
+    for attempt in 1...5 {
+      now += 100
+      let header = Self.authorization(
+        password: "guess\(attempt)", nonce: nonce, nc: String(format: "%08x", attempt))
+      let refusal = Self.refusal(registrar.register(Self.request(authorizations: [header]), nowMs: now))
+      #expect(refusal?.status == 401)
+      nonce = try Self.nonce(refusal)
+    }
+    now += 100
+    let right = registrar.register(
+      Self.request(authorizations: [Self.authorization(nonce: nonce)]), nowMs: now)
+    #expect(right == .dropped(.source))
+    #expect(registrar.register(Self.request(), nowMs: now) == .dropped(.source))
+    #expect(registrar.bindingCount == 0)
+    #expect(registrar.throttle.counters.failures == 5 && registrar.throttle.counters.sourceBlocks == 1)
+    now += 60_000
+    nonce = try Self.nonce(Self.refusal(registrar.register(Self.request(), nowMs: now)))
+    let after = registrar.register(
+      Self.request(authorizations: [Self.authorization(nonce: nonce)], cseq: 2), nowMs: now + 100)
+    #expect(Self.refusal(after) == nil && registrar.bindingCount == 1)
+  }
+
+  /// The phone that registered keeps registering from its address while an
+  /// attacker elsewhere has the user blocked.
+  @Test func aPhoneRegistersFromItsAddressWhileItsUserIsBlocked() throws {
+    let registrar = Self.registrar()
+    let nonce = try Self.nonce(Self.refusal(registrar.register(Self.request(), nowMs: 1_000)))
+    #expect(
+      Self.refusal(
+        registrar.register(Self.request(authorizations: [Self.authorization(nonce: nonce)]), nowMs: 1_100))
+        == nil)
+    for index in 1...5 {
+      var attack = Self.request(
+        authorizations: [
+          Self.authorization(password: "x", nonce: nonce, nc: String(format: "%08x", index + 1))
+        ])
+      attack.source = Endpoint(transport: .udp, host: "198.51.100.\(index)", port: 5060)
+      #expect(Self.refusal(registrar.register(attack, nowMs: 2_000))?.status == 401)
+    }
+    var stranger = Self.request()
+    stranger.source = Endpoint(transport: .udp, host: "198.51.100.99", port: 5060)
+    #expect(registrar.register(stranger, nowMs: 3_000) == .dropped(.user))
+    let refresh = registrar.register(
+      Self.request(authorizations: [Self.authorization(nonce: nonce, nc: "00000010")], cseq: 2), nowMs: 3_000)
+    #expect(Self.refusal(refresh) == nil)
   }
 
   @Test func withoutAuthenticationAnyRegisterIsAccepted() {

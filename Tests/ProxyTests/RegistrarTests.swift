@@ -17,7 +17,9 @@ import Testing
     to: String = "<sip:alice@example.com>", contacts: [String], expires: Int? = nil, callID: String = "c1",
     cseq: UInt32 = 1
   ) -> Registrar.Request {
-    Registrar.Request(to: to, contacts: contacts, expires: expires, callID: callID, cseq: cseq, source: phone)
+    Registrar.Request(
+      requestURI: "sip:example.com", to: to, contacts: contacts, expires: expires, callID: callID, cseq: cseq,
+      source: phone)
   }
 
   static func bindings(_ outcome: Registrar.Outcome) -> [Registrar.Binding]? {

@@ -344,7 +344,8 @@ struct SwitchConfigTests {
     #expect(names.contains("DIDTRON_METRICS_LISTEN"))
     #expect(names.contains("DIDTRON_REGISTRAR_AUTHENTICATION"))
     #expect(names.contains("DIDTRON_SIP_TCP_MAX_CONNECTIONS_PER_SOURCE"))
-    #expect(ConfigKey.all.count == 41)
+    #expect(names.contains("DIDTRON_REGISTRAR_AUTH_FAILURE_LIMIT"))
+    #expect(ConfigKey.all.count == 48)
   }
 
   @Test func aRegistrarWithoutADatabaseNeedsAuthenticationNone() throws {
@@ -358,6 +359,9 @@ struct SwitchConfigTests {
     #expect(softswitch.registrar.authentication == .digest)
     #expect(softswitch.registrar.digestAlgorithms == ["SHA-256", "MD5"])
     #expect(softswitch.registrar.nonceLifetimeSeconds == 300)
+    #expect(softswitch.registrar.authFailureLimit == 5 && softswitch.registrar.authBlockSeconds == 60)
+    #expect(
+      softswitch.registrar.authMaxBlockSeconds == 3600 && softswitch.registrar.authThrottleEntries == 10_000)
   }
 
   @Test(arguments: [
@@ -374,6 +378,11 @@ struct SwitchConfigTests {
     ("[registrar]\ndigest_algorithms = []", "registrar.digest_algorithms"),
     ("[registrar]\ndigest_algorithms = [\"MD5\", \"md5\"]", "registrar.digest_algorithms"),
     ("[registrar]\nnonce_lifetime_seconds = 5", "registrar.nonce_lifetime_seconds"),
+    ("[registrar]\nauth_failure_limit = -1", "registrar.auth_failure_limit"),
+    (
+      "[registrar]\nauth_block_seconds = 600\nauth_max_block_seconds = 60", "registrar.auth_max_block_seconds"
+    ),
+    ("[registrar]\nauth_throttle_entries = 1", "registrar.auth_throttle_entries"),
     ("[credit]\nreservation_step_seconds = 0", "credit.reservation_step_seconds"),
     ("[credit]\nreservation_step_seconds = 2\nextend_lead_ms = 2000", "credit.extend_lead_ms"),
     ("[credit]\nsync_interval_ms = 50", "credit.sync_interval_ms"),

@@ -17,6 +17,8 @@ public struct RegistrarConfiguration: Sendable, Equatable {
   public var maxContacts: Int
   /// Whether a REGISTER must prove its user (docs/registrar.md).
   public var authentication: Authentication
+  /// How failed authentications are throttled (docs/registrar.md "Brute force").
+  public var throttle: AuthenticationThrottle.Configuration
 
   public enum Authentication: Sendable, Equatable {
     /// Any REGISTER for a domain is accepted (a trusted network).
@@ -28,9 +30,11 @@ public struct RegistrarConfiguration: Sendable, Equatable {
 
   public init(
     domains: Set<String> = [], defaultExpiresSeconds: Int = 3600, minExpiresSeconds: Int = 60,
-    maxExpiresSeconds: Int = 86_400, maxContacts: Int = 10, authentication: Authentication = .none
+    maxExpiresSeconds: Int = 86_400, maxContacts: Int = 10, authentication: Authentication = .none,
+    throttle: AuthenticationThrottle.Configuration = .init()
   ) {
     self.authentication = authentication
+    self.throttle = throttle
     self.domains = Set(domains.map { $0.lowercased() })
     self.defaultExpiresSeconds = defaultExpiresSeconds
     self.minExpiresSeconds = minExpiresSeconds
@@ -67,6 +71,8 @@ public final class Registrar {
 
   /// A REGISTER as the registrar reads it.
   public struct Request: Sendable, Equatable {
+    /// The Request-URI as written (a digest's `uri` must be the same, RFC 7616 §3.4.6).
+    public var requestURI: String
     /// The To header's value as written.
     public var to: String?
     /// The Contact header values, as written; empty: a query (no Contact).
@@ -80,9 +86,10 @@ public final class Registrar {
     public var authorizations: [String]
 
     public init(
-      to: String?, contacts: [String], expires: Int?, callID: String, cseq: UInt32, source: Endpoint,
-      authorizations: [String] = []
+      requestURI: String, to: String?, contacts: [String], expires: Int?, callID: String, cseq: UInt32,
+      source: Endpoint, authorizations: [String] = []
     ) {
+      self.requestURI = requestURI
       self.authorizations = authorizations
       self.to = to
       self.contacts = contacts
@@ -97,11 +104,16 @@ public final class Registrar {
     /// 200: the address of record's bindings after the change.
     case registered(addressOfRecord: String, bindings: [Binding])
     case refused(Refusal)
+    /// No answer at all: the source or the user is blocked after failed
+    /// authentications (`AuthenticationThrottle`).
+    case dropped(AuthenticationThrottle.Scope)
   }
 
   public let configuration: RegistrarConfiguration
   private var bindings: [String: [Binding]] = [:]
-  private let verifier: DigestVerifier?
+  let verifier: DigestVerifier?
+  /// Failed authentications per source and per user (docs/registrar.md "Brute force").
+  public let throttle: AuthenticationThrottle
   /// SIP usernames and their passwords (softswitch mode: the active
   /// `device_registrations` of active users), checked by digest
   /// authentication; replaced on every snapshot reload.
@@ -109,12 +121,18 @@ public final class Registrar {
   /// The highest `nc` each nonce was answered with, until the nonce goes
   /// stale: a captured Authorization header cannot be sent again (its
   /// digest does not cover the Contact, so a replay could move a binding).
-  private var nonceCounts: [String: (nc: UInt32, untilMs: Int64)] = [:]
-  private var purgeNonceCountsAt = 1024
+  var nonceCounts: [String: (nc: UInt32, untilMs: Int64)] = [:]
+  var purgeNonceCountsAt = 1024
 
   /// `nonceSecret`: the nonces' HMAC key (tests); nil for a random one.
-  public init(configuration: RegistrarConfiguration, nonceSecret: [UInt8]? = nil) {
+  /// `throttle`: one shared with other digest checks; nil for one of
+  /// `configuration.throttle`.
+  public init(
+    configuration: RegistrarConfiguration, nonceSecret: [UInt8]? = nil,
+    throttle: AuthenticationThrottle? = nil
+  ) {
     self.configuration = configuration
+    self.throttle = throttle ?? AuthenticationThrottle(configuration: configuration.throttle)
     switch configuration.authentication {
     case .none:
       verifier = nil
@@ -160,6 +178,10 @@ public final class Registrar {
           })
       case .forbidden:
         return refuse(403, "Username Does Not Match Address Of Record")
+      case .uriMismatch:
+        return refuse(400, "Digest URI Does Not Match Request-URI")
+      case .blocked(let scope):
+        return .dropped(scope)
       }
     }
     purge(aor, nowMs: nowMs)
@@ -222,49 +244,6 @@ public final class Registrar {
     guard current.count <= configuration.maxContacts else { return refuse(403, "Too Many Contacts") }
     bindings[aor] = current.isEmpty ? nil : current
     return .registered(addressOfRecord: aor, bindings: current)
-  }
-
-  private enum Authentication { case authorized, challenge(stale: Bool), forbidden }
-
-  /// The credentials for `realm` among the request's: a known user with the
-  /// right response to a fresh nonce of ours, who is the address of
-  /// record's user. Unknown users and wrong passwords get the same challenge.
-  private func authenticate(
-    _ request: Request, realm: String, user: String, _ verifier: DigestVerifier, _ nowMs: Int64
-  ) -> Authentication {
-    guard
-      let credentials = request.authorizations.lazy.compactMap(DigestCredentials.init(header:))
-        .first(where: { $0.realm.lowercased() == realm })
-    else { return .challenge(stale: false) }
-    guard let password = self.credentials[credentials.username] else { return .challenge(stale: false) }
-    switch verifier.verify(credentials, method: "REGISTER", password: password, nowMs: nowMs) {
-    case .valid:
-      guard credentials.username == user else { return .forbidden }
-      return useNonce(credentials, verifier, nowMs) ? .authorized : .challenge(stale: false)
-    case .stale: return .challenge(stale: true)
-    case .invalid: return .challenge(stale: false)
-    }
-  }
-
-  /// Whether this answer to its nonce is new: with qop, its `nc` must be
-  /// higher than any before (RFC 7616 §3.4.1, §5.12); without qop (RFC
-  /// 2069) a nonce is answered once.
-  private func useNonce(_ credentials: DigestCredentials, _ verifier: DigestVerifier, _ nowMs: Int64) -> Bool
-  {
-    var count: UInt32 = 0
-    if credentials.qop != nil {
-      guard let text = credentials.nc, let parsed = UInt32(text, radix: 16) else { return false }
-      count = parsed
-    }
-    if let seen = nonceCounts[credentials.nonce], seen.untilMs >= nowMs {
-      guard credentials.qop != nil, count > seen.nc else { return false }
-    }
-    nonceCounts[credentials.nonce] = (count, nowMs + verifier.nonces.lifetimeMs)
-    if nonceCounts.count >= purgeNonceCountsAt {
-      nonceCounts = nonceCounts.filter { $0.value.untilMs >= nowMs }
-      purgeNonceCountsAt = max(1024, nonceCounts.count * 2)
-    }
-    return true
   }
 
   /// The live bindings of the address of record `uri` names, highest `q` first.

@@ -145,6 +145,27 @@ public struct ConfigKey: Sendable {
     integer(
       "registrar.nonce_lifetime_seconds", get: { $0.registrar.nonceLifetimeSeconds },
       set: { $0.registrar.nonceLifetimeSeconds = $1 }),
+    integer(
+      "registrar.auth_failure_limit", get: { $0.registrar.authFailureLimit },
+      set: { $0.registrar.authFailureLimit = $1 }),
+    integer(
+      "registrar.auth_failure_window_seconds", get: { $0.registrar.authFailureWindowSeconds },
+      set: { $0.registrar.authFailureWindowSeconds = $1 }),
+    integer(
+      "registrar.auth_block_seconds", get: { $0.registrar.authBlockSeconds },
+      set: { $0.registrar.authBlockSeconds = $1 }),
+    integer(
+      "registrar.auth_max_block_seconds", get: { $0.registrar.authMaxBlockSeconds },
+      set: { $0.registrar.authMaxBlockSeconds = $1 }),
+    integer(
+      "registrar.auth_forget_seconds", get: { $0.registrar.authForgetSeconds },
+      set: { $0.registrar.authForgetSeconds = $1 }),
+    integer(
+      "registrar.auth_throttle_entries", get: { $0.registrar.authThrottleEntries },
+      set: { $0.registrar.authThrottleEntries = $1 }),
+    integer(
+      "registrar.auth_log_interval_seconds", get: { $0.registrar.authLogIntervalSeconds },
+      set: { $0.registrar.authLogIntervalSeconds = $1 }),
 
     string(
       "metrics.listen", get: { $0.metrics.listen?.hostPort ?? "" },

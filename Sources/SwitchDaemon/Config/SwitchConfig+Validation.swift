@@ -162,6 +162,16 @@ extension SwitchConfig {
       ("registrar.default_expires_seconds", registrar.defaultExpiresSeconds, 1...604_800),
       ("registrar.max_contacts", registrar.maxContacts, 1...100),
       ("registrar.nonce_lifetime_seconds", registrar.nonceLifetimeSeconds, 10...86_400),
+      ("registrar.auth_failure_limit", registrar.authFailureLimit, 0...1000),
+      ("registrar.auth_failure_window_seconds", registrar.authFailureWindowSeconds, 1...86_400),
+      ("registrar.auth_block_seconds", registrar.authBlockSeconds, 1...86_400),
+      (
+        "registrar.auth_max_block_seconds", registrar.authMaxBlockSeconds,
+        min(registrar.authBlockSeconds, 604_800)...604_800
+      ),
+      ("registrar.auth_forget_seconds", registrar.authForgetSeconds, 1...604_800),
+      ("registrar.auth_throttle_entries", registrar.authThrottleEntries, 16...1_000_000),
+      ("registrar.auth_log_interval_seconds", registrar.authLogIntervalSeconds, 1...86_400),
     ]
     for (key, value, range) in ranges where !range.contains(value) {
       throw ConfigError(

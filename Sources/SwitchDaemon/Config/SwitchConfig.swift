@@ -140,6 +140,24 @@ public struct SwitchConfig: Sendable, Equatable {
     /// `registrar.nonce_lifetime_seconds`: how long a challenge's nonce is
     /// fresh; later the phone is challenged again with stale=true. Default 300.
     public var nonceLifetimeSeconds: Int = 300
+    /// `registrar.auth_failure_limit`: failed authentications within the
+    /// window that block a source or a user; 0 turns throttling off. Default 5.
+    public var authFailureLimit: Int = 5
+    /// `registrar.auth_failure_window_seconds`: the window. Default 60.
+    public var authFailureWindowSeconds: Int = 60
+    /// `registrar.auth_block_seconds`: the first block; each next one doubles. Default 60.
+    public var authBlockSeconds: Int = 60
+    /// `registrar.auth_max_block_seconds`: the longest block. Default 3600.
+    public var authMaxBlockSeconds: Int = 3600
+    /// `registrar.auth_forget_seconds`: a source or user quiet this long
+    /// starts again from the first block. Default 3600.
+    public var authForgetSeconds: Int = 3600
+    /// `registrar.auth_throttle_entries`: sources (and users) remembered at
+    /// most. Default 10000.
+    public var authThrottleEntries: Int = 10_000
+    /// `registrar.auth_log_interval_seconds`: one log line per blocked
+    /// source or user per interval. Default 60.
+    public var authLogIntervalSeconds: Int = 60
 
     public enum Authentication: String, Sendable, Equatable, CaseIterable {
       case digest, none

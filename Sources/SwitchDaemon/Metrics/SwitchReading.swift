@@ -15,6 +15,8 @@ struct SwitchReading: Sendable {
     var transactions = 0
     var dialogs = 0
     var registeredContacts = 0
+    /// The registrar's brute-force throttle.
+    var authentication = AuthenticationThrottle.Counters()
     var creditAccounts = 0
     var draining = false
   }
@@ -103,6 +105,16 @@ struct SwitchReading: Sendable {
         "didtron_registrations_total", "REGISTER requests to the registrar, by result.", by: "result",
         ["accepted": c.registrations, "refused": c.registrationsRefused]),
       .gauge("didtron_registered_contacts", "Contacts bound in the registrar now.", core.registeredContacts),
+      .counter(
+        "didtron_auth_failures_total",
+        "Failed digest authentications (wrong password, unknown user, nonce not ours, replay).",
+        core.authentication.failures),
+      .counter(
+        "didtron_auth_blocks_total", "Blocks started after failed authentications, by scope.", by: "scope",
+        ["source": core.authentication.sourceBlocks, "user": core.authentication.userBlocks]),
+      .counter(
+        "didtron_auth_blocked_total", "Requests dropped unanswered while blocked, by scope.", by: "scope",
+        ["source": core.authentication.droppedBySource, "user": core.authentication.droppedByUser]),
       .gauge("didtron_credit_accounts", "Accounts the credit ledger holds.", core.creditAccounts),
 
       .counter(

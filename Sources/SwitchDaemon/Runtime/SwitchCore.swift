@@ -53,6 +53,7 @@ final class SwitchCore {
     return SwitchReading.Core(
       counters: proxy.counters, malformed: malformed, dropped: dropped, transactions: proxy.transactionCount,
       dialogs: proxy.dialogCount, registeredContacts: proxy.registrar?.bindingCount ?? 0,
+      authentication: proxy.registrar?.throttle.counters ?? .init(),
       creditAccounts: proxy.credit?.accountCount ?? 0, draining: proxy.isDraining)
   }
 
