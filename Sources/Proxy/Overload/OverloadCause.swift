@@ -1,0 +1,11 @@
+/// Why a new INVITE was shed with 503.
+public enum OverloadCause: String, Sendable, Equatable, CaseIterable {
+  /// The core loop runs late (`maxLoopLagMs`).
+  case loopLag = "loop_lag"
+  /// The core loop is busy all the time (`maxLoopBusyPercent`).
+  case loopBusy = "loop_busy"
+  /// `maxInvitesPerSecond` was exceeded.
+  case globalRate = "global_rate"
+  /// `maxInvitesPerSourcePerSecond` was exceeded by the INVITE's source.
+  case sourceRate = "source_rate"
+}
