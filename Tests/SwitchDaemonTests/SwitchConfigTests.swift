@@ -33,7 +33,7 @@ struct SwitchConfigTests {
     #expect(config.proxy.inviteTimeout == .seconds(180))
     #expect(config.proxy.timers.t1 == 500 && config.proxy.timers.t2 == 4000 && config.proxy.timers.t4 == 5000)
     #expect(config.proxy.maxForwards == 70)
-    #expect(config.proxy.serverHeader == "didtron-switch")
+    #expect(config.proxy.serverHeader == "")
     #expect(config.database.url == nil)
     #expect(config.database.journalDirectory == "/var/lib/didtron-switch/journal")
     #expect(config.database.notifyChannel == "didtron_reload")
@@ -328,7 +328,8 @@ struct SwitchConfigTests {
     #expect(names.contains("DIDTRON_REGISTRAR_DOMAINS"))
     #expect(names.contains("DIDTRON_METRICS_LISTEN"))
     #expect(names.contains("DIDTRON_REGISTRAR_AUTHENTICATION"))
-    #expect(ConfigKey.all.count == 38)
+    #expect(names.contains("DIDTRON_OVERLOAD_MAX_INVITES_PER_SECOND"))
+    #expect(ConfigKey.all.count == 46)
   }
 
   @Test func aRegistrarWithoutADatabaseNeedsAuthenticationNone() throws {

@@ -17,6 +17,7 @@ struct SwitchReading: Sendable {
     var registeredContacts = 0
     var creditAccounts = 0
     var draining = false
+    var overload = OverloadReading()
   }
 
   var core = Core()
@@ -124,6 +125,7 @@ struct SwitchReading: Sendable {
         ["inbound": transport.tcpConnectionsAccepted, "outbound": transport.tcpConnectionsConnected]),
       .gauge("didtron_transport_tcp_connections", "TCP connections open now.", transport.tcpConnectionsOpen),
     ]
+    families += overload
     if let records {
       families += [
         .counter(

@@ -53,7 +53,8 @@ final class SwitchCore {
     return SwitchReading.Core(
       counters: proxy.counters, malformed: malformed, dropped: dropped, transactions: proxy.transactionCount,
       dialogs: proxy.dialogCount, registeredContacts: proxy.registrar?.bindingCount ?? 0,
-      creditAccounts: proxy.credit?.accountCount ?? 0, draining: proxy.isDraining)
+      creditAccounts: proxy.credit?.accountCount ?? 0, draining: proxy.isDraining,
+      overload: OverloadReading(proxy.overload))
   }
 
   /// Refusals go back where the request came from (RFC 3581 behaviour for all:
