@@ -8,7 +8,8 @@ how many failed (timeouts), and the response time of the answered ones.
 Each rate runs on a fresh switch for --step-seconds (zero-hold calls:
 INVITE/100/180/200/ACK/BYE/200, or INVITE/503/ACK when shed;
 bench/scenarios/uac-overload.xml). The switch is pinned to --proxy-cpu, both
-SIPp processes to --gen-cpu, as in run-bench.py, whose helpers this reuses.
+SIPp processes to --gen-cpu when asked (run-bench.py, whose helpers this
+reuses, always pins).
 
     bench/overload-curve.py --bin .build/release/didtron-switch --rates 1000,3000,6000,10000
     bench/overload-curve.py --bin ... --env DIDTRON_OVERLOAD_MAX_LOOP_BUSY_PERCENT=0 \
@@ -39,6 +40,7 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 _spec = importlib.util.spec_from_file_location("run_bench", BENCH / "run-bench.py")
 rb = importlib.util.module_from_spec(_spec)
+sys.modules["run_bench"] = rb
 _spec.loader.exec_module(rb)
 
 LOOP = "127.0.0.1"
@@ -99,18 +101,23 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--bin", required=True, help="didtron-switch binary")
     ap.add_argument("--rates", default="1000,3000,6000,10000")
     ap.add_argument("--step-seconds", type=int, default=5)
-    ap.add_argument("--proxy-cpu", type=int, default=1)
-    ap.add_argument("--gen-cpu", type=int, default=0)
+    ap.add_argument("--proxy-cpu", type=int, default=-1,
+                    help="pin the switch to this core (-1, the default: no pinning; on a machine shared with "
+                         "other work, pinning SIPp to one busy core starves it and its retransmissions "
+                         "make the measurement)")
+    ap.add_argument("--gen-cpu", type=int, default=-1, help="pin both SIPp processes to this core (-1: no)")
     ap.add_argument("--env", action="append", default=[], metavar="DIDTRON_X=V",
                     help="configuration for the switch (repeatable)")
     ap.add_argument("--metrics", action="store_true", help="read the switch's counters after each step")
     ap.add_argument("--out", help="output dir (default bench/results/<timestamp>-overload)")
     a = ap.parse_args(argv)
+    a.bin = os.path.abspath(a.bin)
     out = Path(a.out or BENCH / "results" / (time.strftime("%Y%m%d-%H%M%S") + "-overload"))
     out.mkdir(parents=True, exist_ok=True)
     reg = rb.Registry()
     rundir = Path(tempfile.mkdtemp(prefix="dtcurve-", dir="/tmp"))
-    os.sched_setaffinity(0, {a.gen_cpu})
+    if a.gen_cpu >= 0:
+        os.sched_setaffinity(0, {a.gen_cpu})
     sipp_env = dict(os.environ)
     so = out / "fineclock.so"   # SIPp's clock in microseconds (run-bench.py does the same)
     if subprocess.run(["cc", "-O2", "-shared", "-fPIC", "-o", str(so), str(BENCH / "fineclock.c"), "-ldl"],
@@ -150,7 +157,8 @@ def step(a, reg, rundir: Path, out: Path, rate: int) -> dict:
     nsock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     nsock.bind(str(notify))
     env["NOTIFY_SOCKET"] = str(notify)
-    argv = ["taskset", "-c", str(a.proxy_cpu), a.bin, "run", "--listen", f"udp:{LOOP}:{sip}",
+    env.setdefault("DIDTRON_LIFECYCLE_SHUTDOWN_GRACE_SECONDS", "0")
+    argv = (["taskset", "-c", str(a.proxy_cpu)] if a.proxy_cpu >= 0 else []) + [a.bin, "run", "--listen", f"udp:{LOOP}:{sip}",
             "--next-hop", f"{LOOP}:{uas_port}", "--log-level", "notice"]
     if metrics_port:
         argv += ["--metrics-listen", f"{LOOP}:{metrics_port}"]
@@ -166,7 +174,7 @@ def step(a, reg, rundir: Path, out: Path, rate: int) -> dict:
         except socket.timeout:
             pass
     nsock.close()
-    sipp = ["taskset", "-c", str(a.gen_cpu), "sipp", "-i", LOOP, "-t", "u1", "-buff_size", "4194304",
+    sipp = (["taskset", "-c", str(a.gen_cpu)] if a.gen_cpu >= 0 else []) + ["sipp", "-i", LOOP, "-t", "u1", "-buff_size", "4194304",
             "-nostdin"]
     uas = reg.spawn("uas", sipp + ["-sf", str(BENCH / "scenarios" / "uas.xml"), "-p", str(uas_port),
                                    "-l", str(rate * 20 + 10000), "-timeout", f"{a.step_seconds + 120}s",
@@ -183,7 +191,7 @@ def step(a, reg, rundir: Path, out: Path, rate: int) -> dict:
                                    "-l", str(rate * 40 + 1000), "-d", "0",
                                    "-timeout", f"{a.step_seconds + 60}s", "-timeout_error",
                                    "-trace_stat", "-stf", str(d / "uac_stat.csv"), "-fd", "1",
-                                   "-trace_rtt", "-rtt_freq", "1000", "-trace_counts",
+                                   "-trace_rtt", "-rtt_freq", "10", "-trace_counts",
                                    "-trace_err", "-error_file", str(d / "uac_errors.log")],
                     d / "uac.out", cwd=d, env=a.sipp_env)
     reg.wait(uac, a.step_seconds + 90)
