@@ -206,6 +206,13 @@ public final class ProxyCore {
     }
   }
 
+  /// Whether the switch may answer a request from `source` that it refuses
+  /// before parsing it fully (the decoder's 400s): always for a known
+  /// source, for an unknown one within its budget (docs/identification.md).
+  public func mayAnswer(_ source: Endpoint) -> Bool {
+    router.knowsSource(source) || overload.answersUnknown(source.host, nowMs: clock.monotonicMs)
+  }
+
   /// The next moment `tick` has work, if any.
   public var nextTimerDeadlineMs: Int64? { timerWheel.nextDeadlineMs }
 

@@ -219,6 +219,15 @@ import Testing
     #expect(s.sender.take().map { $0.message.statusCode } == [200])
   }
 
+  @Test func malformedRequestsOfAnUnknownSourceAreAnsweredOnlyWithinItsBudget() {
+    let s = Setup(
+      OverloadSettings(unknownSourceRequestsPerSecond: 2), router: CountingRouter(known: ["127.0.0.1"]))
+    #expect((0..<5).map { _ in s.core.mayAnswer(Self.stranger) } == [true, true, false, false, false])
+    #expect((0..<5).allSatisfy { _ in s.core.mayAnswer(H.uac) })
+    s.advance(1_000)
+    #expect(s.core.mayAnswer(Self.stranger))
+  }
+
   @Test func noServerHeaderByDefaultAndTheConfiguredOneOtherwise() {
     let quiet = Setup(OverloadSettings())
     quiet.deliver(Self.options())

@@ -37,6 +37,8 @@ final class SwitchCore {
       proxy.receive(message, from: inbound.source, local: inbound.local)
     case .reject(let status, let reason, let response):
       malformed += 1
+      // An unknown source gets no answer past its budget (docs/identification.md).
+      guard proxy.mayAnswer(inbound.source) else { return }
       logger.debug(
         "refused request",
         metadata: ["source": "\(inbound.source)", "status": "\(status)", "reason": "\(reason)"])
