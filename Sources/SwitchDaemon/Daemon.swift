@@ -223,10 +223,13 @@ struct SwitchService: Service {
       }
     }
     let ticker = loop.scheduleRepeatedTask(initialDelay: .milliseconds(10), delay: .milliseconds(10)) { _ in
-      box.value?.proxy.tick()
+      box.value?.tick()
     }
     let loadProbe = try await loop.submit {
-      LoopLoadProbe.start(on: loop, logger: logger) { box.value?.proxy.overload }
+      LoopLoadProbe.start(
+        on: loop, logger: logger,
+        udpQueue: UDPQueueReader(ports: Set(bound.filter { $0.transport == .udp }.map(\.port))),
+        work: { box.value?.takeWork() ?? (0, 0) }, overload: { box.value?.proxy.overload })
     }.get()
 
     logger.notice(

@@ -94,6 +94,24 @@ import Testing
     #expect(s.core.counters.invitesForwarded == 0)
   }
 
+  @Test func datagramsWaitingTooLongInTheQueueShedNewInvitesOnly() throws {
+    let s = Setup(OverloadSettings(maxLoopLagMs: 200, maxQueueDelayMs: 20))
+    s.deliver(H.invite())
+    let invite = try #require(s.sender.take().last?.message)
+    // A flood: the loop itself runs on time, its UDP queue is 100 ms deep.
+    for _ in 0..<40 { s.core.overload.observeLoop(lagMs: 1, queueDelayMs: 100) }
+    #expect(s.core.overload.loopCause == .queueDelay)
+    s.deliver(H.invite(callID: "call-2", branch: "z9hG4bK-uac-2"))
+    #expect(s.sender.take().map { $0.message.statusCode } == [503])
+    // The admitted call's answer still goes through.
+    s.deliver(H.response(to: invite, status: 200, reason: "OK"), from: H.uas)
+    #expect(s.sender.take().map { $0.message.statusCode } == [200])
+    for _ in 0..<40 { s.core.overload.observeLoop(lagMs: 1, queueDelayMs: 0) }
+    #expect(!s.core.overload.isOverloaded)
+    #expect(s.core.overload.counters.shed == [.queueDelay: 1])
+    #expect(s.router.asked == 1)
+  }
+
   @Test func aBusyLoopShedsAndRecoversWithHysteresis() {
     let s = Setup(OverloadSettings(maxLoopBusyPercent: 90))
     for _ in 0..<40 { s.core.overload.observeLoop(lagMs: 0, busyPercent: 100) }

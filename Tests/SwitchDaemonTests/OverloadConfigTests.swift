@@ -13,7 +13,8 @@ struct OverloadConfigTests {
   @Test func defaultsShedOnlyUnderLoadAndSendNoServerHeader() {
     let config = SwitchConfig()
     #expect(config.overload.maxLoopLagMs == 200)
-    #expect(config.overload.maxLoopBusyPercent == 95)
+    #expect(config.overload.maxQueueDelayMs == 20)
+    #expect(config.overload.maxLoopBusyPercent == 0)
     #expect(config.overload.maxInvitesPerSecond == 0)
     #expect(config.overload.maxInvitesPerSourcePerSecond == 0)
     #expect(config.overload.unknownSourceRequestsPerSecond == 5)

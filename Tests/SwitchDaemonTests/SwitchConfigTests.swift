@@ -329,7 +329,7 @@ struct SwitchConfigTests {
     #expect(names.contains("DIDTRON_METRICS_LISTEN"))
     #expect(names.contains("DIDTRON_REGISTRAR_AUTHENTICATION"))
     #expect(names.contains("DIDTRON_OVERLOAD_MAX_INVITES_PER_SECOND"))
-    #expect(ConfigKey.all.count == 46)
+    #expect(ConfigKey.all.count == 47)
   }
 
   @Test func aRegistrarWithoutADatabaseNeedsAuthenticationNone() throws {

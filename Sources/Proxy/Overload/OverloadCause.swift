@@ -2,6 +2,8 @@
 public enum OverloadCause: String, Sendable, Equatable, CaseIterable {
   /// The core loop runs late (`maxLoopLagMs`).
   case loopLag = "loop_lag"
+  /// Datagrams wait too long in the UDP receive queues (`maxQueueDelayMs`).
+  case queueDelay = "queue_delay"
   /// The core loop is busy all the time (`maxLoopBusyPercent`).
   case loopBusy = "loop_busy"
   /// `maxInvitesPerSecond` was exceeded.

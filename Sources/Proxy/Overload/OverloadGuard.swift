@@ -17,7 +17,9 @@ public final class OverloadGuard {
   public private(set) var counters = OverloadCounters()
   /// Smoothed loop lateness, in microseconds.
   public private(set) var smoothedLagUs: Int64 = 0
-  /// Smoothed busy share of the loop thread, in 1/100 of a percent.
+  /// Smoothed age of the datagrams the loop reads, in microseconds.
+  public private(set) var smoothedQueueDelayUs: Int64 = 0
+  /// Smoothed busy share of the loop, in 1/100 of a percent.
   public private(set) var smoothedBusy: Int64 = 0
   /// The loop signal that sheds new INVITEs now, if any.
   public private(set) var loopCause: OverloadCause?
@@ -49,11 +51,13 @@ public final class OverloadGuard {
   public var isOverloaded: Bool { loopCause != nil }
 
   /// One sample of the core loop's load: how late its periodic probe ran
-  /// (ms) and, when known, the share of the last interval its thread spent
-  /// on the CPU (percent). Returns true when shedding turned on or off.
+  /// (ms), how long the datagrams it reads now waited in the receive queues
+  /// (ms) and, when known, the share of the last interval it spent handling
+  /// messages (percent). Returns true when shedding turned on or off.
   @discardableResult
-  public func observeLoop(lagMs: Double, busyPercent: Double? = nil) -> Bool {
+  public func observeLoop(lagMs: Double, queueDelayMs: Double = 0, busyPercent: Double? = nil) -> Bool {
     smoothedLagUs += (Int64(max(0, lagMs) * 1000) - smoothedLagUs) / 8
+    smoothedQueueDelayUs += (Int64(max(0, queueDelayMs) * 1000) - smoothedQueueDelayUs) / 8
     if let busyPercent {
       smoothedBusy += (Int64(min(max(0, busyPercent), 100) * 100) - smoothedBusy) / 8
     }
@@ -64,19 +68,15 @@ public final class OverloadGuard {
   }
 
   private func nextLoopCause() -> OverloadCause? {
-    let lagLimitUs = Int64(settings.maxLoopLagMs) * 1000
-    let busyLimit = Int64(settings.maxLoopBusyPercent) * 100
-    let lagAbove = lagLimitUs > 0 && smoothedLagUs > lagLimitUs
-    let busyAbove = busyLimit > 0 && smoothedBusy > busyLimit
-    if lagAbove { return .loopLag }
-    if busyAbove { return .loopBusy }
-    guard let current = loopCause else { return nil }
+    let signals: [(OverloadCause, value: Int64, limit: Int64)] = [
+      (.queueDelay, smoothedQueueDelayUs, Int64(settings.maxQueueDelayMs) * 1000),
+      (.loopLag, smoothedLagUs, Int64(settings.maxLoopLagMs) * 1000),
+      (.loopBusy, smoothedBusy, Int64(settings.maxLoopBusyPercent) * 100),
+    ]
+    if let above = signals.first(where: { $0.limit > 0 && $0.value > $0.limit }) { return above.0 }
     // Hysteresis: stay shedding until the signal that started it is below 3/4 of its limit.
-    switch current {
-    case .loopLag where smoothedLagUs * 4 > lagLimitUs * 3: return current
-    case .loopBusy where smoothedBusy * 4 > busyLimit * 3: return current
-    default: return nil
-    }
+    guard let current = signals.first(where: { $0.0 == loopCause }) else { return nil }
+    return current.value * 4 > current.limit * 3 ? current.0 : nil
   }
 
   /// A new INVITE from `source` (an IP address as text): nil to take it,

@@ -4,9 +4,13 @@ public struct OverloadSettings: Sendable, Equatable {
   /// Shed new INVITEs while the smoothed lateness of the core loop's
   /// periodic probe is above this many ms.
   public var maxLoopLagMs: Int
-  /// Shed new INVITEs while the smoothed share of time the core loop's
-  /// thread spends on the CPU is above this percentage (a loop that is always
-  /// busy is one whose input queue is growing).
+  /// Shed new INVITEs while the smoothed age of the datagrams the core loop
+  /// reads (the time it needs to drain its UDP receive queues) is above
+  /// this many ms.
+  public var maxQueueDelayMs: Int
+  /// Shed new INVITEs while the smoothed share of wall time the core loop
+  /// spends handling messages is above this percentage (a loop that is
+  /// always busy is one whose input queue is growing).
   public var maxLoopBusyPercent: Int
   /// New INVITEs per second, all sources together.
   public var maxInvitesPerSecond: Int
@@ -23,12 +27,14 @@ public struct OverloadSettings: Sendable, Equatable {
   public var maxTrackedSources: Int
 
   public init(
-    maxLoopLagMs: Int = 0, maxLoopBusyPercent: Int = 0, maxInvitesPerSecond: Int = 0,
+    maxLoopLagMs: Int = 0, maxQueueDelayMs: Int = 0, maxLoopBusyPercent: Int = 0,
+    maxInvitesPerSecond: Int = 0,
     maxInvitesPerSourcePerSecond: Int = 0, unknownSourceRequestsPerSecond: Int = 0,
     retryAfterSeconds: Int = 5,
     logIntervalMs: Int64 = 60_000, maxTrackedSources: Int = 16_384
   ) {
     self.maxLoopLagMs = maxLoopLagMs
+    self.maxQueueDelayMs = maxQueueDelayMs
     self.maxLoopBusyPercent = maxLoopBusyPercent
     self.maxInvitesPerSecond = maxInvitesPerSecond
     self.maxInvitesPerSourcePerSecond = maxInvitesPerSourcePerSecond

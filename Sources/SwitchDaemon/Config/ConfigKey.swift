@@ -162,6 +162,9 @@ public struct ConfigKey: Sendable {
     integer(
       "overload.max_loop_lag_ms", get: { $0.overload.maxLoopLagMs }, set: { $0.overload.maxLoopLagMs = $1 }),
     integer(
+      "overload.max_queue_delay_ms", get: { $0.overload.maxQueueDelayMs },
+      set: { $0.overload.maxQueueDelayMs = $1 }),
+    integer(
       "overload.max_loop_busy_percent", get: { $0.overload.maxLoopBusyPercent },
       set: { $0.overload.maxLoopBusyPercent = $1 }),
     integer(

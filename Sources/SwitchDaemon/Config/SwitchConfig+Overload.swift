@@ -4,7 +4,7 @@ extension SwitchConfig.OverloadControl {
   /// The proxy core's overload settings for these keys.
   var settings: OverloadSettings {
     OverloadSettings(
-      maxLoopLagMs: maxLoopLagMs, maxLoopBusyPercent: maxLoopBusyPercent,
+      maxLoopLagMs: maxLoopLagMs, maxQueueDelayMs: maxQueueDelayMs, maxLoopBusyPercent: maxLoopBusyPercent,
       maxInvitesPerSecond: maxInvitesPerSecond,
       maxInvitesPerSourcePerSecond: maxInvitesPerSourcePerSecond,
       unknownSourceRequestsPerSecond: unknownSourceRequestsPerSecond, retryAfterSeconds: retryAfterSeconds,

@@ -114,6 +114,7 @@ extension SwitchConfig {
   func validateOverload() throws(ConfigError) {
     let ranges: [(String, Int, ClosedRange<Int>)] = [
       ("overload.max_loop_lag_ms", overload.maxLoopLagMs, 0...60_000),
+      ("overload.max_queue_delay_ms", overload.maxQueueDelayMs, 0...60_000),
       ("overload.max_loop_busy_percent", overload.maxLoopBusyPercent, 0...100),
       ("overload.max_invites_per_second", overload.maxInvitesPerSecond, 0...1_000_000),
       ("overload.max_invites_per_source_per_second", overload.maxInvitesPerSourcePerSecond, 0...1_000_000),

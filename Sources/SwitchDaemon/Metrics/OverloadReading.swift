@@ -5,6 +5,7 @@ struct OverloadReading: Sendable {
   var counters = OverloadCounters()
   var shedding = false
   var loopLagMs = 0
+  var queueDelayMs = 0
   var loopBusyPercent = 0
   var trackedSources = 0
 
@@ -14,6 +15,7 @@ struct OverloadReading: Sendable {
     counters = overload.counters
     shedding = overload.isOverloaded
     loopLagMs = Int(overload.smoothedLagUs / 1000)
+    queueDelayMs = Int(overload.smoothedQueueDelayUs / 1000)
     loopBusyPercent = Int(overload.smoothedBusy / 100)
     trackedSources = overload.trackedSources
   }
@@ -32,7 +34,8 @@ extension SwitchReading {
         "didtron_overload_invites_shed_total", "New INVITEs answered 503 by overload control, by cause.",
         by: "cause",
         [
-          "loop_lag": shed[.loopLag] ?? 0, "loop_busy": shed[.loopBusy] ?? 0,
+          "loop_lag": shed[.loopLag] ?? 0, "queue_delay": shed[.queueDelay] ?? 0,
+          "loop_busy": shed[.loopBusy] ?? 0,
           "global_rate": shed[.globalRate] ?? 0, "source_rate": shed[.sourceRate] ?? 0,
         ]),
       .counter(
@@ -40,7 +43,12 @@ extension SwitchReading {
         o.counters.overloadEpisodes),
       .gauge("didtron_overload_loop_lag_milliseconds", "Smoothed lateness of the core loop.", o.loopLagMs),
       .gauge(
-        "didtron_overload_loop_busy_percent", "Smoothed share of time the core loop's thread is on the CPU.",
+        "didtron_overload_queue_delay_milliseconds",
+        "Smoothed age of the datagrams the core loop reads (UDP receive queues over its drain rate).",
+        o.queueDelayMs),
+      .gauge(
+        "didtron_overload_loop_busy_percent",
+        "Smoothed share of time the core loop spends handling messages.",
         o.loopBusyPercent),
       .gauge(
         "didtron_overload_tracked_sources", "Source addresses held by the per-source rate limits.",

@@ -26,9 +26,33 @@ final class SwitchCore {
     self.logger = logger
   }
 
+  /// Wall-clock nanoseconds spent handling messages and timers, and the
+  /// bytes of the messages handled, since the last `takeWork()` (for the
+  /// load probe: the busy share and the rate the loop drains its queue at).
+  private var busyNanoseconds: Int64 = 0
+  private var handledBytes = 0
+
+  func takeWork() -> (busyNanoseconds: Int64, bytes: Int) {
+    defer {
+      busyNanoseconds = 0
+      handledBytes = 0
+    }
+    return (busyNanoseconds, handledBytes)
+  }
+
+  /// Fires the proxy core's due timers (retransmissions count as work too).
+  func tick() {
+    let started = LoopLoadProbe.now()
+    defer { busyNanoseconds += LoopLoadProbe.now() - started }
+    proxy.tick()
+  }
+
   /// One message from the transport layer, on the core loop.
   func receive(_ inbound: InboundMessage) {
     loop.preconditionInEventLoop()
+    let started = LoopLoadProbe.now()
+    defer { busyNanoseconds += LoopLoadProbe.now() - started }
+    handledBytes += inbound.bytes.readableBytes
     let decision = inbound.bytes.withUnsafeReadableBytes {
       decoder.decode($0, isDatagram: inbound.source.transport == .udp, source: inbound.source)
     }
