@@ -84,3 +84,28 @@ def test_unknown_source_gets_one_403_no_100_and_one_log_line(ss):
     # A known customer still gets through.
     ok = ss.uac("15550002", scenario="uac-any.xml")
     assert ok.wait(timeout=30) == 0 and [s for s, _ in outcomes(ok).values()] == [200], ok.summary()
+
+
+def test_a_flood_several_times_the_capacity_is_shed_and_admitted_calls_complete(live):
+    """10,000 calls/s for 1.5 s, several times what the switch handles (about
+    3,500 a second for a release build on one core; a debug build far less):
+    the queue of datagrams grows, new INVITEs get 503 (queue_delay), and the
+    calls it admits are answered and ended; almost none fail outright."""
+    uas_port = live.port()
+    uas = live.uas("uas.xml", uas_port)
+    live.start_proxy(uas_port)
+    calls = 15000
+    uac = live.uac("uac-any.xml", calls=calls, rate=10000, global_timeout="15s",
+                   extra=["-l", "40000"])
+    uac.wait(timeout=40)
+    got = outcomes(uac)
+    answered = {c for c, (s, _) in got.items() if s == 200}
+    shed = [c for c, (s, _) in got.items() if s == 503]
+    print(f"flood: {len(answered)} answered, {len(shed)} shed, {calls - len(got)} without a final answer")
+    assert shed, uac.summary()
+    assert answered, uac.summary()
+    # Without shedding most calls time out (issue 15: 41 % failed, no 503).
+    assert len(got) >= 0.95 * calls, (len(got), uac.summary())
+    byes = {m.call_id for m in uas.messages() if m.direction == "received" and m.method == "BYE"}
+    assert len(byes & answered) >= 0.95 * len(answered), (len(byes & answered), len(answered))
+    assert live.proxy.alive()
