@@ -1043,7 +1043,8 @@ public final class ProxyCore {
         "call_id": "\(LogText.escaped(summary.callID))", "status": "\(summary.finalStatus)",
         "from": "\(LogText.escaped(summary.fromUser))",
         "to": "\(LogText.escaped(summary.toUser))", "source": "\(summary.source)",
-        "destination": "\(summary.destination.map { "\($0)" } ?? "")", "attempts": "\(summary.attempts)",
+        "destination": "\(LogText.escaped(summary.destination.map { "\($0)" }))",
+        "attempts": "\(summary.attempts)",
         "duration_s": "\(summary.durationSeconds)", "ended_by": "\(summary.endedBy ?? "")",
       ])
     guard let onCallEnded else {
