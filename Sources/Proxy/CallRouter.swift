@@ -113,6 +113,14 @@ public struct CarrierLeg: Sendable, Equatable {
 /// thread; `context` carries the time and the core's live state.
 public protocol CallRouter: Sendable {
   func route(invite: SIPMessage, source: Endpoint, context: RouteContext) -> RouteDecision
+  /// Whether `source` is a peer this switch knows (softswitch mode: an
+  /// interconnect's address). Requests from unknown sources are answered as
+  /// little as the RFCs allow (docs/identification.md). Default: every source.
+  func knowsSource(_ source: Endpoint) -> Bool
+}
+
+extension CallRouter {
+  public func knowsSource(_ source: Endpoint) -> Bool { true }
 }
 
 /// What a router may read besides the INVITE: the time, the calls in

@@ -20,15 +20,19 @@ public struct ProxyConfiguration: Sendable {
   public var failoverTimeoutMs: Int64
   /// Max-Forwards put on a request that arrives without one (§16.6 step 3).
   public var defaultMaxForwards: Int
+  /// The Server header of local responses and the User-Agent of requests
+  /// the switch sends itself (its BYEs); empty (the default) sends none.
   public var serverHeader: String
   /// Retry-After on the 503 sent to new INVITEs while draining.
   public var retryAfterSeconds: Int
+  /// When new INVITEs are shed and how unknown sources are limited.
+  public var overload: OverloadSettings
 
   public init(
     localEndpoints: [Endpoint], advertisedHost: String? = nil, aliases: [String] = [],
     timers: TimerValues = .rfc3261, inviteTimeoutMs: Int64 = 180_000, failoverTimeoutMs: Int64 = 0,
     defaultMaxForwards: Int = 70,
-    serverHeader: String = "didtron-switch", retryAfterSeconds: Int = 30
+    serverHeader: String = "", retryAfterSeconds: Int = 30, overload: OverloadSettings = OverloadSettings()
   ) {
     self.localEndpoints = localEndpoints
     self.advertisedHost = advertisedHost
@@ -39,5 +43,6 @@ public struct ProxyConfiguration: Sendable {
     self.defaultMaxForwards = defaultMaxForwards
     self.serverHeader = serverHeader
     self.retryAfterSeconds = retryAfterSeconds
+    self.overload = overload
   }
 }

@@ -40,6 +40,8 @@ public final class ProxyCore {
   public let liveCalls = LiveCalls()
   /// CPS token buckets; they outlive reloads of the router.
   public let cpsLimiter = CPSLimiter()
+  /// Sheds new INVITEs under load and limits unknown sources (docs/overload.md).
+  public let overload: OverloadGuard
   /// Live credit (softswitch mode); nil: calls are not credit-controlled.
   public var credit: CreditLedger?
   /// The registrar of `[registrar] domains` (nil: none): REGISTER for those
@@ -73,6 +75,7 @@ public final class ProxyCore {
     self.logger = logger
     self.processTag = processTag
     branches = BranchGenerator(processPrefix: processTag)
+    overload = OverloadGuard(settings: configuration.overload, nowMs: clock.monotonicMs)
     timerWheel = TimerWheel(nowMs: clock.monotonicMs)
     var hosts = Set(configuration.localEndpoints.map { $0.host.lowercased() })
     hosts.formUnion(configuration.aliases.map { $0.lowercased() })
@@ -203,6 +206,13 @@ public final class ProxyCore {
     }
   }
 
+  /// Whether the switch may answer a request from `source` that it refuses
+  /// before parsing it fully (the decoder's 400s): always for a known
+  /// source, for an unknown one within its budget (docs/identification.md).
+  public func mayAnswer(_ source: Endpoint) -> Bool {
+    router.knowsSource(source) || overload.answersUnknown(source.host, nowMs: clock.monotonicMs)
+  }
+
   /// The next moment `tick` has work, if any.
   public var nextTimerDeadlineMs: Int64? { timerWheel.nextDeadlineMs }
 
@@ -240,6 +250,7 @@ public final class ProxyCore {
         run(receiveACK(record), on: record)
         return
       }
+      guard screenUnknownSource(request, method: method, via: via, key: key, source: source) else { return }
       forwardInDialog(request, method: method, source: source, server: nil)
       return
     }
@@ -248,6 +259,7 @@ public final class ProxyCore {
       run(requestArrived(record), on: record)
       return
     }
+    guard screenUnknownSource(request, method: method, via: via, key: key, source: source) else { return }
     let record = newServerTransaction(request, key: key, via: via, method: method, source: source)
     if method == .cancel {
       receiveCancel(request, via: via, record: record)
@@ -285,9 +297,63 @@ public final class ProxyCore {
     }
   }
 
+  /// Requests from a source no interconnect knows (softswitch mode) get as
+  /// little as the RFCs allow (docs/identification.md): an initial INVITE
+  /// one 403 and no 100 Trying (RFC 3261 §17.2.1: the final response comes
+  /// within 200 ms), its transaction ended at once so that a
+  /// retransmission is answered again only within the source's budget
+  /// (`overload.unknown_source_requests_per_second`; past it, silence);
+  /// any other out-of-dialog request (OPTIONS, CANCEL, ...) and a request
+  /// for no dialog here get silence. REGISTER and INVITE for a registrar
+  /// domain, and requests of an existing dialog, pass. False: dealt with.
+  private func screenUnknownSource(
+    _ request: SIPMessage, method: SIPMethod, via: Via, key: TransactionKey, source: Endpoint
+  ) -> Bool {
+    if request.toTag != nil, findDialog(request) != nil { return true }
+    guard !router.knowsSource(source) else { return true }
+    if method == .register || method == .invite, registrar?.serves(host: request.requestURI?.host) == true {
+      return true
+    }
+    guard method == .invite, request.toTag == nil else {
+      overload.countUnknown(answered: false)
+      return false
+    }
+    guard overload.answersUnknown(source.host, nowMs: clock.monotonicMs) else { return false }
+    let record = newServerTransaction(request, key: key, via: via, method: method, source: source)
+    counters.callsRefused += 1
+    overload.countUnknown(answered: true)
+    logRefusal(request, source: source, status: 403, reason: IngressDecision.unknownReason)
+    respondLocally(record, 403, IngressDecision.unknownReason)
+    terminate(record)
+    return false
+  }
+
+  /// The one log line of a refused INVITE, at most one per source and
+  /// reason per `overload.log_interval_seconds`, with how many were left out
+  /// (the counters count them all); text from the message is escaped.
+  private func logRefusal(_ request: SIPMessage, source: Endpoint, status: Int, reason: String) {
+    let verdict = overload.logVerdict(
+      source: source.host, what: "\(status) \(reason)", nowMs: clock.monotonicMs)
+    guard case .log(let suppressed) = verdict else { return }
+    logger.info(
+      "call refused",
+      metadata: [
+        "call_id": "\(LogText.escaped(request.callID))", "source": "\(source)", "status": "\(status)",
+        "reason": "\(LogText.escaped(reason))", "to": "\(LogText.escaped(request.requestURI?.user))",
+        "suppressed_since_last": "\(suppressed)",
+      ])
+  }
+
   private func receiveInitialInvite(
     _ request: SIPMessage, source: Endpoint, local: Endpoint, record: ServerTransactionRecord
   ) {
+    // Overload control before any work for the call, even 100 Trying (docs/overload.md).
+    if overload.shedCause(invite: source.host, nowMs: clock.monotonicMs) != nil {
+      respondLocally(
+        record, 503, "Service Unavailable",
+        extra: [("Retry-After", String(overload.settings.retryAfterSeconds))])
+      return
+    }
     // §16.2: a proxy sends 100 Trying at once for an INVITE.
     if let trying = localResponse(record, 100, "Trying", withTag: false) {
       record.lastResponse = trying
@@ -334,13 +400,7 @@ public final class ProxyCore {
       case .capacity: counters.capacityRefusals += 1
       case .credit: counters.creditRefusals += 1
       }
-      logger.info(
-        "call refused",
-        metadata: [
-          "call_id": "\(request.callID ?? "")", "source": "\(source)", "status": "\(refusal.status)",
-          "reason": "\(refusal.reason)",
-          "to": "\(request.requestURI?.user ?? "")",
-        ])
+      logRefusal(request, source: source, status: refusal.status, reason: refusal.reason)
       respondLocally(
         record, refusal.status, refusal.reason, extra: refusal.headers.map { ($0.name, $0.value) })
       return
@@ -911,7 +971,8 @@ public final class ProxyCore {
       method: "BYE", requestURI: side.requestURI, routeSet: side.routeSet,
       via: via(for: peer, branch: branch),
       from: side.from, to: side.to, callID: callID, cseq: cseq, maxForwards: configuration.defaultMaxForwards,
-      extraHeaders: [("Reason", reason)])
+      extraHeaders: [("Reason", reason)]
+        + (configuration.serverHeader.isEmpty ? [] : [("User-Agent", configuration.serverHeader)]))
     let record = ClientTransactionRecord(
       machine: .nonInvite(
         ClientNonInviteTransaction(reliable: peer.transport.isReliable, timers: configuration.timers)),
@@ -964,7 +1025,8 @@ public final class ProxyCore {
         response.removeBody()
       } else {
         logger.warning(
-          "supplier answered with no allowed codec", metadata: ["call_id": "\(response.callID ?? "")"])
+          "supplier answered with no allowed codec",
+          metadata: ["call_id": "\(LogText.escaped(response.callID))"])
       }
     }
   }
@@ -1003,10 +1065,11 @@ public final class ProxyCore {
     logger.info(
       "call \(summary.outcome)",
       metadata: [
-        "call_id": "\(summary.callID)", "status": "\(summary.finalStatus)",
-        "from": "\(summary.fromUser ?? "")",
-        "to": "\(summary.toUser ?? "")", "source": "\(summary.source)",
-        "destination": "\(summary.destination.map { "\($0)" } ?? "")", "attempts": "\(summary.attempts)",
+        "call_id": "\(LogText.escaped(summary.callID))", "status": "\(summary.finalStatus)",
+        "from": "\(LogText.escaped(summary.fromUser))",
+        "to": "\(LogText.escaped(summary.toUser))", "source": "\(summary.source)",
+        "destination": "\(LogText.escaped(summary.destination.map { "\($0)" }))",
+        "attempts": "\(summary.attempts)",
         "duration_s": "\(summary.durationSeconds)", "ended_by": "\(summary.endedBy ?? "")",
       ])
     guard let onCallEnded else {

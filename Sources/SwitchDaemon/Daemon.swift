@@ -145,7 +145,7 @@ struct SwitchService: Service {
         + config.proxy.inviteTimeout.components.attoseconds / 1_000_000_000_000_000,
       failoverTimeoutMs: Int64(config.proxy.failoverTimeoutMs), defaultMaxForwards: config.proxy.maxForwards,
       serverHeader: config.proxy.serverHeader,
-      retryAfterSeconds: config.lifecycle.retryAfterSeconds)
+      retryAfterSeconds: config.lifecycle.retryAfterSeconds, overload: config.overload.settings)
     let processTag = String(UInt32.random(in: 0...UInt32.max), radix: 36)
     let creditSettings = config.credit
     let registrarSettings = config.registrar
@@ -236,8 +236,14 @@ struct SwitchService: Service {
       }
     }
     let ticker = loop.scheduleRepeatedTask(initialDelay: .milliseconds(10), delay: .milliseconds(10)) { _ in
-      box.value?.proxy.tick()
+      box.value?.tick()
     }
+    let loadProbe = try await loop.submit {
+      LoopLoadProbe.start(
+        on: loop, logger: logger,
+        udpQueue: UDPQueueReader(ports: Set(bound.filter { $0.transport == .udp }.map(\.port))),
+        work: { box.value?.takeWork() ?? (0, 0) }, overload: { box.value?.proxy.overload })
+    }.get()
 
     logger.notice(
       "didtron-switch ready",
@@ -322,6 +328,7 @@ struct SwitchService: Service {
         + "malformed=\(core.malformed) dropped=\(core.dropped)"
     }.get()
     ticker.cancel()
+    loadProbe.cancel()
     await transport.shutdown()
     creditTask?.cancel()
     await softswitch?.stop(deadline: .now + .seconds(10))

@@ -6,5 +6,7 @@ public enum IngressDecision: Sendable, Equatable {
 
   /// 403 "Unknown Interconnect": no ingress interconnect admits the source.
   public static let unknownInterconnect = IngressDecision.rejected(
-    status: 403, reason: "Unknown Interconnect")
+    status: 403, reason: unknownReason)
+  /// The reason phrase of that 403.
+  public static let unknownReason = "Unknown Interconnect"
 }

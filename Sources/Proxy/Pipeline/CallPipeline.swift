@@ -51,6 +51,8 @@ public struct CallPipeline: CallRouter {
     self.capacityRetryAfterSeconds = capacityRetryAfterSeconds
   }
 
+  public func knowsSource(_ source: Endpoint) -> Bool { snapshot.knownPeers.contains(host: source.host) }
+
   public func route(invite: SIPMessage, source: Endpoint, context: RouteContext) -> RouteDecision {
     // 1. Who is calling.
     let requestUser = invite.requestURI?.user ?? ""

@@ -12,6 +12,8 @@ public final class Snapshot: Sendable {
   public let services: [String: CarrierService]
   public let routingPlans: [String: RoutingPlan]
   public let identifier: IngressIdentifier
+  /// Every address of every interconnect: who is not an unknown source.
+  public let knownPeers: KnownPeers
   /// Each interconnect's settings; `defaultPolicy` for those without rows.
   public let policies: [String: InterconnectPolicy]
   public let defaultPolicy = InterconnectPolicy()
@@ -43,6 +45,7 @@ public final class Snapshot: Sendable {
     self.services = Dictionary(services.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
     self.routingPlans = Dictionary(routingPlans.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
     identifier = IngressIdentifier(carriers: carriers, interconnects: interconnects, services: services)
+    knownPeers = KnownPeers(interconnects: interconnects)
     prefixCount = routingPlans.reduce(0) { $0 + $1.entries.count }
   }
 

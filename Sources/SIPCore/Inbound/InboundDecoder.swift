@@ -22,7 +22,7 @@ public struct InboundDecoder: Sendable {
   public var allow: String
 
   public init(
-    serverHeader: String = "didtron-switch",
+    serverHeader: String = "",
     allow: String = "INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, UPDATE, INFO, REFER, NOTIFY, MESSAGE"
   ) {
     self.serverHeader = serverHeader

@@ -188,6 +188,33 @@ public struct ConfigKey: Sendable {
       "lifecycle.retry_after_seconds", get: { $0.lifecycle.retryAfterSeconds },
       set: { $0.lifecycle.retryAfterSeconds = $1 }),
 
+    integer(
+      "overload.max_loop_lag_ms", get: { $0.overload.maxLoopLagMs }, set: { $0.overload.maxLoopLagMs = $1 }),
+    integer(
+      "overload.max_queue_delay_ms", get: { $0.overload.maxQueueDelayMs },
+      set: { $0.overload.maxQueueDelayMs = $1 }),
+    integer(
+      "overload.max_loop_busy_percent", get: { $0.overload.maxLoopBusyPercent },
+      set: { $0.overload.maxLoopBusyPercent = $1 }),
+    integer(
+      "overload.max_invites_per_second", get: { $0.overload.maxInvitesPerSecond },
+      set: { $0.overload.maxInvitesPerSecond = $1 }),
+    integer(
+      "overload.max_invites_per_source_per_second", get: { $0.overload.maxInvitesPerSourcePerSecond },
+      set: { $0.overload.maxInvitesPerSourcePerSecond = $1 }),
+    integer(
+      "overload.unknown_source_requests_per_second", get: { $0.overload.unknownSourceRequestsPerSecond },
+      set: { $0.overload.unknownSourceRequestsPerSecond = $1 }),
+    integer(
+      "overload.retry_after_seconds", get: { $0.overload.retryAfterSeconds },
+      set: { $0.overload.retryAfterSeconds = $1 }),
+    integer(
+      "overload.log_interval_seconds", get: { $0.overload.logIntervalSeconds },
+      set: { $0.overload.logIntervalSeconds = $1 }),
+    integer(
+      "overload.max_tracked_sources", get: { $0.overload.maxTrackedSources },
+      set: { $0.overload.maxTrackedSources = $1 }),
+
     string(
       "log.level", get: { $0.log.level.rawValue },
       set: { config, text in

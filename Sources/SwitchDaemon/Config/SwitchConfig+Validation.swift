@@ -120,6 +120,26 @@ extension SwitchConfig {
       throw fail(
         "lifecycle.retry_after_seconds", "must be between 1 and 86400 (got \(lifecycle.retryAfterSeconds))")
     }
+    try validateOverload()
+  }
+
+  /// `[overload]`: each limit in its range (0 turns a limit off).
+  func validateOverload() throws(ConfigError) {
+    let ranges: [(String, Int, ClosedRange<Int>)] = [
+      ("overload.max_loop_lag_ms", overload.maxLoopLagMs, 0...60_000),
+      ("overload.max_queue_delay_ms", overload.maxQueueDelayMs, 0...60_000),
+      ("overload.max_loop_busy_percent", overload.maxLoopBusyPercent, 0...100),
+      ("overload.max_invites_per_second", overload.maxInvitesPerSecond, 0...1_000_000),
+      ("overload.max_invites_per_source_per_second", overload.maxInvitesPerSourcePerSecond, 0...1_000_000),
+      ("overload.unknown_source_requests_per_second", overload.unknownSourceRequestsPerSecond, 0...1_000_000),
+      ("overload.retry_after_seconds", overload.retryAfterSeconds, 1...86_400),
+      ("overload.log_interval_seconds", overload.logIntervalSeconds, 0...86_400),
+      ("overload.max_tracked_sources", overload.maxTrackedSources, 1...10_000_000),
+    ]
+    for (key, value, range) in ranges where !range.contains(value) {
+      throw ConfigError(
+        key: key, "must be between \(range.lowerBound) and \(range.upperBound) (got \(value))")
+    }
   }
 
   /// Checks the `[database]` keys alone (what `didtron-switch migrate` needs).

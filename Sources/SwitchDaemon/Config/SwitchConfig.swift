@@ -66,8 +66,8 @@ public struct SwitchConfig: Sendable, Equatable {
     /// `proxy.max_forwards`: the Max-Forwards put on requests that arrive without one. Default 70.
     public var maxForwards: Int = 70
     /// `proxy.server_header`: the Server / User-Agent value of locally generated
-    /// messages; empty to send none. Default `didtron-switch`.
-    public var serverHeader: String = "didtron-switch"
+    /// messages; empty (the default) sends none, which tells a scanner nothing.
+    public var serverHeader: String = ""
 
     public init() {}
   }
@@ -188,6 +188,43 @@ public struct SwitchConfig: Sendable, Equatable {
     public init() {}
   }
 
+  /// `[overload]`: shedding new INVITEs under load, limits per source, and
+  /// what unknown sources get (docs/overload.md). A limit of 0 is off.
+  public struct OverloadControl: Sendable, Equatable {
+    /// `overload.max_loop_lag_ms`: shed new INVITEs with 503 while the core
+    /// loop runs later than this (smoothed). Default 200.
+    public var maxLoopLagMs: Int = 200
+    /// `overload.max_queue_delay_ms`: shed new INVITEs with 503 while the
+    /// datagrams the core loop reads have waited longer than this in the UDP
+    /// receive queues (smoothed). Default 20.
+    public var maxQueueDelayMs: Int = 20
+    /// `overload.max_loop_busy_percent`: shed new INVITEs with 503 while the
+    /// core loop spends more than this share of the time handling messages
+    /// (smoothed). Where a loop saturates depends on the machine (about 60 %
+    /// on the benchmark host: the rest is reads, sends and polling). Default 0 (off).
+    public var maxLoopBusyPercent: Int = 0
+    /// `overload.max_invites_per_second`: new INVITEs per second, all sources
+    /// together; more get 503. Default 0 (off).
+    public var maxInvitesPerSecond: Int = 0
+    /// `overload.max_invites_per_source_per_second`: new INVITEs per second
+    /// from one source address; more get 503. Default 0 (off).
+    public var maxInvitesPerSourcePerSecond: Int = 0
+    /// `overload.unknown_source_requests_per_second`: requests per second one
+    /// unknown source address gets any answer to (softswitch mode); the
+    /// rest are dropped. Default 5.
+    public var unknownSourceRequestsPerSecond: Int = 5
+    /// `overload.retry_after_seconds`: the Retry-After of a shed INVITE's 503. Default 5.
+    public var retryAfterSeconds: Int = 5
+    /// `overload.log_interval_seconds`: refusals are logged once per source
+    /// and reason per this interval, with a count. Default 60.
+    public var logIntervalSeconds: Int = 60
+    /// `overload.max_tracked_sources`: source addresses each per-source table
+    /// holds (bounded memory). Default 16384.
+    public var maxTrackedSources: Int = 16_384
+
+    public init() {}
+  }
+
   /// `[log]`: logging.
   public struct LogSettings: Sendable, Equatable {
     /// The formats log lines can be written in.
@@ -211,6 +248,7 @@ public struct SwitchConfig: Sendable, Equatable {
   public var registrar = RegistrarSettings()
   public var metrics = MetricsSettings()
   public var lifecycle = LifecycleSettings()
+  public var overload = OverloadControl()
   public var log = LogSettings()
 
   /// The all-defaults configuration (which does not validate: `proxy.next_hop` is required).

@@ -19,6 +19,7 @@ struct SwitchReading: Sendable {
     var authentication = AuthenticationThrottle.Counters()
     var creditAccounts = 0
     var draining = false
+    var overload = OverloadReading()
   }
 
   var core = Core()
@@ -159,6 +160,7 @@ struct SwitchReading: Sendable {
         "SIP listeners that closed by themselves (the switch then exits).",
         transport.listenersClosed),
     ]
+    families += overload
     if let records {
       families += [
         .counter(

@@ -26,9 +26,33 @@ final class SwitchCore {
     self.logger = logger
   }
 
+  /// Wall-clock nanoseconds spent handling messages and timers, and the
+  /// bytes of the messages handled, since the last `takeWork()` (for the
+  /// load probe: the busy share and the rate the loop drains its queue at).
+  private var busyNanoseconds: Int64 = 0
+  private var handledBytes = 0
+
+  func takeWork() -> (busyNanoseconds: Int64, bytes: Int) {
+    defer {
+      busyNanoseconds = 0
+      handledBytes = 0
+    }
+    return (busyNanoseconds, handledBytes)
+  }
+
+  /// Fires the proxy core's due timers (retransmissions count as work too).
+  func tick() {
+    let started = LoopLoadProbe.now()
+    defer { busyNanoseconds += LoopLoadProbe.now() - started }
+    proxy.tick()
+  }
+
   /// One message from the transport layer, on the core loop.
   func receive(_ inbound: InboundMessage) {
     loop.preconditionInEventLoop()
+    let started = LoopLoadProbe.now()
+    defer { busyNanoseconds += LoopLoadProbe.now() - started }
+    handledBytes += inbound.bytes.readableBytes
     let decision = inbound.bytes.withUnsafeReadableBytes {
       decoder.decode($0, isDatagram: inbound.source.transport == .udp, source: inbound.source)
     }
@@ -37,6 +61,8 @@ final class SwitchCore {
       proxy.receive(message, from: inbound.source, local: inbound.local)
     case .reject(let status, let reason, let response):
       malformed += 1
+      // An unknown source gets no answer past its budget (docs/identification.md).
+      guard proxy.mayAnswer(inbound.source) else { return }
       logger.debug(
         "refused request",
         metadata: ["source": "\(inbound.source)", "status": "\(status)", "reason": "\(reason)"])
@@ -54,7 +80,8 @@ final class SwitchCore {
       counters: proxy.counters, malformed: malformed, dropped: dropped, transactions: proxy.transactionCount,
       dialogs: proxy.dialogCount, registeredContacts: proxy.registrar?.bindingCount ?? 0,
       authentication: proxy.registrar?.throttle.counters ?? .init(),
-      creditAccounts: proxy.credit?.accountCount ?? 0, draining: proxy.isDraining)
+      creditAccounts: proxy.credit?.accountCount ?? 0, draining: proxy.isDraining,
+      overload: OverloadReading(proxy.overload))
   }
 
   /// Refusals go back where the request came from (RFC 3581 behaviour for all:

@@ -1,0 +1,124 @@
+import Policy
+
+/// Decides, before any routing work, whether a new INVITE is taken or shed
+/// with 503, and how much an unknown source gets (docs/overload.md). One
+/// thread (the proxy core's) uses it; time is a parameter and the load of
+/// the core loop is reported by the driver (`observeLoop`), so tests inject
+/// both.
+///
+/// Loop signals are smoothed (an exponentially weighted mean, 1/8 of each
+/// new sample, as RFC 6298 smooths round-trip times). Shedding starts when a
+/// smoothed signal goes above its limit and stops when it is back below 3/4
+/// of it, so that the switch does not flap on every sample. Requests that
+/// are not new INVITEs (in-dialog requests, ACK, BYE, CANCEL, responses)
+/// never come here: they finish calls that were already admitted.
+public final class OverloadGuard {
+  public let settings: OverloadSettings
+  public private(set) var counters = OverloadCounters()
+  /// Smoothed loop lateness, in microseconds.
+  public private(set) var smoothedLagUs: Int64 = 0
+  /// Smoothed age of the datagrams the loop reads, in microseconds.
+  public private(set) var smoothedQueueDelayUs: Int64 = 0
+  /// Smoothed busy share of the loop, in 1/100 of a percent.
+  public private(set) var smoothedBusy: Int64 = 0
+  /// The loop signal that sheds new INVITEs now, if any.
+  public private(set) var loopCause: OverloadCause?
+  private var global: TokenBucket?
+  private var perSource: SourceRateLimiter?
+  private var unknown: SourceRateLimiter?
+  private var refusalLog: LogThrottle
+
+  public init(settings: OverloadSettings = OverloadSettings(), nowMs: Int64 = 0) {
+    self.settings = settings
+    if settings.maxInvitesPerSecond > 0 {
+      global = TokenBucket(
+        rate: settings.maxInvitesPerSecond, burst: settings.maxInvitesPerSecond, nowMs: nowMs)
+    }
+    if settings.maxInvitesPerSourcePerSecond > 0 {
+      perSource = SourceRateLimiter(
+        rate: settings.maxInvitesPerSourcePerSecond, burst: settings.maxInvitesPerSourcePerSecond,
+        capacity: settings.maxTrackedSources)
+    }
+    if settings.unknownSourceRequestsPerSecond > 0 {
+      unknown = SourceRateLimiter(
+        rate: settings.unknownSourceRequestsPerSecond, burst: settings.unknownSourceRequestsPerSecond,
+        capacity: settings.maxTrackedSources)
+    }
+    refusalLog = LogThrottle(intervalMs: settings.logIntervalMs, capacity: settings.maxTrackedSources)
+  }
+
+  /// Whether new INVITEs are being shed because of the loop's load.
+  public var isOverloaded: Bool { loopCause != nil }
+
+  /// One sample of the core loop's load: how late its periodic probe ran
+  /// (ms), how long the datagrams it reads now waited in the receive queues
+  /// (ms) and, when known, the share of the last interval it spent handling
+  /// messages (percent). Returns true when shedding turned on or off.
+  @discardableResult
+  public func observeLoop(lagMs: Double, queueDelayMs: Double = 0, busyPercent: Double? = nil) -> Bool {
+    smoothedLagUs += (Int64(max(0, lagMs) * 1000) - smoothedLagUs) / 8
+    smoothedQueueDelayUs += (Int64(max(0, queueDelayMs) * 1000) - smoothedQueueDelayUs) / 8
+    if let busyPercent {
+      smoothedBusy += (Int64(min(max(0, busyPercent), 100) * 100) - smoothedBusy) / 8
+    }
+    let before = loopCause
+    loopCause = nextLoopCause()
+    if before == nil, loopCause != nil { counters.overloadEpisodes += 1 }
+    return (before == nil) != (loopCause == nil)
+  }
+
+  private func nextLoopCause() -> OverloadCause? {
+    let signals: [(OverloadCause, value: Int64, limit: Int64)] = [
+      (.queueDelay, smoothedQueueDelayUs, Int64(settings.maxQueueDelayMs) * 1000),
+      (.loopLag, smoothedLagUs, Int64(settings.maxLoopLagMs) * 1000),
+      (.loopBusy, smoothedBusy, Int64(settings.maxLoopBusyPercent) * 100),
+    ]
+    if let above = signals.first(where: { $0.limit > 0 && $0.value > $0.limit }) { return above.0 }
+    // Hysteresis: stay shedding until the signal that started it is below 3/4 of its limit.
+    guard let current = signals.first(where: { $0.0 == loopCause }) else { return nil }
+    return current.value * 4 > current.limit * 3 ? current.0 : nil
+  }
+
+  /// A new INVITE from `source` (an IP address as text): nil to take it,
+  /// or why it is shed. Only an admitted INVITE takes rate tokens.
+  public func shedCause(invite source: String, nowMs: Int64) -> OverloadCause? {
+    let cause: OverloadCause?
+    if let loopCause {
+      cause = loopCause
+    } else if perSource?.admit(source, nowMs: nowMs) == false {
+      cause = .sourceRate
+    } else if global?.tryTake(nowMs: nowMs) == false {
+      cause = .globalRate
+    } else {
+      cause = nil
+    }
+    if let cause { counters.shed[cause, default: 0] += 1 }
+    return cause
+  }
+
+  /// A request from a source no interconnect knows: whether it gets any
+  /// answer or work at all (false: drop it, counted).
+  public func answersUnknown(_ source: String, nowMs: Int64) -> Bool {
+    guard unknown?.admit(source, nowMs: nowMs) != false else {
+      counters.unknownSourceDropped += 1
+      return false
+    }
+    return true
+  }
+
+  /// Counts an unknown source's request that was refused (answered 403) or dropped in silence.
+  public func countUnknown(answered: Bool) {
+    if answered { counters.unknownSourceRefused += 1 } else { counters.unknownSourceDropped += 1 }
+  }
+
+  /// Whether a refusal (of `source`, for `what`) gets a log line now, and
+  /// how many like it were left out since the last one.
+  public func logVerdict(source: String, what: String, nowMs: Int64) -> LogThrottle.Verdict {
+    let verdict = refusalLog.note(source + " " + what, nowMs: nowMs)
+    if verdict == .suppress { counters.logLinesSuppressed += 1 }
+    return verdict
+  }
+
+  /// Sources tracked by the per-source tables (memory is bounded by `maxTrackedSources` each).
+  public var trackedSources: Int { (perSource?.trackedCount ?? 0) + (unknown?.trackedCount ?? 0) }
+}

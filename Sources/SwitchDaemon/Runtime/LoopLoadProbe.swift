@@ -1,0 +1,121 @@
+import Glibc
+import Logging
+import NIOCore
+import Proxy
+
+/// Measures the load of the core event loop and feeds it to the proxy
+/// core's overload guard (docs/overload.md), on the loop itself, every
+/// `periodMs`:
+///
+/// - lag: how much later than asked this task runs (how long an event waits
+///   behind the loop's work);
+/// - queue delay: the age of the datagrams the loop reads now: the bytes
+///   waiting in the kernel's
+///   receive queues of the UDP listeners (`UDPQueueReader`) divided by the
+///   rate at which the loop handles bytes while busy (measured per window,
+///   smoothed): the time it needs to drain the queue. Under a UDP
+///   flood the lag stays small (NIO runs its tasks between two batches of
+///   reads) while this grows until the kernel drops datagrams: it is the
+///   signal a flood trips.
+/// - busy: every `windowMs`, the share of wall time the loop spent handling
+///   messages and timers (`SwitchCore` times each one). Where it saturates
+///   depends on the machine (the rest is reads, sends and polling), so its
+///   limit is off by default.
+final class LoopLoadProbe {
+  private let periodNs: Int64
+  private let windowNs: Int64
+  private var udpQueue: UDPQueueReader
+  private let work: () -> (busyNanoseconds: Int64, bytes: Int)
+  private let overload: () -> OverloadGuard?
+  private let logger: Logger
+  private var expectedNs: Int64 = 0
+  private var windowStartNs: Int64 = 0
+  private var windowBusyNs: Int64 = 0
+  private var windowBytes = 0
+  /// Bytes the loop handles per ms of its busy time (smoothed over windows):
+  /// how fast it can drain its queue. A prior of 5 MB/s until measured.
+  private var drainBytesPerMs = 5_000.0
+  private var lastBusyPercent: Double?
+
+  private init(
+    periodMs: Int64, windowMs: Int64, logger: Logger, udpQueue: UDPQueueReader,
+    work: @escaping () -> (busyNanoseconds: Int64, bytes: Int), overload: @escaping () -> OverloadGuard?
+  ) {
+    self.periodNs = periodMs * 1_000_000
+    self.windowNs = windowMs * 1_000_000
+    self.udpQueue = udpQueue
+    self.work = work
+    self.overload = overload
+    self.logger = logger
+  }
+
+  /// Starts sampling on `loop` (call on the loop); cancel the task to stop.
+  static func start(
+    on loop: any EventLoop, periodMs: Int64 = 10, windowMs: Int64 = 100, logger: Logger,
+    udpQueue: UDPQueueReader, work: @escaping () -> (busyNanoseconds: Int64, bytes: Int),
+    overload: @escaping () -> OverloadGuard?
+  ) -> RepeatedTask {
+    loop.preconditionInEventLoop()
+    let probe = LoopLoadProbe(
+      periodMs: periodMs, windowMs: windowMs, logger: logger, udpQueue: udpQueue, work: work,
+      overload: overload)
+    let now = now()
+    probe.expectedNs = now + probe.periodNs
+    probe.windowStartNs = now
+    _ = work()
+    let bound = NIOLoopBound(probe, eventLoop: loop)
+    return loop.scheduleRepeatedTask(
+      initialDelay: .nanoseconds(probe.periodNs), delay: .nanoseconds(probe.periodNs)
+    ) { _ in bound.value.sample() }
+  }
+
+  private func sample() {
+    let now = Self.now()
+    let taskLagMs = Double(max(0, now - expectedNs)) / 1_000_000
+    let done = work()
+    windowBusyNs += done.busyNanoseconds
+    windowBytes += done.bytes
+    if now - windowStartNs >= windowNs {
+      let windowMs = Double(now - windowStartNs) / 1_000_000
+      lastBusyPercent = min(100, Double(windowBusyNs) / 10_000 / windowMs)
+      if windowBusyNs > 1_000_000, windowBytes > 0 {
+        let measured = Double(windowBytes) * 1_000_000 / Double(windowBusyNs)
+        drainBytesPerMs += (measured - drainBytesPerMs) / 4
+      }
+      windowStartNs = now
+      windowBusyNs = 0
+      windowBytes = 0
+    }
+    let queued = udpQueue.queuedBytes()
+    let queueDelayMs = queued == 0 ? 0 : Double(queued) / drainBytesPerMs
+    report(lagMs: taskLagMs, queueDelayMs: queueDelayMs)
+    // A busy-percent sample counts once; lag samples come every period.
+    lastBusyPercent = nil
+    expectedNs = Self.now() + periodNs
+  }
+
+  private func report(lagMs: Double, queueDelayMs: Double) {
+    guard let overload = overload(),
+      overload.observeLoop(lagMs: lagMs, queueDelayMs: queueDelayMs, busyPercent: lastBusyPercent)
+    else { return }
+    let metadata: Logger.Metadata = [
+      "loop_lag_ms": "\(overload.smoothedLagUs / 1000)",
+      "queue_delay_ms": "\(overload.smoothedQueueDelayUs / 1000)",
+      "loop_busy_percent": "\(overload.smoothedBusy / 100)",
+      "shed_total": "\(overload.counters.shedTotal)",
+    ]
+    if let cause = overload.loopCause {
+      logger.warning(
+        "overload: new INVITEs get 503", metadata: metadata.merging(["cause": "\(cause.rawValue)"]) { $1 })
+    } else {
+      logger.notice("overload over: new INVITEs are taken again", metadata: metadata)
+    }
+  }
+
+  /// CLOCK_MONOTONIC in nanoseconds.
+  static func now() -> Int64 {
+    var spec = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &spec)
+    return Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec)
+  }
+}
