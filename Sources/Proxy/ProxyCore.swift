@@ -579,18 +579,33 @@ public final class ProxyCore {
   private func receiveResponse(_ response: SIPMessage, from source: Endpoint) {
     guard let via = response.topVia, let branch = via.branch, let cseq = response.cseq else { return }
     guard let record = clients[.client(branch: branch, method: cseq.method)] else {
-      // §16.11: a response to no transaction of ours is forwarded statelessly
-      // when the top Via is ours (a late 2xx retransmission), dropped otherwise.
-      guard branches.isOurs(branch), response.viaCount > 1, let next = response.via(at: 1) else {
-        counters.strayResponses += 1
-        return
-      }
-      response.removeTopVia()
-      counters.statelessForwards += 1
-      sender.send(.message(response), to: next.responseDestination(transport: transportKind(of: next)))
+      receiveStrayResponse(response, branch: branch, method: cseq.method)
       return
     }
     run(clientReceive(record, status: response.statusCode), on: record, response: response)
+  }
+
+  /// A response that matches no client transaction. RFC 3261 §16.7 / §18.1.2:
+  /// dropped. Where it goes is never read from the message: the one kind a
+  /// dialog still wants is a 2xx to an INVITE of ours retransmitted after
+  /// its client transaction ended (Timer M, RFC 6026 §8.4); it goes to the
+  /// dialog's peer that sent the INVITE (the caller for the initial one).
+  private func receiveStrayResponse(_ response: SIPMessage, branch: String, method: String) {
+    if method == "INVITE", (200..<300).contains(response.statusCode), branches.isOurs(branch),
+      let dialog = findDialog(response)
+    {
+      response.removeTopVia()
+      counters.statelessForwards += 1
+      sender.send(
+        .message(response), to: response.fromTag == dialog.callerTag ? dialog.caller : dialog.callee)
+      return
+    }
+    counters.strayResponses += 1
+    logger.debug(
+      "stray response dropped",
+      metadata: [
+        "call_id": "\(response.callID ?? "")", "status": "\(response.statusCode)", "cseq": "\(method)",
+      ])
   }
 
   /// §16.7: what the proxy does with a response its client transaction passed up.
@@ -1284,10 +1299,6 @@ public final class ProxyCore {
       uri.parameter("transport")?.value.flatMap { TransportKind(rawValue: $0.lowercased()) } ?? .udp
     let bare = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
     return Endpoint(transport: transport, host: bare, port: uri.port ?? 5060)
-  }
-
-  private func transportKind(of via: Via) -> TransportKind {
-    TransportKind(viaToken: via.transport) ?? .udp
   }
 
   private func decrementMaxForwards(_ request: SIPMessage) {
