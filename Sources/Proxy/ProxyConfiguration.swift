@@ -23,12 +23,18 @@ public struct ProxyConfiguration: Sendable {
   public var serverHeader: String
   /// Retry-After on the 503 sent to new INVITEs while draining.
   public var retryAfterSeconds: Int
+  /// The longest a dialog lives from its answer when nothing else bounds it
+  /// (no maximum call duration, no session timer, RFC 4028): then it is ended
+  /// as by the switch (BYE both ways when it can, its record either way).
+  /// Covers dialogs whose BYE was lost. Default 4 hours.
+  public var maxDialogLifetimeMs: Int64
 
   public init(
     localEndpoints: [Endpoint], advertisedHost: String? = nil, aliases: [String] = [],
     timers: TimerValues = .rfc3261, inviteTimeoutMs: Int64 = 180_000, failoverTimeoutMs: Int64 = 0,
     defaultMaxForwards: Int = 70,
-    serverHeader: String = "didtron-switch", retryAfterSeconds: Int = 30
+    serverHeader: String = "didtron-switch", retryAfterSeconds: Int = 30,
+    maxDialogLifetimeMs: Int64 = 14_400_000
   ) {
     self.localEndpoints = localEndpoints
     self.advertisedHost = advertisedHost
@@ -39,5 +45,6 @@ public struct ProxyConfiguration: Sendable {
     self.defaultMaxForwards = defaultMaxForwards
     self.serverHeader = serverHeader
     self.retryAfterSeconds = retryAfterSeconds
+    self.maxDialogLifetimeMs = maxDialogLifetimeMs
   }
 }

@@ -140,7 +140,8 @@ struct SwitchService: Service {
         + config.proxy.inviteTimeout.components.attoseconds / 1_000_000_000_000_000,
       failoverTimeoutMs: Int64(config.proxy.failoverTimeoutMs), defaultMaxForwards: config.proxy.maxForwards,
       serverHeader: config.proxy.serverHeader,
-      retryAfterSeconds: config.lifecycle.retryAfterSeconds)
+      retryAfterSeconds: config.lifecycle.retryAfterSeconds,
+      maxDialogLifetimeMs: Int64(config.proxy.maxDialogLifetime.components.seconds) * 1000)
     let processTag = String(UInt32.random(in: 0...UInt32.max), radix: 36)
     let creditSettings = config.credit
     let registrarSettings = config.registrar
