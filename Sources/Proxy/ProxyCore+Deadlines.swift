@@ -163,4 +163,28 @@ extension ProxyCore {
     counters.dialogsExpired += 1
     endCallFromSwitch(dialog, endedBy: "max_lifetime", reason: "Maximum Dialog Lifetime")
   }
+
+  // MARK: Tables
+
+  /// A Swift dictionary keeps the capacity of its largest size: after a
+  /// flood the transaction and dialog tables would hold their peak's memory
+  /// for good. Every 10 s a table mostly empty is copied into a small one.
+  func compactTablesIfDue() {
+    let now = clock.monotonicMs
+    guard now >= nextCompactionMs else { return }
+    nextCompactionMs = now + 10_000
+    servers.shrinkIfSparse()
+    clients.shrinkIfSparse()
+    dialogs.shrinkIfSparse()
+  }
+}
+
+extension Dictionary {
+  /// Copies a table that uses under an eighth of its capacity into one sized for it.
+  mutating func shrinkIfSparse() {
+    guard capacity > 1024, count * 8 < capacity else { return }
+    var copy = Self(minimumCapacity: count * 2)
+    for (key, value) in self { copy[key] = value }
+    self = copy
+  }
 }

@@ -25,7 +25,7 @@ public final class ProxyCore {
 
   let configuration: ProxyConfiguration
   private let sender: any MessageSender
-  private let clock: any ProxyClock
+  let clock: any ProxyClock
   /// Chooses the targets of initial INVITEs; replaced on reload.
   public var router: any CallRouter
   let logger: Logger
@@ -35,6 +35,8 @@ public final class ProxyCore {
   var clients: [TransactionKey: ClientTransactionRecord] = [:]
   var dialogs: [DialogKey: Dialog] = [:]
   private var tagCounter: UInt64 = 0
+  /// When the tables are next looked at for capacity to give back.
+  var nextCompactionMs: Int64 = 0
   private var recordIDs = RecordIDGenerator()
   /// Calls in progress by carrier, interconnect and service (capacity limits).
   public let liveCalls = LiveCalls()
@@ -169,6 +171,7 @@ public final class ProxyCore {
 
   /// Fires every timer that is due. The driver calls this periodically.
   public func tick() {
+    compactTablesIfDue()
     for event in timerWheel.expire(nowMs: clock.monotonicMs) {
       switch event {
       case .server(let record, let timer):

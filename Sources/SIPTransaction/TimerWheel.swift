@@ -41,12 +41,20 @@ public final class TimerWheel<Payload> {
 
   /// The number of live timers (scheduled, not yet expired nor cancelled).
   public private(set) var count = 0
+  /// Slab entries in use or free: the most timers live at once since the
+  /// slab was last compacted. A burst's slab shrinks back (`compactSlab`).
+  public var slabSize: Int { payloads.count }
+  private var lastCompactionMs: Int64
+  /// The generation of entries appended to the slab: above every generation
+  /// a dropped entry had, so no old id or slot entry matches a new timer.
+  private var generationBase: UInt32 = 0
   /// The wheel's clock: the time given to `init` or the latest `expire`.
   public private(set) var nowMs: Int64
 
   public init(nowMs: Int64) {
     self.nowMs = nowMs
     scannedThroughMs = nowMs
+    lastCompactionMs = nowMs
     slots = Array(repeating: [], count: Self.slotCount)
   }
 
@@ -76,7 +84,7 @@ public final class TimerWheel<Payload> {
       index = payloads.count
       deadlines.append(deadline)
       sequences.append(nextSequence)
-      generations.append(0)
+      generations.append(generationBase)
       payloads.append(payload)
     }
     nextSequence &+= 1
@@ -108,7 +116,7 @@ public final class TimerWheel<Payload> {
     if !immediate.isEmpty {
       swap(&immediate, &scratch)
       for entry in scratch where isLive(entry) { expired.append(take(Int(entry.index))) }
-      scratch.removeAll(keepingCapacity: true)
+      recycleScratch()
     }
     let target = self.nowMs
     guard target > scannedThroughMs else { return expired }
@@ -128,11 +136,47 @@ public final class TimerWheel<Payload> {
             slots[slot].append(entry)  // a later turn
           }
         }
-        scratch.removeAll(keepingCapacity: true)
+        recycleScratch()
       }
     }
     scannedThroughMs = target
+    if target - lastCompactionMs >= Int64(Self.slotCount) {
+      lastCompactionMs = target
+      compactSlab()
+    }
     return expired
+  }
+
+  /// A slot's list, once looked at, goes back empty. One that grew in a
+  /// burst is dropped rather than kept: its capacity would pass from slot to
+  /// slot and stay for good.
+  private func recycleScratch() {
+    if scratch.capacity > 64 { scratch = [] } else { scratch.removeAll(keepingCapacity: true) }
+  }
+
+  /// After a burst the slab holds as many entries as timers were ever live
+  /// at once. At most once a turn, when three quarters of it are free, the
+  /// free entries at its end are dropped, and the free list is sorted so the
+  /// lowest indices are reused first and the end keeps emptying.
+  private func compactSlab() {
+    guard payloads.count > 4096, count * 4 < payloads.count else { return }
+    var end = payloads.count
+    while end > 0, payloads[end - 1] == nil { end -= 1 }
+    if end < payloads.count {
+      generationBase = generations[end...].reduce(generationBase) { max($0, $1 &+ 1) }
+      deadlines.removeSubrange(end...)
+      sequences.removeSubrange(end...)
+      generations.removeSubrange(end...)
+      payloads.removeSubrange(end...)
+    }
+    freeIndices = freeIndices.filter { Int($0) < end }.sorted(by: >)
+    if payloads.count * 2 < payloads.capacity {
+      deadlines = Array(deadlines)
+      sequences = Array(sequences)
+      generations = Array(generations)
+      payloads = Array(payloads)
+    }
+    if freeIndices.count * 2 < freeIndices.capacity { freeIndices = Array(freeIndices) }
   }
 
   /// The clock moved a whole turn or more: every slot, due timers sorted.
@@ -147,14 +191,15 @@ public final class TimerWheel<Payload> {
           slots[slot].append(entry)
         }
       }
-      scratch.removeAll(keepingCapacity: true)
+      recycleScratch()
     }
     due.sort { (deadlines[$0], sequences[$0]) < (deadlines[$1], sequences[$1]) }
     return due.map(take)
   }
 
   private func isLive(_ entry: Entry) -> Bool {
-    generations[Int(entry.index)] == entry.generation && payloads[Int(entry.index)] != nil
+    let index = Int(entry.index)
+    return index < payloads.count && generations[index] == entry.generation && payloads[index] != nil
   }
 
   private func take(_ index: Int) -> Payload {

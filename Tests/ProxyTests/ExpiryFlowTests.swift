@@ -188,3 +188,20 @@ import Testing
     #expect(h.ended.map(\.endedBy) == ["caller"])
   }
 }
+
+/// The transaction tables give back a flood's capacity once it has passed.
+@Suite struct TableCompactionTests {
+  typealias H = FlowHarness
+
+  @Test func aFloodOfUnansweredInvitesLeavesSmallTables() {
+    let h = FlowHarness()
+    for n in 0..<3_000 { h.deliver(H.invite(callID: "flood-\(n)", branch: "z9hG4bK-flood-\(n)")) }
+    _ = h.sender.take()
+    #expect(h.core.servers.capacity >= 3_000)
+    for _ in 0..<90 { h.advance(1_000) }
+    h.sender.sent.removeAll()
+    #expect(h.core.transactionCount == 0)
+    #expect(h.core.servers.capacity < 1_024)
+    #expect(h.core.clients.capacity < 1_024)
+  }
+}
