@@ -44,6 +44,9 @@ public final class TimerWheel<Payload> {
   /// Slab entries in use or free: the most timers live at once since the
   /// slab was last compacted. A burst's slab shrinks back (`compactSlab`).
   public var slabSize: Int { payloads.count }
+  /// Entries the slot lists have room for, in all: what the wheel holds
+  /// beyond its slab. O(slots): for tests and diagnostics.
+  public var slotCapacity: Int { slots.reduce(0) { $0 + $1.capacity } }
   private var lastCompactionMs: Int64
   /// The generation of entries appended to the slab: above every generation
   /// a dropped entry had, so no old id or slot entry matches a new timer.
@@ -136,6 +139,7 @@ public final class TimerWheel<Payload> {
             slots[slot].append(entry)  // a later turn
           }
         }
+        releaseIfEmpty(slot)
         recycleScratch()
       }
     }
@@ -147,11 +151,17 @@ public final class TimerWheel<Payload> {
     return expired
   }
 
-  /// A slot's list, once looked at, goes back empty. One that grew in a
-  /// burst is dropped rather than kept: its capacity would pass from slot to
-  /// slot and stay for good.
+  /// The one spare list keeps its capacity (up to a point): it takes each
+  /// slot's list in turn.
   private func recycleScratch() {
-    if scratch.capacity > 64 { scratch = [] } else { scratch.removeAll(keepingCapacity: true) }
+    if scratch.capacity > 4096 { scratch = [] } else { scratch.removeAll(keepingCapacity: true) }
+  }
+
+  /// A slot left with no timer gives its list back: 65,536 slots each
+  /// keeping the capacity of their busiest millisecond would hold tens of
+  /// megabytes after a burst.
+  private func releaseIfEmpty(_ slot: Int) {
+    if slots[slot].isEmpty, slots[slot].capacity > 0 { slots[slot] = [] }
   }
 
   /// After a burst the slab holds as many entries as timers were ever live
@@ -191,6 +201,7 @@ public final class TimerWheel<Payload> {
           slots[slot].append(entry)
         }
       }
+      releaseIfEmpty(slot)
       recycleScratch()
     }
     due.sort { (deadlines[$0], sequences[$0]) < (deadlines[$1], sequences[$1]) }

@@ -236,3 +236,21 @@ struct TimerWheelCompactionTests {
     #expect(next.rawValue & 0xFFFF_FFFF == 0)
   }
 }
+
+@Suite("TimerWheel slot lists")
+struct TimerWheelSlotListTests {
+  @Test("slots give their lists back once their timers are gone")
+  func slotsEmptyAfterABurst() {
+    let wheel = TimerWheel<Int>(nowMs: 0)
+    for value in 0..<30_000 { wheel.schedule(value, afterMs: 1 + Int64(value % 60_000) * 2 % 60_000) }
+    #expect(wheel.slotCapacity >= 30_000)
+    var expired = 0
+    var now: Int64 = 0
+    while now < 61_000 {
+      now += 10
+      expired += wheel.expire(nowMs: now).count
+    }
+    #expect(expired == 30_000)
+    #expect(wheel.slotCapacity == 0)
+  }
+}
