@@ -24,6 +24,7 @@ public final class TimerWheel<Payload> {
   private static var slotBits: Int { 16 }
   private static var slotCount: Int { 1 << slotBits }
   private static var slotMask: Int64 { Int64(slotCount - 1) }
+  private static var compactionIntervalMs: Int64 { 10_000 }
 
   private var slots: [[Entry]]
   /// Timers scheduled with no delay since the last `expire`: due on the next.
@@ -144,7 +145,7 @@ public final class TimerWheel<Payload> {
       }
     }
     scannedThroughMs = target
-    if target - lastCompactionMs >= Int64(Self.slotCount) {
+    if target - lastCompactionMs >= Self.compactionIntervalMs {
       lastCompactionMs = target
       compactSlab()
     }
@@ -165,11 +166,18 @@ public final class TimerWheel<Payload> {
   }
 
   /// After a burst the slab holds as many entries as timers were ever live
-  /// at once. At most once a turn, when three quarters of it are free, the
-  /// free entries at its end are dropped, and the free list is sorted so the
-  /// lowest indices are reused first and the end keeps emptying.
+  /// at once, and the slots hold the entries of cancelled timers until they
+  /// are passed (up to a turn later). At most every 10 s, when three
+  /// quarters of the slab are free, the slots drop their dead entries, the
+  /// free entries at the end of the slab are dropped, and the free list is
+  /// sorted so the lowest indices are reused first and the end keeps emptying.
   private func compactSlab() {
     guard payloads.count > 4096, count * 4 < payloads.count else { return }
+    for slot in slots.indices where !slots[slot].isEmpty {
+      slots[slot].removeAll { !isLive($0) }
+      releaseIfEmpty(slot)
+    }
+    immediate.removeAll { !isLive($0) }
     var end = payloads.count
     while end > 0, payloads[end - 1] == nil { end -= 1 }
     if end < payloads.count {

@@ -239,6 +239,24 @@ struct TimerWheelCompactionTests {
 
 @Suite("TimerWheel slot lists")
 struct TimerWheelSlotListTests {
+  @Test("cancelled far timers leave the slots and the slab at the next compaction, not a turn later")
+  func cancelledFarTimers() {
+    let wheel = TimerWheel<Int>(nowMs: 0)
+    var ids: [TimerID] = []
+    for value in 0..<10_000 { ids.append(wheel.schedule(value, afterMs: 200_000 + Int64(value))) }
+    for id in ids { wheel.cancel(id) }
+    #expect(wheel.slotCapacity >= 10_000)
+    var now: Int64 = 0
+    while now < 11_000 {
+      now += 10
+      #expect(wheel.expire(nowMs: now).isEmpty)
+    }
+    #expect(wheel.slotCapacity == 0)
+    #expect(wheel.slabSize == 0)
+    wheel.schedule(1, afterMs: 10)
+    #expect(wheel.expire(nowMs: now + 10) == [1])
+  }
+
   @Test("slots give their lists back once their timers are gone")
   func slotsEmptyAfterABurst() {
     let wheel = TimerWheel<Int>(nowMs: 0)
