@@ -176,6 +176,7 @@ extension ProxyCore {
     servers.shrinkIfSparse()
     clients.shrinkIfSparse()
     dialogs.shrinkIfSparse()
+    liveCalls.compact()
   }
 }
 

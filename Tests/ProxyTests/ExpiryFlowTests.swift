@@ -203,5 +203,6 @@ import Testing
     #expect(h.core.transactionCount == 0)
     #expect(h.core.servers.capacity < 1_024)
     #expect(h.core.clients.capacity < 1_024)
+    #expect(h.core.liveCalls.capacity < 1_024)
   }
 }
