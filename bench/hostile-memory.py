@@ -49,10 +49,10 @@ def free_port(kind: int) -> int:
         return s.getsockname()[1]
 
 
-def rss_kb(pid: int) -> int:
+def rss_kb(pid: int, field: str = "VmRSS") -> int:
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
     return 0
 
@@ -107,6 +107,9 @@ class Daemon:
             m = {}
         return {
             "rss_mb": round(rss_kb(self.proc.pid) / 1024, 1),
+            # anonymous memory (the heap) and file-backed pages (code touched by the load)
+            "anon_mb": round(rss_kb(self.proc.pid, "RssAnon") / 1024, 1),
+            "file_mb": round(rss_kb(self.proc.pid, "RssFile") / 1024, 1),
             "transactions": m.get("didtron_sip_transactions", -1),
             "dialogs": m.get("didtron_calls_active", -1),
             "expired": m.get("didtron_sip_transactions_expired_total", -1),

@@ -45,6 +45,8 @@ public final class TimerWheel<Payload> {
   /// Slab entries in use or free: the most timers live at once since the
   /// slab was last compacted. A burst's slab shrinks back (`compactSlab`).
   public var slabSize: Int { payloads.count }
+  /// Room the slab keeps (its arrays' capacity).
+  public var slabCapacity: Int { payloads.capacity }
   /// Entries the slot lists have room for, in all: what the wheel holds
   /// beyond its slab. O(slots): for tests and diagnostics.
   public var slotCapacity: Int { slots.reduce(0) { $0 + $1.capacity } }
@@ -189,12 +191,21 @@ public final class TimerWheel<Payload> {
     }
     freeIndices = freeIndices.filter { Int($0) < end }.sorted(by: >)
     if payloads.count * 2 < payloads.capacity {
-      deadlines = Array(deadlines)
-      sequences = Array(sequences)
-      generations = Array(generations)
-      payloads = Array(payloads)
+      deadlines = Self.shrunk(deadlines)
+      sequences = Self.shrunk(sequences)
+      generations = Self.shrunk(generations)
+      payloads = Self.shrunk(payloads)
     }
-    if freeIndices.count * 2 < freeIndices.capacity { freeIndices = Array(freeIndices) }
+    if freeIndices.count * 2 < freeIndices.capacity { freeIndices = Self.shrunk(freeIndices) }
+  }
+
+  /// A copy with no more room than it needs (`Array(array)` would share the
+  /// old buffer, and `removeSubrange` keeps its capacity).
+  private static func shrunk<Element>(_ array: [Element]) -> [Element] {
+    var copy: [Element] = []
+    copy.reserveCapacity(array.count)
+    copy.append(contentsOf: array)
+    return copy
   }
 
   /// The clock moved a whole turn or more: every slot, due timers sorted.
