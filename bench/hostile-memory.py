@@ -117,10 +117,14 @@ class Daemon:
         }
 
     def trim_probe(self) -> float | None:
-        """RSS after asking glibc's malloc to return every free page
-        (malloc_trim(0) through gdb): what is left is live or fragmented."""
+        """RSS after asking the allocator to return every free page through
+        gdb: jemalloc's purge of all arenas (mallctl arena.4096.purge; the
+        daemon links jemalloc) and glibc's malloc_trim(0). What is left is
+        live or fragmented."""
         try:
-            subprocess.run(["gdb", "-p", str(self.proc.pid), "-batch", "-ex", "call (int)malloc_trim(0)"],
+            subprocess.run(["gdb", "-p", str(self.proc.pid), "-batch",
+                            "-ex", 'call (int)mallctl("arena.4096.purge", 0, 0, 0, 0)',
+                            "-ex", "call (int)malloc_trim(0)"],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60, check=False)
         except (OSError, subprocess.TimeoutExpired):
             return None
@@ -370,11 +374,11 @@ def one_run(name: str, args: argparse.Namespace) -> dict:
         at60 = next((s for s in timeline if s["t"] >= 60), timeline[-1] if timeline else before)
         trimmed = d.trim_probe() if args.trim_probe else None
         if trimmed is not None:
-            log(f"{name}: after malloc_trim(0): {trimmed} MB")
+            log(f"{name}: after purging the allocator: {trimmed} MB")
         result = {
             "run": name, "count": args.count, "rate": args.rate, "load_seconds": round(load_s, 1),
             "rss_before_mb": before["rss_mb"], "rss_peak_mb": round(peak, 1), "at_60s": at60,
-            "last": timeline[-1] if timeline else None, "rss_after_malloc_trim_mb": trimmed,
+            "last": timeline[-1] if timeline else None, "rss_after_purge_mb": trimmed,
             "env": args.env, "preload": args.preload,
         }
         log(f"{name}: {json.dumps(result)}")
@@ -394,7 +398,7 @@ def main() -> None:
     p.add_argument("--env", action="append", default=[], help="KEY=VALUE for the daemon (repeatable)")
     p.add_argument("--preload", default="", help="LD_PRELOAD for the daemon (an allocator)")
     p.add_argument("--trim-probe", action="store_true",
-                   help="at the end, call malloc_trim(0) in the daemon through gdb and report RSS after")
+                   help="at the end, purge the allocator (jemalloc, glibc) through gdb and report RSS after")
     args = p.parse_args()
     defaults = {"fuzz": (200_000, 4000), "unanswered": (100_000, 2000), "lostbye": (12_000, 300)}
     results = []
