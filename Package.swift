@@ -75,10 +75,12 @@ let package = Package(
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "UnixSignals", package: "swift-service-lifecycle"),
       ]),
+    // jemalloc's options (malloc_conf): freed pages go back to the system.
+    .target(name: "MallocConf"),
     .executableTarget(
       name: "didtron-switch",
       dependencies: [
-        "SwitchDaemon", "Store",
+        "SwitchDaemon", "Store", "MallocConf",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ],

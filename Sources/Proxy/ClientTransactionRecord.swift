@@ -44,6 +44,12 @@ final class ClientTransactionRecord {
   var cancelPending = false
   var cancelSent = false
   var isTerminated = false
+  /// The backstop that ends this transaction whatever its peer does (`ProxyCore+Deadlines`).
+  var deadline: TimerID?
+  /// The first backstop passed; the next one terminates.
+  var deadlinePassed = false
+  /// A backstop gave this transaction up (counted once).
+  var expired = false
 
   init(
     machine: Machine, key: TransactionKey, branch: String, destination: Endpoint, request: [UInt8],
@@ -55,5 +61,18 @@ final class ClientTransactionRecord {
     self.destination = destination
     self.request = request
     self.owner = owner
+  }
+
+  var isInvite: Bool {
+    if case .invite = machine { return true }
+    return false
+  }
+
+  /// No final response has arrived from the wire: the machine still waits for one.
+  var awaitsFinalResponse: Bool {
+    switch machine {
+    case .invite(let machine): machine.state == .calling || machine.state == .proceeding
+    case .nonInvite(let machine): machine.state == .trying || machine.state == .proceeding
+    }
   }
 }

@@ -29,6 +29,9 @@ final class Dialog {
   var sessionTimer: TimerID?
   /// The next credit step (or the cut-off when no step could be reserved).
   var creditTimer: TimerID?
+  /// `maxDialogLifetimeMs` from the answer, when neither a maximum duration
+  /// nor a session timer bounds the dialog.
+  var lifetimeTimer: TimerID?
   /// Milliseconds from the answer that are paid for (nil: not limited).
   var paidMs: Int64?
   /// Why the last step fell short, if it did.

@@ -31,6 +31,8 @@ final class InviteContext {
   var recordRoutesSent = 0
   /// The 2xx waits for the call's checkpoint to be durable (`onCallAnswered`).
   var answerHeld = false
+  /// The call's unanswered outcome has been reported (`finishUnanswered`).
+  var finished = false
 
   init(server: ServerTransactionRecord, request: SIPMessage?, call: RoutedCall, summary: CallSummary) {
     self.server = server

@@ -27,12 +27,18 @@ public struct ProxyConfiguration: Sendable {
   public var retryAfterSeconds: Int
   /// When new INVITEs are shed and how unknown sources are limited.
   public var overload: OverloadSettings
+  /// The longest a dialog lives from its answer when nothing else bounds it
+  /// (no maximum call duration, no session timer, RFC 4028): then it is ended
+  /// as by the switch (BYE both ways when it can, its record either way).
+  /// Covers dialogs whose BYE was lost. Default 4 hours.
+  public var maxDialogLifetimeMs: Int64
 
   public init(
     localEndpoints: [Endpoint], advertisedHost: String? = nil, aliases: [String] = [],
     timers: TimerValues = .rfc3261, inviteTimeoutMs: Int64 = 180_000, failoverTimeoutMs: Int64 = 0,
     defaultMaxForwards: Int = 70,
-    serverHeader: String = "", retryAfterSeconds: Int = 30, overload: OverloadSettings = OverloadSettings()
+    serverHeader: String = "", retryAfterSeconds: Int = 30, overload: OverloadSettings = OverloadSettings(),
+    maxDialogLifetimeMs: Int64 = 14_400_000
   ) {
     self.localEndpoints = localEndpoints
     self.advertisedHost = advertisedHost
@@ -44,5 +50,6 @@ public struct ProxyConfiguration: Sendable {
     self.serverHeader = serverHeader
     self.retryAfterSeconds = retryAfterSeconds
     self.overload = overload
+    self.maxDialogLifetimeMs = maxDialogLifetimeMs
   }
 }

@@ -10,7 +10,7 @@ import SIPTransaction
 /// one thread (the event loop that feeds it), sends through `MessageSender`
 /// and reads time from `ProxyClock`; it opens no socket and reads no clock.
 public final class ProxyCore {
-  public private(set) var counters = ProxyCounters()
+  public internal(set) var counters = ProxyCounters()
   public private(set) var isDraining = false
   /// Called once per call when its outcome is known (answered calls: at BYE).
   /// For a call ended by BYE, `release` is non-nil: the final response to
@@ -23,18 +23,20 @@ public final class ProxyCore {
   /// sees the answer. Nil: the 2xx goes upstream at once.
   public var onCallAnswered: ((DialogCheckpoint, _ release: @escaping () -> Void) -> Void)?
 
-  private let configuration: ProxyConfiguration
+  let configuration: ProxyConfiguration
   private let sender: any MessageSender
-  private let clock: any ProxyClock
+  let clock: any ProxyClock
   /// Chooses the targets of initial INVITEs; replaced on reload.
   public var router: any CallRouter
-  private let logger: Logger
+  let logger: Logger
   private var branches: BranchGenerator
-  private let timerWheel: TimerWheel<TimerEvent>
-  private var servers: [TransactionKey: ServerTransactionRecord] = [:]
-  private var clients: [TransactionKey: ClientTransactionRecord] = [:]
-  private var dialogs: [DialogKey: Dialog] = [:]
+  let timerWheel: TimerWheel<TimerEvent>
+  var servers: [TransactionKey: ServerTransactionRecord] = [:]
+  var clients: [TransactionKey: ClientTransactionRecord] = [:]
+  var dialogs: [DialogKey: Dialog] = [:]
   private var tagCounter: UInt64 = 0
+  /// When the tables are next looked at for capacity to give back.
+  var nextCompactionMs: Int64 = 0
   private var recordIDs = RecordIDGenerator()
   /// Calls in progress by carrier, interconnect and service (capacity limits).
   public let liveCalls = LiveCalls()
@@ -52,7 +54,7 @@ public final class ProxyCore {
   private let localHosts: Set<String>
   private let localPorts: Set<Int>
 
-  private enum TimerEvent {
+  enum TimerEvent {
     case server(ServerTransactionRecord, TransactionTimer)
     case client(ClientTransactionRecord, TransactionTimer)
     case timerC(ClientTransactionRecord)
@@ -62,6 +64,10 @@ public final class ProxyCore {
     case creditCheck(Dialog)
     case creditCut(Dialog)
     case registrationExpiry(String)
+    /// The backstops that end a transaction or dialog whatever happens (ProxyCore+Deadlines).
+    case serverDeadline(ServerTransactionRecord)
+    case clientDeadline(ClientTransactionRecord)
+    case dialogLifetime(Dialog)
   }
 
   public init(
@@ -162,11 +168,13 @@ public final class ProxyCore {
         scheduleCreditCheck(dialog)
       }
     }
+    scheduleLifetime(dialog, elapsedMs: elapsedMs)
     return true
   }
 
   /// Fires every timer that is due. The driver calls this periodically.
   public func tick() {
+    compactTablesIfDue()
     for event in timerWheel.expire(nowMs: clock.monotonicMs) {
       switch event {
       case .server(let record, let timer):
@@ -202,6 +210,18 @@ public final class ProxyCore {
         creditStep(dialog, cutting: true)
       case .registrationExpiry(let aor):
         registrar?.purge(aor, nowMs: clock.monotonicMs)
+      case .serverDeadline(let record):
+        record.deadline = nil
+        guard !record.isTerminated else { continue }
+        deadlinePassed(record)
+      case .clientDeadline(let record):
+        record.deadline = nil
+        guard !record.isTerminated else { continue }
+        deadlinePassed(record)
+      case .dialogLifetime(let dialog):
+        dialog.lifetimeTimer = nil
+        guard dialogs[dialog.key] === dialog else { continue }
+        lifetimeEnded(dialog)
       }
     }
   }
@@ -477,7 +497,8 @@ public final class ProxyCore {
       key: .client(branch: branch, method: "INVITE"), branch: branch, destination: target.destination,
       request: request.serialized(), owner: .invite(context))
     record.target = target
-    clients[record.key] = record
+    register(record)
+    restartDeadline(context.server)
     context.branch = record
     record.timerC = schedule(.timerC(record), afterMs: configuration.inviteTimeoutMs)
     if configuration.failoverTimeoutMs > 0 {
@@ -578,7 +599,7 @@ public final class ProxyCore {
     }
   }
 
-  private func cancelBranch(_ branch: ClientTransactionRecord) {
+  func cancelBranch(_ branch: ClientTransactionRecord) {
     guard !branch.cancelSent else { return }
     guard branch.receivedProvisional else {
       branch.cancelPending = true
@@ -592,7 +613,7 @@ public final class ProxyCore {
           reliable: branch.destination.transport.isReliable, timers: configuration.timers)),
       key: .client(branch: branch.branch, method: "CANCEL"), branch: branch.branch,
       destination: branch.destination, request: bytes, owner: .cancel)
-    clients[record.key] = record
+    register(record)
     run(clientStart(record), on: record, response: nil)
   }
 
@@ -655,7 +676,7 @@ public final class ProxyCore {
       record.refreshesDialog = dialog.key
     }
     server.forwarded = record
-    clients[record.key] = record
+    register(record)
     run(clientStart(record), on: record, response: nil)
   }
 
@@ -664,22 +685,39 @@ public final class ProxyCore {
   private func receiveResponse(_ response: SIPMessage, from source: Endpoint) {
     guard let via = response.topVia, let branch = via.branch, let cseq = response.cseq else { return }
     guard let record = clients[.client(branch: branch, method: cseq.method)] else {
-      // §16.11: a response to no transaction of ours is forwarded statelessly
-      // when the top Via is ours (a late 2xx retransmission), dropped otherwise.
-      guard branches.isOurs(branch), response.viaCount > 1, let next = response.via(at: 1) else {
-        counters.strayResponses += 1
-        return
-      }
-      response.removeTopVia()
-      counters.statelessForwards += 1
-      sender.send(.message(response), to: next.responseDestination(transport: transportKind(of: next)))
+      receiveStrayResponse(response, branch: branch, method: cseq.method)
       return
     }
     run(clientReceive(record, status: response.statusCode), on: record, response: response)
   }
 
+  /// A response that matches no client transaction. RFC 3261 §16.7 / §18.1.2:
+  /// dropped. Where it goes is never read from the message: the one kind a
+  /// dialog still wants is a 2xx to an INVITE of ours retransmitted after
+  /// its client transaction ended (Timer M, RFC 6026 §8.4); it goes to the
+  /// dialog's peer that sent the INVITE (the caller for the initial one).
+  private func receiveStrayResponse(_ response: SIPMessage, branch: String, method: String) {
+    if method == "INVITE", (200..<300).contains(response.statusCode), branches.isOurs(branch),
+      let dialog = findDialog(response)
+    {
+      response.removeTopVia()
+      counters.statelessForwards += 1
+      sender.send(
+        .message(response), to: response.fromTag == dialog.callerTag ? dialog.caller : dialog.callee)
+      return
+    }
+    counters.strayResponses += 1
+    logger.debug(
+      "stray response dropped",
+      metadata: [
+        "call_id": "\(response.callID ?? "")", "status": "\(response.statusCode)", "cseq": "\(method)",
+      ])
+  }
+
   /// §16.7: what the proxy does with a response its client transaction passed up.
-  private func responseFromBranch(_ record: ClientTransactionRecord, status: Int, response: SIPMessage?) {
+  func responseFromBranch(_ record: ClientTransactionRecord, status: Int, response: SIPMessage?) {
+    // Any provisional allows a CANCEL (§9.1), a relayed re-INVITE's too.
+    if status < 200 { record.receivedProvisional = true }
     if status >= 200 {
       record.receivedFinal = true
       // A 2xx ends retransmissions and CANCEL for good (Accepted state).
@@ -711,7 +749,7 @@ public final class ProxyCore {
     }
   }
 
-  private func inviteResponse(
+  func inviteResponse(
     _ context: InviteContext, _ record: ClientTransactionRecord, status: Int, response: SIPMessage?
   ) {
     if status < 200 {
@@ -846,7 +884,10 @@ public final class ProxyCore {
     guard policy.endsCalls, let caller = context.callerSide, let forwarded,
       let sentFrom = forwarded.fromHeaderValue, let calleeTo = response.toHeaderValue,
       let calleeContact = response.remoteTargetText
-    else { return dialog }
+    else {
+      scheduleLifetime(dialog)
+      return dialog
+    }
     // The 2xx's Record-Route holds the proxies past this one on top of the
     // entries the INVITE left with (ours included).
     let routes = response.recordRouteValues
@@ -874,6 +915,7 @@ public final class ProxyCore {
       dialog.sessionTimer = schedule(
         .sessionExpiry(dialog), afterMs: SessionTimerPolicy.deadlineMs(interval: interval))
     }
+    scheduleLifetime(dialog)
     return dialog
   }
 
@@ -942,7 +984,7 @@ public final class ProxyCore {
   /// credit): BYE to both sides, and the call is over now, or at
   /// `endedAtMonotonicMs` when the switch's own deadline says when (a timer
   /// may fire a little late; the call is not billed for that).
-  private func endCallFromSwitch(
+  func endCallFromSwitch(
     _ dialog: Dialog, endedBy: String, reason: String, endedAtMonotonicMs: Int64? = nil
   ) {
     guard dialogs.removeValue(forKey: dialog.key) != nil else { return }
@@ -978,7 +1020,7 @@ public final class ProxyCore {
         ClientNonInviteTransaction(reliable: peer.transport.isReliable, timers: configuration.timers)),
       key: .client(branch: branch, method: "BYE"), branch: branch, destination: peer, request: bytes,
       owner: .local)
-    clients[record.key] = record
+    register(record)
     run(clientStart(record), on: record, response: nil)
   }
 
@@ -986,6 +1028,8 @@ public final class ProxyCore {
     if let timer = dialog.limitTimer { timerWheel.cancel(timer) }
     if let timer = dialog.sessionTimer { timerWheel.cancel(timer) }
     if let timer = dialog.creditTimer { timerWheel.cancel(timer) }
+    if let timer = dialog.lifetimeTimer { timerWheel.cancel(timer) }
+    dialog.lifetimeTimer = nil
     dialog.limitTimer = nil
     dialog.sessionTimer = nil
     dialog.creditTimer = nil
@@ -1031,7 +1075,9 @@ public final class ProxyCore {
     }
   }
 
-  private func finishUnanswered(_ context: InviteContext) {
+  func finishUnanswered(_ context: InviteContext) {
+    guard !context.finished else { return }
+    context.finished = true
     context.request = nil
     context.baseRequest = nil
     liveCalls.remove(context.callNumber)
@@ -1084,6 +1130,11 @@ public final class ProxyCore {
   private func relay(
     _ response: SIPMessage, status: Int, alreadyStripped: Bool = false, to server: ServerTransactionRecord
   ) {
+    // A final already went up (a deadline answered first): nothing more to say,
+    // but for 2xx retransmissions through an INVITE transaction in Accepted.
+    let retransmitted2xx =
+      server.isInvite && (200..<300).contains(server.lastStatus) && (200..<300).contains(status)
+    if server.isTerminated || (server.hasFinalResponse && !retransmitted2xx) { return }
     if !alreadyStripped { response.removeTopVia() }
     server.lastResponse = response.serialized()
     run(serverSendResponse(server, status: status), on: server)
@@ -1105,7 +1156,7 @@ public final class ProxyCore {
 
   // MARK: Dialogs
 
-  private func findDialog(_ message: SIPMessage) -> Dialog? {
+  func findDialog(_ message: SIPMessage) -> Dialog? {
     guard !dialogs.isEmpty, let callID = message.callID, let from = message.fromTag, let to = message.toTag
     else {
       return nil
@@ -1134,6 +1185,7 @@ public final class ProxyCore {
       machine: machine, key: key, responseDestination: destination, source: source,
       requestBytes: request.originalBytes, localTag: processTag + String(tagCounter, radix: 36))
     servers[key] = record
+    startDeadline(record)
     // The first copy goes to the TU; the machine's own passRequestToTU is implied.
     _ = requestArrived(record)
     return record
@@ -1152,7 +1204,7 @@ public final class ProxyCore {
     return .server(branch: "2543|" + identity, sentBy: via.sentBy, method: name)
   }
 
-  private func respondLocally(
+  func respondLocally(
     _ record: ServerTransactionRecord, _ status: Int, _ reason: String, extra: [(String, String)] = []
   ) {
     guard let bytes = localResponse(record, status, reason, withTag: status > 100, extra: extra) else {
@@ -1303,28 +1355,34 @@ public final class ProxyCore {
     }
   }
 
-  private func terminate(_ record: ServerTransactionRecord) {
+  func terminate(_ record: ServerTransactionRecord) {
     guard !record.isTerminated else { return }
     record.isTerminated = true
     for id in record.timers.values { timerWheel.cancel(id) }
     record.timers.removeAll()
+    if let deadline = record.deadline { timerWheel.cancel(deadline) }
+    record.deadline = nil
     record.context = nil
     record.forwarded = nil
     if servers[record.key] === record { servers.removeValue(forKey: record.key) }
   }
 
-  private func terminate(_ record: ClientTransactionRecord) {
+  func terminate(_ record: ClientTransactionRecord) {
     guard !record.isTerminated else { return }
     record.isTerminated = true
     for id in record.timers.values { timerWheel.cancel(id) }
     record.timers.removeAll()
     if let timer = record.timerC { timerWheel.cancel(timer) }
     record.timerC = nil
+    if let deadline = record.deadline { timerWheel.cancel(deadline) }
+    record.deadline = nil
+    // A branch and its context hold each other: the context lets go of an ended branch.
+    if case .invite(let context) = record.owner, context.branch === record { context.branch = nil }
     if clients[record.key] === record { clients.removeValue(forKey: record.key) }
   }
 
   /// The wheel counts from its last `expire`; timers start from now.
-  private func schedule(_ event: TimerEvent, afterMs: Int64) -> TimerID {
+  func schedule(_ event: TimerEvent, afterMs: Int64) -> TimerID {
     timerWheel.schedule(event, afterMs: afterMs + max(0, clock.monotonicMs - timerWheel.nowMs))
   }
 
@@ -1372,10 +1430,6 @@ public final class ProxyCore {
       uri.parameter("transport")?.value.flatMap { TransportKind(rawValue: $0.lowercased()) } ?? .udp
     let bare = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
     return Endpoint(transport: transport, host: bare, port: uri.port ?? 5060)
-  }
-
-  private func transportKind(of via: Via) -> TransportKind {
-    TransportKind(viaToken: via.transport) ?? .udp
   }
 
   private func decrementMaxForwards(_ request: SIPMessage) {

@@ -31,6 +31,11 @@ public struct ProxyCounters: Sendable, Equatable {
   public var statelessForwards = 0
   public var strayResponses = 0
   public var transactionTimeouts = 0
+  /// Transactions a backstop deadline ended (or answered) because neither
+  /// their RFC 3261 timers nor their transaction user had (`ProxyCore+Deadlines`).
+  public var transactionsExpired = 0
+  /// Dialogs ended at `maxDialogLifetimeMs` (no BYE, no maximum duration, no session timer).
+  public var dialogsExpired = 0
   public var transportErrors = 0
   public var loopsDetected = 0
 

@@ -28,6 +28,12 @@ final class ServerTransactionRecord {
   /// Our To tag, for final responses the switch builds itself.
   let localTag: String
   var isTerminated = false
+  /// The backstop that ends this transaction whatever its TU does (`ProxyCore+Deadlines`).
+  var deadline: TimerID?
+  /// The first backstop passed; the next one terminates.
+  var deadlinePassed = false
+  /// A backstop answered or ended this transaction (counted once).
+  var expired = false
 
   init(
     machine: Machine, key: TransactionKey, responseDestination: Endpoint, source: Endpoint,

@@ -24,6 +24,7 @@ public final class TimerWheel<Payload> {
   private static var slotBits: Int { 16 }
   private static var slotCount: Int { 1 << slotBits }
   private static var slotMask: Int64 { Int64(slotCount - 1) }
+  private static var compactionIntervalMs: Int64 { 10_000 }
 
   private var slots: [[Entry]]
   /// Timers scheduled with no delay since the last `expire`: due on the next.
@@ -41,12 +42,25 @@ public final class TimerWheel<Payload> {
 
   /// The number of live timers (scheduled, not yet expired nor cancelled).
   public private(set) var count = 0
+  /// Slab entries in use or free: the most timers live at once since the
+  /// slab was last compacted. A burst's slab shrinks back (`compactSlab`).
+  public var slabSize: Int { payloads.count }
+  /// Room the slab keeps (its arrays' capacity).
+  public var slabCapacity: Int { payloads.capacity }
+  /// Entries the slot lists have room for, in all: what the wheel holds
+  /// beyond its slab. O(slots): for tests and diagnostics.
+  public var slotCapacity: Int { slots.reduce(0) { $0 + $1.capacity } }
+  private var lastCompactionMs: Int64
+  /// The generation of entries appended to the slab: above every generation
+  /// a dropped entry had, so no old id or slot entry matches a new timer.
+  private var generationBase: UInt32 = 0
   /// The wheel's clock: the time given to `init` or the latest `expire`.
   public private(set) var nowMs: Int64
 
   public init(nowMs: Int64) {
     self.nowMs = nowMs
     scannedThroughMs = nowMs
+    lastCompactionMs = nowMs
     slots = Array(repeating: [], count: Self.slotCount)
   }
 
@@ -76,7 +90,7 @@ public final class TimerWheel<Payload> {
       index = payloads.count
       deadlines.append(deadline)
       sequences.append(nextSequence)
-      generations.append(0)
+      generations.append(generationBase)
       payloads.append(payload)
     }
     nextSequence &+= 1
@@ -108,7 +122,7 @@ public final class TimerWheel<Payload> {
     if !immediate.isEmpty {
       swap(&immediate, &scratch)
       for entry in scratch where isLive(entry) { expired.append(take(Int(entry.index))) }
-      scratch.removeAll(keepingCapacity: true)
+      recycleScratch()
     }
     let target = self.nowMs
     guard target > scannedThroughMs else { return expired }
@@ -128,11 +142,70 @@ public final class TimerWheel<Payload> {
             slots[slot].append(entry)  // a later turn
           }
         }
-        scratch.removeAll(keepingCapacity: true)
+        releaseIfEmpty(slot)
+        recycleScratch()
       }
     }
     scannedThroughMs = target
+    if target - lastCompactionMs >= Self.compactionIntervalMs {
+      lastCompactionMs = target
+      compactSlab()
+    }
     return expired
+  }
+
+  /// The one spare list keeps its capacity (up to a point): it takes each
+  /// slot's list in turn.
+  private func recycleScratch() {
+    if scratch.capacity > 4096 { scratch = [] } else { scratch.removeAll(keepingCapacity: true) }
+  }
+
+  /// A slot left with no timer gives its list back: 65,536 slots each
+  /// keeping the capacity of their busiest millisecond would hold tens of
+  /// megabytes after a burst.
+  private func releaseIfEmpty(_ slot: Int) {
+    if slots[slot].isEmpty, slots[slot].capacity > 0 { slots[slot] = [] }
+  }
+
+  /// After a burst the slab holds as many entries as timers were ever live
+  /// at once, and the slots hold the entries of cancelled timers until they
+  /// are passed (up to a turn later). At most every 10 s, when three
+  /// quarters of the slab are free, the slots drop their dead entries, the
+  /// free entries at the end of the slab are dropped, and the free list is
+  /// sorted so the lowest indices are reused first and the end keeps emptying.
+  private func compactSlab() {
+    guard payloads.count > 4096, count * 4 < payloads.count else { return }
+    for slot in slots.indices where !slots[slot].isEmpty {
+      slots[slot].removeAll { !isLive($0) }
+      releaseIfEmpty(slot)
+    }
+    immediate.removeAll { !isLive($0) }
+    var end = payloads.count
+    while end > 0, payloads[end - 1] == nil { end -= 1 }
+    if end < payloads.count {
+      generationBase = generations[end...].reduce(generationBase) { max($0, $1 &+ 1) }
+      deadlines.removeSubrange(end...)
+      sequences.removeSubrange(end...)
+      generations.removeSubrange(end...)
+      payloads.removeSubrange(end...)
+    }
+    freeIndices = freeIndices.filter { Int($0) < end }.sorted(by: >)
+    if payloads.count * 2 < payloads.capacity {
+      deadlines = Self.shrunk(deadlines)
+      sequences = Self.shrunk(sequences)
+      generations = Self.shrunk(generations)
+      payloads = Self.shrunk(payloads)
+    }
+    if freeIndices.count * 2 < freeIndices.capacity { freeIndices = Self.shrunk(freeIndices) }
+  }
+
+  /// A copy with no more room than it needs (`Array(array)` would share the
+  /// old buffer, and `removeSubrange` keeps its capacity).
+  private static func shrunk<Element>(_ array: [Element]) -> [Element] {
+    var copy: [Element] = []
+    copy.reserveCapacity(array.count)
+    copy.append(contentsOf: array)
+    return copy
   }
 
   /// The clock moved a whole turn or more: every slot, due timers sorted.
@@ -147,14 +220,16 @@ public final class TimerWheel<Payload> {
           slots[slot].append(entry)
         }
       }
-      scratch.removeAll(keepingCapacity: true)
+      releaseIfEmpty(slot)
+      recycleScratch()
     }
     due.sort { (deadlines[$0], sequences[$0]) < (deadlines[$1], sequences[$1]) }
     return due.map(take)
   }
 
   private func isLive(_ entry: Entry) -> Bool {
-    generations[Int(entry.index)] == entry.generation && payloads[Int(entry.index)] != nil
+    let index = Int(entry.index)
+    return index < payloads.count && generations[index] == entry.generation && payloads[index] != nil
   }
 
   private func take(_ index: Int) -> Payload {

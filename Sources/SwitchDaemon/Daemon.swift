@@ -145,7 +145,8 @@ struct SwitchService: Service {
         + config.proxy.inviteTimeout.components.attoseconds / 1_000_000_000_000_000,
       failoverTimeoutMs: Int64(config.proxy.failoverTimeoutMs), defaultMaxForwards: config.proxy.maxForwards,
       serverHeader: config.proxy.serverHeader,
-      retryAfterSeconds: config.lifecycle.retryAfterSeconds, overload: config.overload.settings)
+      retryAfterSeconds: config.lifecycle.retryAfterSeconds, overload: config.overload.settings,
+      maxDialogLifetimeMs: Int64(config.proxy.maxDialogLifetime.components.seconds) * 1000)
     let processTag = String(UInt32.random(in: 0...UInt32.max), radix: 36)
     let creditSettings = config.credit
     let registrarSettings = config.registrar

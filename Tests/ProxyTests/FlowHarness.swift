@@ -53,11 +53,12 @@ final class FlowHarness {
   ///   it, as the journal does until the record is fsync'd.
   init(
     targets: [Endpoint] = [uas], inviteTimeoutMs: Int64 = 10_000, failoverTimeoutMs: Int64 = 0,
-    call: RoutedCall? = nil, holdByeAnswers: Bool = false, router: (any CallRouter)? = nil
+    call: RoutedCall? = nil, holdByeAnswers: Bool = false, router: (any CallRouter)? = nil,
+    maxDialogLifetimeMs: Int64 = 14_400_000
   ) {
     let configuration = ProxyConfiguration(
       localEndpoints: [Self.proxyUDP, Self.proxyTCP], inviteTimeoutMs: inviteTimeoutMs,
-      failoverTimeoutMs: failoverTimeoutMs)
+      failoverTimeoutMs: failoverTimeoutMs, maxDialogLifetimeMs: maxDialogLifetimeMs)
     struct Router: CallRouter {
       let call: RoutedCall
       func route(invite: SIPMessage, source: Endpoint, context: RouteContext) -> RouteDecision {

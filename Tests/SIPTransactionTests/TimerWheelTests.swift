@@ -196,3 +196,81 @@ struct TimerWheelTurnTests {
     #expect(wheel.expire(nowMs: 10) == [2])
   }
 }
+
+@Suite("TimerWheel slab compaction")
+struct TimerWheelCompactionTests {
+  @Test("after a burst the slab shrinks back; old ids and slot entries never touch new timers")
+  func burstShrinks() {
+    let wheel = TimerWheel<Int>(nowMs: 0)
+    let keeper = wheel.schedule(-1, afterMs: 1_000_000)  // a long timer at the bottom of the slab
+    var old: [TimerID] = []
+    for value in 0..<10_000 { old.append(wheel.schedule(value, afterMs: 100 + Int64(value % 50))) }
+    // Half cancelled (their slot entries stay until passed), half expired.
+    for id in old.prefix(5_000) { wheel.cancel(id) }
+    #expect(wheel.expire(nowMs: 1_000).count == 5_000)
+    #expect(wheel.slabSize == 10_001)
+    // A turn of the wheel later the free end of the slab is dropped.
+    #expect(wheel.expire(nowMs: 70_000) == [])
+    #expect(wheel.slabSize == 1)
+    #expect(wheel.slabCapacity < 100)
+    #expect(wheel.count == 1)
+    // New timers reuse the dropped indices with new generations.
+    var fresh: [TimerID] = []
+    for value in 0..<100 { fresh.append(wheel.schedule(20_000 + value, afterMs: 10)) }
+    for id in old { wheel.cancel(id) }
+    #expect(wheel.count == 101)
+    #expect(wheel.expire(nowMs: 70_010) == Array(20_000..<20_100))
+    wheel.cancel(keeper)
+    #expect(wheel.count == 0)
+    #expect(fresh.count == 100)
+  }
+
+  @Test("a long-lived timer at the end of the slab keeps it; the free list then fills from the bottom")
+  func liveTailStays() {
+    let wheel = TimerWheel<Int>(nowMs: 0)
+    for value in 0..<8_000 { wheel.schedule(value, afterMs: 10) }
+    wheel.schedule(-1, afterMs: 1_000_000)
+    #expect(wheel.expire(nowMs: 70_000).count == 8_000)
+    #expect(wheel.slabSize == 8_001)
+    let next = wheel.schedule(1, afterMs: 10)
+    // The lowest free index is reused first.
+    #expect(next.rawValue & 0xFFFF_FFFF == 0)
+  }
+}
+
+@Suite("TimerWheel slot lists")
+struct TimerWheelSlotListTests {
+  @Test("cancelled far timers leave the slots and the slab at the next compaction, not a turn later")
+  func cancelledFarTimers() {
+    let wheel = TimerWheel<Int>(nowMs: 0)
+    var ids: [TimerID] = []
+    for value in 0..<10_000 { ids.append(wheel.schedule(value, afterMs: 200_000 + Int64(value))) }
+    for id in ids { wheel.cancel(id) }
+    #expect(wheel.slotCapacity >= 10_000)
+    var now: Int64 = 0
+    while now < 11_000 {
+      now += 10
+      #expect(wheel.expire(nowMs: now).isEmpty)
+    }
+    #expect(wheel.slotCapacity == 0)
+    #expect(wheel.slabSize == 0)
+    #expect(wheel.slabCapacity == 0)
+    wheel.schedule(1, afterMs: 10)
+    #expect(wheel.expire(nowMs: now + 10) == [1])
+  }
+
+  @Test("slots give their lists back once their timers are gone")
+  func slotsEmptyAfterABurst() {
+    let wheel = TimerWheel<Int>(nowMs: 0)
+    for value in 0..<30_000 { wheel.schedule(value, afterMs: 1 + Int64(value % 60_000) * 2 % 60_000) }
+    #expect(wheel.slotCapacity >= 30_000)
+    var expired = 0
+    var now: Int64 = 0
+    while now < 61_000 {
+      now += 10
+      expired += wheel.expire(nowMs: now).count
+    }
+    #expect(expired == 30_000)
+    #expect(wheel.slotCapacity == 0)
+  }
+}

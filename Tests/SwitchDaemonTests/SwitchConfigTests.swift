@@ -31,6 +31,7 @@ struct SwitchConfigTests {
     #expect(config.sip.tcpIdleTimeout == .seconds(600))
     #expect(config.proxy.nextHop == nil)
     #expect(config.proxy.inviteTimeout == .seconds(180))
+    #expect(config.proxy.maxDialogLifetime == .seconds(14400))
     #expect(config.proxy.timers.t1 == 500 && config.proxy.timers.t2 == 4000 && config.proxy.timers.t4 == 5000)
     #expect(config.proxy.maxForwards == 70)
     #expect(config.proxy.serverHeader == "")
@@ -243,6 +244,10 @@ struct SwitchConfigTests {
         "test.toml:3: proxy.invite_timeout_seconds: must be between 1 and 86400 seconds (got 9223372036854775807)",
       key: "proxy.invite_timeout_seconds"),
     .init(
+      file: minimal + "max_dialog_lifetime_seconds = 0",
+      error: "test.toml:3: proxy.max_dialog_lifetime_seconds: must be between 60 and 604800 seconds (got 0)",
+      key: "proxy.max_dialog_lifetime_seconds"),
+    .init(
       file: minimal + "limit_reject_status = 200",
       error: "test.toml:3: proxy.limit_reject_status: must be a SIP failure status 400-699 (got 200)",
       key: "proxy.limit_reject_status"),
@@ -346,7 +351,8 @@ struct SwitchConfigTests {
     #expect(names.contains("DIDTRON_SIP_TCP_MAX_CONNECTIONS_PER_SOURCE"))
     #expect(names.contains("DIDTRON_REGISTRAR_AUTH_FAILURE_LIMIT"))
     #expect(names.contains("DIDTRON_OVERLOAD_MAX_INVITES_PER_SECOND"))
-    #expect(ConfigKey.all.count == 57)
+    #expect(names.contains("DIDTRON_PROXY_MAX_DIALOG_LIFETIME_SECONDS"))
+    #expect(ConfigKey.all.count == 58)
   }
 
   @Test func aRegistrarWithoutADatabaseNeedsAuthenticationNone() throws {

@@ -21,6 +21,11 @@ public final class LiveCalls {
   public init() {}
 
   public var callCount: Int { calls.count }
+  /// Room in the table of calls (a flood's peak until `compact`).
+  var capacity: Int { calls.capacity }
+
+  /// Gives back a flood's capacity once the calls are gone.
+  func compact() { calls.shrinkIfSparse() }
   public func calls(carrier id: String) -> Int { counts[.carrier(id)] ?? 0 }
   public func calls(interconnect id: String) -> Int { counts[.interconnect(id)] ?? 0 }
   public func calls(service id: String) -> Int { counts[.service(id)] ?? 0 }

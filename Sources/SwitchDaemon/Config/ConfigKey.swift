@@ -81,6 +81,9 @@ public struct ConfigKey: Sendable {
       "proxy.failover_timeout_ms", get: { $0.proxy.failoverTimeoutMs },
       set: { $0.proxy.failoverTimeoutMs = $1 }),
     integer(
+      "proxy.max_dialog_lifetime_seconds", get: { seconds($0.proxy.maxDialogLifetime) },
+      set: { $0.proxy.maxDialogLifetime = .seconds($1) }),
+    integer(
       "proxy.limit_reject_status", get: { $0.proxy.limitRejectStatus },
       set: { $0.proxy.limitRejectStatus = $1 }),
     integer(

@@ -71,6 +71,7 @@ extension SwitchConfig {
       throw fail("proxy.next_hop", "tls is not supported yet")
     }
     try requireSeconds("proxy.invite_timeout_seconds", proxy.inviteTimeout, in: 1...86400)
+    try requireSeconds("proxy.max_dialog_lifetime_seconds", proxy.maxDialogLifetime, in: 60...604_800)
     guard (0...600_000).contains(proxy.failoverTimeoutMs) else {
       throw fail(
         "proxy.failover_timeout_ms", "must be between 0 and 600000 (got \(proxy.failoverTimeoutMs))")

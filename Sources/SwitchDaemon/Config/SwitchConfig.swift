@@ -55,6 +55,11 @@ public struct SwitchConfig: Sendable, Equatable {
     /// Trying) for this long is given up and the call fails over to the next
     /// route, as on a 408; 0 waits for timer B (64*T1). Default 3000.
     public var failoverTimeoutMs: Int = 3000
+    /// `proxy.max_dialog_lifetime_seconds`: how long a dialog lives from its
+    /// answer when no maximum call duration and no session timer bound it;
+    /// then it is ended as by the switch (BYE both ways when it can, its
+    /// record either way), e.g. when its BYE was lost. Default 14400 s (4 h).
+    public var maxDialogLifetime: Duration = .seconds(14400)
     /// `proxy.limit_reject_status`: the status of a call refused by a CPS or
     /// capacity limit (with Retry-After). Default 503; 480 and 486 are common too.
     public var limitRejectStatus: Int = 503

@@ -66,6 +66,10 @@ struct SwitchReading: Sendable {
         "didtron_sip_transaction_timeouts_total", "Client transactions that timed out (timer B/F/C).",
         c.transactionTimeouts),
       .counter(
+        "didtron_sip_transactions_expired_total",
+        "Transactions a backstop deadline answered or ended (their timers and TU had not).",
+        c.transactionsExpired),
+      .counter(
         "didtron_sip_transport_errors_total", "Sends the transport reported as failed to the core.",
         c.transportErrors),
       .gauge("didtron_sip_transactions", "SIP transactions open now.", core.transactions),
@@ -92,7 +96,7 @@ struct SwitchReading: Sendable {
         by: "reason",
         [
           "credit": c.callsEndedByCredit, "max_duration": c.callsEndedByDurationLimit,
-          "session_expired": c.callsEndedBySessionExpiry,
+          "session_expired": c.callsEndedBySessionExpiry, "max_lifetime": c.dialogsExpired,
         ]),
       .counter(
         "didtron_calls_restored_total", "Answered calls taken over from the last run's checkpoints.",
