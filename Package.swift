@@ -102,6 +102,12 @@ let package = Package(
       path: "bench/ProxyBench",
       linkerSettings: [.linkedLibrary("jemalloc")]),
 
+    // CPU per inbound message for the costliest datagrams (issue 15): decode, read, edit, serialize.
+    .executableTarget(
+      name: "parse-bench",
+      dependencies: ["SIPCore"],
+      path: "bench/ParseBench"),
+
     .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"], resources: [.copy("Fixtures")]),
     .testTarget(name: "SIPTransactionTests", dependencies: ["SIPTransaction"]),
     .testTarget(name: "DigestTests", dependencies: ["Digest"]),
