@@ -108,6 +108,13 @@ let package = Package(
       dependencies: ["SIPCore"],
       path: "bench/ParseBench"),
 
+    // Coverage-guided fuzzer of the message layer (scripts/fuzz builds it with
+    // -sanitize=fuzzer,address -DFUZZING); built plainly it replays inputs.
+    .executableTarget(
+      name: "sip-fuzz",
+      dependencies: ["SIPCore", "SIPTransport", .product(name: "NIOCore", package: "swift-nio")],
+      path: "Fuzz/SIPFuzz"),
+
     .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"], resources: [.copy("Fixtures")]),
     .testTarget(name: "SIPTransactionTests", dependencies: ["SIPTransaction"]),
     .testTarget(name: "DigestTests", dependencies: ["Digest"]),
