@@ -82,6 +82,12 @@ func multipart(parts: Int) -> [UInt8] {
   return invite(extra: "", body: body, contentType: "multipart/mixed;boundary=\"b\"")
 }
 
+/// An SDP offer with `lines` attribute lines (the proxy reads every SDP offer and answer).
+func longSDP(lines: Int) -> String {
+  "v=0\r\no=a 1 1 IN IP4 192.0.2.7\r\ns=-\r\nc=IN IP4 192.0.2.7\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n"
+    + String(repeating: "a=x\r\n", count: lines)
+}
+
 func atCaps(vias: Int) -> [UInt8] {
   let via = "Via: SIP/2.0/UDP 192.0.2.9;branch=z9hG4bK2" + String(repeating: ";p", count: 62) + "\r\n"
   return invite(extra: String(repeating: via, count: vias))
@@ -131,6 +137,7 @@ let inputs: [(String, [UInt8])] = [
   ("64 KB of folded lines", filling("Subject: x", "\r\n y", "")),
   ("64 KB of backslashes in quotes", filling("From: \"", "\\\\", "", "\" <sip:a@h>;tag=2\r\n")),
   ("multipart, 1.5k parts", multipart(parts: 1_500)),
+  ("SDP body of 10k lines", invite(extra: "", body: longSDP(lines: 10_000), contentType: "application/sdp")),
 ].map { name, bytes in (name, Array(bytes.prefix(maxDatagram))) }
 
 func describe(_ decision: InboundDecision) -> String {
@@ -155,7 +162,7 @@ func proxyPath(_ message: SIPMessage) -> Int {
   work += message.requestURI?.parameters.count ?? 0
   work += message.headerValues("supported").count + message.privacyTokens.count
   work += message.acceptedTypes.count + message.recordRouteValues.count
-  work += message.body?.count ?? 0
+  if let body = message.body { work += body.count + (SessionDescription(bytes: body)?.media.count ?? 0) }
   message.setTopViaSource(source)
   message.prependVia("SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK-proxy-1")
   message.prependRecordRoute("<sip:192.0.2.1:5060;lr>")
