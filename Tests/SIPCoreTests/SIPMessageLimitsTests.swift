@@ -190,6 +190,15 @@ import Testing
     #expect(reason.contains("Too Many Header Values"))
   }
 
+  @Test func anACKOverACapIsDroppedNotAnswered() {
+    let invite = String(decoding: Self.invite(extra: Self.fields(Self.limits.headerFields)), as: UTF8.self)
+    let ack = ("ACK" + invite.dropFirst(6)).replacing("CSeq: 1 INVITE", with: "CSeq: 1 ACK")
+    guard case .drop = Self.decode(Array(ack.utf8)) else {
+      Issue.record("an ACK is never answered")
+      return
+    }
+  }
+
   @Test func aStreamFrameIsCappedAsADatagramIs() {
     let line = "Supported: " + Array(repeating: "x", count: 65).joined(separator: ",") + "\r\n"
     Self.expectRefusal(Self.decode(Self.invite(extra: line), isDatagram: false), "Too Many Header Values")
