@@ -10,7 +10,7 @@ extension SIPMessage {
   public func removeHeaders(named name: String) {
     let lower = Array(name.lowercased().utf8)
     let removed = lower.withUnsafeBufferPointer { lower in
-      return removeElements(&raw.pointee.headers) { element in
+      removeElements(&raw.pointee.headers) { element in
         let header = element.assumingMemoryBound(to: osip_header_t.self)
         guard let hname = header.pointee.hname, equalsIgnoringCase(hname, lower) else { return false }
         osip_header_free(header)
@@ -207,5 +207,4 @@ extension SIPMessage {
     }
     return String(decoding: text, as: UTF8.self)
   }
-
 }
