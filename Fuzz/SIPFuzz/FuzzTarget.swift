@@ -84,7 +84,34 @@ enum FuzzTarget {
     }
     let serialized = message.serialized()
     if let again = try? SIPMessage.parse(serialized) { sink &+= again.viaCount }
+    if isRequest { sink &+= requestsOfOurOwn(message, serialized) }
     blackHole(sink)
+  }
+
+  /// The requests the proxy builds from what it sent and received: CANCEL
+  /// and the hop-by-hop ACK from its INVITE's bytes, and an in-dialog BYE
+  /// from a message's From, To, Contact and Record-Route. Each must be a
+  /// message the decoder passes on.
+  static func requestsOfOurOwn(_ message: SIPMessage, _ sent: [UInt8]) -> Int {
+    var built: [[UInt8]] = []
+    if let cancel = SIPRequestBuilder.cancel(forInvite: sent) { built.append(cancel) }
+    let ack = message.withOriginalBytes { SIPRequestBuilder.ack(forInvite: sent, response: $0) }
+    if let ack { built.append(ack) }
+    built.append(
+      SIPDialogRequestBuilder.request(
+        method: "BYE", requestURI: message.remoteTargetText ?? "sip:192.0.2.7",
+        routeSet: message.recordRouteValues,
+        via: "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK-fuzz-bye",
+        from: message.toHeaderValue ?? "<sip:b@h>;tag=1",
+        to: message.fromHeaderValue ?? "<sip:a@h>;tag=2", callID: message.callID ?? "fuzz", cseq: 2,
+        extraHeaders: [("Reason", "Q.850;cause=16")]))
+    var sink = 0
+    for bytes in built {
+      bytes.withUnsafeBytes {
+        sink &+= decoder.decode($0, isDatagram: true, source: source).isPassedOn ? 1 : 0
+      }
+    }
+    return sink
   }
 
   /// Hands `body` each frame `SIPStreamFrameDecoder` cuts from `input`
@@ -112,5 +139,14 @@ enum FuzzTarget {
 
   @inline(never) static func blackHole(_ value: Int) {
     if value == 0x5EED_F00D { print("") }
+  }
+}
+
+extension InboundDecision {
+  fileprivate var isPassedOn: Bool {
+    switch self {
+    case .request, .response: true
+    case .reject, .drop: false
+    }
   }
 }
