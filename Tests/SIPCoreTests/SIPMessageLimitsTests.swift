@@ -175,6 +175,25 @@ import Testing
     Self.expectRequest(Self.decode(Self.invite(contentType: "text/plain", body: large)))
   }
 
+  /// Found by the fuzzer (Fuzz/regressions): libosip2 5.3 leaks a body part's
+  /// first Content-Type when the part names a second one.
+  @Test(arguments: [
+    "Content-Type: text/plain\r\nContent-Type: text/html\r\n",
+    "Content-Type: text/plain\r\nX-Other: 1\r\ncontent-typE-x: a/b\r\n",
+    "Content-Type: text/plain\rContent-Type: text/html\r\n",
+  ])
+  func aBodyPartWithTwoContentTypesGets400(headers: String) {
+    let body = "--b\r\n" + headers + "\r\nhello\r\n--b--\r\n"
+    Self.expectRefusal(
+      Self.decode(Self.invite(contentType: "multipart/mixed;boundary=b", body: body)), "Bad Multipart Body")
+  }
+
+  @Test func partsWithOneContentTypeEachArePassedOn() {
+    let part = "--b\r\nContent-Type: text/plain\r\n\r\nthe content-type of this part is text\r\n"
+    Self.expectRequest(
+      Self.decode(Self.invite(contentType: "multipart/mixed;boundary=b", body: part + part + "--b--\r\n")))
+  }
+
   // MARK: Responses and streams
 
   @Test func aResponseOverACapIsDropped() {

@@ -41,6 +41,9 @@ public struct SIPMessageLimits: Sendable, Equatable {
     case headerFields, valuesPerHeader, parametersPerValue, parametersPerMessage
     /// A `multipart/*` body took the message over one of the limits.
     case multipartBody
+    /// A body part names `content-type` twice in its headers: libosip2
+    /// (5.3, `osip_body_set_contenttype`) would leak the first one.
+    case duplicatePartContentType
 
     public var reasonPhrase: String {
       switch self {
@@ -48,6 +51,7 @@ public struct SIPMessageLimits: Sendable, Equatable {
       case .valuesPerHeader: "Too Many Header Values"
       case .parametersPerValue, .parametersPerMessage: "Too Many Parameters"
       case .multipartBody: "Too Many Body Parts"
+      case .duplicatePartContentType: "Bad Multipart Body"
       }
     }
   }
@@ -70,7 +74,63 @@ public struct SIPMessageLimits: Sendable, Equatable {
     // The body's first line is a header-like line too (a part boundary).
     counter.valueParameters = 0
     if scan(bytes, (headerEnd - 1)..<bytes.count, &counter) != nil { return .multipartBody }
-    return nil
+    return Self.hasDuplicateContentType(bytes, headerEnd..<bytes.count) ? .duplicatePartContentType : nil
+  }
+
+  /// Whether `content-type` (any case, anywhere in a line) occurs twice in
+  /// one stretch that could be one body part's headers: libosip2 reads every
+  /// part header whose name starts with it as the part's Content-Type and,
+  /// for a second one, loses the first without freeing it. Its part headers
+  /// end at an empty line, and it refuses a header line without a colon, so
+  /// a stretch ends at an empty line or at a line that starts with `--` and
+  /// has no colon (a delimiter). libosip2 also ends lines at a lone CR and
+  /// finds delimiters in mid-line, so occurrences are counted per stretch,
+  /// not per line: a stretch can only be longer than the part's headers.
+  private static func hasDuplicateContentType(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Bool {
+    let word = Array("content-type".utf8)
+    var matched = 0
+    var found = 0
+    var line = LineShape()
+    for index in range {
+      let byte = bytes[index]
+      if byte == 10 {
+        if line.isEmpty || line.isDelimiter { found = 0 }
+        line = LineShape()
+        continue
+      }
+      line.add(byte)
+      let lower = byte >= 65 && byte <= 90 ? byte | 0x20 : byte
+      // `c` occurs in the word only at its start, so a mismatch restarts cleanly.
+      matched = lower == word[matched] ? matched + 1 : (lower == word[0] ? 1 : 0)
+      if matched == word.count {
+        matched = 0
+        found += 1
+        if found > 1 { return true }
+      }
+    }
+    return false
+  }
+
+  /// What `hasDuplicateContentType` needs to know of the line it is in.
+  private struct LineShape {
+    private var length = 0
+    private var firstIsDash = false
+    private var startsWithDashes = false
+    private var hasColon = false
+    private var lastIsCR = false
+
+    /// Nothing, or only a CR, before its LF.
+    var isEmpty: Bool { length == 0 || (length == 1 && lastIsCR) }
+    /// Starts with `--` and has no colon.
+    var isDelimiter: Bool { startsWithDashes && !hasColon }
+
+    mutating func add(_ byte: UInt8) {
+      if length == 0 { firstIsDash = byte == UInt8(ascii: "-") }
+      if length == 1 { startsWithDashes = firstIsDash && byte == UInt8(ascii: "-") }
+      if byte == UInt8(ascii: ":") { hasColon = true }
+      lastIsCR = byte == 13
+      length += 1
+    }
   }
 
   /// Counts the lines (each starts a field unless it starts with whitespace),
