@@ -122,6 +122,19 @@ let package = Package(
       ],
       path: "bench/UDPSendBench"),
 
+    // CPU per inbound message for the costliest datagrams (issue 15): decode, read, edit, serialize.
+    .executableTarget(
+      name: "parse-bench",
+      dependencies: ["SIPCore"],
+      path: "bench/ParseBench"),
+
+    // Coverage-guided fuzzer of the message layer (scripts/fuzz builds it with
+    // -sanitize=fuzzer,address -DFUZZING); built plainly it replays inputs.
+    .executableTarget(
+      name: "sip-fuzz",
+      dependencies: ["SIPCore", "SIPTransport", .product(name: "NIOCore", package: "swift-nio")],
+      path: "Fuzz/SIPFuzz"),
+
     .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"], resources: [.copy("Fixtures")]),
     .testTarget(name: "SIPTransactionTests", dependencies: ["SIPTransaction"]),
     .testTarget(name: "DigestTests", dependencies: ["Digest"]),

@@ -20,13 +20,17 @@ public struct InboundDecoder: Sendable {
   public var serverHeader: String
   /// Methods answered in Allow on 405/501.
   public var allow: String
+  /// Caps on headers, values and parameters, checked before the parse (docs/limits.md).
+  public var limits: SIPMessageLimits
 
   public init(
     serverHeader: String = "",
-    allow: String = "INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, UPDATE, INFO, REFER, NOTIFY, MESSAGE"
+    allow: String = "INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, UPDATE, INFO, REFER, NOTIFY, MESSAGE",
+    limits: SIPMessageLimits = SIPMessageLimits()
   ) {
     self.serverHeader = serverHeader
     self.allow = allow
+    self.limits = limits
   }
 
   public func decode(_ input: UnsafeRawBufferPointer, isDatagram: Bool, source: Endpoint) -> InboundDecision {
@@ -43,6 +47,11 @@ public struct InboundDecoder: Sendable {
       case .truncatedBody:
         return refuse(isResponse, 400, "Content-Length Exceeds Body", input, head, source)
       }
+    }
+    // libosip2's work grows with the square of a message's list elements:
+    // count them first, in one pass (a request over a cap gets 400, a response is dropped).
+    if let excess = limits.firstExcess(in: bytes, head: head) {
+      return refuse(isResponse, 400, excess.reasonPhrase, input, head, source)
     }
     let message: SIPMessage
     do {

@@ -25,15 +25,50 @@ enum OSIPRuntime {
   return String(cString: pointer)
 }
 
-/// Walks an osip list without the iterator macros (they have no symbol).
+/// Walks an osip list with its iterator, in linear time: `osip_list_get(i)`
+/// walks from the head each time, so a loop over `i` is quadratic (issue 15).
+/// `body` returns `false` to stop.
 @inline(__always) func forEachElement(
   _ list: UnsafeMutablePointer<osip_list_t>, _ body: (UnsafeMutableRawPointer) -> Bool
 ) {
-  var position: Int32 = 0
-  let count = osip_list_size(list)
-  while position < count {
-    guard let element = osip_list_get(list, position) else { return }
-    if !body(element) { return }
-    position += 1
+  var iterator = osip_list_iterator_t()
+  var element = osip_list_get_first(list, &iterator)
+  while let current = element {
+    if !body(current) { return }
+    element = osip_list_get_next(&iterator)
   }
+}
+
+/// Removes, in one linear walk, each element of `list` for which `shouldRemove`
+/// returns `true` (after it has freed the element); `true` when any was removed.
+@discardableResult
+func removeElements(
+  _ list: UnsafeMutablePointer<osip_list_t>, where shouldRemove: (UnsafeMutableRawPointer) -> Bool
+) -> Bool {
+  var removed = false
+  var iterator = osip_list_iterator_t()
+  var element = osip_list_get_first(list, &iterator)
+  while let current = element {
+    if shouldRemove(current) {
+      removed = true
+      element = osip_list_iterator_remove(&iterator)
+    } else {
+      element = osip_list_get_next(&iterator)
+    }
+  }
+  return removed
+}
+
+/// Whether the C string `text` equals `lower` (lower-case ASCII) ignoring ASCII case.
+@inline(__always) func equalsIgnoringCase(_ text: UnsafePointer<CChar>, _ lower: UnsafeBufferPointer<UInt8>)
+  -> Bool
+{
+  var index = 0
+  while index < lower.count {
+    var byte = UInt8(bitPattern: text[index])
+    if byte >= 65, byte <= 90 { byte |= 0x20 }
+    guard byte == lower[index] else { return false }
+    index += 1
+  }
+  return text[index] == 0
 }

@@ -8,20 +8,14 @@ extension SIPMessage {
 
   /// Removes every generic header named `name` (ASCII case-insensitive; compact forms are not expanded).
   public func removeHeaders(named name: String) {
-    let lower = name.lowercased()
-    let list = withUnsafeMutablePointer(to: &raw.pointee.headers) { $0 }
-    var position = osip_list_size(list) - 1
-    var removed = false
-    while position >= 0 {
-      if let element = osip_list_get(list, position) {
+    let lower = Array(name.lowercased().utf8)
+    let removed = lower.withUnsafeBufferPointer { lower in
+      removeElements(&raw.pointee.headers) { element in
         let header = element.assumingMemoryBound(to: osip_header_t.self)
-        if let hname = header.pointee.hname, String(cString: hname).lowercased() == lower {
-          osip_list_remove(list, position)
-          osip_header_free(header)
-          removed = true
-        }
+        guard let hname = header.pointee.hname, equalsIgnoringCase(hname, lower) else { return false }
+        osip_header_free(header)
+        return true
       }
-      position -= 1
     }
     if removed { changed() }
   }
@@ -192,20 +186,25 @@ extension SIPMessage {
     return text + "\""
   }
 
+  /// The text of a quoted-string without its quotes and escapes, byte by
+  /// byte (one pass; a display name can be most of a datagram).
   static func unquoted(_ name: String) -> String {
-    guard name.count >= 2, name.first == "\"", name.last == "\"" else { return name }
-    var text = ""
+    let bytes = Array(name.utf8)
+    let quote = UInt8(ascii: "\"")
+    guard bytes.count >= 2, bytes.first == quote, bytes.last == quote else { return name }
+    var text: [UInt8] = []
+    text.reserveCapacity(bytes.count)
     var escaped = false
-    for character in name.dropFirst().dropLast() {
+    for byte in bytes[1..<(bytes.count - 1)] {
       if escaped {
-        text.append(character)
+        text.append(byte)
         escaped = false
-      } else if character == "\\" {
+      } else if byte == UInt8(ascii: "\\") {
         escaped = true
       } else {
-        text.append(character)
+        text.append(byte)
       }
     }
-    return text
+    return String(decoding: text, as: UTF8.self)
   }
 }

@@ -167,18 +167,33 @@ public final class SIPMessage {
     return cachedTopVia
   }
 
+  /// The Via at `index` (0 is the top); walks the list to it, so a loop
+  /// over every index should read `vias` instead.
   public func via(at index: Int) -> Via? {
     guard let element = osip_list_get(&raw.pointee.vias, Int32(index)) else { return nil }
-    let via = element.assumingMemoryBound(to: osip_via_t.self)
+    return Self.via(element.assumingMemoryBound(to: osip_via_t.self))
+  }
+
+  /// Every Via, top first, in one walk of the list.
+  public var vias: [Via] {
+    var vias: [Via] = []
+    forEachElement(&raw.pointee.vias) { element in
+      vias.append(Self.via(element.assumingMemoryBound(to: osip_via_t.self)))
+      return true
+    }
+    return vias
+  }
+
+  private static func via(_ via: UnsafeMutablePointer<osip_via_t>) -> Via {
     let params = withUnsafeMutablePointer(to: &via.pointee.via_params) { $0 }
-    let rport = Self.param(params, "rport")
+    let rport = param(params, "rport")
     return Via(
       transport: swiftString(via.pointee.protocol)?.uppercased() ?? "",
       version: swiftString(via.pointee.version) ?? "",
       host: swiftString(via.pointee.host) ?? "",
       port: swiftString(via.pointee.port).flatMap { Int($0) },
-      branch: Self.param(params, "branch")?.value,
-      received: Self.param(params, "received")?.value,
+      branch: param(params, "branch")?.value,
+      received: param(params, "received")?.value,
       hasRport: rport != nil,
       rportValue: rport?.value.flatMap { Int($0) })
   }
@@ -276,15 +291,18 @@ public final class SIPMessage {
   /// Values of a header libosip2 keeps as a generic header (not Via, From,
   /// To, Call-ID, CSeq, Contact, Route, Record-Route, Content-Type/-Length, ...).
   public func headerValues(_ name: String) -> [String] {
-    let lower = name.lowercased()
     var values: [String] = []
-    var position: Int32 = 0
-    while true {
-      var header: UnsafeMutablePointer<osip_header_t>?
-      position = lower.withCString { osip_message_header_get_byname(raw, $0, position, &header) }
-      guard position >= 0, let header else { break }
-      if let value = header.pointee.hvalue { values.append(String(cString: value)) }
-      position += 1
+    let lower = Array(name.lowercased().utf8)
+    lower.withUnsafeBufferPointer { lower in
+      forEachElement(&raw.pointee.headers) { element in
+        let header = element.assumingMemoryBound(to: osip_header_t.self)
+        if let hname = header.pointee.hname, let value = header.pointee.hvalue,
+          equalsIgnoringCase(hname, lower)
+        {
+          values.append(String(cString: value))
+        }
+        return true
+      }
     }
     return values
   }
@@ -373,14 +391,17 @@ public final class SIPMessage {
     osip_message_force_update(raw)
   }
 
+  /// The first generic header named `lowerName`, in one walk of the list.
   func genericHeader(_ lowerName: StaticString) -> UnsafeMutablePointer<osip_header_t>? {
-    var header: UnsafeMutablePointer<osip_header_t>?
-    let found = lowerName.withUTF8Buffer { name in
-      name.withMemoryRebound(to: CChar.self) {
-        osip_message_header_get_byname(raw, $0.baseAddress, 0, &header)
-      }
+    let lower = UnsafeBufferPointer(start: lowerName.utf8Start, count: lowerName.utf8CodeUnitCount)
+    var found: UnsafeMutablePointer<osip_header_t>?
+    forEachElement(&raw.pointee.headers) { element in
+      let header = element.assumingMemoryBound(to: osip_header_t.self)
+      guard let hname = header.pointee.hname, equalsIgnoringCase(hname, lower) else { return true }
+      found = header
+      return false
     }
-    return found >= 0 ? header : nil
+    return found
   }
 
   private func route(in list: UnsafeMutablePointer<osip_list_t>, at index: Int) -> SIPURI? {

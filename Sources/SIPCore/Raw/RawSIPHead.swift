@@ -17,6 +17,8 @@ public struct RawSIPHead: Sendable {
   public var expires: Range<Int>?
   /// Authorization header values (digest credentials of a REGISTER).
   public var authorizations: [Range<Int>] = []
+  /// The first Content-Type value (a multipart body is counted against the limits).
+  public var contentType: Range<Int>?
   /// Every Content-Length value; `nil` entries did not parse as a number.
   public var contentLengths: [Int?] = []
   /// Where the body starts: just after the empty line, or the end of the
@@ -88,6 +90,7 @@ public struct RawSIPHead: Sendable {
       case .contact: contacts.append(value)
       case .expires: if expires == nil { expires = value }
       case .authorization: authorizations.append(value)
+      case .contentType: if contentType == nil { contentType = value }
       case .other: break
       }
     }
@@ -116,7 +119,8 @@ public struct RawSIPHead: Sendable {
   }
 
   private enum HeaderKind {
-    case via, from, to, callID, cseq, route, contentLength, contact, expires, authorization, other
+    case via, from, to, callID, cseq, route, contentLength, contentType, contact, expires, authorization,
+      other
   }
 
   @inline(__always) private static func isWhitespace(_ byte: UInt8) -> Bool {
@@ -133,6 +137,7 @@ public struct RawSIPHead: Sendable {
       case UInt8(ascii: "i"): return .callID
       case UInt8(ascii: "l"): return .contentLength
       case UInt8(ascii: "m"): return .contact
+      case UInt8(ascii: "c"): return .contentType
       default: return .other
       }
     case 2: return equalsLowercased(bytes, name, "to") ? .to : .other
@@ -145,13 +150,14 @@ public struct RawSIPHead: Sendable {
       if equalsLowercased(bytes, name, "call-id") { return .callID }
       if equalsLowercased(bytes, name, "contact") { return .contact }
       return equalsLowercased(bytes, name, "expires") ? .expires : .other
+    case 12: return equalsLowercased(bytes, name, "content-type") ? .contentType : .other
     case 13: return equalsLowercased(bytes, name, "authorization") ? .authorization : .other
     case 14: return equalsLowercased(bytes, name, "content-length") ? .contentLength : .other
     default: return .other
     }
   }
 
-  private static func equalsLowercased(
+  static func equalsLowercased(
     _ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, _ lower: StaticString
   ) -> Bool {
     guard range.count == lower.utf8CodeUnitCount else { return false }

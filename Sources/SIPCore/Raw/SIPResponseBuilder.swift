@@ -103,32 +103,31 @@ enum ViaParameters {
   static func appendWithSource(_ viaParm: ArraySlice<UInt8>, source: Endpoint, to out: inout [UInt8]) {
     let semicolon = UInt8(ascii: ";")
     var hasReceived = false
-    var start = viaParm.startIndex
-    var first = true
-    var sentByHost = ArraySlice<UInt8>()
+    let firstEnd = viaParm.firstIndex(of: semicolon) ?? viaParm.endIndex
+    let sentByHost = host(ofSentProtocolAndSentBy: viaParm[..<firstEnd])
+    // Unchanged stretches are copied whole: the work is one pass over the
+    // value however many parameters it has.
+    var copied = viaParm.startIndex
+    var start = firstEnd + 1
     while start <= viaParm.endIndex {
       let end = viaParm[start...].firstIndex(of: semicolon) ?? viaParm.endIndex
       let part = viaParm[start..<end]
-      if first {
-        out.append(contentsOf: part)
-        sentByHost = host(ofSentProtocolAndSentBy: part)
-        first = false
-      } else {
-        out.append(semicolon)
-        switch name(of: part) {
-        case .rport:
+      let kind = name(of: part)
+      if kind != .other {
+        out.append(contentsOf: viaParm[copied..<start])
+        if kind == .rport {
           out.append(contentsOf: "rport=".utf8)
           out.append(contentsOf: String(source.port).utf8)
-        case .received:
+        } else {
           out.append(contentsOf: "received=".utf8)
           out.append(contentsOf: source.host.utf8)
           hasReceived = true
-        case .other:
-          out.append(contentsOf: part)
         }
+        copied = end
       }
       start = end + 1
     }
+    out.append(contentsOf: viaParm[copied...])
     if !hasReceived, !sentByHost.elementsEqual(source.host.utf8) {
       out.append(contentsOf: ";received=".utf8)
       out.append(contentsOf: source.host.utf8)
@@ -139,6 +138,10 @@ enum ViaParameters {
 
   /// The parameter's name, trimmed, compared without case.
   private static func name(of part: ArraySlice<UInt8>) -> Name {
+    // Most parameters are neither: no need to look past their first letter.
+    guard let letter = part.first(where: { $0 != 32 && $0 != 9 }), letter | 0x20 == UInt8(ascii: "r") else {
+      return .other
+    }
     var name = part.prefix { $0 != UInt8(ascii: "=") }[...]
     while let byte = name.first, byte == 32 || byte == 9 { name = name.dropFirst() }
     while let byte = name.last, byte == 32 || byte == 9 { name = name.dropLast() }

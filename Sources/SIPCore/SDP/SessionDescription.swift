@@ -21,25 +21,34 @@ public struct SessionDescription: Sendable, Equatable {
   public init?(parsing text: String) {
     var sessionLines: [String] = []
     var media: [MediaDescription] = []
-    // Split on the byte LF: as Characters, CRLF is one grapheme and no "\n".
-    for rawLine in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-      let bytes = rawLine.last == UInt8(ascii: "\r") ? rawLine.dropLast() : rawLine
-      if bytes.isEmpty { continue }
-      let line = Substring(bytes)
-      guard Self.isTypedLine(line) else { return nil }
-      if sessionLines.isEmpty {
-        guard line.hasPrefix("v=") else { return nil }
+    var text = text
+    // Byte by byte (an offer can be most of a datagram): each line is looked
+    // at once and copied once.
+    let parsed = text.withUTF8 { bytes -> Bool in
+      var start = 0
+      while start < bytes.count {
+        var end = start
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\n") { end += 1 }
+        var lineEnd = end
+        if lineEnd > start, bytes[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
+        defer { start = end + 1 }
+        if lineEnd == start { continue }
+        guard Self.isTypedLine(bytes, start, lineEnd) else { return false }
+        let type = bytes[start]
+        if sessionLines.isEmpty, type != UInt8(ascii: "v") { return false }
+        let line = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<lineEnd]), as: UTF8.self)
+        if type == UInt8(ascii: "m") {
+          guard let description = MediaDescription(mLine: line[...]) else { return false }
+          media.append(description)
+        } else if media.isEmpty {
+          sessionLines.append(line)
+        } else {
+          media[media.count - 1].lines.append(line)
+        }
       }
-      if line.hasPrefix("m=") {
-        guard let description = MediaDescription(mLine: line) else { return nil }
-        media.append(description)
-      } else if media.isEmpty {
-        sessionLines.append(String(line))
-      } else {
-        media[media.count - 1].lines.append(String(line))
-      }
+      return true
     }
-    guard !sessionLines.isEmpty else { return nil }
+    guard parsed, !sessionLines.isEmpty else { return nil }
     self.init(sessionLines: sessionLines, media: media)
   }
 
@@ -66,12 +75,9 @@ public struct SessionDescription: Sendable, Equatable {
   public var bytes: [UInt8] { Array(text.utf8) }
 
   /// `<type>=` with a one-letter type (RFC 8866 §5).
-  private static func isTypedLine(_ line: Substring) -> Bool {
-    let utf8 = line.utf8
-    guard utf8.count >= 2, let first = utf8.first else { return false }
-    let isLetter =
-      (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first)
-      || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(first)
-    return isLetter && utf8[utf8.index(after: utf8.startIndex)] == UInt8(ascii: "=")
+  private static func isTypedLine(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+    guard end - start >= 2 else { return false }
+    let letter = bytes[start] | 0x20
+    return letter >= UInt8(ascii: "a") && letter <= UInt8(ascii: "z") && bytes[start + 1] == UInt8(ascii: "=")
   }
 }

@@ -1,0 +1,202 @@
+/// Caps on the shape of one inbound message, checked by a linear byte scan
+/// before libosip2 sees it (docs/limits.md).
+///
+/// libosip2 appends every header value, list element and parameter to a
+/// linked list by walking it from the start, so its work grows with the
+/// square of their number: one 64 KB datagram of `Supported: x,x,...` cost
+/// seconds of event-loop CPU (issue 15). Under these caps no message costs
+/// more than a fraction of a millisecond (bench/ParseBench).
+///
+/// Counting is deliberately blunt, so that no way of writing a message gets
+/// more list elements past the scan than it counts: every comma in a header
+/// line starts a value (quoted or not), and every `;`, `?` or `&` in a value,
+/// or in the Request-URI, starts a parameter (URI and header parameters,
+/// URI headers). A quoted display name with commas in it costs a value or
+/// two of a budget that real traffic never comes near. libosip2 also parses
+/// a `multipart/*` body into parts, each with headers of its own: such a
+/// body's lines count as header fields of the message, the same way.
+public struct SIPMessageLimits: Sendable, Equatable {
+  /// Header fields per message, each comma-separated value counted as a field
+  /// of its own (libosip2 keeps each as one): `Allow: A, B, C` counts 3.
+  public var headerFields: Int
+  /// Comma-separated values in one header line (with its continuation lines).
+  public var valuesPerHeader: Int
+  /// Parameters in one header value, or in the Request-URI (`;`, `?`, `&`).
+  public var parametersPerValue: Int
+  /// Parameters in the whole message (header section and Request-URI).
+  public var parametersPerMessage: Int
+
+  public init(
+    headerFields: Int = 256, valuesPerHeader: Int = 64, parametersPerValue: Int = 64,
+    parametersPerMessage: Int = 1024
+  ) {
+    self.headerFields = headerFields
+    self.valuesPerHeader = valuesPerHeader
+    self.parametersPerValue = parametersPerValue
+    self.parametersPerMessage = parametersPerMessage
+  }
+
+  /// The limit a message went over, with the reason phrase of its 400.
+  public enum Excess: Equatable, Sendable {
+    case headerFields, valuesPerHeader, parametersPerValue, parametersPerMessage
+    /// A `multipart/*` body took the message over one of the limits.
+    case multipartBody
+    /// A body part names `content-type` twice in its headers: libosip2
+    /// (5.3, `osip_body_set_contenttype`) would leak the first one.
+    case duplicatePartContentType
+
+    public var reasonPhrase: String {
+      switch self {
+      case .headerFields: "Too Many Headers"
+      case .valuesPerHeader: "Too Many Header Values"
+      case .parametersPerValue, .parametersPerMessage: "Too Many Parameters"
+      case .multipartBody: "Too Many Body Parts"
+      case .duplicatePartContentType: "Bad Multipart Body"
+      }
+    }
+  }
+
+  /// The first limit `bytes` goes over, or `nil`. `head` is the scan of the
+  /// same bytes: its start line and where its header section ends. One pass,
+  /// constant work per byte.
+  public func firstExcess(in bytes: UnsafeRawBufferPointer, head: RawSIPHead) -> Excess? {
+    var counter = Counter()
+    // The Request-URI's parameters (a status line has none of these bytes that count).
+    for index in head.startLine where Self.startsParameter(bytes[index]) {
+      if let excess = counter.parameter(self) { return excess }
+    }
+    counter.valueParameters = 0
+    let headerEnd = min(head.bodyStart, bytes.count)
+    if let excess = scan(bytes, head.startLine.upperBound..<headerEnd, &counter) { return excess }
+    guard let type = head.contentType, Self.isMultipart(bytes, type), headerEnd < bytes.count else {
+      return nil
+    }
+    // The body's first line is a header-like line too (a part boundary).
+    counter.valueParameters = 0
+    if scan(bytes, (headerEnd - 1)..<bytes.count, &counter) != nil { return .multipartBody }
+    return Self.hasDuplicateContentType(bytes, headerEnd..<bytes.count) ? .duplicatePartContentType : nil
+  }
+
+  /// Whether `content-type` (any case, anywhere in a line) occurs twice in
+  /// one stretch that could be one body part's headers: libosip2 reads every
+  /// part header whose name starts with it as the part's Content-Type and,
+  /// for a second one, loses the first without freeing it. Its part headers
+  /// end at an empty line, and it refuses a header line without a colon, so
+  /// a stretch ends at an empty line or at a line that starts with `--` and
+  /// has no colon (a delimiter). libosip2 also ends lines at a lone CR and
+  /// finds delimiters in mid-line, so occurrences are counted per stretch,
+  /// not per line: a stretch can only be longer than the part's headers.
+  private static func hasDuplicateContentType(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Bool {
+    let word = Array("content-type".utf8)
+    var matched = 0
+    var found = 0
+    var line = LineShape()
+    for index in range {
+      let byte = bytes[index]
+      if byte == 10 {
+        if line.isEmpty || line.isDelimiter { found = 0 }
+        line = LineShape()
+        continue
+      }
+      line.add(byte)
+      let lower = byte >= 65 && byte <= 90 ? byte | 0x20 : byte
+      // `c` occurs in the word only at its start, so a mismatch restarts cleanly.
+      matched = lower == word[matched] ? matched + 1 : (lower == word[0] ? 1 : 0)
+      if matched == word.count {
+        matched = 0
+        found += 1
+        if found > 1 { return true }
+      }
+    }
+    return false
+  }
+
+  /// What `hasDuplicateContentType` needs to know of the line it is in.
+  private struct LineShape {
+    private var length = 0
+    private var firstIsDash = false
+    private var startsWithDashes = false
+    private var hasColon = false
+    private var lastIsCR = false
+
+    /// Nothing, or only a CR, before its LF.
+    var isEmpty: Bool { length == 0 || (length == 1 && lastIsCR) }
+    /// Starts with `--` and has no colon.
+    var isDelimiter: Bool { startsWithDashes && !hasColon }
+
+    mutating func add(_ byte: UInt8) {
+      if length == 0 { firstIsDash = byte == UInt8(ascii: "-") }
+      if length == 1 { startsWithDashes = firstIsDash && byte == UInt8(ascii: "-") }
+      if byte == UInt8(ascii: ":") { hasColon = true }
+      lastIsCR = byte == 13
+      length += 1
+    }
+  }
+
+  /// Counts the lines (each starts a field unless it starts with whitespace),
+  /// commas and parameter separators of `range`, which starts at a line end.
+  private func scan(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, _ counter: inout Counter) -> Excess?
+  {
+    var atLineStart = false
+    for index in range {
+      let byte = bytes[index]
+      if byte == 10 {
+        atLineStart = true
+        continue
+      }
+      if atLineStart {
+        atLineStart = false
+        // A line that starts with whitespace continues the header before it (RFC 3261 §7.3.1).
+        if byte != 32, byte != 9, byte != 13, let excess = counter.field(self) { return excess }
+      }
+      if byte == UInt8(ascii: ",") {
+        if let excess = counter.value(self) { return excess }
+      } else if Self.startsParameter(byte), let excess = counter.parameter(self) {
+        return excess
+      }
+    }
+    return nil
+  }
+
+  private static func isMultipart(_ bytes: UnsafeRawBufferPointer, _ value: Range<Int>) -> Bool {
+    let prefix = "multipart".utf8.count
+    guard value.count >= prefix else { return false }
+    return RawSIPHead.equalsLowercased(bytes, value.lowerBound..<(value.lowerBound + prefix), "multipart")
+  }
+
+  @inline(__always) private static func startsParameter(_ byte: UInt8) -> Bool {
+    byte == UInt8(ascii: ";") || byte == UInt8(ascii: "?") || byte == UInt8(ascii: "&")
+  }
+
+  /// Running counts of one scan.
+  private struct Counter {
+    var fields = 0
+    var lineValues = 0
+    var valueParameters = 0
+    var parameters = 0
+
+    /// A new header line.
+    mutating func field(_ limits: SIPMessageLimits) -> Excess? {
+      lineValues = 1
+      valueParameters = 0
+      fields += 1
+      return fields > limits.headerFields ? .headerFields : nil
+    }
+
+    /// A comma: one more value on the line, and in the message.
+    mutating func value(_ limits: SIPMessageLimits) -> Excess? {
+      lineValues += 1
+      valueParameters = 0
+      fields += 1
+      if lineValues > limits.valuesPerHeader { return .valuesPerHeader }
+      return fields > limits.headerFields ? .headerFields : nil
+    }
+
+    mutating func parameter(_ limits: SIPMessageLimits) -> Excess? {
+      valueParameters += 1
+      parameters += 1
+      if valueParameters > limits.parametersPerValue { return .parametersPerValue }
+      return parameters > limits.parametersPerMessage ? .parametersPerMessage : nil
+    }
+  }
+}

@@ -1,0 +1,242 @@
+import Testing
+
+@testable import SIPCore
+
+/// The caps of `SIPMessageLimits` (docs/limits.md), applied by
+/// `InboundDecoder` before libosip2 parses: each one answered with its 400
+/// (a response over a cap is dropped), and a message exactly at each cap
+/// still passed on.
+@Suite struct SIPMessageLimitsTests {
+  static let source = Endpoint(transport: .udp, host: "192.0.2.99", port: 5099)
+  static let limits = SIPMessageLimits()
+
+  /// An INVITE with 8 header fields and 3 parameters (`branch`, `rport`,
+  /// `tag`) besides `extra` (CRLF-terminated lines before Content-Length).
+  static func invite(
+    requestURI: String = "sip:15551234@192.0.2.1",
+    via: String = "SIP/2.0/UDP 192.0.2.7:5062;branch=z9hG4bK-1;rport",
+    extra: String = "", contentType: String? = nil, body: String = ""
+  ) -> [UInt8] {
+    var text = "INVITE \(requestURI) SIP/2.0\r\nVia: \(via)\r\nMax-Forwards: 70\r\n"
+    text += "From: <sip:alice@192.0.2.7>;tag=a1\r\nTo: <sip:15551234@192.0.2.1>\r\n"
+    text += "Call-ID: limits-1@192.0.2.7\r\nCSeq: 1 INVITE\r\nContact: <sip:alice@192.0.2.7:5062>\r\n" + extra
+    // Content-Type is one more field where there is one.
+    if let contentType { text += "Content-Type: \(contentType)\r\n" }
+    text += "Content-Length: \(body.utf8.count)\r\n\r\n" + body
+    return Array(text.utf8)
+  }
+
+  static func decode(_ bytes: [UInt8], isDatagram: Bool = true) -> InboundDecision {
+    bytes.withUnsafeBytes { InboundDecoder().decode($0, isDatagram: isDatagram, source: source) }
+  }
+
+  /// `count` header lines `X-Hn: v`.
+  static func fields(_ count: Int) -> String {
+    (0..<count).map { "X-H\($0): v\r\n" }.joined()
+  }
+
+  static func expectRequest(_ decision: InboundDecision, sourceLocation: SourceLocation = #_sourceLocation) {
+    guard case .request = decision else {
+      Issue.record("expected the request to be passed on, got \(decision)", sourceLocation: sourceLocation)
+      return
+    }
+  }
+
+  static func expectRefusal(
+    _ decision: InboundDecision, _ reason: String, sourceLocation: SourceLocation = #_sourceLocation
+  ) {
+    guard case .reject(let status, let phrase, let response) = decision else {
+      Issue.record("expected 400 \(reason), got \(decision)", sourceLocation: sourceLocation)
+      return
+    }
+    #expect(status == 400, sourceLocation: sourceLocation)
+    #expect(phrase == reason, sourceLocation: sourceLocation)
+    // Built from the raw bytes, sent back along the top Via.
+    let text = String(decoding: response, as: UTF8.self)
+    #expect(text.hasPrefix("SIP/2.0 400 \(reason)\r\n"), sourceLocation: sourceLocation)
+    #expect(text.contains("received=192.0.2.99"), sourceLocation: sourceLocation)
+    #expect(text.contains("Call-ID: limits-1@192.0.2.7\r\n"), sourceLocation: sourceLocation)
+  }
+
+  // MARK: Header fields per message
+
+  @Test func headerFieldsAtTheCapArePassedOn() {
+    Self.expectRequest(Self.decode(Self.invite(extra: Self.fields(Self.limits.headerFields - 8))))
+  }
+
+  @Test func oneHeaderFieldOverTheCapGets400() {
+    Self.expectRefusal(
+      Self.decode(Self.invite(extra: Self.fields(Self.limits.headerFields - 7))), "Too Many Headers")
+  }
+
+  @Test func commaSeparatedValuesCountAsHeaderFields() {
+    // 8 + 4 × 62 = 256 fields in 12 lines; one more value goes over.
+    let line = "Allow: " + Array(repeating: "INVITE", count: 62).joined(separator: ", ") + "\r\n"
+    Self.expectRequest(Self.decode(Self.invite(extra: String(repeating: line, count: 4))))
+    Self.expectRefusal(
+      Self.decode(Self.invite(extra: String(repeating: line, count: 4) + "Supported: timer\r\n")),
+      "Too Many Headers")
+  }
+
+  @Test func foldedContinuationLinesAreNotFieldsOfTheirOwn() {
+    let folded = "Subject: a\r\n b\r\n\tc\r\n"
+    let extra = Self.fields(Self.limits.headerFields - 9) + folded
+    Self.expectRequest(Self.decode(Self.invite(extra: extra)))
+  }
+
+  @Test func theIssuesThirteenThousandHeaderLinesGet400() {
+    let extra = String(repeating: "a:b\r\n", count: 13_000)
+    Self.expectRefusal(Self.decode(Self.invite(extra: extra)), "Too Many Headers")
+  }
+
+  // MARK: Values per header line
+
+  @Test func valuesPerHeaderAtTheCapArePassedOn() {
+    let line =
+      "Supported: " + Array(repeating: "x", count: Self.limits.valuesPerHeader).joined(separator: ",")
+    Self.expectRequest(Self.decode(Self.invite(extra: line + "\r\n")))
+  }
+
+  @Test func oneValueOverTheCapGets400() {
+    let line =
+      "Supported: " + Array(repeating: "x", count: Self.limits.valuesPerHeader + 1).joined(separator: ",")
+    Self.expectRefusal(Self.decode(Self.invite(extra: line + "\r\n")), "Too Many Header Values")
+  }
+
+  /// Issue 15: one datagram of `Supported: x,x,...` (32,000 items) cost 2.2 s of CPU.
+  @Test(arguments: ["Supported", "Route", "Record-Route", "Contact", "Accept", "Allow", "Via", "k"])
+  func theIssuesLongListGets400(name: String) {
+    let item =
+      switch name {
+      case "Route", "Record-Route", "Contact": "<sip:h;lr>"
+      case "Accept": "a/b"
+      case "Via": "SIP/2.0/UDP h"
+      default: "x"
+      }
+    let count = 60_000 / (item.utf8.count + 1)
+    let line = "\(name): " + Array(repeating: item, count: count).joined(separator: ",") + "\r\n"
+    let bytes = Self.invite(extra: line)
+    #expect(bytes.count <= 65_535)
+    Self.expectRefusal(Self.decode(bytes), "Too Many Header Values")
+  }
+
+  // MARK: Parameters per value
+
+  @Test func viaParametersAtTheCapArePassedOn() {
+    // `branch` and 63 more.
+    let via = "SIP/2.0/UDP 192.0.2.7:5062;branch=z9hG4bK-1" + String(repeating: ";p", count: 63)
+    Self.expectRequest(Self.decode(Self.invite(via: via)))
+  }
+
+  /// Issue 15: a Via with 32,000 parameters cost 0.97 s.
+  @Test(arguments: [65, 32_000])
+  func viaParametersOverTheCapGet400(count: Int) {
+    let via = "SIP/2.0/UDP 192.0.2.7:5062;branch=z9hG4bK-1" + String(repeating: ";p", count: count - 1)
+    Self.expectRefusal(Self.decode(Self.invite(via: via)), "Too Many Parameters")
+  }
+
+  @Test func requestURIParametersAreCapped() {
+    let atCap = "sip:15551234@192.0.2.1" + String(repeating: ";p", count: Self.limits.parametersPerValue)
+    Self.expectRequest(Self.decode(Self.invite(requestURI: atCap)))
+    Self.expectRefusal(Self.decode(Self.invite(requestURI: atCap + ";p")), "Too Many Parameters")
+  }
+
+  @Test func uriHeadersCountAsParameters() {
+    let headers = (0...Self.limits.parametersPerValue).map { "h\($0)=1" }.joined(separator: "&")
+    Self.expectRefusal(
+      Self.decode(Self.invite(extra: "Contact: <sip:alice@192.0.2.7?\(headers)>\r\n")), "Too Many Parameters")
+  }
+
+  @Test func aCommaStartsTheParametersOfTheNextValueAfresh() {
+    let value = "<sip:h;lr>" + String(repeating: ";p", count: Self.limits.parametersPerValue - 1)
+    Self.expectRequest(Self.decode(Self.invite(extra: "Record-Route: \(value), \(value)\r\n")))
+  }
+
+  // MARK: Parameters per message
+
+  @Test func parametersPerMessageAreCapped() {
+    // 3 in the base message, 15 × 64 + 61 more: 1024 in all.
+    let full = "X-P: a" + String(repeating: ";p", count: 64) + "\r\n"
+    let atCap = String(repeating: full, count: 15) + "X-Q: a" + String(repeating: ";p", count: 61)
+    Self.expectRequest(Self.decode(Self.invite(extra: atCap + "\r\n")))
+    Self.expectRefusal(Self.decode(Self.invite(extra: atCap + ";p\r\n")), "Too Many Parameters")
+  }
+
+  // MARK: Multipart bodies
+
+  @Test func aMultipartBodysLinesCountAsHeaderFields() {
+    let part = "--b\r\nContent-Type: text/plain\r\n\r\nx\r\n"
+    let small = part + part + "--b--\r\n"
+    Self.expectRequest(Self.decode(Self.invite(contentType: "multipart/mixed;boundary=b", body: small)))
+    let large = String(repeating: part, count: 100) + "--b--\r\n"
+    Self.expectRefusal(
+      Self.decode(Self.invite(contentType: "multipart/mixed;boundary=b", body: large)), "Too Many Body Parts")
+    // The same lines in an opaque body are not parsed by libosip2, and not counted.
+    Self.expectRequest(Self.decode(Self.invite(contentType: "text/plain", body: large)))
+  }
+
+  /// Found by the fuzzer (Fuzz/regressions): libosip2 5.3 leaks a body part's
+  /// first Content-Type when the part names a second one.
+  @Test(arguments: [
+    "Content-Type: text/plain\r\nContent-Type: text/html\r\n",
+    "Content-Type: text/plain\r\nX-Other: 1\r\ncontent-typE-x: a/b\r\n",
+    "Content-Type: text/plain\rContent-Type: text/html\r\n",
+  ])
+  func aBodyPartWithTwoContentTypesGets400(headers: String) {
+    let body = "--b\r\n" + headers + "\r\nhello\r\n--b--\r\n"
+    Self.expectRefusal(
+      Self.decode(Self.invite(contentType: "multipart/mixed;boundary=b", body: body)), "Bad Multipart Body")
+  }
+
+  @Test func partsWithOneContentTypeEachArePassedOn() {
+    let part = "--b\r\nContent-Type: text/plain\r\n\r\nthe content-type of this part is text\r\n"
+    Self.expectRequest(
+      Self.decode(Self.invite(contentType: "multipart/mixed;boundary=b", body: part + part + "--b--\r\n")))
+  }
+
+  // MARK: Responses and streams
+
+  @Test func aResponseOverACapIsDropped() {
+    let text =
+      "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 192.0.2.7;branch=z9hG4bK-1\r\nFrom: <sip:a@h>;tag=1\r\n"
+      + "To: <sip:b@h>;tag=2\r\nCall-ID: limits-1@192.0.2.7\r\nCSeq: 1 INVITE\r\n"
+      + "Supported: " + Array(repeating: "x", count: 65).joined(separator: ",")
+      + "\r\nContent-Length: 0\r\n\r\n"
+    guard case .drop(let reason) = Self.decode(Array(text.utf8)) else {
+      Issue.record("a response over a cap must be dropped")
+      return
+    }
+    #expect(reason.contains("Too Many Header Values"))
+  }
+
+  @Test func anACKOverACapIsDroppedNotAnswered() {
+    let invite = String(decoding: Self.invite(extra: Self.fields(Self.limits.headerFields)), as: UTF8.self)
+    let ack = ("ACK" + invite.dropFirst(6)).replacing("CSeq: 1 INVITE", with: "CSeq: 1 ACK")
+    guard case .drop = Self.decode(Array(ack.utf8)) else {
+      Issue.record("an ACK is never answered")
+      return
+    }
+  }
+
+  @Test func aStreamFrameIsCappedAsADatagramIs() {
+    let line = "Supported: " + Array(repeating: "x", count: 65).joined(separator: ",") + "\r\n"
+    Self.expectRefusal(Self.decode(Self.invite(extra: line), isDatagram: false), "Too Many Header Values")
+  }
+
+  @Test func limitsCanBeSetPerDecoder() {
+    let decoder = InboundDecoder(limits: SIPMessageLimits(headerFields: 10))
+    let decision = Self.invite(extra: Self.fields(3)).withUnsafeBytes {
+      decoder.decode($0, isDatagram: true, source: Self.source)
+    }
+    Self.expectRefusal(decision, "Too Many Headers")
+  }
+
+  /// Every RFC 4475 message is well within the caps: the corpus outcomes stay as they were.
+  @Test func theTortureMessagesAreWithinTheCaps() {
+    for name in Corpus.manifest.keys.sorted() {
+      let bytes = Corpus.bytes(name)
+      let excess = bytes.withUnsafeBytes { Self.limits.firstExcess(in: $0, head: RawSIPHead(scanning: $0)) }
+      #expect(excess == nil, "\(name)")
+    }
+  }
+}
