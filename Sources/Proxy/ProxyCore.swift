@@ -226,13 +226,6 @@ public final class ProxyCore {
     }
   }
 
-  /// Whether the switch may answer a request from `source` that it refuses
-  /// before parsing it fully (the decoder's 400s): always for a known
-  /// source, for an unknown one within its budget (docs/identification.md).
-  public func mayAnswer(_ source: Endpoint) -> Bool {
-    router.knowsSource(source) || overload.answersUnknown(source.host, nowMs: clock.monotonicMs)
-  }
-
   /// The next moment `tick` has work, if any.
   public var nextTimerDeadlineMs: Int64? { timerWheel.nextDeadlineMs }
 
@@ -315,53 +308,6 @@ public final class ProxyCore {
         respondLocally(record, 404, "Not Found")
       }
     }
-  }
-
-  /// Requests from a source no interconnect knows (softswitch mode) get as
-  /// little as the RFCs allow (docs/identification.md): an initial INVITE
-  /// one 403 and no 100 Trying (RFC 3261 §17.2.1: the final response comes
-  /// within 200 ms), its transaction ended at once so that a
-  /// retransmission is answered again only within the source's budget
-  /// (`overload.unknown_source_requests_per_second`; past it, silence);
-  /// any other out-of-dialog request (OPTIONS, CANCEL, ...) and a request
-  /// for no dialog here get silence. REGISTER and INVITE for a registrar
-  /// domain, and requests of an existing dialog, pass. False: dealt with.
-  private func screenUnknownSource(
-    _ request: SIPMessage, method: SIPMethod, via: Via, key: TransactionKey, source: Endpoint
-  ) -> Bool {
-    if request.toTag != nil, findDialog(request) != nil { return true }
-    guard !router.knowsSource(source) else { return true }
-    if method == .register || method == .invite, registrar?.serves(host: request.requestURI?.host) == true {
-      return true
-    }
-    guard method == .invite, request.toTag == nil else {
-      overload.countUnknown(answered: false)
-      return false
-    }
-    guard overload.answersUnknown(source.host, nowMs: clock.monotonicMs) else { return false }
-    let record = newServerTransaction(request, key: key, via: via, method: method, source: source)
-    counters.callsRefused += 1
-    overload.countUnknown(answered: true)
-    logRefusal(request, source: source, status: 403, reason: IngressDecision.unknownReason)
-    respondLocally(record, 403, IngressDecision.unknownReason)
-    terminate(record)
-    return false
-  }
-
-  /// The one log line of a refused INVITE, at most one per source and
-  /// reason per `overload.log_interval_seconds`, with how many were left out
-  /// (the counters count them all); text from the message is escaped.
-  private func logRefusal(_ request: SIPMessage, source: Endpoint, status: Int, reason: String) {
-    let verdict = overload.logVerdict(
-      source: source.host, what: "\(status) \(reason)", nowMs: clock.monotonicMs)
-    guard case .log(let suppressed) = verdict else { return }
-    logger.info(
-      "call refused",
-      metadata: [
-        "call_id": "\(LogText.escaped(request.callID))", "source": "\(source)", "status": "\(status)",
-        "reason": "\(LogText.escaped(reason))", "to": "\(LogText.escaped(request.requestURI?.user))",
-        "suppressed_since_last": "\(suppressed)",
-      ])
   }
 
   private func receiveInitialInvite(
@@ -505,82 +451,6 @@ public final class ProxyCore {
       _ = schedule(.targetSilent(record), afterMs: configuration.failoverTimeoutMs)
     }
     run(clientStart(record), on: record, response: nil)
-  }
-
-  /// A REGISTER for a registrar domain (RFC 3261 §10.3), read as written on
-  /// the wire; answered here, never forwarded.
-  private func receiveRegister(_ request: SIPMessage, source: Endpoint, record: ServerTransactionRecord) {
-    guard let registrar else { return }
-    // §8.2.2.3: this registrar supports no extension a REGISTER could require.
-    let required = request.headerValues("require").flatMap { $0.split(separator: ",") }
-      .map {
-        String($0.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
-      }
-      .filter { !$0.isEmpty }
-    if !required.isEmpty {
-      respondLocally(record, 420, "Bad Extension", extra: [("Unsupported", required.joined(separator: ", "))])
-      return
-    }
-    let parts = request.withOriginalBytes {
-      bytes -> (uri: String, to: String?, contacts: [String], expires: String?, authorizations: [String]) in
-      let head = RawSIPHead(scanning: bytes)
-      func text(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
-      // The Request-URI as written: the second word of the request line.
-      let uri = text(head.startLine).split(separator: " ", omittingEmptySubsequences: true).dropFirst().first
-      return (
-        uri.map(String.init) ?? "", head.to.map(text), head.contacts.map(text), head.expires.map(text),
-        head.authorizations.map(text)
-      )
-    }
-    var expires: Int?
-    if let text = parts.expires {
-      guard let value = Int(text), value >= 0 else {
-        respondLocally(record, 400, "Invalid Expires")
-        return
-      }
-      expires = value
-    }
-    let now = clock.monotonicMs
-    let outcome = registrar.register(
-      Registrar.Request(
-        requestURI: parts.uri, to: parts.to, contacts: parts.contacts, expires: expires,
-        callID: request.callID ?? "", cseq: request.cseq?.number ?? 0, source: source,
-        authorizations: parts.authorizations),
-      nowMs: now)
-    logThrottleReports(registrar.throttle)
-    switch outcome {
-    case .registered(let aor, let bindings):
-      counters.registrations += 1
-      for deadline in Set(bindings.map(\.expiresAtMs)) {
-        _ = schedule(.registrationExpiry(aor), afterMs: deadline - now)
-      }
-      let contacts = Registrar.contactValues(bindings, nowMs: now).map { ("Contact", $0) }
-      respondLocally(record, 200, "OK", extra: contacts + [("Date", HTTPDate.text(unixMs: clock.unixMs))])
-    case .refused(let refusal):
-      counters.registrationsRefused += 1
-      respondLocally(
-        record, refusal.status, refusal.reason, extra: refusal.headers.map { ($0.name, $0.value) })
-    case .dropped:
-      // Blocked after failed authentications: silence (docs/registrar.md
-      // "Brute force"); a retransmission meets the same block.
-      terminate(record)
-    }
-  }
-
-  /// One line per blocked source or user per interval (never one per request).
-  private func logThrottleReports(_ throttle: AuthenticationThrottle) {
-    for report in throttle.takeReports() {
-      var metadata: Logger.Metadata = [
-        report.scope.rawValue: "\(report.subject)", "failures": "\(report.failures)",
-        "dropped": "\(report.dropped)", "blocked_seconds": "\(report.blockedSeconds)",
-      ]
-      if !report.names.isEmpty { metadata["users"] = "\(report.names.joined(separator: ","))" }
-      logger.warning(
-        report.scope == .source
-          ? "authentication failures: source blocked"
-          : "authentication failures: user blocked from new sources",
-        metadata: metadata)
-    }
   }
 
   private func receiveCancel(_ cancel: SIPMessage, via: Via, record: ServerTransactionRecord) {
@@ -1166,7 +1036,7 @@ public final class ProxyCore {
 
   // MARK: Transaction plumbing
 
-  private func newServerTransaction(
+  func newServerTransaction(
     _ request: SIPMessage, key: TransactionKey, via: Via, method: SIPMethod, source: Endpoint
   ) -> ServerTransactionRecord {
     let reliable = source.transport.isReliable
