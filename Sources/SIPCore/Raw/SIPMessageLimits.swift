@@ -67,6 +67,17 @@ public struct SIPMessageLimits: Sendable, Equatable {
   /// same bytes: its start line and where its header section ends. One pass,
   /// constant work per byte.
   public func firstExcess(in bytes: UnsafeRawBufferPointer, head: RawSIPHead) -> Excess? {
+    let headerEnd = min(head.bodyStart, bytes.count)
+    // Every count is at most the number of bytes that count for anything: an
+    // ordinary message has far fewer than the smallest cap, and this count
+    // runs 16 bytes at a time. (A multipart body's counts add to the header
+    // section's: such a message is counted in full.)
+    let isMultipart = head.contentType.map { Self.isMultipart(bytes, $0) } ?? false
+    if !isMultipart,
+      Self.countedBytes(bytes, head.startLine.lowerBound..<headerEnd, upTo: smallestCap) < smallestCap
+    {
+      return nil
+    }
     var counter = Counter()
     // The Request-URI's parameters (a status line has none of these bytes that count).
     for index in head.startLine {
@@ -75,10 +86,18 @@ public struct SIPMessageLimits: Sendable, Equatable {
       if byte == UInt8(ascii: "%"), let excess = counter.escape(self) { return excess }
     }
     counter.valueParameters = 0
-    let headerEnd = min(head.bodyStart, bytes.count)
     if let excess = scan(bytes, head.startLine.upperBound..<headerEnd, &counter, escapes: true) {
       return excess
     }
+    return firstBodyExcess(in: bytes, head: head, headerEnd: headerEnd, counter: counter)
+  }
+
+  /// The caps of a `multipart/*` body (whose lines count with the header
+  /// section's), after the header section's `counter`.
+  private func firstBodyExcess(
+    in bytes: UnsafeRawBufferPointer, head: RawSIPHead, headerEnd: Int, counter: Counter
+  ) -> Excess? {
+    var counter = counter
     guard let type = head.contentType, Self.isMultipart(bytes, type), headerEnd < bytes.count else {
       return nil
     }
@@ -150,28 +169,84 @@ public struct SIPMessageLimits: Sendable, Equatable {
   private func scan(
     _ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, _ counter: inout Counter, escapes: Bool
   ) -> Excess? {
-    var atLineStart = false
-    for index in range {
-      let byte = bytes[index]
-      if byte == 10 {
-        atLineStart = true
-        continue
+    // One table load per byte: most bytes count for nothing.
+    Self.byteClasses.withUnsafeBufferPointer { classes in
+      var index = range.lowerBound
+      let end = range.upperBound
+      while index < end {
+        let byteClass = classes[Int(bytes[index])]
+        index += 1
+        switch byteClass {
+        case 0:
+          continue
+        case ByteClass.lineFeed:
+          // A line that starts with whitespace continues the header before it
+          // (RFC 3261 §7.3.1); an empty line starts nothing.
+          guard index < end else { continue }
+          let next = bytes[index]
+          if next != 32, next != 9, next != 13, next != 10, let excess = counter.field(self) { return excess }
+        case ByteClass.comma:
+          if let excess = counter.value(self) { return excess }
+        case ByteClass.parameter:
+          if let excess = counter.parameter(self) { return excess }
+        default:
+          if escapes, let excess = counter.escape(self) { return excess }
+        }
       }
-      if atLineStart {
-        atLineStart = false
-        // A line that starts with whitespace continues the header before it (RFC 3261 §7.3.1).
-        if byte != 32, byte != 9, byte != 13, let excess = counter.field(self) { return excess }
-      }
-      if byte == UInt8(ascii: ",") {
-        if let excess = counter.value(self) { return excess }
-      } else if Self.startsParameter(byte), let excess = counter.parameter(self) {
-        return excess
-      } else if escapes, byte == UInt8(ascii: "%"), let excess = counter.escape(self) {
-        return excess
-      }
+      return nil
     }
-    return nil
   }
+
+  /// The smallest cap: a message with fewer counted bytes is within them all.
+  private var smallestCap: Int {
+    min(headerFields, valuesPerHeader, parametersPerValue, parametersPerMessage, escapesPerMessage)
+  }
+
+  /// How many bytes of `range` are line feeds, commas, parameter separators
+  /// or `%`, counting no further than `limit`; 16 bytes at a time.
+  private static func countedBytes(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, upTo limit: Int)
+    -> Int
+  {
+    let lineFeed = SIMD16<UInt8>(repeating: 10)
+    let comma = SIMD16<UInt8>(repeating: UInt8(ascii: ","))
+    let semicolon = SIMD16<UInt8>(repeating: UInt8(ascii: ";"))
+    let question = SIMD16<UInt8>(repeating: UInt8(ascii: "?"))
+    let ampersand = SIMD16<UInt8>(repeating: UInt8(ascii: "&"))
+    let percent = SIMD16<UInt8>(repeating: UInt8(ascii: "%"))
+    let zero = SIMD16<UInt8>(repeating: 0)
+    var count = 0
+    var index = range.lowerBound
+    while index + 16 <= range.upperBound, count < limit {
+      let chunk = bytes.loadUnaligned(fromByteOffset: index, as: SIMD16<UInt8>.self)
+      let hits =
+        (chunk .== lineFeed) .| (chunk .== comma) .| (chunk .== semicolon) .| (chunk .== question)
+        .| (chunk .== ampersand) .| (chunk .== percent)
+      count += Int(zero.replacing(with: 1, where: hits).wrappedSum())
+      index += 16
+    }
+    while index < range.upperBound {
+      if byteClasses[Int(bytes[index])] != 0 { count += 1 }
+      index += 1
+    }
+    return count
+  }
+
+  /// What a byte counts as in `scan` (0: nothing).
+  private enum ByteClass {
+    static let lineFeed: UInt8 = 1
+    static let comma: UInt8 = 2
+    static let parameter: UInt8 = 3
+    static let escape: UInt8 = 4
+  }
+
+  private static let byteClasses: [UInt8] = {
+    var table = [UInt8](repeating: 0, count: 256)
+    table[10] = ByteClass.lineFeed
+    table[Int(UInt8(ascii: ","))] = ByteClass.comma
+    for byte in ";?&".utf8 { table[Int(byte)] = ByteClass.parameter }
+    table[Int(UInt8(ascii: "%"))] = ByteClass.escape
+    return table
+  }()
 
   private static func isMultipart(_ bytes: UnsafeRawBufferPointer, _ value: Range<Int>) -> Bool {
     let prefix = "multipart".utf8.count
