@@ -29,7 +29,7 @@ final class InviteContext {
   var callerSide: (from: String, contact: String, routeSet: [String])?
   /// How many Record-Route entries the forwarded INVITE carried (ours included).
   var recordRoutesSent = 0
-  /// The 2xx waits for the call's checkpoint to be durable (`onCallAnswered`).
+  /// The 2xx waits for the call's checkpoint to be durable (`CallJournal.answered`).
   var answerHeld = false
   /// The call's unanswered outcome has been reported (`finishUnanswered`).
   var finished = false

@@ -264,7 +264,7 @@ extension ProxyCore {
     report(dialog.summary, then: answer)
   }
 
-  /// Logs the call's outcome and hands it to `onCallEnded`; `answer` (the
+  /// Logs the call's outcome and hands it to the journal; `answer` (the
   /// BYE's final response) runs when the handler releases it.
   func report(_ summary: CallSummary, then answer: (() -> Void)?) {
     var summary = summary
@@ -283,11 +283,11 @@ extension ProxyCore {
         "attempts": "\(summary.attempts)",
         "duration_s": "\(summary.durationSeconds)", "ended_by": "\(summary.endedBy ?? "")",
       ])
-    guard let onCallEnded else {
+    guard let journal else {
       answer?()
       return
     }
-    onCallEnded(summary, answer)
+    journal.ended(summary, release: answer)
   }
 
   /// Sends a downstream response upstream through the server transaction,

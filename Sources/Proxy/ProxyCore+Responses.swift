@@ -103,11 +103,11 @@ extension ProxyCore {
       // Every 2xx goes upstream, retransmissions too (§16.7 step 5, RFC 6026).
       if !context.finalSent {
         filterAnswerCodecs(record, response, provisional: false)
-        if let dialog = answered(context, response, record), let onCallAnswered {
+        if let dialog = answered(context, response, record), let journal {
           response.removeTopVia()
           context.answerHeld = true
           let server = context.server
-          onCallAnswered(checkpoint(of: dialog)) { [unowned self] in
+          journal.answered(checkpoint(of: dialog)) { [unowned self] in
             context.answerHeld = false
             relay(response, status: status, alreadyStripped: true, to: server)
           }

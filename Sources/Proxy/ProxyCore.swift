@@ -16,16 +16,10 @@ import SIPTransaction
 public final class ProxyCore {
   public internal(set) var counters = ProxyCounters()
   public private(set) var isDraining = false
-  /// Called once per call when its outcome is known (answered calls: at BYE).
-  /// For a call ended by BYE, `release` is non-nil: the final response to
-  /// that BYE is held until `release` is called (on this core's thread), so
-  /// the call record can be made durable before the BYE is answered.
-  public var onCallEnded: ((CallSummary, _ release: (() -> Void)?) -> Void)?
-  /// Called once per answered call with its checkpoint, before the 2xx goes
-  /// upstream: the 2xx is held until `release` is called (on this core's
-  /// thread), so the checkpoint can be made durable before the caller
-  /// sees the answer. Nil: the 2xx goes upstream at once.
-  public var onCallAnswered: ((DialogCheckpoint, _ release: @escaping () -> Void) -> Void)?
+  /// Where answered calls' checkpoints and ended calls' records are made
+  /// durable before the caller hears of them (`CallJournal`). Nil: answers
+  /// and BYE responses go at once.
+  public var journal: (any CallJournal)?
 
   let configuration: ProxyConfiguration
   let sender: any MessageSender
@@ -127,7 +121,7 @@ public final class ProxyCore {
   }
 
   /// Takes over an answered call that an earlier run of the switch was
-  /// carrying when it stopped (its checkpoint, `onCallAnswered`): the dialog
+  /// carrying when it stopped (its checkpoint, `CallJournal.answered`): the dialog
   /// is back, in-dialog requests are matched to it, its BYE ends it with its
   /// record, it counts for capacity, and its timers and credit steps go on
   /// from where the answer put them. The CSeq of the switch's own BYE starts

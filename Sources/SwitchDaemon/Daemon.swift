@@ -183,10 +183,7 @@ struct SwitchService: Service {
       }
       var bound: NIOLoopBound<CreditLedger>?
       if let softswitch, let currencies {
-        proxy.onCallEnded = { summary, release in softswitch.record(summary, release: release, loop: loop) }
-        proxy.onCallAnswered = { checkpoint, release in
-          softswitch.checkpoint(checkpoint, release: release, loop: loop)
-        }
+        proxy.journal = SoftswitchJournal(softswitch: softswitch, loop: loop)
         // Live credit: accounts as loaded, less what the journal still owes PostgreSQL.
         let ledger = CreditLedger(
           configuration: CreditConfiguration(

@@ -84,7 +84,7 @@ import Testing
   @Test func anAnswerHeldForACheckpointThatNeverBecomesDurableEndsTheCall() throws {
     let h = FlowHarness()
     var held: [() -> Void] = []
-    h.core.onCallAnswered = { _, release in held.append(release) }
+    h.journal.onAnswered = { _, release in held.append(release) }
     let invite = try forwardInvite(h)
     h.deliver(H.response(to: invite, status: 200, reason: "OK"), from: H.uas)
     #expect(h.sender.take().isEmpty)

@@ -45,9 +45,13 @@ final class FlowHarness {
   let clock = ManualClock()
   let sender = RecordingSender()
   let core: ProxyCore
-  var ended: [CallSummary] = []
+  let journal: MemoryCallJournal
+  var ended: [CallSummary] { journal.ended }
   /// The held BYE answers, when `holdByeAnswers` is set.
-  var pendingReleases: [() -> Void] = []
+  var pendingReleases: [() -> Void] {
+    get { journal.pendingReleases }
+    set { journal.pendingReleases = newValue }
+  }
 
   /// - Parameter holdByeAnswers: keep each call's `release` instead of calling
   ///   it, as the journal does until the record is fsync'd.
@@ -69,11 +73,8 @@ final class FlowHarness {
     core = ProxyCore(
       configuration: configuration, sender: sender, clock: clock, router: router ?? Router(call: routed),
       logger: Logger(label: "test"), processTag: "t1")
-    core.onCallEnded = { [unowned self] summary, release in
-      self.ended.append(summary)
-      guard let release else { return }
-      if holdByeAnswers { self.pendingReleases.append(release) } else { release() }
-    }
+    journal = MemoryCallJournal(holdByeAnswers: holdByeAnswers)
+    core.journal = journal
   }
 
   func deliver(_ text: String, from source: Endpoint = uac, local: Endpoint = proxyUDP) {

@@ -17,7 +17,7 @@ import Testing
   func answeredCheckpoint(balance: String = "1.00") throws -> (DialogCheckpoint, FlowHarness) {
     let (h, _) = C.harness(balance: balance, supplierBalance: "5.00")
     var taken: [DialogCheckpoint] = []
-    h.core.onCallAnswered = { checkpoint, release in
+    h.journal.onAnswered = { checkpoint, release in
       taken.append(checkpoint)
       release()
     }
@@ -31,7 +31,7 @@ import Testing
   @Test func theAnswerWaitsUntilItsCheckpointIsDurable() throws {
     let (h, ledger) = C.harness(balance: "1.00", supplierBalance: "5.00")
     var held: [(DialogCheckpoint, () -> Void)] = []
-    h.core.onCallAnswered = { held.append(($0, $1)) }
+    h.journal.onAnswered = { held.append(($0, $1)) }
     h.deliver(H.invite())
     let invite = h.sender.take().last!.message
     let ok = H.response(to: invite, status: 200, reason: "OK")
