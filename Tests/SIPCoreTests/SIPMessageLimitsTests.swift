@@ -184,6 +184,24 @@ import Testing
       Self.decode(Self.invite(requestURI: "sip:\(user)@192.0.2.1")), "Too Many Escapes")
   }
 
+  /// A Contact of backslashes passes the caps as it came, but libosip2
+  /// serializes each as `%5C`: the switch's own bytes go over the escape cap,
+  /// and `admits` says not to parse them again (the fuzzer's input had 46,603).
+  @Test func aMessageWhoseSerializationEscapesPastTheCapIsNotAdmittedAgain() throws {
+    let user = String(repeating: "\\", count: 1_000)
+    let bytes = Self.invite(extra: "X-Note: 1\r\n").replacing(
+      Array("<sip:alice@".utf8), with: Array("<sip:\(user)@".utf8))
+    guard case .request(let message) = Self.decode(bytes) else {
+      Issue.record("the request as it came should be passed on")
+      return
+    }
+    #expect(Self.limits.admits(bytes))
+    let serialized = message.serialized()
+    #expect(String(decoding: serialized, as: UTF8.self).contains("%5C"))
+    #expect(!Self.limits.admits(serialized))
+    #expect(Self.limits.admits(Self.invite()))
+  }
+
   @Test func percentSignsInTheBodyDoNotCount() {
     let body = String(repeating: "a=x-note:100%\r\n", count: 300)
     Self.expectRequest(Self.decode(Self.invite(contentType: "application/sdp", body: "v=0\r\n" + body)))

@@ -63,6 +63,16 @@ public struct SIPMessageLimits: Sendable, Equatable {
     }
   }
 
+  /// Whether a message this switch built itself (bytes it serialized, to be
+  /// parsed again) is within the caps an inbound message must meet. libosip2
+  /// escapes bytes of a URI when it serializes it (a `\\` in a user part
+  /// leaves as `%5C`), so a message that came in under the escape cap can
+  /// go over it once serialized: it must not be parsed again (issue 15, found
+  /// by the fuzzer: 46,603 backslashes in a Contact, 43 ms to parse back).
+  public func admits(_ bytes: [UInt8]) -> Bool {
+    bytes.withUnsafeBytes { firstExcess(in: $0, head: RawSIPHead(scanning: $0)) == nil }
+  }
+
   /// The first limit `bytes` goes over, or `nil`. `head` is the scan of the
   /// same bytes: its start line and where its header section ends. One pass,
   /// constant work per byte.
