@@ -179,13 +179,3 @@ extension ProxyCore {
     liveCalls.compact()
   }
 }
-
-extension Dictionary {
-  /// Copies a table that uses under an eighth of its capacity into one sized for it.
-  mutating func shrinkIfSparse() {
-    guard capacity > 1024, count * 8 < capacity else { return }
-    var copy = Self(minimumCapacity: count * 2)
-    for (key, value) in self { copy[key] = value }
-    self = copy
-  }
-}
