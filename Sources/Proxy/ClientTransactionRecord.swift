@@ -1,14 +1,10 @@
 import SIPCore
 import SIPTransaction
 
-/// One client transaction in the table: its RFC 3261 §17.1 state machine, the
-/// bytes it sends, and whom it reports to.
-final class ClientTransactionRecord {
-  enum Machine {
-    case invite(ClientInviteTransaction)
-    case nonInvite(ClientNonInviteTransaction)
-  }
-
+/// One client transaction as the proxy core knows it: the transaction
+/// layer's `ClientTransaction` plus whom it reports to and what the core
+/// knows of its responses.
+final class ClientTransactionRecord: ClientTransaction {
   enum Owner {
     /// A branch of a forwarded INVITE.
     case invite(InviteContext)
@@ -20,15 +16,6 @@ final class ClientTransactionRecord {
     case local
   }
 
-  var machine: Machine
-  let key: TransactionKey
-  let branch: String
-  let destination: Endpoint
-  /// The request as sent, for retransmissions, CANCEL and the ACK; dropped
-  /// once a final response makes it useless (the ACK is kept built instead).
-  var request: [UInt8]
-  /// The hop-by-hop ACK for a non-2xx final, built once, resent on retransmitted finals.
-  var ack: [UInt8]?
   var owner: Owner
   /// Set on a forwarded BYE: the dialog its final response ends.
   var endsDialog: DialogKey?
@@ -36,43 +23,18 @@ final class ClientTransactionRecord {
   var refreshesDialog: DialogKey?
   /// The target this branch of an initial INVITE tries.
   var target: RouteTarget?
-  var timers: [TransactionTimer: TimerID] = [:]
   var timerC: TimerID?
   var receivedProvisional = false
   var receivedFinal = false
   /// CANCEL wanted before any provisional arrived (§9.1: wait for one).
   var cancelPending = false
   var cancelSent = false
-  var isTerminated = false
-  /// The backstop that ends this transaction whatever its peer does (`ProxyCore+Deadlines`).
-  var deadline: TimerID?
-  /// The first backstop passed; the next one terminates.
-  var deadlinePassed = false
-  /// A backstop gave this transaction up (counted once).
-  var expired = false
 
   init(
-    machine: Machine, key: TransactionKey, branch: String, destination: Endpoint, request: [UInt8],
-    owner: Owner
+    machine: ClientTransactionMachine, key: TransactionKey, branch: String, destination: Endpoint,
+    request: [UInt8], owner: Owner
   ) {
-    self.machine = machine
-    self.key = key
-    self.branch = branch
-    self.destination = destination
-    self.request = request
     self.owner = owner
-  }
-
-  var isInvite: Bool {
-    if case .invite = machine { return true }
-    return false
-  }
-
-  /// No final response has arrived from the wire: the machine still waits for one.
-  var awaitsFinalResponse: Bool {
-    switch machine {
-    case .invite(let machine): machine.state == .calling || machine.state == .proceeding
-    case .nonInvite(let machine): machine.state == .trying || machine.state == .proceeding
-    }
+    super.init(machine: machine, key: key, branch: branch, destination: destination, request: request)
   }
 }
