@@ -136,7 +136,7 @@ let package = Package(
       path: "Fuzz/SIPFuzz"),
 
     .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"], resources: [.copy("Fixtures")]),
-    .testTarget(name: "SIPTransactionTests", dependencies: ["SIPTransaction"]),
+    .testTarget(name: "SIPTransactionTests", dependencies: ["SIPTransaction", "SIPCore"]),
     .testTarget(name: "DigestTests", dependencies: ["Digest"]),
     .testTarget(name: "PolicyTests", dependencies: ["Policy", "SIPCore"]),
     .testTarget(name: "RoutingTests", dependencies: ["Routing"]),

@@ -26,7 +26,7 @@ extension ProxyCore {
   func screenUnknownSource(
     _ request: SIPMessage, method: SIPMethod, via: Via, key: TransactionKey, source: Endpoint
   ) -> Bool {
-    if request.toTag != nil, findDialog(request) != nil { return true }
+    if request.toTag != nil, dialogs.find(request) != nil { return true }
     guard !router.knowsSource(source) else { return true }
     if method == .register || method == .invite, registrar?.serves(host: request.requestURI?.host) == true {
       return true
@@ -37,11 +37,11 @@ extension ProxyCore {
     }
     guard overload.answersUnknown(source.host, nowMs: clock.monotonicMs) else { return false }
     let record = newServerTransaction(request, key: key, via: via, method: method, source: source)
-    counters.callsRefused += 1
+    tally.callsRefused += 1
     overload.countUnknown(answered: true)
     logRefusal(request, source: source, status: 403, reason: IngressDecision.unknownReason)
     respondLocally(record, 403, IngressDecision.unknownReason)
-    terminate(record)
+    transactions.terminate(record)
     return false
   }
 

@@ -104,8 +104,8 @@ import Testing
   @Test func everyTransactionOfAnUnansweredCallEndsAndItsStateIsFreed() throws {
     let h = FlowHarness()
     _ = try forwardInvite(h)
-    weak let context = h.core.servers.values.first?.context
-    weak let branch = h.core.clients.values.first
+    weak let context = (h.core.transactions.servers.values.first as? ServerTransactionRecord)?.context
+    weak let branch = h.core.transactions.clients.values.first
     #expect(context != nil && branch != nil)
     // Timer B: 408 upstream; the UAC never ACKs it (Timer H).
     run(h, seconds: 80)
@@ -197,12 +197,12 @@ import Testing
     let h = FlowHarness()
     for n in 0..<3_000 { h.deliver(H.invite(callID: "flood-\(n)", branch: "z9hG4bK-flood-\(n)")) }
     _ = h.sender.take()
-    #expect(h.core.servers.capacity >= 3_000)
+    #expect(h.core.transactions.servers.capacity >= 3_000)
     for _ in 0..<90 { h.advance(1_000) }
     h.sender.sent.removeAll()
     #expect(h.core.transactionCount == 0)
-    #expect(h.core.servers.capacity < 1_024)
-    #expect(h.core.clients.capacity < 1_024)
+    #expect(h.core.transactions.servers.capacity < 1_024)
+    #expect(h.core.transactions.clients.capacity < 1_024)
     #expect(h.core.liveCalls.capacity < 1_024)
   }
 }

@@ -47,20 +47,20 @@ extension ProxyCore {
     logThrottleReports(registrar.throttle)
     switch outcome {
     case .registered(let aor, let bindings):
-      counters.registrations += 1
+      tally.registrations += 1
       for deadline in Set(bindings.map(\.expiresAtMs)) {
         _ = schedule(.registrationExpiry(aor), afterMs: deadline - now)
       }
       let contacts = Registrar.contactValues(bindings, nowMs: now).map { ("Contact", $0) }
       respondLocally(record, 200, "OK", extra: contacts + [("Date", HTTPDate.text(unixMs: clock.unixMs))])
     case .refused(let refusal):
-      counters.registrationsRefused += 1
+      tally.registrationsRefused += 1
       respondLocally(
         record, refusal.status, refusal.reason, extra: refusal.headers.map { ($0.name, $0.value) })
     case .dropped:
       // Blocked after failed authentications: silence (docs/registrar.md
       // "Brute force"); a retransmission meets the same block.
-      terminate(record)
+      transactions.terminate(record)
     }
   }
 
