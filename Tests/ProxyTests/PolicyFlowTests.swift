@@ -203,6 +203,26 @@ import Testing
     #expect(second.maxForwards == 69)
   }
 
+  /// A Contact of backslashes passes the caps as it came, but serialized it
+  /// carries one `%5C` per backslash, past the escape cap: parsing it again
+  /// for failover would cost the loop milliseconds (the fuzzer's input took
+  /// 43 ms), so the call has its first target only (issue 15).
+  @Test func aBaseThatSerializesPastTheCapsIsNotParsedAgainForFailover() throws {
+    let targets = [
+      RouteTarget(destination: H.uas, egress: Self.egress, edits: MessageEdits(from: .user("4411"))),
+      RouteTarget(destination: H.uas2, egress: Self.egress, edits: MessageEdits(from: .anonymous)),
+    ]
+    let h = FlowHarness(call: Self.call(CallPolicy(), targets: targets))
+    let user = String(repeating: "\\", count: 300)
+    h.deliver(H.invite().replacingOccurrences(of: "Contact: <sip:", with: "Contact: <sip:\(user)"))
+    let first = try #require(h.sender.take().first { $0.destination == H.uas }?.message)
+    #expect(first.fromURI?.user == "4411")
+    h.deliver(H.response(to: first, status: 503, reason: "Service Unavailable"), from: H.uas)
+    let sent = h.sender.take()
+    #expect(!sent.contains { $0.destination == H.uas2 })
+    #expect(sent.contains { $0.destination == H.uac && $0.message.statusCode >= 500 })
+  }
+
   @Test func aRefusalCarriesItsHeadersAndCounts() throws {
     struct Refuser: CallRouter {
       func route(invite: SIPMessage, source: Endpoint, context: RouteContext) -> RouteDecision {

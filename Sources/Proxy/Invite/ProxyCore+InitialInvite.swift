@@ -53,10 +53,18 @@ extension ProxyCore {
     request.prependRecordRoute(recordRoute(outbound))
     context.recordRoutesSent = request.recordRouteCount
     context.loopHash = hash
+    var failoverParses = true
     if call.targets.count > 1, call.targets.contains(where: { !$0.edits.isEmpty }) {
-      context.baseRequest = request.serialized()
+      // Failover parses these bytes again, so they must meet the caps of an
+      // inbound message: libosip2 escapes URI bytes when it serializes (a `\`
+      // in a user part leaves as `%5C`), which can take a message past them
+      // (docs/limits.md). Beyond them the call has its first target only.
+      let base = request.serialized()
+      failoverParses = SIPMessageLimits().admits(base)
+      context.baseRequest = failoverParses ? base : nil
     }
     tryNextTarget(context)
+    if !failoverParses { context.nextTarget = context.targets.count }
   }
 
   /// What comes before any routing: overload shedding (before even 100
