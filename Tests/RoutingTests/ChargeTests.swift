@@ -102,6 +102,57 @@ import Testing
     }
   }
 
+  /// Issue 17's overflow row: an interval of 2147483647 s, a rate and a fee
+  /// near a million. Such intervals are not increments at all; the largest
+  /// quote the loader admits, over any duration, charges exactly.
+  @Test func theOverflowRowCannotBeBuiltAndTheLargestQuoteChargesExactly() {
+    #expect(BillingIncrements(initial: 2_147_483_647, recurring: 2_147_483_647) == nil)
+    #expect(BillingIncrements(initial: 3_601, recurring: 1) == nil)
+    let largest = RateQuote(
+      ratingPlanID: "p", prefix: "1", currency: "USD", ratePerMinute: Money("999999.999999")!,
+      connectionFee: Money("999999.999999")!, increments: BillingIncrements(initial: 3600, recurring: 3600)!)
+    #expect(largest.isWithinBounds)
+    // Seven days (the longest dialog lifetime): 168 blocks of an hour.
+    let week = largest.charge(durationMs: 7 * 86_400_000)
+    #expect(week.billableSeconds == 604_800)
+    #expect(week.amount == Money(micros: 999_999_999_999 + 999_999_999_999 * 10_080))
+    // Any duration at all, up to Int64.max ms: charged as 400 days at most, no trap.
+    for durationMs in [Int64.max, Int64.max - 1, RateQuote.longestChargedMs + 1] {
+      let charge = largest.charge(durationMs: durationMs)
+      #expect(charge.billableSeconds == 400 * 86_400)
+      #expect(charge.amount == Money(micros: 999_999_999_999 + 999_999_999_999 * 576_000))
+    }
+    #expect(BillingIncrements.perSecond.billableSeconds(durationMs: .max) == Int64.max / 1000 + 1)
+  }
+
+  /// A 46-day call's billable seconds fit the `billable_seconds integer` columns.
+  @Test func aFortySixDayCallsBillableSecondsFitInThirtyTwoBits() {
+    let quote = RateQuote(
+      ratingPlanID: "p", prefix: "1", currency: "USD", ratePerMinute: Money("0.01")!,
+      increments: BillingIncrements(initial: 3600, recurring: 3600)!)
+    let charge = quote.charge(durationMs: 46 * 86_400_000 + 1)
+    #expect(charge.billableSeconds == 46 * 86_400 + 3600)
+    #expect(Int32(exactly: charge.billableSeconds) != nil)
+  }
+
+  /// A conversion or margin beyond what `Money` holds is refused (nil), not
+  /// saturated at `Int64.max` as before.
+  @Test func conversionsAndMarginsBeyondMoneyAreRefused() throws {
+    let currencies = try #require(
+      Currencies(rates: ["USD": Currencies.rateScale, "XAU": 1, "IDR": 99_999_999 * Currencies.rateScale]))
+    #expect(currencies.convert(Money("999999")!, from: "XAU", to: "IDR") == nil)
+    #expect(currencies.convert(Money("1")!, from: "USD", to: "IDR") == Money("99999999"))
+    let customer = RateQuote(
+      ratingPlanID: "c", prefix: "1", currency: "IDR", ratePerMinute: Money("1")!,
+      exchangeRate: 99_999_999 * Currencies.rateScale)
+    let supplier = RateQuote(
+      ratingPlanID: "s", prefix: "1", currency: "XAU", ratePerMinute: Money("999999")!, exchangeRate: 1)
+    let charges = CallRating(customer: customer, supplier: supplier).charges(durationMs: 600_000)
+    #expect(charges.customer?.amount == Money("10"))
+    #expect(charges.supplier?.amount == Money("9999990"))
+    #expect(charges.margin == nil)
+  }
+
   @Test func rateInForceIsHalfOpen() {
     let rate = Rate(ratePerMinute: Money(micros: 1), effectiveFromMs: 1_000, effectiveToMs: 2_000)
     #expect(!rate.isInForce(atUnixMs: 999))

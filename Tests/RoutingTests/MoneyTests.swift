@@ -99,13 +99,33 @@ import Testing
     (-29, 60, 0),
     (12_000 * 65, 60, 13_000),
     (Int128(Int64.max), 1, .max),
-    (Int128(Int64.max) * 2, 1, .max),
     (Int128(Int64.min), 1, .min),
-    (Int128(Int64.min) * 2, 1, .min),
     (Int128(Int64.max) * 60 + 29, 60, .max),
   ])
   func dividingRoundsHalfUp(numerator: Int128, denominator: Int128, micros: Int64) {
     #expect(Money.dividing(numerator, by: denominator) == Money(micros: micros))
+  }
+
+  /// Beyond what `Money` holds the result is refused (nil), never saturated
+  /// (issue 17: a margin across currencies came out as `Int64.max`).
+  static let beyondMoney: [(Int128, Int128)] = [
+    (Int128(Int64.max) + 1, 1),
+    (Int128(Int64.max) * 2, 1),
+    (Int128(Int64.min) - 1, 1),
+    (Int128(Int64.min) * 2, 1),
+    (Int128(Int64.max) * 60 + 30, 60),
+  ]
+
+  @Test(arguments: beyondMoney)
+  func dividingBeyondMoneyIsRefused(numerator: Int128, denominator: Int128) {
+    #expect(Money.dividing(numerator, by: denominator) == nil)
+  }
+
+  @Test func checkedSumsAndDifferences() {
+    #expect(Money(micros: 5).adding(Money(micros: 7)) == Money(micros: 12))
+    #expect(Money(micros: .max).adding(Money(micros: 1)) == nil)
+    #expect(Money(micros: .min).subtracting(Money(micros: 1)) == nil)
+    #expect(Money(micros: 5).subtracting(Money(micros: 7)) == Money(micros: -2))
   }
 
   @Test func arithmeticAndOrder() {

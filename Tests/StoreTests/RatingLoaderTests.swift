@@ -156,6 +156,22 @@ struct RatingLoaderTests {
     #expect(plan.quote(destination: "3312", atUnixMs: unixMs) == nil)
   }
 
+  /// A change at 00:00:00.0005 applies at or after its instant: from the next
+  /// millisecond, not half a millisecond early (issue 17; both bounds were
+  /// floored to the millisecond).
+  @Test func aSubMillisecondEffectiveDateAppliesAtOrAfterItsInstant() throws {
+    let data = try Self.load(
+      """
+      INSERT INTO rating_plan_rates (id, rating_plan_id, prefix, rate_per_minute, effective_from, effective_to)
+      VALUES (900020, '\(Self.supplierPlan)', '3361', 0.01, '-infinity', '2026-07-01 00:00:00.0005+00'),
+             (900021, '\(Self.supplierPlan)', '3361', 0.02, '2026-07-01 00:00:00.0005+00', NULL);
+      """)
+    let plan = try #require(data.ratingPlans.first { $0.id == Self.supplierPlan })
+    let instant: Int64 = 1_782_864_000_000  // 2026-07-01 00:00:00.000 UTC
+    #expect(plan.quote(destination: "33612345", atUnixMs: instant)?.ratePerMinute == Money("0.01"))
+    #expect(plan.quote(destination: "33612345", atUnixMs: instant + 1)?.ratePerMinute == Money("0.02"))
+  }
+
   @Test func ratesStreamThroughTheCursorInSmallBatches() throws {
     let data = try Self.load(
       Self.berlinPlanSQL
@@ -202,6 +218,51 @@ struct RatingLoaderTests {
       "ALTER TABLE customer_rating_plans DROP CONSTRAINT customer_rating_plans_recurring_interval_check; "
         + "UPDATE customer_rating_plans SET recurring_interval = 0 WHERE id = '\(supplierPlan)'",
       "customer_rating_plans row \(supplierPlan): recurring_interval must be positive: 0"
+    ),
+    // Issue 17: intervals past an hour (the overflow row), a rate never in
+    // force, an empty time class, two holidays on one date, a time class
+    // without a start (named by its column, not `extract`).
+    (
+      "INSERT INTO rating_plan_rates (id, rating_plan_id, prefix, rate_per_minute, connection_fee, "
+        + "initial_interval, recurring_interval) "
+        + "VALUES (900010, '\(customerPlan)', '33', 999999, 999999, 2147483647, 2147483647)",
+      "rating_plan_rates row 900010: initial_interval is more than 3600 seconds: 2147483647"
+    ),
+    (
+      "UPDATE customer_rating_plans SET recurring_interval = 3601 WHERE id = '\(supplierPlan)'",
+      "customer_rating_plans row \(supplierPlan): recurring_interval is more than 3600 seconds: 3601"
+    ),
+    (
+      "ALTER TABLE rating_plan_rates DROP CONSTRAINT rating_plan_rates_effective_order; "
+        + "INSERT INTO rating_plan_rates (id, rating_plan_id, prefix, rate_per_minute, effective_from, effective_to) "
+        + "VALUES (900011, '\(customerPlan)', '33', 0.01, '2026-03-01', '2026-01-01')",
+      "rating_plan_rates row 900011: effective_to is not after effective_from"
+    ),
+    (
+      "INSERT INTO rating_plan_rates (id, rating_plan_id, prefix, rate_per_minute, effective_from, effective_to) "
+        + "VALUES (900012, '\(customerPlan)', '33', 0.01, '2026-03-01 00:00:00.0001+00', "
+        + "'2026-03-01 00:00:00.0009+00')",
+      "rating_plan_rates row 900012: effective_to is not after effective_from"
+    ),
+    (
+      "ALTER TABLE rating_plan_rates DROP CONSTRAINT rating_plan_rates_time_class_check; "
+        + "INSERT INTO rating_plan_rates (id, rating_plan_id, prefix, rate_per_minute, time_class) "
+        + "VALUES (900013, '\(customerPlan)', '33', 0.01, '')",
+      "rating_plan_rates row 900013: time_class is empty"
+    ),
+    (
+      "ALTER TABLE rating_period_exceptions DROP CONSTRAINT rating_period_exceptions_template_date_key; "
+        + "UPDATE customer_rating_plans SET period_exception_template = 'FR' WHERE id = '\(customerPlan)'; "
+        + "INSERT INTO rating_period_exceptions (id, template, exception_date, time_class) VALUES "
+        + "('00000000-0000-4000-8000-0000000000f1', 'FR', '2026-07-14', 'weekend'), "
+        + "('00000000-0000-4000-8000-0000000000f2', 'FR', '2026-07-14', 'peak')",
+      "exception_date is a second exception on the same date in template FR"
+    ),
+    (
+      "ALTER TABLE rating_plan_time_classes ALTER COLUMN start_time DROP NOT NULL; "
+        + "INSERT INTO rating_plan_time_classes (id, rating_plan_id, name, days, start_time, end_time) VALUES "
+        + "('00000000-0000-4000-8000-0000000000e5', '\(customerPlan)', 'peak', '{1}', NULL, '20:00')",
+      "rating_plan_time_classes row 00000000-0000-4000-8000-0000000000e5: start_time is NULL"
     ),
     // Overlapping effective dates for one prefix (and time class).
     (

@@ -47,12 +47,31 @@ import Testing
     #expect(rules.offset(atUnixSeconds: unixSeconds) == expected)
   }
 
-  @Test func aZoneKeepsItsLastOffsetAfter2100() throws {
-    let berlin = try TimeZoneFile.rules(named: "Europe/Berlin")
-    // 2150-07-01: the footer is expanded up to 2100 only; winter time from October 2100 on.
-    #expect(berlin.offset(atUnixSeconds: 5_695_920_000) == 3600)
-    #expect(berlin.transitions.count == berlin.offsets.count)
-    #expect(zip(berlin.transitions, berlin.transitions.dropFirst()).allSatisfy { $0 < $1 })
+  /// Daylight saving time goes on after 2100: the footer rule's 400-year
+  /// cycle repeats (issue 17; before, the offset of October 2100 stayed).
+  /// Expected offsets from Python's zoneinfo, which applies the footer rule
+  /// for any year.
+  @Test(arguments: [
+    ("America/New_York", Int64(4_149_748_800), Int32(-14400)),  // 2101-07-02, a summer Saturday
+    ("America/New_York", 4_134_628_800, -18000),  // 2101-01-08
+    ("Europe/Berlin", 5_695_963_200, 7200),  // 2150-07-01
+    ("Australia/Sydney", 10_415_044_800, 39600),  // 2300-01-15, southern summer
+    ("Australia/Sydney", 10_430_683_200, 36000),  // 2300-07-15
+    ("America/New_York", 253_386_619_200, -14400),  // 9999-07-03
+    ("Europe/Berlin", 16_764_109_199, 3600),  // 2501-03-27 00:59:59 UTC, the second before the change
+    ("Europe/Berlin", 16_764_109_200, 7200),  // 2501-03-27 01:00:00 UTC
+  ])
+  func daylightSavingTimeGoesOnAfter2100(zone: String, unixSeconds: Int64, expected: Int32) throws {
+    let rules = try TimeZoneFile.rules(named: zone)
+    #expect(rules.offset(atUnixSeconds: unixSeconds) == expected)
+    #expect(rules.cycleStart != nil)
+    #expect(zip(rules.transitions, rules.transitions.dropFirst()).allSatisfy { $0 < $1 })
+  }
+
+  @Test func aZoneWithoutDaylightSavingHasNoCycle() throws {
+    let tokyo = try TimeZoneFile.rules(named: "Asia/Tokyo")
+    #expect(tokyo.cycleStart == nil)
+    #expect(tokyo.offset(atUnixSeconds: 253_386_619_200) == 32400)
   }
 
   @Test(arguments: [

@@ -306,7 +306,7 @@ public final class CreditLedger {
 
   /// The price of `seconds` of talk time under `quote` (fee included).
   static func cost(_ quote: RateQuote, seconds: Int64) -> Money {
-    quote.charge(durationMs: seconds * 1000).amount
+    quote.charge(durationMs: min(seconds, RateQuote.longestChargedMs / 1000) * 1000).amount
   }
 
   /// The largest duration up to `target` (then rounded up to its billing
@@ -331,7 +331,9 @@ public final class CreditLedger {
     result.currency = currency
     result.ratePerMinute = rate
     result.connectionFee = fee
-    return result
+    // An exchange rate of extreme ratio can take a quote past what a charge
+    // counts exactly: refused like a missing rate.
+    return result.isWithinBounds ? result : nil
   }
 
   private func addPending(uuid: String, account: AccountRef, amount: Money) {

@@ -11,9 +11,16 @@ public struct BillingIncrements: Sendable, Hashable, CustomStringConvertible {
   public var initial: Int32
   public var recurring: Int32
 
-  /// Both must be positive (the loader refuses zero or negative intervals).
+  /// The longest interval a rate may have, in seconds (an hour). Carriers
+  /// bill in blocks of 1 to 60 seconds, sometimes a first block of a few
+  /// minutes; the loader refuses a row above this, naming it, so that no
+  /// row can make a charge overflow (docs/rating.md, "Limits").
+  public static let maximumInterval = 3_600
+
+  /// Both must be positive and at most `maximumInterval` (the loader
+  /// refuses other intervals, naming the row).
   public init?(initial: Int, recurring: Int) {
-    guard initial > 0, recurring > 0, initial <= Int(Int32.max), recurring <= Int(Int32.max) else {
+    guard (1...Self.maximumInterval).contains(initial), (1...Self.maximumInterval).contains(recurring) else {
       return nil
     }
     self.initial = Int32(initial)
@@ -26,12 +33,15 @@ public struct BillingIncrements: Sendable, Hashable, CustomStringConvertible {
   public var description: String { "\(initial)/\(recurring)" }
 
   /// The seconds billed for a call that was up `durationMs` milliseconds.
+  /// Exact for every duration (no overflow, however long).
   public func billableSeconds(durationMs: Int64) -> Int64 {
     guard durationMs > 0 else { return 0 }
-    let seconds = (durationMs + 999) / 1000
+    let seconds = durationMs / 1000 + (durationMs % 1000 == 0 ? 0 : 1)
     let first = Int64(initial)
     guard seconds > first else { return first }
     let step = Int64(recurring)
-    return first + (seconds - first + step - 1) / step * step
+    let rest = seconds - first
+    let blocks = rest / step + (rest % step == 0 ? 0 : 1)
+    return first + blocks * step
   }
 }

@@ -18,10 +18,11 @@ public struct CallRating: Sendable, Equatable {
     var margin: Money?
     if let customer, let supplier, let price, let cost {
       if customer.currency == supplier.currency {
-        margin = price.amount - cost.amount
+        margin = price.amount.subtracting(cost.amount)
       } else if let target = customer.exchangeRate, let source = supplier.exchangeRate {
-        margin =
-          price.amount - Money.dividing(Int128(cost.amount.micros) * Int128(target), by: Int128(source))
+        // The cost converted (half up), then subtracted: exact, or nil.
+        let converted = Money.dividing(Int128(cost.amount.micros) * Int128(target), by: Int128(source))
+        margin = converted.flatMap { price.amount.subtracting($0) }
       }
     }
     return CallCharges(customer: price, supplier: cost, margin: margin)

@@ -42,7 +42,7 @@ public struct Currencies: Sendable, Equatable {
 
   /// `amount` in `from` expressed in `to`, rounded half up to the millionth;
   /// nil when the currencies differ and either is unknown (the same code
-  /// needs no rate).
+  /// needs no rate), or when the result is beyond what `Money` holds.
   public func convert(_ amount: Money, from: String, to: String) -> Money? {
     if from == to { return amount }
     guard let source = rates[from], let target = rates[to] else { return nil }

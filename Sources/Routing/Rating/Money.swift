@@ -82,17 +82,29 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
   public static func -= (lhs: inout Money, rhs: Money) { lhs.micros -= rhs.micros }
 
   /// `numerator / denominator` millionths, rounded half up (away from zero
-  /// for negative amounts); the denominator must be positive. Saturates at
-  /// the bounds of `Int64` rather than trapping.
-  public static func dividing(_ numerator: Int128, by denominator: Int128) -> Money {
+  /// for negative amounts); the denominator must be positive. Nil when the
+  /// result is beyond what `Money` holds: money is exact or refused, never
+  /// saturated.
+  public static func dividing(_ numerator: Int128, by denominator: Int128) -> Money? {
     precondition(denominator > 0, "Money.dividing: denominator must be positive")
     let half = denominator / 2
     let rounded =
       numerator >= 0
       ? (numerator + half) / denominator
       : -((-numerator + half) / denominator)
-    if rounded > Int128(Int64.max) { return Money(micros: .max) }
-    if rounded < Int128(Int64.min) { return Money(micros: .min) }
-    return Money(micros: Int64(rounded))
+    guard let micros = Int64(exactly: rounded) else { return nil }
+    return Money(micros: micros)
+  }
+
+  /// `self + other`, or nil when the sum is beyond what `Money` holds.
+  public func adding(_ other: Money) -> Money? {
+    let (sum, overflow) = micros.addingReportingOverflow(other.micros)
+    return overflow ? nil : Money(micros: sum)
+  }
+
+  /// `self - other`, or nil when the difference is beyond what `Money` holds.
+  public func subtracting(_ other: Money) -> Money? {
+    let (difference, overflow) = micros.subtractingReportingOverflow(other.micros)
+    return overflow ? nil : Money(micros: difference)
   }
 }

@@ -62,15 +62,41 @@ public struct RateQuote: Sendable, Equatable {
     self.exchangeRate = exchangeRate
   }
 
+  /// A rate or connection fee is below this (a million units): the loader
+  /// refuses a row at or above it, naming the row, and the credit ledger
+  /// refuses a quote converted to another currency that goes over it.
+  public static let moneyBound = Money(micros: 1_000_000 * Money.microsPerUnit)
+
+  /// The longest call a charge counts: 400 days. The switch ends every
+  /// dialog far sooner (`proxy.max_dialog_lifetime_seconds`, at most 7 days),
+  /// so no call reaches it; it is what makes every charge of a quote within
+  /// bounds fit in `Money`: under a million a minute for 576,000 minutes
+  /// plus a fee under a million is under 5.8 × 10¹⁷ millionths, and `Money`
+  /// holds 9.2 × 10¹⁸.
+  public static let longestChargedMs: Int64 = 400 * 86_400_000
+
+  /// Whether the quote's rate and fee are within `moneyBound` and not
+  /// negative: then every charge is exact.
+  public var isWithinBounds: Bool {
+    ratePerMinute >= .zero && ratePerMinute < Self.moneyBound && connectionFee >= .zero
+      && connectionFee < Self.moneyBound
+  }
+
   /// What a call of `durationMs` (answer to end) costs under this quote:
   /// nothing when it was not answered (`durationMs` nil), else the
   /// connection fee plus the rate for the billable seconds, the rate part
-  /// rounded half up to the millionth.
+  /// rounded half up to the millionth. Exact for a quote within bounds
+  /// (`isWithinBounds`, which the loader and the credit ledger make sure of)
+  /// and any duration up to `longestChargedMs`; longer calls are charged
+  /// that long. Computed in 128 bits: nothing here can overflow.
   public func charge(durationMs: Int64?) -> Charge {
     guard let durationMs else { return Charge(billableSeconds: 0, amount: .zero) }
-    let seconds = increments.billableSeconds(durationMs: durationMs)
-    let usage = Money.dividing(Int128(ratePerMinute.micros) * Int128(seconds), by: 60)
-    return Charge(billableSeconds: seconds, amount: connectionFee + usage)
+    let seconds = increments.billableSeconds(durationMs: min(durationMs, Self.longestChargedMs))
+    // (rate × seconds + 30) / 60, half up; the fee on top.
+    let scaled = Int128(ratePerMinute.micros) * Int128(seconds)
+    let usage = scaled >= 0 ? (scaled + 30) / 60 : -((-scaled + 30) / 60)
+    let amount = Int128(connectionFee.micros) + usage
+    return Charge(billableSeconds: seconds, amount: Money(micros: Int64(clamping: amount)))
   }
 }
 

@@ -10,19 +10,37 @@ public struct TimeZoneRules: Sendable, Equatable {
   /// Ascending Unix seconds at which `offsets[i]` starts.
   public var transitions: [Int64]
   public var offsets: [Int32]
+  /// Where the zone's rule repeats forever (a daylight-saving rule from the
+  /// tz file's footer): from this instant on, the transitions repeat every
+  /// 400 Gregorian years (`gregorianCycleSeconds`: the calendar, weekdays
+  /// included, repeats exactly), and `transitions` cover one whole cycle
+  /// from here. Nil: the last offset stays.
+  public var cycleStart: Int64?
 
-  public init(name: String, initialOffset: Int32, transitions: [Int64] = [], offsets: [Int32] = []) {
+  /// 146,097 days: after 400 Gregorian years every date falls on the same weekday again.
+  public static let gregorianCycleSeconds: Int64 = 146_097 * 86_400
+
+  public init(
+    name: String, initialOffset: Int32, transitions: [Int64] = [], offsets: [Int32] = [],
+    cycleStart: Int64? = nil
+  ) {
     precondition(transitions.count == offsets.count, "TimeZoneRules: one offset per transition")
     self.name = name
     self.initialOffset = initialOffset
     self.transitions = transitions
     self.offsets = offsets
+    self.cycleStart = cycleStart
   }
 
   public static let utc = TimeZoneRules(name: "UTC", initialOffset: 0)
 
   /// Seconds east of UTC in force at `unixSeconds`.
   public func offset(atUnixSeconds unixSeconds: Int64) -> Int32 {
+    var unixSeconds = unixSeconds
+    // Past one cycle of a repeating rule: the same instant 400·k years earlier.
+    if let start = cycleStart, unixSeconds - start >= Self.gregorianCycleSeconds {
+      unixSeconds = start + (unixSeconds - start) % Self.gregorianCycleSeconds
+    }
     // The last transition at or before the instant.
     var low = 0
     var high = transitions.count

@@ -26,8 +26,8 @@ struct RatingRows {
     var exceptions: [PeriodException] = []
   }
 
-  /// The largest rate or fee the schema allows is below this (units).
-  static let moneyBound = Money(micros: 1_000_000 * Money.microsPerUnit)
+  /// The largest rate or fee allowed is below this (units).
+  static let moneyBound = RateQuote.moneyBound
 
   func load() throws -> [RatingPlan] {
     var heads = try planHeads()
@@ -98,15 +98,26 @@ struct RatingRows {
   }
 
   private func interval(_ fields: Fields, _ column: Int) throws -> Int {
-    guard let value = try fields.positiveInt(column) else { throw fields.fail(column, "is NULL") }
+    guard let value = try optionalInterval(fields, column) else { throw fields.fail(column, "is NULL") }
+    return value
+  }
+
+  /// A billing interval in seconds: positive (NULL: nil), at most
+  /// `BillingIncrements.maximumInterval` (an hour), so that no row can make
+  /// a charge overflow.
+  private func optionalInterval(_ fields: Fields, _ column: Int) throws -> Int? {
+    guard let value = try fields.positiveInt(column) else { return nil }
+    guard value <= BillingIncrements.maximumInterval else {
+      throw fields.fail(column, "is more than \(BillingIncrements.maximumInterval) seconds: \(value)")
+    }
     return value
   }
 
   private func timeClasses(_ heads: inout [PlanHead]) throws {
     let rows = try connection.query(
       """
-      SELECT rating_plan_id::text, id::text, name, days::text, extract(epoch from start_time)::bigint,
-             extract(epoch from end_time)::bigint
+      SELECT rating_plan_id::text, id::text, name, days::text, extract(epoch from start_time)::bigint AS start_time,
+             extract(epoch from end_time)::bigint AS end_time
       FROM rating_plan_time_classes ORDER BY rating_plan_id, name, start_time, id
       """)
     let index = Dictionary(uniqueKeysWithValues: heads.indices.map { (heads[$0].id, $0) })
@@ -117,10 +128,10 @@ struct RatingRows {
       let name = try fields.text(2)
       guard !name.isEmpty else { throw fields.fail(2, "is empty") }
       let days = try fields.intSet(3).sorted()
-      guard let start = try fields.int(4), let end = try fields.int(5) else {
-        throw fields.fail(4, "is NULL")
-      }
-      guard start % 60 == 0, end % 60 == 0 else { throw fields.fail(4, "is not a whole minute") }
+      guard let start = try fields.int(4) else { throw fields.fail(4, "is NULL") }
+      guard let end = try fields.int(5) else { throw fields.fail(5, "is NULL") }
+      guard start % 60 == 0 else { throw fields.fail(4, "is not a whole minute") }
+      guard end % 60 == 0 else { throw fields.fail(5, "is not a whole minute") }
       guard
         let window = TimeClassWindow(name: name, weekdays: days, startMinute: start / 60, endMinute: end / 60)
       else {
@@ -137,7 +148,8 @@ struct RatingRows {
     let rows = try connection.query(
       """
       SELECT template, id::text,
-             CASE WHEN isfinite(exception_date) THEN exception_date - date '1970-01-01' END, time_class
+             CASE WHEN isfinite(exception_date) THEN exception_date - date '1970-01-01' END AS exception_date,
+             time_class
       FROM rating_period_exceptions
       WHERE template IN (SELECT period_exception_template FROM customer_rating_plans)
       ORDER BY template, exception_date
@@ -148,8 +160,13 @@ struct RatingRows {
       let fields = Fields(table: "rating_period_exceptions", id: id, result: rows, row: row)
       guard let day = try fields.int(2) else { throw fields.fail(2, "is not a finite date") }
       guard let timeClass = fields.optionalText(3) else { throw fields.fail(3, "is empty") }
-      byTemplate[try fields.text(0), default: []].append(
-        PeriodException(day: Int64(day), timeClass: timeClass))
+      let template = try fields.text(0)
+      // Ordered by template and date: a second row for one date is the next one.
+      if let previous = byTemplate[template]?.last, previous.day == Int64(day) {
+        throw fields.fail(
+          2, "is a second exception on the same date in template \(template) (which applies is undefined)")
+      }
+      byTemplate[template, default: []].append(PeriodException(day: Int64(day), timeClass: timeClass))
     }
     for index in heads.indices {
       if let template = heads[index].template { heads[index].exceptions = byTemplate[template] ?? [] }
@@ -210,10 +227,10 @@ struct RatingRows {
                initial_interval, recurring_interval,
                CASE WHEN effective_from = '-infinity' THEN NULL
                     WHEN effective_from = 'infinity' THEN 9223372036854775807
-                    ELSE floor(extract(epoch from effective_from) * 1000)::bigint END,
+                    ELSE ceil(extract(epoch from effective_from) * 1000)::bigint END AS effective_from,
                CASE WHEN effective_to = '-infinity' THEN (-9223372036854775808)::bigint
-                    WHEN effective_to <> 'infinity' THEN floor(extract(epoch from effective_to) * 1000)::bigint
-               END,
+                    WHEN effective_to <> 'infinity' THEN ceil(extract(epoch from effective_to) * 1000)::bigint
+               END AS effective_to,
                time_class
         FROM rating_plan_rates r
         ORDER BY r.rating_plan_id, r.prefix, r.effective_from, coalesce(r.time_class, '')
@@ -256,13 +273,7 @@ struct RatingRows {
           current = PrefixRows(planID: planID)
         }
         let prefix = try fields.text(1)
-        let rate = Rate(
-          ratePerMinute: try money(fields, 3), connectionFee: try money(fields, 4),
-          increments: BillingIncrements(
-            initial: try fields.positiveInt(5) ?? planIntervals.initial,
-            recurring: try fields.positiveInt(6) ?? planIntervals.recurring)!,
-          effectiveFromMs: try fields.int64(7) ?? .min, effectiveToMs: try fields.int64(8) ?? .max,
-          timeClass: fields.optionalText(9))
+        let rate = try self.rate(fields, intervals: planIntervals)
         do {
           try builder!.add(prefix: prefix, rate: rate)
         } catch {
@@ -282,6 +293,28 @@ struct RatingRows {
       if let plan = built[head.id] { return plan }
       return try self.builder(head).build()
     }
+  }
+
+  /// One `rating_plan_rates` row's price, intervals (the plan's where NULL),
+  /// effective period and time class, each checked.
+  private func rate(_ fields: Fields, intervals: (initial: Int, recurring: Int)) throws -> Rate {
+    let initial = try optionalInterval(fields, 5) ?? intervals.initial
+    let recurring = try optionalInterval(fields, 6) ?? intervals.recurring
+    // Both bounds are rounded up to the millisecond: a rate applies at or
+    // after its instant, never before (an instant with a sub-millisecond part
+    // starts at the next millisecond).
+    let from = try fields.int64(7) ?? .min
+    let to = try fields.int64(8) ?? .max
+    guard to > from else {
+      throw fields.fail(8, "is not after effective_from: the rate would never be in force")
+    }
+    if let timeClass = fields.result.string(fields.row, 9), timeClass.isEmpty {
+      throw fields.fail(9, "is empty (NULL is a rate for any time)")
+    }
+    return Rate(
+      ratePerMinute: try money(fields, 3), connectionFee: try money(fields, 4),
+      increments: BillingIncrements(initial: initial, recurring: recurring)!,
+      effectiveFromMs: from, effectiveToMs: to, timeClass: fields.optionalText(9))
   }
 
   /// A rate or fee: a number of at most six decimals, not negative, below 1,000,000.

@@ -9,14 +9,17 @@ import Routing
 /// - The 64-bit data of version 2+ files is used (version 1 files: the
 ///   32-bit data); files with leap-second records (`right/...`) are refused.
 /// - Beyond the file's last transition, the POSIX TZ footer rule
-///   (`CET-1CEST,M3.5.0,M10.5.0/3`) is expanded into transitions up to the
-///   end of `lastYear` (2100); after that the last offset stays. A footer
+///   (`CET-1CEST,M3.5.0,M10.5.0/3`) is expanded into transitions for one
+///   whole 400-year Gregorian cycle from the year after the file's last
+///   transition (and at least up to `lastYear`), and the cycle repeats
+///   forever (`TimeZoneRules.cycleStart`): a rule of weekdays and dates
+///   gives the same instants every 400 years. A footer
 ///   without a daylight-saving part is a fixed offset; an empty footer keeps
 ///   the file's last offset. A footer that cannot be parsed refuses the zone.
 public enum TimeZoneFile {
   /// Where the tz database lives on Debian and most other systems.
   public static let defaultDirectory = "/usr/share/zoneinfo"
-  /// The last year whose daylight-saving changes are generated from a footer rule.
+  /// The last year at least up to which a footer rule's changes are generated.
   public static let lastYear = 2100
 
   /// Why a zone cannot be used; `description` is what the loader reports.
@@ -109,6 +112,7 @@ public enum TimeZoneFile {
       offsets.append(typeOffsets[index])
     }
 
+    var cycleStart: Int64?
     if !footer.isEmpty {
       let rule: PosixRule
       do {
@@ -118,14 +122,23 @@ public enum TimeZoneFile {
       }
       let after = times.last ?? Int64.min
       let firstYear = max(times.last.map(civilYear) ?? 1970, 1900) - 1
-      for (time, offset) in rule.transitions(years: firstYear...max(firstYear, lastYear)) where time > after {
+      // One whole 400-year cycle of the rule from the year after the file's
+      // last transition; later instants map back into it (TimeZoneRules.cycleStart).
+      let cycleYear = firstYear + 2
+      let throughYear = max(lastYear, cycleYear + 400)
+      for (time, offset) in rule.transitions(years: firstYear...throughYear) where time > after {
         if offset != (offsets.last ?? initialOffset) {
           transitions.append(time)
           offsets.append(offset)
         }
       }
+      if rule.daylight != nil {
+        cycleStart = LocalTime.day(year: cycleYear, month: 1, day: 1) * 86_400
+      }
     }
-    return TimeZoneRules(name: name, initialOffset: initialOffset, transitions: transitions, offsets: offsets)
+    return TimeZoneRules(
+      name: name, initialOffset: initialOffset, transitions: transitions, offsets: offsets,
+      cycleStart: cycleStart)
   }
 
   /// The proleptic Gregorian year of a Unix time.
