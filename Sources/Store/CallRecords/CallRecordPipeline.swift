@@ -1,7 +1,7 @@
 import Billing
 import Logging
 
-/// The production `CallRecordSink`: a `CallRecordJournal` (fsync'd before a
+/// Where softswitch mode's call records go: a `CallRecordJournal` (fsync'd before a
 /// record counts as recorded) feeding a `CallRecordWriter` (batched,
 /// idempotent inserts into PostgreSQL, replay of whatever an earlier process
 /// left in the journal).
@@ -10,9 +10,9 @@ import Logging
 ///       journalDirectory: "/var/lib/didtron-switch/journal",
 ///       databaseURL: "postgresql://switch@db/didtron", logger: logger)
 ///     pipeline.start()
-///     ... proxy.sink = pipeline ...
+///     pipeline.append(record) { ... durable ... }
 ///     pipeline.stop(deadline: .now + .seconds(10))
-public final class CallRecordPipeline: CallRecordSink, @unchecked Sendable {
+public final class CallRecordPipeline: @unchecked Sendable {
   /// Counts since the pipeline was created.
   public struct Counters: Sendable, Equatable {
     /// Records fsync'd to the journal.

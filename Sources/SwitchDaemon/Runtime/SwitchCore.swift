@@ -1,29 +1,18 @@
-import Logging
 import NIOCore
 import Proxy
-import SIPCore
 import SIPTransport
 
-/// Everything that lives on the core event loop: the inbound decoder and the
-/// proxy core. Only ever touched on `loop`.
+/// Everything that lives on the core event loop: the proxy core behind its
+/// inbound receiver (which decodes), and the work the load probe reads.
+/// Only ever touched on `loop`.
 final class SwitchCore {
   let loop: any EventLoop
-  let proxy: ProxyCore
-  private let decoder: InboundDecoder
-  private let transport: SIPTransportLayer
-  private let logger: Logger
-  private(set) var malformed = 0
-  private(set) var dropped = 0
+  let inbound: InboundReceiver
+  var proxy: ProxyCore { inbound.proxy }
 
-  init(
-    loop: any EventLoop, proxy: ProxyCore, decoder: InboundDecoder, transport: SIPTransportLayer,
-    logger: Logger
-  ) {
+  init(loop: any EventLoop, inbound: InboundReceiver) {
     self.loop = loop
-    self.proxy = proxy
-    self.decoder = decoder
-    self.transport = transport
-    self.logger = logger
+    self.inbound = inbound
   }
 
   /// Wall-clock nanoseconds spent handling messages and timers, and the
@@ -47,44 +36,35 @@ final class SwitchCore {
     proxy.tick()
   }
 
-  /// One message from the transport layer, on the core loop.
-  func receive(_ inbound: InboundMessage) {
+  /// One message from the transport layer, on the core loop: its bytes go
+  /// to the proxy's inbound receiver as they are.
+  func receive(_ message: InboundMessage) {
     loop.preconditionInEventLoop()
     let started = LoopLoadProbe.now()
     defer { busyNanoseconds += LoopLoadProbe.now() - started }
-    handledBytes += inbound.bytes.readableBytes
-    let decision = inbound.bytes.withUnsafeReadableBytes {
-      decoder.decode($0, isDatagram: inbound.source.transport == .udp, source: inbound.source)
-    }
-    switch decision {
-    case .request(let message), .response(let message):
-      proxy.receive(message, from: inbound.source, local: inbound.local)
-    case .reject(let status, let reason, let response):
-      malformed += 1
-      // An unknown source gets no answer past its budget (docs/identification.md).
-      guard proxy.mayAnswer(inbound.source) else { return }
-      logger.debug(
-        "refused request",
-        metadata: ["source": "\(inbound.source)", "status": "\(status)", "reason": "\(reason)"])
-      transport.send(ByteBuffer(bytes: response), to: Self.responseDestination(inbound.source))
-    case .drop(let reason):
-      dropped += 1
-      logger.debug("dropped message", metadata: ["source": "\(inbound.source)", "reason": "\(reason)"])
-    }
+    handledBytes += message.bytes.readableBytes
+    message.bytes.withUnsafeReadableBytes { inbound.receive($0, from: message.source, local: message.local) }
   }
 
   /// The counters and gauges of the core, for the metrics.
   var reading: SwitchReading.Core {
     loop.preconditionInEventLoop()
     return SwitchReading.Core(
-      counters: proxy.counters, malformed: malformed, dropped: dropped, transactions: proxy.transactionCount,
-      dialogs: proxy.dialogCount, registeredContacts: proxy.registrar?.bindingCount ?? 0,
+      counters: proxy.counters, malformed: inbound.counters.malformed, dropped: inbound.counters.dropped,
+      transactions: proxy.transactionCount, dialogs: proxy.dialogCount,
+      registeredContacts: proxy.registrar?.bindingCount ?? 0,
       authentication: proxy.registrar?.throttle.counters ?? .init(),
       creditAccounts: proxy.credit?.accountCount ?? 0, draining: proxy.isDraining,
       overload: OverloadReading(proxy.overload))
   }
 
-  /// Refusals go back where the request came from (RFC 3581 behaviour for all:
-  /// a malformed request's Via cannot be trusted).
-  private static func responseDestination(_ source: Endpoint) -> Endpoint { source }
+  /// The totals the daemon logs when it stops.
+  var totals: String {
+    let c = proxy.counters
+    return
+      "requests=\(c.requestsReceived) responses=\(c.responsesReceived) forwarded_invites=\(c.invitesForwarded) "
+      + "answered=\(c.callsAnswered) failed=\(c.callsFailed) cancelled=\(c.callsCancelled) "
+      + "ended=\(c.callsEnded) open_transactions=\(proxy.transactionCount) dialogs=\(proxy.dialogCount) "
+      + "malformed=\(inbound.counters.malformed) dropped=\(inbound.counters.dropped)"
+  }
 }

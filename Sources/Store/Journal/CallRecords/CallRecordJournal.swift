@@ -16,7 +16,7 @@ import Logging
 /// A journal never appends to a segment it did not create: segments left by
 /// an earlier process (which may end in a torn line) are replayed by the
 /// writer and then deleted.
-public final class CallRecordJournal: CallRecordSink, @unchecked Sendable {
+public final class CallRecordJournal: @unchecked Sendable {
   public struct Configuration: Sendable {
     /// The journal directory; created (with parents) when missing.
     public var directory: String
