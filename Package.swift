@@ -12,6 +12,8 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    // Property-based tests (RoutingTests: margins over every call duration).
+    .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
   ],
   targets: [
     // Layer 0: C system libraries, found through pkg-config.
@@ -66,7 +68,8 @@ let package = Package(
     .target(
       name: "SwitchDaemon",
       dependencies: [
-        "SIPCore", "SIPTransaction", "SIPTransport", "Proxy", "Policy", "Routing", "Billing", "Store", "Digest",
+        "SIPCore", "SIPTransaction", "SIPTransport", "Proxy", "Policy", "Routing", "Billing", "Store",
+        "Digest",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
@@ -139,7 +142,9 @@ let package = Package(
     .testTarget(name: "SIPTransactionTests", dependencies: ["SIPTransaction", "SIPCore"]),
     .testTarget(name: "DigestTests", dependencies: ["Digest"]),
     .testTarget(name: "PolicyTests", dependencies: ["Policy", "SIPCore"]),
-    .testTarget(name: "RoutingTests", dependencies: ["Routing"]),
+    .testTarget(
+      name: "RoutingTests",
+      dependencies: ["Routing", .product(name: "PropertyBased", package: "swift-property-based")]),
     .testTarget(name: "BillingTests", dependencies: ["Billing", "Routing"]),
     .testTarget(
       name: "StoreTests",
@@ -180,5 +185,7 @@ let package = Package(
 // has what it saves per call (bench/ProxyBench).
 for target in package.targets where target.type != .system {
   target.swiftSettings =
-    (target.swiftSettings ?? []) + [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
+    (target.swiftSettings ?? []) + [
+      .unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))
+    ]
 }

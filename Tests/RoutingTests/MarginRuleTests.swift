@@ -111,16 +111,80 @@ import Testing
     #expect(c.rule.allows(customer: customer, supplier: supplier, currencies: testCurrencies) == c.allowed)
   }
 
-  /// Connection fees are not part of the comparison.
-  @Test(arguments: [Int64(0), 1, 1_000_000])
-  func connectionFeesAreIgnored(supplierFee: Int64) {
+  /// Connection fees count (issue 17): a supplier fee of a millionth loses
+  /// money on a short call when the rates leave nothing for it.
+  @Test(arguments: [(Int64(0), true), (1, false), (1_000_000, false)])
+  func connectionFeesCount(supplierFee: Int64, allowed: Bool) {
     let customer = RateQuote(
       ratingPlanID: "c", prefix: "1", currency: "USD", ratePerMinute: Money(micros: 12_000))
     let supplier = RateQuote(
       ratingPlanID: "s", prefix: "1", currency: "USD", ratePerMinute: Money(micros: 10_000),
       connectionFee: Money(micros: supplierFee))
-    #expect(Self.absolute("0.002").allows(customer: customer, supplier: supplier, currencies: testCurrencies))
+    #expect(
+      Self.absolute("0.002").allows(customer: customer, supplier: supplier, currencies: testCurrencies)
+        == allowed)
     #expect(
       !Self.absolute("0.002001").allows(customer: customer, supplier: supplier, currencies: testCurrencies))
+  }
+
+  static func quote(_ rate: Int64, fee: Int64 = 0, _ increments: (Int, Int), currency: String = "USD")
+    -> RateQuote
+  {
+    RateQuote(
+      ratingPlanID: "p", prefix: "1", currency: currency, ratePerMinute: Money(micros: rate),
+      connectionFee: Money(micros: fee),
+      increments: BillingIncrements(initial: increments.0, recurring: increments.1)!)
+  }
+
+  struct IncrementCase: Sendable, CustomTestStringConvertible {
+    var label: String
+    var rule: MarginRule
+    var customer: RateQuote
+    var supplier: RateQuote
+    var allowed: Bool
+    var testDescription: String { label }
+  }
+
+  static let incrementCases: [IncrementCase] = [
+    // The issue's case: 0.009/min on 60/60 passed against 0.010/min on 1/1
+    // with absolute 0, and a 10 s call lost 0.0075.
+    IncrementCase(
+      label: "60/60 supplier under a 1/1 customer", rule: absolute("0"), customer: quote(10_000, (1, 1)),
+      supplier: quote(9_000, (60, 60)), allowed: false),
+    IncrementCase(
+      label: "same increments", rule: absolute("0"), customer: quote(10_000, (1, 1)),
+      supplier: quote(9_000, (1, 1)), allowed: true),
+    IncrementCase(
+      label: "a 1/1 supplier under a 60/60 customer", rule: absolute("0"), customer: quote(10_000, (60, 60)),
+      supplier: quote(10_000, (1, 1)), allowed: true),
+    IncrementCase(
+      label: "the margin exactly, per second", rule: absolute("0.001"), customer: quote(10_000, (1, 1)),
+      supplier: quote(9_000, (1, 1)), allowed: true),
+    IncrementCase(
+      label: "10 percent exactly, per second", rule: percent("10"), customer: quote(10_000, (1, 1)),
+      supplier: quote(9_000, (1, 1)), allowed: true),
+    IncrementCase(
+      label: "30/6 supplier under 6/6 customer, percent", rule: percent("5"), customer: quote(10_000, (6, 6)),
+      supplier: quote(9_000, (30, 6)), allowed: false),
+    // 1 s: 0.000167 + fee against 0.009000.
+    IncrementCase(
+      label: "a customer fee pays for the supplier's first minute", rule: absolute("0"),
+      customer: quote(10_000, fee: 8_833, (1, 1)), supplier: quote(9_000, (60, 60)), allowed: true),
+    IncrementCase(
+      label: "a customer fee one millionth short", rule: absolute("0"),
+      customer: quote(10_000, fee: 8_832, (1, 1)), supplier: quote(9_000, (60, 60)), allowed: false),
+    // A cycle of 3599 × 3600 block ends: the conservative bound decides.
+    IncrementCase(
+      label: "long cycle, fee covers a block", rule: absolute("0"),
+      customer: quote(10_000, fee: 1_000_000, (1, 3599)), supplier: quote(9_000, (1, 3600)), allowed: true),
+    IncrementCase(
+      label: "long cycle, no fee", rule: absolute("0"), customer: quote(10_000, (1, 3599)),
+      supplier: quote(9_000, (1, 3600)), allowed: false),
+  ]
+
+  @Test(arguments: incrementCases)
+  func marginsOverTheRealBillingIncrements(_ c: IncrementCase) {
+    #expect(
+      c.rule.allows(customer: c.customer, supplier: c.supplier, currencies: testCurrencies) == c.allowed)
   }
 }

@@ -9,8 +9,10 @@
 /// - `percent(p)`: the margin must be at least `p` percent of the
 ///   customer's rate: supplier ≤ customer × (1 − p/100).
 ///
-/// Connection fees are not part of the comparison. A supplier rate in
-/// another currency is converted first, rounded half up to the millionth.
+/// These are the rules on rates per minute; a route's supplier is checked
+/// over whole calls, connection fees and billing increments included
+/// (`MarginRule+Durations`). A supplier rate in another currency is
+/// converted first, rounded half up to the millionth.
 public enum MarginRule: Sendable, Equatable {
   case off
   case absolute(Money)
@@ -31,17 +33,5 @@ public enum MarginRule: Sendable, Equatable {
         (Int128(customerRate.micros) - Int128(supplierRate.micros)) * 100 * Int128(Money.microsPerUnit)
       return margin >= Int128(customerRate.micros) * Int128(percent.micros)
     }
-  }
-
-  /// Whether a supplier's quote keeps the margin on the customer's quote,
-  /// converting currencies; a supplier in a currency without an exchange
-  /// rate fails unless enforcement is off.
-  public func allows(customer: RateQuote, supplier: RateQuote, currencies: Currencies) -> Bool {
-    if self == .off { return true }
-    guard
-      let converted = currencies.convert(
-        supplier.ratePerMinute, from: supplier.currency, to: customer.currency)
-    else { return false }
-    return allows(customerRate: customer.ratePerMinute, supplierRate: converted)
   }
 }
