@@ -1,0 +1,38 @@
+import Policy
+
+/// Step 3 of `CallPipeline`: the CPS limits of the ingress interconnect and
+/// its carrier service (token buckets), then the capacity limits of the
+/// ingress carrier, interconnect and service (calls in progress).
+struct CallLimits {
+  /// The status of a call refused by a CPS or capacity limit.
+  let status: Int
+  /// Retry-After seconds on a capacity refusal (CPS refusals say when the next token comes).
+  let capacityRetryAfterSeconds: Int
+
+  /// Takes a token from each CPS bucket in turn (a token taken stays taken
+  /// when a later limit refuses), then checks the capacities.
+  func admit(_ ingress: IngressCall, _ context: RouteContext) throws(Refusal) {
+    let match = ingress.match
+    try takeToken(.interconnect, "i:", match.interconnect.id, ingress.policy.callRate, context)
+    try takeToken(.service, "s:", match.service.id, match.service.callRate, context)
+    if let full = context.liveCalls.full(
+      carrier: match.carrier, interconnect: match.interconnect, service: match.service)
+    {
+      throw .capacity(full, status: status, retryAfterSeconds: capacityRetryAfterSeconds)
+    }
+  }
+
+  /// The bucket of `entity` `id` is keyed `keyPrefix + id` (interconnect and
+  /// service ids may be equal); the key is built only when there is a limit.
+  private func takeToken(
+    _ entity: LimitedEntity, _ keyPrefix: String, _ id: String, _ limit: CallRateLimit?,
+    _ context: RouteContext
+  ) throws(Refusal) {
+    guard let limit else { return }
+    let key = keyPrefix + id
+    guard context.cps.admit(key: key, rate: limit.rate, burst: limit.burst, nowMs: context.nowMs) else {
+      let retry = context.cps.retryAfterSeconds(key: key, nowMs: context.nowMs)
+      throw .callRate(entity, status: status, retryAfterSeconds: retry)
+    }
+  }
+}
