@@ -3,7 +3,12 @@ import Policy
 /// Step 3 of `CallPipeline`: the CPS limits of the ingress interconnect and
 /// its carrier service (token buckets), then the capacity limits of the
 /// ingress carrier, interconnect and service (calls in progress).
-struct CallLimits {
+@usableFromInline struct CallLimits {
+  /// `proxy.limit_reject_status` when not configured: 503 Service Unavailable.
+  @usableFromInline static let defaultStatus = 503
+  /// `proxy.capacity_retry_after_seconds` when not configured.
+  @usableFromInline static let defaultCapacityRetryAfterSeconds = 5
+
   /// The status of a call refused by a CPS or capacity limit.
   let status: Int
   /// Retry-After seconds on a capacity refusal (CPS refusals say when the next token comes).

@@ -37,7 +37,10 @@ public struct CallPipeline: CallRouter {
   /// Retry-After seconds on a capacity refusal (CPS refusals say when the next token comes).
   public var capacityRetryAfterSeconds: Int
 
-  public init(snapshot: Snapshot, limitStatus: Int = 503, capacityRetryAfterSeconds: Int = 5) {
+  public init(
+    snapshot: Snapshot, limitStatus: Int = CallLimits.defaultStatus,
+    capacityRetryAfterSeconds: Int = CallLimits.defaultCapacityRetryAfterSeconds
+  ) {
     self.snapshot = snapshot
     self.limitStatus = limitStatus
     self.capacityRetryAfterSeconds = capacityRetryAfterSeconds
