@@ -16,13 +16,13 @@ import Policy
 
   /// Takes a token from each CPS bucket in turn (a token taken stays taken
   /// when a later limit refuses), then checks the capacities.
+  @inline(__always)
   func admit(_ ingress: IngressCall, _ context: RouteContext) throws(Refusal) {
-    let match = ingress.match
-    try takeToken(.interconnect, "i:", match.interconnect.id, ingress.policy.callRate, context)
-    try takeToken(.service, "s:", match.service.id, match.service.callRate, context)
+    try takeToken(.interconnect, "i:", ingress.match.interconnect.id, ingress.policy.callRate, context)
+    try takeToken(.service, "s:", ingress.match.service.id, ingress.match.service.callRate, context)
     if let full = context.liveCalls.full(
-      carrier: match.carrier, interconnect: match.interconnect, service: match.service)
-    {
+      carrier: ingress.match.carrier, interconnect: ingress.match.interconnect, service: ingress.match.service
+    ) {
       throw .capacity(full, status: status, retryAfterSeconds: capacityRetryAfterSeconds)
     }
   }

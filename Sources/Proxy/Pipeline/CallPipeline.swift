@@ -30,6 +30,9 @@ import SIPCore
 /// 9. credit (docs/credit.md): the customer's account must pay the first
 ///    billing interval and the connection fee, counting what its live
 ///    calls hold; that much is reserved while the call rings.
+///
+/// The steps run once per call are `@inline(__always)`: the source reads as
+/// steps, the optimizer still sees one function (bench/PipelineBench).
 public struct CallPipeline: CallRouter {
   public let snapshot: Snapshot
   /// The status of a call refused by a CPS or capacity limit.

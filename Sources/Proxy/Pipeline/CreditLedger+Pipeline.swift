@@ -12,6 +12,7 @@ extension CreditLedger {
   /// Step 9 of `CallPipeline`: the customer's account pays the first billing
   /// interval and the connection fee, counting what its live calls hold;
   /// that much is reserved while the call rings (docs/credit.md).
+  @inline(__always)
   func admit(call uuid: String, customer carrierID: String, quote: RateQuote?) throws(Refusal) {
     let party = quote.map { CreditParty(account: AccountRef(.customer, carrierID), quote: $0) }
     if let shortage = admit(call: uuid, customer: party) { throw .credit(shortage) }

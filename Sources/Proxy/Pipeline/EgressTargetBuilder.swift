@@ -29,6 +29,7 @@ struct EgressTargetBuilder {
   let sessionTimerSet: Bool
   let setPAI: PAIMode
 
+  @inline(__always)
   func target(for serviceID: String) -> Choice {
     guard let (service, interconnect, carrier, destination) = usableRoute(serviceID) else { return .unusable }
     let egress = snapshot.policy(of: interconnect.id)
@@ -69,6 +70,7 @@ struct EgressTargetBuilder {
   /// The egress service with its interconnect, carrier and destination, when
   /// all can take this call: active, egress, usable by this caller, not the
   /// caller's own carrier unless allowed, below capacity.
+  @inline(__always)
   private func usableRoute(_ serviceID: String) -> (CarrierService, Interconnect, Carrier, Endpoint)? {
     guard let service = snapshot.services[serviceID], service.direction == .egress,
       let interconnect = snapshot.interconnects[service.interconnectID], interconnect.isActive,
@@ -93,6 +95,7 @@ struct EgressTargetBuilder {
 
   /// The caller's number, P-Asserted-Identity, Remote-Party-ID and privacy
   /// as the egress interconnect's translation and privacy method want them.
+  @inline(__always)
   private func addIdentity(_ egress: InterconnectPolicy, to edits: inout MessageEdits) {
     let callerForSupplier = callerIdentity.number.map { egress.translation.translateCaller($0) }
     let identity = identityTowardsSupplier(

@@ -13,6 +13,7 @@ struct EgressTargets {
   /// Some target's interconnect watches session timers.
   private(set) var sessionTimer = false
 
+  @inline(__always)
   init(_ choice: RouteChoice, _ builder: EgressTargetBuilder, credit: CreditLedger?) throws(Refusal) {
     targets.reserveCapacity(choice.serviceIDs.count)
     var codecSkips = 0

@@ -17,6 +17,7 @@ struct IngressCall {
 
   /// 1. The ingress interconnect by source address, port, transport and
   ///    tech prefix (`IngressIdentifier`), or its refusal.
+  @inline(__always)
   init(_ invite: SIPMessage, source: Endpoint, snapshot: Snapshot) throws(Refusal) {
     requestUser = invite.requestURI?.user ?? ""
     switch snapshot.identifier.identify(source: source, requestURIUser: requestUser) {
@@ -35,6 +36,7 @@ struct IngressCall {
 
   /// 2. From / Contact patterns, trunk group and test calls, when the
   ///    interconnect has validation settings.
+  @inline(__always)
   func validate(_ invite: SIPMessage) throws(Refusal) {
     guard let validation = policy.validation else { return }
     if let failure = validation.check(validationInput(invite)) { throw .validation(failure) }
@@ -42,6 +44,7 @@ struct IngressCall {
 
   /// 5. The caller, picked from From / P-Asserted-Identity / Remote-Party-ID,
   ///    checked and translated by the global and origin rules.
+  @inline(__always)
   func caller(_ invite: SIPMessage) throws(Refusal) -> CallerIdentity {
     let headers = CallerHeaders(
       fromUser: invite.fromURI?.user,

@@ -30,6 +30,7 @@ final class OfferSDP {
   /// 6. The ingress interconnect's codec policy on the offer (parsed only
   ///    when there is one): the offer every target starts from, and the body
   ///    sent, are the filtered one.
+  @inline(__always)
   func filter(by codecs: CodecPolicy, body: inout MessageEdits.BodyChange?) throws(Refusal) {
     guard !codecs.isEmpty, let sdp = value else { return }
     switch codecs.filterOffer(sdp) {

@@ -22,6 +22,7 @@ struct OptionHeaders {
   ///    where it is not allowed is refused when required and otherwise
   ///    dropped from Supported; a session timer below its minimum is refused,
   ///    else set as it will be forwarded.
+  @inline(__always)
   func admit(_ signalling: SignallingSettings, changes: inout [MessageEdits.HeaderChange]) throws(Refusal) {
     if !signalling.reliableProvisional {
       if requires100rel { throw .reliableProvisionalUnsupported }

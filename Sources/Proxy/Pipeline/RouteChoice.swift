@@ -21,6 +21,7 @@ struct RouteChoice {
   /// The supplier cost of each of `entry.routes`, by index.
   private let supplierQuotes: [RateQuote?]
 
+  @inline(__always)
   init(_ snapshot: Snapshot, _ match: IngressMatch, called: String, _ context: RouteContext) throws(Refusal) {
     guard let planID = match.service.routingPlanID, let plan = snapshot.routingPlans[planID] else {
       throw .noRoutingPlan
