@@ -125,6 +125,12 @@ let package = Package(
       ],
       path: "bench/UDPSendBench"),
 
+    // The call pipeline's CPU per initial INVITE (softswitch mode), no proxy core or sockets.
+    .executableTarget(
+      name: "pipeline-bench",
+      dependencies: ["Proxy", "Policy", "Routing", "SIPCore"],
+      path: "bench/PipelineBench"),
+
     // CPU per inbound message for the costliest datagrams (issue 15): decode, read, edit, serialize.
     .executableTarget(
       name: "parse-bench",

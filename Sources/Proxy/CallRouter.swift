@@ -95,20 +95,6 @@ public struct RouteTarget: Sendable, Equatable {
   }
 }
 
-/// One side of a call: the carrier, interconnect and carrier service it
-/// came in on (ingress) or was sent to (egress).
-public struct CarrierLeg: Sendable, Equatable {
-  public var carrierID: String
-  public var interconnectID: String
-  public var serviceID: String
-
-  public init(carrierID: String, interconnectID: String, serviceID: String) {
-    self.carrierID = carrierID
-    self.interconnectID = interconnectID
-    self.serviceID = serviceID
-  }
-}
-
 /// Chooses the targets of an initial INVITE. Runs on the proxy core's
 /// thread; `context` carries the time and the core's live state.
 public protocol CallRouter: Sendable {

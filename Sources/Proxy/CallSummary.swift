@@ -1,4 +1,5 @@
 import Billing
+import Policy
 import Routing
 import SIPCore
 

@@ -66,8 +66,6 @@ extension ProxyCore {
     ])
   }
 
-  static let allow = "INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, UPDATE, INFO, REFER, NOTIFY, MESSAGE"
-
   static func reason(_ status: Int) -> String {
     switch status {
     case 403: "Forbidden"

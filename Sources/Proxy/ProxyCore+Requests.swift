@@ -26,7 +26,8 @@ extension ProxyCore {
     let addressedToUs = request.requestURI.map(isLocal) ?? false
     // §16.3 item 3 lets a proxy answer an OPTIONS addressed to it; trunks ping this way.
     if method == .options, !toTagPresent, addressedToUs, request.routeCount == 0 {
-      respondLocally(record, 200, "OK", extra: [("Allow", Self.allow), ("Accept", "application/sdp")])
+      respondLocally(
+        record, 200, "OK", extra: [("Allow", SIPMethod.allowHeaderValue), ("Accept", "application/sdp")])
       return
     }
     if request.hasMaxForwards, request.maxForwards == 0 {
@@ -51,9 +52,9 @@ extension ProxyCore {
       receiveRegister(request, source: source, record: record)
     default:
       if case .extension = method {
-        respondLocally(record, 501, "Not Implemented", extra: [("Allow", Self.allow)])
+        respondLocally(record, 501, "Not Implemented", extra: [("Allow", SIPMethod.allowHeaderValue)])
       } else if addressedToUs {
-        respondLocally(record, 405, "Method Not Allowed", extra: [("Allow", Self.allow)])
+        respondLocally(record, 405, "Method Not Allowed", extra: [("Allow", SIPMethod.allowHeaderValue)])
       } else {
         // This switch relays calls, not out-of-dialog requests for other domains.
         respondLocally(record, 404, "Not Found")

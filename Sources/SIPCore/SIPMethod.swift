@@ -45,3 +45,14 @@ public enum SIPMethod: Sendable, Hashable, CustomStringConvertible {
     }
   }
 }
+
+extension SIPMethod {
+  /// The methods this switch handles or forwards: the one `Allow` list,
+  /// answered to OPTIONS and on 405 and 501 (RFC 3261 §20.5).
+  public static let allowed: [SIPMethod] = [
+    .invite, .ack, .bye, .cancel, .options, .prack, .update, .info, .refer, .notify, .message,
+  ]
+
+  /// `allowed` as an `Allow` header value: "INVITE, ACK, BYE, ...".
+  public static let allowHeaderValue = allowed.map(\.description).joined(separator: ", ")
+}

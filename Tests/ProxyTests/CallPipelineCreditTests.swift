@@ -55,6 +55,16 @@ import Testing
         == .refuse(Refusal(status: 503, reason: "Credit Account Unavailable", kind: .credit)))
   }
 
+  @Test func aCustomerAccountInACurrencyWithoutARateIsRefused503() throws {
+    let ledger = CreditLedger()
+    ledger.load([
+      CreditAccount(
+        ref: AccountRef(.customer, "c1"), column: .customer, currency: "JPY",
+        balance: AccountBalance(amount: Money("1000")!, version: 1), floor: .zero, spendLimit24h: nil)
+    ])
+    #expect(try route(ledger) == .refuse(Refusal(status: 503, reason: "No Exchange Rate", kind: .credit)))
+  }
+
   @Test func suppliersWithoutCreditAreSkipped() throws {
     let ledger = CreditLedger()
     ledger.load([

@@ -112,6 +112,19 @@ import Testing
     #expect(try route("7733") == .reject(status: 404, reason: "No Route"))
   }
 
+  @Test func anIngressServiceWhosePlanIsNotLoadedIs403() throws {
+    let full = try Self.snapshot()
+    let planless = Snapshot(
+      carriers: Array(full.carriers.values), interconnects: Array(full.interconnects.values),
+      services: Array(full.services.values), routingPlans: [])
+    #expect(try route("774420", snapshot: planless) == .reject(status: 403, reason: "No Routing Plan"))
+    // Identification still comes first.
+    let stranger = Endpoint(transport: .udp, host: "10.0.1.5", port: 5060)
+    #expect(
+      try route("774420", from: stranger, snapshot: planless)
+        == .reject(status: 403, reason: "Unknown Interconnect"))
+  }
+
   @Test func inactiveTrunksAndPausedCarriersAreSkipped() throws {
     guard case .route(let call) = try route("774420", snapshot: Self.snapshot(secondTrunkActive: false))
     else {

@@ -1,3 +1,5 @@
+import SIPCore
+
 extension InterconnectAddress {
   /// Reads one `interconnect_ip_addresses` row of type `transport`.
   ///
@@ -15,10 +17,10 @@ extension InterconnectAddress {
     ipAddress: String, isRange: Bool, rangeEnd: String?, port: Int?
   ) throws(InterconnectAddressError) -> InterconnectAddress {
     if let port, !(1...65535).contains(port) { throw .portOutOfRange(port) }
-    let start = trimmed(ipAddress)
+    let start = ipAddress.trimmingWhitespace()
     guard isRange else { return InterconnectAddress(match: try parseNetwork(start), port: port) }
 
-    guard let endText = rangeEnd.map(trimmed), !endText.isEmpty else {
+    guard let endText = rangeEnd?.trimmingWhitespace(), !endText.isEmpty else {
       throw .missingRangeEnd(start: String(start))
     }
     guard let first = IPAddress(start) else { throw .notAnAddress(String(start)) }
@@ -43,12 +45,5 @@ extension InterconnectAddress {
     if !address.isIPv6, parts[0].contains(":") { prefixLength -= 96 }
     guard (0...address.bitWidth).contains(prefixLength) else { throw .prefixLengthOutOfRange(String(text)) }
     return .network(address.masked(toPrefixLength: prefixLength), prefixLength: prefixLength)
-  }
-
-  private static func trimmed(_ text: String) -> Substring {
-    var slice = text[...]
-    while let first = slice.first, first == " " || first == "\t" { slice = slice.dropFirst() }
-    while let last = slice.last, last == " " || last == "\t" { slice = slice.dropLast() }
-    return slice
   }
 }

@@ -24,26 +24,3 @@ public enum RouteStatus: String, Sendable, CaseIterable {
     }
   }
 }
-
-/// Seed enum `carrier_partner_type`.
-public enum PartnerType: String, Sendable, CaseIterable {
-  case customer
-  case supplier
-  case bilateral
-}
-
-/// Seed enum `capacity_mode`.
-public enum CapacityMode: String, Sendable, CaseIterable {
-  case unrestricted
-  case capped
-}
-
-/// `carrier_interconnects.direction`.
-public enum InterconnectDirection: String, Sendable, CaseIterable {
-  case ingress
-  case egress
-  case both
-
-  public var allowsIngress: Bool { self != .egress }
-  public var allowsEgress: Bool { self != .ingress }
-}

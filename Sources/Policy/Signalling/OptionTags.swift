@@ -1,3 +1,5 @@
+import SIPCore
+
 /// Option-tag lists (Supported, Require, Proxy-Require, Unsupported; RFC 3261 §19.2):
 /// comma-separated across one or more header values, compared case-insensitively.
 public enum OptionTags {
@@ -26,7 +28,7 @@ public enum OptionTags {
 
   private static func split(_ values: [String]) -> [Substring] {
     values.flatMap { value in
-      value.split(separator: ",").map { HeaderText.trimmed($0) }.filter { !$0.isEmpty }
+      value.split(separator: ",").map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
     }
   }
 }

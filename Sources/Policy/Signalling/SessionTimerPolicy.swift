@@ -1,3 +1,5 @@
+import SIPCore
+
 /// Session timers (RFC 4028) as the switch applies them as a proxy: the interval it asks
 /// for and the smallest it accepts.
 public struct SessionTimerPolicy: Sendable, Equatable {
@@ -90,7 +92,7 @@ extension SessionTimerPolicy {
   /// The delta-seconds of a Session-Expires or Min-SE value (`1800;refresher=uac`),
   /// `nil` when it is not 1 to 10 digits within 0…2³²−1.
   static func deltaSeconds(of value: String) -> Int? {
-    let number = HeaderText.trimmed(value.prefix { $0 != ";" })
+    let number = value.prefix { $0 != ";" }.trimmingWhitespace()
     guard (1...10).contains(number.utf8.count), number.utf8.allSatisfy({ (48...57).contains($0) }),
       let seconds = Int(number), seconds <= Int(UInt32.max)
     else { return nil }

@@ -1,3 +1,5 @@
+import SIPCore
+
 /// An ordered list of translation rules, read from one of the columns
 /// `global_translation`, `origin_translation`, `destination_translation`.
 /// The format is documented in docs/policy-translation.md:
@@ -34,11 +36,11 @@ public struct TranslationRules: Sendable {
     let lines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }
     for rawLine in lines {
       lineNumber += 1
-      let line = rawLine.trimmingRuleSpace()
+      let line = rawLine.trimmingWhitespace()
       if line.isEmpty || line.first == "#" { continue }
       var rest = line
       while true {
-        rest = rest.trimmingRuleSpace()
+        rest = rest.trimmingWhitespace()
         if rest.first == ";" {
           rest = rest.dropFirst()
           continue
@@ -87,7 +89,7 @@ public struct TranslationRules: Sendable {
   static func parseRule(_ text: Substring) throws(RuleProblem) -> (TranslationRule, Substring) {
     if text.first == "/" { return try parseRegexRule(text) }
     let end = text.firstIndex(of: ";") ?? text.endIndex
-    let source = text[..<end].trimmingRuleSpace()
+    let source = text[..<end].trimmingWhitespace()
     let first = source.prefix { !$0.isRuleSpace }
     guard first.hasPrefix("prefix:") || first.hasPrefix("strip:") || first.hasPrefix("add:") else {
       throw RuleProblem("not a rule '\(source)': \(expected)")
@@ -189,10 +191,10 @@ public struct TranslationRules: Sendable {
       }
       index = text.index(after: index)
     }
-    var rest = text[index...].trimmingRuleSpace()
+    var rest = text[index...].trimmingWhitespace()
     if rest.hasPrefix("continue"), rest.dropFirst(8).first.map({ $0.isRuleSpace || $0 == ";" }) ?? true {
       continues = true
-      rest = rest.dropFirst(8).trimmingRuleSpace()
+      rest = rest.dropFirst(8).trimmingWhitespace()
     }
     if let first = rest.first, first != ";" {
       throw RuleProblem("unexpected text after the rule: '\(rest.prefix { $0 != ";" })'")
@@ -210,7 +212,7 @@ public struct TranslationRules: Sendable {
 
     let rule = TranslationRule(
       action: .regex(CompiledRegex(regex: regex), replacement, everyMatch: everyMatch),
-      continues: continues, source: String(text[..<rest.startIndex]).trimmingRuleSpaceString())
+      continues: continues, source: String(text[..<rest.startIndex].trimmingWhitespace()))
     return (rule, rest)
   }
 
@@ -242,17 +244,4 @@ public struct TranslationRules: Sendable {
 
 extension Character {
   fileprivate var isRuleSpace: Bool { self == " " || self == "\t" }
-}
-
-extension Substring {
-  fileprivate func trimmingRuleSpace() -> Substring {
-    var slice = self
-    while let first = slice.first, first.isRuleSpace { slice = slice.dropFirst() }
-    while let last = slice.last, last.isRuleSpace { slice = slice.dropLast() }
-    return slice
-  }
-}
-
-extension String {
-  fileprivate func trimmingRuleSpaceString() -> String { String(self[...].trimmingRuleSpace()) }
 }

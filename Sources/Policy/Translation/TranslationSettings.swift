@@ -1,3 +1,5 @@
+import SIPCore
+
 /// One interconnect's `interconnect_translation_settings` row, parsed
 /// (docs/policy-translation.md). Without a row, use `TranslationSettings()`.
 public struct TranslationSettings: Sendable {
@@ -157,11 +159,5 @@ public enum PAIMode: String, Sendable, CaseIterable {
 
 extension String {
   /// Without surrounding spaces, tabs and line breaks.
-  func settingTrimmed() -> String {
-    var slice = self[...]
-    let space: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r\n" || $0 == "\r" }
-    while let first = slice.first, space(first) { slice = slice.dropFirst() }
-    while let last = slice.last, space(last) { slice = slice.dropLast() }
-    return String(slice)
-  }
+  func settingTrimmed() -> String { String(trimmingWhitespace(lineBreaks: true)) }
 }

@@ -52,4 +52,11 @@ public final class Snapshot: Sendable {
   public func policy(of interconnectID: String) -> InterconnectPolicy {
     policies[interconnectID] ?? defaultPolicy
   }
+
+  /// `plan`'s price for `number` at `unixMs`, with its currency's exchange rate.
+  func quote(_ plan: RatingPlan, _ number: String, atUnixMs unixMs: Int64) -> RateQuote? {
+    guard var quote = plan.quote(destination: number, atUnixMs: unixMs) else { return nil }
+    quote.exchangeRate = currencies.rates[quote.currency]
+    return quote
+  }
 }

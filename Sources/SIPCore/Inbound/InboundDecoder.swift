@@ -25,7 +25,7 @@ public struct InboundDecoder: Sendable {
 
   public init(
     serverHeader: String = "",
-    allow: String = "INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, UPDATE, INFO, REFER, NOTIFY, MESSAGE",
+    allow: String = SIPMethod.allowHeaderValue,
     limits: SIPMessageLimits = SIPMessageLimits()
   ) {
     self.serverHeader = serverHeader

@@ -1,6 +1,12 @@
-/// A refused initial INVITE: the answer the caller gets, and which counter
-/// it moves. Refused calls cost nothing else: no routing, no call record.
-public struct Refusal: Sendable, Equatable {
+/// A refused request: the final response the caller gets (status, reason
+/// phrase naming the rule, extra headers), and which counter it moves.
+/// Refused calls cost nothing else: no routing, no call record.
+///
+/// It is the error the call pipeline's steps throw (`throws(Refusal)`), as
+/// Hummingbird's `HTTPResponseError` knows its HTTP status: a rule that
+/// fires says what the caller hears, so the pipeline only runs the steps in
+/// order. A struct, thrown typed: refusing a call boxes nothing.
+public struct Refusal: Error, Sendable, Equatable {
   public enum Kind: Sendable, Equatable {
     /// Identification, validation, routing, codec or signalling rules.
     case policy
@@ -22,16 +28,5 @@ public struct Refusal: Sendable, Equatable {
     self.reason = reason
     self.headers = headers
     self.kind = kind
-  }
-}
-
-/// One header line: a name and its value.
-public struct HeaderField: Sendable, Equatable {
-  public var name: String
-  public var value: String
-
-  public init(_ name: String, _ value: String) {
-    self.name = name
-    self.value = value
   }
 }

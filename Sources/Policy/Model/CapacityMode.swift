@@ -1,0 +1,5 @@
+/// Seed enum `capacity_mode`.
+public enum CapacityMode: String, Sendable, CaseIterable {
+  case unrestricted
+  case capped
+}

@@ -1,0 +1,73 @@
+import Policy
+import SIPCore
+
+/// Who is calling, and what its interconnect's settings say of the INVITE:
+/// steps 1 (identification), 2 (validation) and 5 (the caller's
+/// translation) of `CallPipeline`.
+struct IngressCall {
+  /// The ingress carrier, interconnect and carrier service.
+  let match: IngressMatch
+  /// The ingress interconnect's settings.
+  let policy: InterconnectPolicy
+  /// The called number as it came: without tech prefix or RFC 4904 user
+  /// parameters (;tgrp=...), before translation.
+  let number: String
+  /// The Request-URI user as it came (the validation settings read it).
+  let requestUser: String
+
+  /// 1. The ingress interconnect by source address, port, transport and
+  ///    tech prefix (`IngressIdentifier`), or its refusal.
+  @inline(__always)
+  init(_ invite: SIPMessage, source: Endpoint, snapshot: Snapshot) throws(Refusal) {
+    requestUser = invite.requestURI?.user ?? ""
+    switch snapshot.identifier.identify(source: source, requestURIUser: requestUser) {
+    case .rejected(let status, let reason): throw .ingress(status: status, reason: reason)
+    case .matched(let found): match = found
+    }
+    policy = snapshot.policy(of: match.interconnect.id)
+    number = match.number.contains(";") ? numberWithoutUserParameters(match.number) : match.number
+  }
+
+  /// The side of the call the live-call counts and the call record name.
+  var leg: CarrierLeg {
+    CarrierLeg(
+      carrierID: match.carrier.id, interconnectID: match.interconnect.id, serviceID: match.service.id)
+  }
+
+  /// 2. From / Contact patterns, trunk group and test calls, when the
+  ///    interconnect has validation settings.
+  @inline(__always)
+  func validate(_ invite: SIPMessage) throws(Refusal) {
+    guard let validation = policy.validation else { return }
+    if let failure = validation.check(validationInput(invite)) { throw .validation(failure) }
+  }
+
+  /// 5. The caller, picked from From / P-Asserted-Identity / Remote-Party-ID,
+  ///    checked and translated by the global and origin rules.
+  @inline(__always)
+  func caller(_ invite: SIPMessage) throws(Refusal) -> CallerIdentity {
+    let headers = CallerHeaders(
+      fromUser: invite.fromURI?.user,
+      paiUser: invite.headerValues("p-asserted-identity").first.flatMap(SIPMessage.userOfURIHeader),
+      rpidUser: invite.headerValues("remote-party-id").first.flatMap(SIPMessage.userOfURIHeader),
+      privacy: invite.privacyTokens)
+    switch policy.translation.ingressCaller(headers) {
+    case .reject(let reason): throw .caller(reason: reason)
+    case .accept(let identity): return identity
+    }
+  }
+
+  /// 5. The called number after the global and destination rules.
+  var calledNumber: String { policy.translation.translateCalled(number) }
+
+  private func validationInput(_ invite: SIPMessage) -> ValidationInput {
+    let contact = invite.contactURI
+    return ValidationInput(
+      fromURI: invite.fromURI.map(ValidationInput.uriText) ?? "",
+      contactURI: contact.map(ValidationInput.uriText),
+      requestURIUser: requestUser, contactUser: contact?.user,
+      contactParameters: contact?.parameters.map { (name: $0.name, value: $0.value) } ?? [],
+      isTestCall: invite.headerValues("x-test-call").first.map(TestSystemControl.isTestCall(headerValue:))
+        ?? false)
+  }
+}

@@ -1,0 +1,92 @@
+import Policy
+import Routing
+
+/// Step 7 of `CallPipeline`: the ingress service's routing plan, longest
+/// prefix; the customer's price from its rating plan; the entry's egress
+/// services, each kept only when its supplier is assigned to this customer
+/// (carrier assignments) and its cost keeps the plan's margin, ordered by
+/// priority groups and the entry's route order (as listed, weight or least
+/// cost).
+struct RouteChoice {
+  let plan: RoutingPlan
+  let entry: RoutingPlanEntry
+  /// The customer's price (nil: the ingress service is not rated).
+  let customerQuote: RateQuote?
+  /// The egress services to try, in order.
+  let serviceIDs: [String]
+  /// Services left out because their supplier is not assigned to the customer.
+  let notAssigned: Int
+  /// Services left out because their cost breaks the plan's margin.
+  let belowMargin: Int
+  /// The supplier cost of each of `entry.routes`, by index.
+  private let supplierQuotes: [RateQuote?]
+
+  @inline(__always)
+  init(_ snapshot: Snapshot, _ match: IngressMatch, called: String, _ context: RouteContext) throws(Refusal) {
+    guard let planID = match.service.routingPlanID, let plan = snapshot.routingPlans[planID] else {
+      throw .noRoutingPlan
+    }
+    guard let entry = plan.lookup(destination: called) else { throw .noRoute }
+    let (customerQuote, margin) = try Self.customerPrice(snapshot, match.service, called, context.unixMs)
+    let supplierQuotes = entry.routes.map { route in
+      snapshot.services[route.carrierServiceID]?.ratingPlanID
+        .flatMap { snapshot.ratingPlans[$0] }
+        .flatMap { snapshot.quote($0, called, atUnixMs: context.unixMs) }
+    }
+    let customer = CarrierAssignments.Customer(
+      carrierID: match.carrier.id, categoryID: match.carrier.categoryID, groupID: match.carrier.groupID)
+    var notAssigned = 0
+    var belowMargin = 0
+    var random = SplitMix64(seed: context.randomSeed)
+    serviceIDs = RouteSelection.egressServiceIDs(
+      for: entry, order: plan.order(for: entry),
+      isUsable: { serviceID in
+        guard let service = snapshot.services[serviceID] else { return false }
+        guard snapshot.assignments.allows(supplierCarrierID: service.carrierID, customer: customer) else {
+          notAssigned += 1
+          return false
+        }
+        if let customerQuote, margin != .off {
+          guard let cost = Self.quote(of: serviceID, entry, supplierQuotes),
+            margin.allows(customer: customerQuote, supplier: cost, currencies: snapshot.currencies)
+          else {
+            belowMargin += 1
+            return false
+          }
+        }
+        return true
+      },
+      cost: { serviceID in
+        Self.quote(of: serviceID, entry, supplierQuotes).map {
+          RouteSelection.Cost(ratePerMinute: $0.ratePerMinute, currency: $0.currency)
+        }
+      }, currencies: snapshot.currencies, random: &random)
+    self.plan = plan
+    self.entry = entry
+    self.customerQuote = customerQuote
+    self.supplierQuotes = supplierQuotes
+    self.notAssigned = notAssigned
+    self.belowMargin = belowMargin
+  }
+
+  /// The customer's price from the ingress service's rating plan, and the
+  /// plan's margin rule (none when the service is not rated).
+  private static func customerPrice(
+    _ snapshot: Snapshot, _ service: CarrierService, _ called: String, _ unixMs: Int64
+  ) throws(Refusal) -> (RateQuote?, MarginRule) {
+    guard let ratingPlanID = service.ratingPlanID else { return (nil, .off) }
+    guard let ratingPlan = snapshot.ratingPlans[ratingPlanID],
+      let quote = snapshot.quote(ratingPlan, called, atUnixMs: unixMs)
+    else { throw .noCustomerRate }
+    return (quote, ratingPlan.margin)
+  }
+
+  /// The supplier's cost for the called number through `serviceID` (nil: not rated).
+  func supplierQuote(_ serviceID: String) -> RateQuote? { Self.quote(of: serviceID, entry, supplierQuotes) }
+
+  private static func quote(of serviceID: String, _ entry: RoutingPlanEntry, _ quotes: [RateQuote?])
+    -> RateQuote?
+  {
+    entry.routes.firstIndex { $0.carrierServiceID == serviceID }.flatMap { quotes[$0] }
+  }
+}
