@@ -1,0 +1,128 @@
+/// How many new INVITEs per second the switch admits while its core loop is
+/// overloaded (docs/overload.md): an AIMD controller on the admitted rate,
+/// driven by the load of the loop, with a token bucket at that rate. Time is
+/// a parameter; the load comes one sample at a time (`observe`).
+///
+/// The load is the worst smoothed loop signal over its limit (1 is at the
+/// limit). While it stays at or below 1 there is no limit. When it goes
+/// over, the limit starts at 7/8 of the rate the switch admitted just before
+/// (what the loop could take), and then, once per control step
+/// (`samplesPerStep` samples: 100 ms with the daemon's 10 ms probe):
+///
+/// - over 1 and not lower than at the last step: cut (multiplicative
+///   decrease) to 1/load of the limit, between 1/2 and 7/8 of it: a queue
+///   twice too deep halves the rate, one a little too deep takes 1/8 off;
+/// - over 1 but lower than at the last step: hold (the last cut is still
+///   draining the queue; cutting again would overshoot);
+/// - at or below 1: raise by 1/64 of the rate the episode started from
+///   (additive increase: that whole rate back in about 6 s);
+/// - at or below 3/4 with no INVITE refused during the step: the limit no
+///   longer binds, it is lifted (the episode is over).
+///
+/// So the admitted load tracks what the loop can take instead of swinging
+/// between everything and nothing. The limit never goes below `minRate`.
+public struct AdmissionController: Sendable {
+  /// New INVITEs per second admitted at most, while limited; nil: no limit.
+  public private(set) var limit: Double?
+  /// The least `limit` gets, per second.
+  public let minRate: Double
+  /// Load samples per control step.
+  public let samplesPerStep: Int
+  /// New INVITEs admitted per second (all of them, limited or not).
+  public private(set) var admitted = RateMeter()
+
+  static let firstCut = 7.0 / 8
+  static let deepestCut = 1.0 / 2
+  static let increaseShare = 1.0 / 64
+  static let liftBelow = 0.75
+  /// The bucket holds at most this share of a second's worth of tokens.
+  static let burstSeconds = 0.05
+
+  /// The admitted rate when the episode started: the scale of its additive steps.
+  private var episodeRate = 0.0
+  private var tokens = 0.0
+  /// When the tokens were counted; nil: from the next call on (a new episode starts empty).
+  private var tokensAtMs: Int64?
+  private var lastMs: Int64 = 0
+  private var samples = 0
+  private var loadAtLastStep = 0.0
+  private var refusedInStep = 0
+
+  public init(minRate: Int = 10, samplesPerStep: Int = 10) {
+    self.minRate = Double(max(1, minRate))
+    self.samplesPerStep = max(1, samplesPerStep)
+  }
+
+  /// Whether new INVITEs are limited now.
+  public var isLimiting: Bool { limit != nil }
+
+  /// One load sample: the worst smoothed signal over its limit (1 is at the
+  /// limit). Returns true when limiting started or stopped.
+  public mutating func observe(load: Double) -> Bool {
+    guard let current = limit else {
+      guard load > 1 else { return false }
+      let rate = admitted.rate(nowMs: lastMs)
+      episodeRate = max(minRate, rate)
+      limit = max(minRate, rate * Self.firstCut)
+      tokens = 0
+      tokensAtMs = nil
+      samples = 0
+      refusedInStep = 0
+      loadAtLastStep = load
+      return true
+    }
+    samples += 1
+    guard samples >= samplesPerStep else { return false }
+    samples = 0
+    defer {
+      loadAtLastStep = load
+      refusedInStep = 0
+    }
+    if load > 1 {
+      if load >= loadAtLastStep {
+        limit = max(minRate, current * min(Self.firstCut, max(Self.deepestCut, 1 / load)))
+      }
+      return false
+    }
+    if load <= Self.liftBelow, refusedInStep == 0 {
+      limit = nil
+      return true
+    }
+    limit = current + max(1, episodeRate * Self.increaseShare)
+    return false
+  }
+
+  /// Whether a new INVITE may be admitted at `nowMs` (a token is there, or
+  /// there is no limit). Takes nothing: `admit` does.
+  public mutating func mayAdmit(nowMs: Int64) -> Bool {
+    lastMs = max(lastMs, nowMs)
+    guard let limit else { return true }
+    refill(limit: limit, nowMs: nowMs)
+    return tokens >= 1
+  }
+
+  /// Counts an admitted INVITE (and takes its token while limited).
+  public mutating func admit(nowMs: Int64) {
+    lastMs = max(lastMs, nowMs)
+    if let limit {
+      refill(limit: limit, nowMs: nowMs)
+      tokens = max(0, tokens - 1)
+    }
+    admitted.count(nowMs: nowMs)
+  }
+
+  /// Counts a new INVITE refused because of the limit.
+  public mutating func refuse() { refusedInStep += 1 }
+
+  private mutating func refill(limit: Double, nowMs: Int64) {
+    guard let since = tokensAtMs else {
+      tokensAtMs = nowMs
+      return
+    }
+    let elapsed = nowMs - since
+    guard elapsed > 0 else { return }
+    tokensAtMs = nowMs
+    let burst = max(1, limit * Self.burstSeconds)
+    tokens = min(burst, tokens + Double(elapsed) * limit / 1000)
+  }
+}
