@@ -1,0 +1,149 @@
+import Testing
+
+@testable import Proxy
+
+/// The AIMD admission of new INVITEs under load (`AdmissionController`,
+/// `RateMeter`, docs/overload.md): time and the load are injected.
+@Suite struct OverloadAdmissionTests {
+  /// A controller that admitted one INVITE per ms for `ms` and then saw `load`.
+  static func limited(load: Double, afterMs ms: Int64 = 500, minRate: Int = 10) -> AdmissionController {
+    var admission = AdmissionController(minRate: minRate)
+    for now in 0..<ms {
+      let mayAdmit = admission.mayAdmit(nowMs: now)
+      #expect(mayAdmit)
+      admission.admit(nowMs: now)
+    }
+    let changed = admission.observe(load: load)
+    #expect(changed)
+    return admission
+  }
+
+  /// One control step at `load`; expects it to start or stop limiting only when `changes`.
+  static func step(
+    _ admission: inout AdmissionController, load: Double, changes: Bool = false,
+    sourceLocation: SourceLocation = #_sourceLocation
+  ) {
+    var changed = false
+    for _ in 0..<admission.samplesPerStep where admission.observe(load: load) { changed = true }
+    #expect(changed == changes, sourceLocation: sourceLocation)
+  }
+
+  @Test func theRateMeterFollowsTheRateAndShowsARiseAtOnce() {
+    var meter = RateMeter()
+    for now in Int64(0)..<2_000 where now % 2 == 0 { meter.count(nowMs: now) }
+    #expect(abs(meter.rate(nowMs: 2_000) - 500) < 10)
+    // Four times the rate for 30 ms: the open window shows it before it closes.
+    for now in Int64(2_000)..<2_030 {
+      for _ in 0..<2 { meter.count(nowMs: now) }
+    }
+    #expect(meter.rate(nowMs: 2_030) > 1_000)
+    #expect(meter.smoothed < 600)
+    // Time going backwards starts a new window instead of a negative rate.
+    meter.count(nowMs: 10)
+    #expect(meter.rate(nowMs: 10) >= 0)
+  }
+
+  @Test func noLimitUntilTheLoadGoesOver() {
+    var admission = AdmissionController()
+    for load in [0.0, 0.5, 1.0, 0.99] {
+      let changed = admission.observe(load: load)
+      #expect(!changed)
+    }
+    #expect(admission.limit == nil)
+    var admitted = 0
+    for _ in 0..<10_000 where admission.mayAdmit(nowMs: 0) { admitted += 1 }
+    #expect(admitted == 10_000)
+  }
+
+  @Test func anEpisodeStartsAtSevenEighthsOfTheAdmittedRateWithAnEmptyBucket() throws {
+    var admission = Self.limited(load: 1.5)
+    let limit = try #require(admission.limit)
+    // One INVITE per ms was admitted: about 1,000 per second, 7/8 of it.
+    #expect(limit > 800 && limit < 950)
+    let atOnce = admission.mayAdmit(nowMs: 500)
+    #expect(!atOnce)
+    // Tokens come at the limit: 2 ms later, one or two INVITEs.
+    let twoMsLater = admission.mayAdmit(nowMs: 502)
+    #expect(twoMsLater)
+  }
+
+  @Test func itCutsWhileTheLoadStaysOverHoldsWhileItFallsAndRaisesBelow() throws {
+    var admission = Self.limited(load: 1.5)
+    let start = try #require(admission.limit)
+    // Twice the limit and rising: halved (never more than that per step).
+    Self.step(&admission, load: 3)
+    #expect(admission.limit == start / 2)
+    // Still over but falling: the last cut is draining the queue, hold.
+    Self.step(&admission, load: 1.05)
+    #expect(admission.limit == start / 2)
+    // A little over and rising again: 1/8 off (the least cut).
+    Self.step(&admission, load: 1.1)
+    let cut = try #require(admission.limit)
+    #expect(abs(cut - start / 2 * 7 / 8) < 0.001)
+    // Further over: cut to 1/load.
+    Self.step(&admission, load: 1.2)
+    #expect(abs((admission.limit ?? 0) - cut / 1.2) < 0.001)
+    // Under the limit: raised by a constant step (1/64 of the starting rate).
+    let before = try #require(admission.limit)
+    admission.refuse()
+    Self.step(&admission, load: 0.9)
+    let raised = try #require(admission.limit)
+    #expect(raised > before)
+    admission.refuse()
+    Self.step(&admission, load: 0.5)
+    #expect(abs(((admission.limit ?? 0) - raised) - (raised - before)) < 0.001)
+  }
+
+  @Test func theLimitIsLiftedOnlyWhenItNoLongerBinds() {
+    var admission = Self.limited(load: 2)
+    // Below 3/4 of the limit, but INVITEs were refused in the step: still limited.
+    admission.refuse()
+    Self.step(&admission, load: 0.5)
+    #expect(admission.isLimiting)
+    // Between 3/4 and 1, nothing refused: still limited (raised).
+    Self.step(&admission, load: 0.8)
+    #expect(admission.isLimiting)
+    // Below 3/4 and nothing refused for a whole step: lifted, and said so.
+    Self.step(&admission, load: 0.5, changes: true)
+    #expect(admission.limit == nil)
+    let mayAdmit = admission.mayAdmit(nowMs: 500)
+    #expect(mayAdmit)
+  }
+
+  @Test func theLimitNeverGoesBelowTheFloorAndTheFloorIsAdmitted() throws {
+    var admission = Self.limited(load: 50, minRate: 20)
+    for _ in 0..<100 { Self.step(&admission, load: 50) }
+    #expect(admission.limit == 20)
+    // Offered one INVITE per ms for 10 s: about 20 per second get in.
+    var admitted = 0
+    for now in Int64(1_000)..<11_000 where admission.mayAdmit(nowMs: now) {
+      admission.admit(nowMs: now)
+      admitted += 1
+    }
+    #expect(admitted >= 195 && admitted <= 205)
+  }
+
+  @Test func theBucketAdmitsAtTheLimitWithASmallBurst() throws {
+    var admission = Self.limited(load: 1.5)
+    let limit = try #require(admission.limit)
+    let mayAdmit = admission.mayAdmit(nowMs: 1_500)
+    #expect(!mayAdmit)
+    var admitted = 0
+    var mostInOneMs = 0
+    // Idle for a second, then a hundred INVITEs per ms for a second.
+    for now in Int64(2_500)..<3_500 {
+      var inThisMs = 0
+      for _ in 0..<100 where admission.mayAdmit(nowMs: now) {
+        admission.admit(nowMs: now)
+        inThisMs += 1
+      }
+      admitted += inThisMs
+      mostInOneMs = max(mostInOneMs, inThisMs)
+    }
+    // The limit per second plus a burst of 1/20 of it (the idle second stored no more).
+    #expect(Double(admitted) >= limit)
+    #expect(Double(admitted) <= limit * 1.05 + 2)
+    #expect(Double(mostInOneMs) <= limit / 20 + 1)
+    #expect(Double(mostInOneMs) >= limit / 20 - 1)
+  }
+}
