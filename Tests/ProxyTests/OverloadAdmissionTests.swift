@@ -55,34 +55,34 @@ import Testing
     #expect(admitted == 10_000)
   }
 
-  @Test func anEpisodeStartsAtSevenEighthsOfTheAdmittedRateWithAnEmptyBucket() throws {
-    var admission = Self.limited(load: 1.5)
+  @Test func anEpisodeStartsBelowTheAdmittedRateWithAnEmptyBucket() throws {
+    var admission = Self.limited(load: 1.1)
     let limit = try #require(admission.limit)
-    // One INVITE per ms was admitted: about 1,000 per second, 7/8 of it.
+    // One INVITE per ms was admitted: about 1,000 per second; a little over: 7/8 of it.
     #expect(limit > 800 && limit < 950)
     let atOnce = admission.mayAdmit(nowMs: 500)
     #expect(!atOnce)
     // Tokens come at the limit: 2 ms later, one or two INVITEs.
     let twoMsLater = admission.mayAdmit(nowMs: 502)
     #expect(twoMsLater)
+    // Further over at the start: 1/load of the rate.
+    let further = try #require(Self.limited(load: 1.6).limit)
+    #expect(abs(further - limit * 8 / 7 / 1.6) < 0.001)
   }
 
   @Test func itCutsWhileTheLoadStaysOverHoldsWhileItFallsAndRaisesBelow() throws {
-    var admission = Self.limited(load: 1.5)
+    var admission = Self.limited(load: 1.1)
     let start = try #require(admission.limit)
-    // Twice the limit and rising: halved (never more than that per step).
-    Self.step(&admission, load: 3)
-    #expect(admission.limit == start / 2)
+    // Over and rising: cut to 1/load.
+    Self.step(&admission, load: 1.6)
+    #expect(abs((admission.limit ?? 0) - start / 1.6) < 0.001)
     // Still over but falling: the last cut is draining the queue, hold.
     Self.step(&admission, load: 1.05)
-    #expect(admission.limit == start / 2)
+    #expect(abs((admission.limit ?? 0) - start / 1.6) < 0.001)
     // A little over and rising again: 1/8 off (the least cut).
     Self.step(&admission, load: 1.1)
     let cut = try #require(admission.limit)
-    #expect(abs(cut - start / 2 * 7 / 8) < 0.001)
-    // Further over: cut to 1/load.
-    Self.step(&admission, load: 1.2)
-    #expect(abs((admission.limit ?? 0) - cut / 1.2) < 0.001)
+    #expect(abs(cut - start / 1.6 * 7 / 8) < 0.001)
     // Under the limit: raised by a constant step (1/64 of the starting rate).
     let before = try #require(admission.limit)
     admission.refuse()
@@ -90,8 +90,30 @@ import Testing
     let raised = try #require(admission.limit)
     #expect(raised > before)
     admission.refuse()
-    Self.step(&admission, load: 0.5)
-    #expect(abs(((admission.limit ?? 0) - raised) - (raised - before)) < 0.001)
+    Self.step(&admission, load: 0.8)
+    let again = try #require(admission.limit)
+    #expect(abs((again - raised) - (raised - before)) < 0.001)
+    #expect(abs((raised - before) - 1_000.0 / 64) < 0.5)
+  }
+
+  @Test func aQueueTwiceTooDeepHalvesTheLimitAtEverySampleUntilItFalls() throws {
+    var admission = Self.limited(load: 1.1)
+    let start = try #require(admission.limit)
+    for (load, expected) in [(2.5, start / 2), (2.6, start / 4), (2.4, start / 4), (2.3, start / 4)] {
+      let changed = admission.observe(load: load)
+      #expect(!changed)
+      #expect(admission.limit == expected, "\(load)")
+    }
+    // The step at the tenth sample does not cut again while the samples did.
+    for load in [2.2, 2.19, 2.18, 2.17, 2.16, 2.15] {
+      let changed = admission.observe(load: load)
+      #expect(!changed)
+    }
+    #expect(admission.limit == start / 4)
+    // Not lower than the last sample: halved again.
+    let changed = admission.observe(load: 2.15)
+    #expect(!changed)
+    #expect(admission.limit == start / 8)
   }
 
   @Test func theLimitIsLiftedOnlyWhenItNoLongerBinds() {

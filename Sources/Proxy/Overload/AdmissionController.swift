@@ -5,19 +5,25 @@
 ///
 /// The load is the worst smoothed loop signal over its limit (1 is at the
 /// limit). While it stays at or below 1 there is no limit. When it goes
-/// over, the limit starts at 7/8 of the rate the switch admitted just before
-/// (what the loop could take), and then, once per control step
-/// (`samplesPerStep` samples: 100 ms with the daemon's 10 ms probe):
+/// over, the limit starts at the rate the switch admitted just before (what
+/// the loop could take) cut to 1/load of it, between 1/2 and 7/8 of it;
+/// then, once per control step (`samplesPerStep` samples: 100 ms with the
+/// daemon's 10 ms probe):
 ///
 /// - over 1 and not lower than at the last step: cut (multiplicative
-///   decrease) to 1/load of the limit, between 1/2 and 7/8 of it: a queue
-///   twice too deep halves the rate, one a little too deep takes 1/8 off;
+///   decrease) to 1/load, between 1/2 and 7/8: a queue twice too deep halves
+///   the rate, one a little too deep takes 1/8 off;
 /// - over 1 but lower than at the last step: hold (the last cut is still
 ///   draining the queue; cutting again would overshoot);
 /// - at or below 1: raise by 1/64 of the rate the episode started from
-///   (additive increase: that whole rate back in about 6 s);
+///   (additive increase: that whole rate back in about 6 s; a faster rise
+///   overshoots into the halving below and swings);
 /// - at or below 3/4 with no INVITE refused during the step: the limit no
 ///   longer binds, it is lifted (the episode is over).
+///
+/// And at every sample, a load of 2 or more that is not falling halves the
+/// limit: a flood fills the queue within a step, and every admitted call
+/// waits in it (its responses too), so the queue must drain first.
 ///
 /// So the admitted load tracks what the loop can take instead of swinging
 /// between everything and nothing. The limit never goes below `minRate`.
@@ -34,6 +40,8 @@ public struct AdmissionController: Sendable {
   static let firstCut = 7.0 / 8
   static let deepestCut = 1.0 / 2
   static let increaseShare = 1.0 / 64
+  /// At or above this load, every sample that is not lower than the last one halves the limit.
+  static let deep = 2.0
   static let liftBelow = 0.75
   /// The bucket holds at most this share of a second's worth of tokens.
   static let burstSeconds = 0.05
@@ -46,6 +54,7 @@ public struct AdmissionController: Sendable {
   private var lastMs: Int64 = 0
   private var samples = 0
   private var loadAtLastStep = 0.0
+  private var loadAtLastSample = 0.0
   private var refusedInStep = 0
 
   public init(minRate: Int = 10, samplesPerStep: Int = 10) {
@@ -63,13 +72,18 @@ public struct AdmissionController: Sendable {
       guard load > 1 else { return false }
       let rate = admitted.rate(nowMs: lastMs)
       episodeRate = max(minRate, rate)
-      limit = max(minRate, rate * Self.firstCut)
+      limit = max(minRate, rate * Self.cut(load))
       tokens = 0
       tokensAtMs = nil
       samples = 0
       refusedInStep = 0
       loadAtLastStep = load
+      loadAtLastSample = load
       return true
+    }
+    defer { loadAtLastSample = load }
+    if load >= Self.deep, load >= loadAtLastSample {
+      limit = max(minRate, current * Self.deepestCut)
     }
     samples += 1
     guard samples >= samplesPerStep else { return false }
@@ -79,8 +93,9 @@ public struct AdmissionController: Sendable {
       refusedInStep = 0
     }
     if load > 1 {
-      if load >= loadAtLastStep {
-        limit = max(minRate, current * min(Self.firstCut, max(Self.deepestCut, 1 / load)))
+      // Not again when the sample just halved it.
+      if load >= loadAtLastStep, load < Self.deep {
+        limit = max(minRate, current * Self.cut(load))
       }
       return false
     }
@@ -91,6 +106,9 @@ public struct AdmissionController: Sendable {
     limit = current + max(1, episodeRate * Self.increaseShare)
     return false
   }
+
+  /// The share of the limit kept when the load is `load` (over 1): 1/load, between 1/2 and 7/8.
+  static func cut(_ load: Double) -> Double { min(firstCut, max(deepestCut, 1 / load)) }
 
   /// Whether a new INVITE may be admitted at `nowMs` (a token is there, or
   /// there is no limit). Takes nothing: `admit` does.
