@@ -114,6 +114,25 @@ import Testing
     let changed = admission.observe(load: 2.15)
     #expect(!changed)
     #expect(admission.limit == start / 8)
+    // The sample's own load shows a flood before the smoothed one does.
+    let early = admission.observe(load: 1.2, latest: 3)
+    #expect(!early)
+    #expect(admission.limit == start / 16)
+  }
+
+  @Test func theGuardHalvesOnARawSampleTwiceTheLimitBeforeTheSmoothedSignalGetsThere() throws {
+    let overload = OverloadGuard(settings: OverloadSettings(maxQueueDelayMs: 20))
+    for now in Int64(0)..<500 { #expect(overload.shedCause(invite: "192.0.2.1", nowMs: now) == nil) }
+    // Datagrams 45 ms old: the smoothed signal passes 20 ms at the fifth sample.
+    for _ in 0..<4 { overload.observeLoop(lagMs: 0, queueDelayMs: 45) }
+    #expect(!overload.isOverloaded)
+    #expect(overload.observeLoop(lagMs: 0, queueDelayMs: 45))
+    let start = try #require(overload.admittedRateLimit)
+    #expect(start > 800 && start < 950)
+    // Smoothed 25 ms (1.24 of the limit), the sample 45 (2.25): halved.
+    overload.observeLoop(lagMs: 0, queueDelayMs: 45)
+    #expect(overload.smoothedQueueDelayUs < 40_000)
+    #expect(overload.admittedRateLimit == start / 2)
   }
 
   @Test func theLimitIsLiftedOnlyWhenItNoLongerBinds() {

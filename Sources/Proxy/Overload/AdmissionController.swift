@@ -21,9 +21,11 @@
 /// - at or below 3/4 with no INVITE refused during the step: the limit no
 ///   longer binds, it is lifted (the episode is over).
 ///
-/// And at every sample, a load of 2 or more that is not falling halves the
-/// limit: a flood fills the queue within a step, and every admitted call
-/// waits in it (its responses too), so the queue must drain first.
+/// And at every sample, a sample's own (unsmoothed) load of 2 or more that
+/// is not lower than the last sample's halves the limit: a flood fills the
+/// queue within a step, faster than the smoothed signal shows, and every
+/// admitted call waits in that queue (its responses too), so the queue must
+/// drain first.
 ///
 /// So the admitted load tracks what the loop can take instead of swinging
 /// between everything and nothing. The limit never goes below `minRate`.
@@ -54,7 +56,8 @@ public struct AdmissionController: Sendable {
   private var lastMs: Int64 = 0
   private var samples = 0
   private var loadAtLastStep = 0.0
-  private var loadAtLastSample = 0.0
+  private var peakAtLastSample = 0.0
+  private var halvedInStep = false
   private var refusedInStep = 0
 
   public init(minRate: Int = 10, samplesPerStep: Int = 10) {
@@ -66,8 +69,10 @@ public struct AdmissionController: Sendable {
   public var isLimiting: Bool { limit != nil }
 
   /// One load sample: the worst smoothed signal over its limit (1 is at the
-  /// limit). Returns true when limiting started or stopped.
-  public mutating func observe(load: Double) -> Bool {
+  /// limit), and the sample's own, unsmoothed (`latest`; nil: the same).
+  /// Returns true when limiting started or stopped.
+  public mutating func observe(load: Double, latest: Double? = nil) -> Bool {
+    let peak = latest ?? load
     guard let current = limit else {
       guard load > 1 else { return false }
       let rate = admitted.rate(nowMs: lastMs)
@@ -78,12 +83,14 @@ public struct AdmissionController: Sendable {
       samples = 0
       refusedInStep = 0
       loadAtLastStep = load
-      loadAtLastSample = load
+      peakAtLastSample = peak
+      halvedInStep = false
       return true
     }
-    defer { loadAtLastSample = load }
-    if load >= Self.deep, load >= loadAtLastSample {
-      limit = max(minRate, current * Self.deepestCut)
+    defer { peakAtLastSample = peak }
+    if peak >= Self.deep, peak >= peakAtLastSample {
+      limit = max(minRate, (limit ?? current) * Self.deepestCut)
+      halvedInStep = true
     }
     samples += 1
     guard samples >= samplesPerStep else { return false }
@@ -91,10 +98,11 @@ public struct AdmissionController: Sendable {
     defer {
       loadAtLastStep = load
       refusedInStep = 0
+      halvedInStep = false
     }
     if load > 1 {
-      // Not again when the sample just halved it.
-      if load >= loadAtLastStep, load < Self.deep {
+      // Not again when samples of this step halved it.
+      if load >= loadAtLastStep, !halvedInStep {
         limit = max(minRate, current * Self.cut(load))
       }
       return false

@@ -71,8 +71,12 @@ public final class OverloadGuard {
     if let busyPercent {
       smoothedBusy += (Int64(min(max(0, busyPercent), 100) * 100) - smoothedBusy) / 8
     }
-    let (worst, load) = worstSignal()
-    let changed = admission.observe(load: load)
+    let (worst, load) = worstSignal(
+      lagUs: smoothedLagUs, queueDelayUs: smoothedQueueDelayUs, busy: smoothedBusy)
+    let latest = worstSignal(
+      lagUs: Int64(max(0, lagMs) * 1000), queueDelayUs: Int64(max(0, queueDelayMs) * 1000),
+      busy: busyPercent.map { Int64(min(max(0, $0), 100) * 100) } ?? smoothedBusy)
+    let changed = admission.observe(load: load, latest: latest.load)
     if !admission.isLimiting {
       loopCause = nil
     } else if load > 1 || loopCause == nil {
@@ -82,13 +86,13 @@ public final class OverloadGuard {
     return changed
   }
 
-  /// The smoothed signal furthest over (or nearest to) its limit, and how
-  /// far: 1 is at the limit, 0 when every limit is off.
-  private func worstSignal() -> (OverloadCause, load: Double) {
+  /// The signal furthest over (or nearest to) its limit, and how far: 1 is
+  /// at the limit, 0 when every limit is off.
+  private func worstSignal(lagUs: Int64, queueDelayUs: Int64, busy: Int64) -> (OverloadCause, load: Double) {
     let signals: [(OverloadCause, value: Int64, limit: Int64)] = [
-      (.queueDelay, smoothedQueueDelayUs, Int64(settings.maxQueueDelayMs) * 1000),
-      (.loopLag, smoothedLagUs, Int64(settings.maxLoopLagMs) * 1000),
-      (.loopBusy, smoothedBusy, Int64(settings.maxLoopBusyPercent) * 100),
+      (.queueDelay, queueDelayUs, Int64(settings.maxQueueDelayMs) * 1000),
+      (.loopLag, lagUs, Int64(settings.maxLoopLagMs) * 1000),
+      (.loopBusy, busy, Int64(settings.maxLoopBusyPercent) * 100),
     ]
     var worst = (OverloadCause.queueDelay, load: 0.0)
     for (cause, value, limit) in signals where limit > 0 {
