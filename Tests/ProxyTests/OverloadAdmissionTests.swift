@@ -120,6 +120,34 @@ import Testing
     #expect(admission.limit == start / 16)
   }
 
+  @Test func afterHalvingsTheLimitGrowsByAQuarterPerStepUntilTheQueueFillsAgain() throws {
+    var admission = Self.limited(load: 1.1)
+    let start = try #require(admission.limit)
+    // A flood: three halvings, then the queue drains (falling: no more).
+    for load in [2.0, 2.1, 2.2, 1.5, 1.2, 1.0, 0.5, 0.3, 0.2] {
+      let changed = admission.observe(load: load)
+      #expect(!changed)
+    }
+    #expect(admission.limit == start / 8)
+    // The step with an empty queue: 1/4 more (more than the additive step of about 16).
+    admission.refuse()
+    let changed = admission.observe(load: 0.1)
+    #expect(!changed)
+    #expect(admission.limit == start / 8 * 5 / 4)
+    admission.refuse()
+    Self.step(&admission, load: 0.2)
+    let recovered = try #require(admission.limit)
+    #expect(recovered == start / 8 * 5 / 4 * 5 / 4)
+    // The queue fills again (over 1/4): additive from then on, even when it empties.
+    admission.refuse()
+    Self.step(&admission, load: 0.5)
+    let additive = try #require(admission.limit) - recovered
+    #expect(additive > 15 && additive < 16.5)
+    admission.refuse()
+    Self.step(&admission, load: 0.1)
+    #expect(abs((admission.limit ?? 0) - (recovered + 2 * additive)) < 0.001)
+  }
+
   @Test func theGuardHalvesOnARawSampleTwiceTheLimitBeforeTheSmoothedSignalGetsThere() throws {
     let overload = OverloadGuard(settings: OverloadSettings(maxQueueDelayMs: 20))
     for now in Int64(0)..<500 { #expect(overload.shedCause(invite: "192.0.2.1", nowMs: now) == nil) }

@@ -25,7 +25,11 @@
 /// is not lower than the last sample's halves the limit: a flood fills the
 /// queue within a step, faster than the smoothed signal shows, and every
 /// admitted call waits in that queue (its responses too), so the queue must
-/// drain first.
+/// drain first. After a halving, while the load stays at or below 1/4 (the
+/// queue is empty: the limit is far below what the loop can take), the
+/// raise is 1/4 of the limit per step when that is more than the additive
+/// step (like TCP's slow start after a loss), so that a flood's first
+/// halvings do not leave the switch admitting little for seconds.
 ///
 /// So the admitted load tracks what the loop can take instead of swinging
 /// between everything and nothing. The limit never goes below `minRate`.
@@ -44,6 +48,10 @@ public struct AdmissionController: Sendable {
   static let increaseShare = 1.0 / 64
   /// At or above this load, every sample that is not lower than the last one halves the limit.
   static let deep = 2.0
+  /// After a halving, the limit is raised by this share per step (if more
+  /// than the additive step) until the load is back over `recoveredAbove`.
+  static let recoveryGrowth = 1.0 / 4
+  static let recoveredAbove = 0.25
   static let liftBelow = 0.75
   /// The bucket holds at most this share of a second's worth of tokens.
   static let burstSeconds = 0.05
@@ -58,6 +66,8 @@ public struct AdmissionController: Sendable {
   private var loadAtLastStep = 0.0
   private var peakAtLastSample = 0.0
   private var halvedInStep = false
+  /// After a halving, until the load is back over 1/4: raised by 1/4 per step.
+  private var recovering = false
   private var refusedInStep = 0
 
   public init(minRate: Int = 10, samplesPerStep: Int = 10) {
@@ -85,16 +95,20 @@ public struct AdmissionController: Sendable {
       loadAtLastStep = load
       peakAtLastSample = peak
       halvedInStep = false
+      recovering = false
       return true
     }
     defer { peakAtLastSample = peak }
     if peak >= Self.deep, peak >= peakAtLastSample {
       limit = max(minRate, (limit ?? current) * Self.deepestCut)
       halvedInStep = true
+      recovering = true
     }
     samples += 1
     guard samples >= samplesPerStep else { return false }
     samples = 0
+    let now = limit ?? current
+    if load > Self.recoveredAbove { recovering = false }
     defer {
       loadAtLastStep = load
       refusedInStep = 0
@@ -103,7 +117,7 @@ public struct AdmissionController: Sendable {
     if load > 1 {
       // Not again when samples of this step halved it.
       if load >= loadAtLastStep, !halvedInStep {
-        limit = max(minRate, current * Self.cut(load))
+        limit = max(minRate, now * Self.cut(load))
       }
       return false
     }
@@ -111,7 +125,8 @@ public struct AdmissionController: Sendable {
       limit = nil
       return true
     }
-    limit = current + max(1, episodeRate * Self.increaseShare)
+    let additive = max(1, episodeRate * Self.increaseShare)
+    limit = recovering ? max(now + additive, now * (1 + Self.recoveryGrowth)) : now + additive
     return false
   }
 
