@@ -99,6 +99,15 @@ struct MetricsTests {
     #expect(Self.value(families, "didtron_overload_admitted_invites_per_second") == 1_234)
   }
 
+  @Test func theOverloadReadingShowsTheAdmittedRateLimit() {
+    let overload = OverloadGuard(settings: OverloadSettings(maxQueueDelayMs: 20, minInvitesPerSecond: 25))
+    #expect(OverloadReading(overload).admittedRateLimit == 0)
+    for _ in 0..<10 { overload.observeLoop(lagMs: 0, queueDelayMs: 100) }
+    let reading = OverloadReading(overload)
+    #expect(reading.shedding)
+    #expect(reading.admittedRateLimit == 25)
+  }
+
   @Test func proxyModeHasNoDatabaseFamilies() {
     let names = Self.reading(softswitch: false).families.map(\.name)
     #expect(names.contains("didtron_calls_answered_total"))
