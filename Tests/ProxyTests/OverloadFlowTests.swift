@@ -167,6 +167,64 @@ import Testing
     #expect(s.core.counters.retransmissionsAbsorbed == 1)
   }
 
+  @Test func cancelAndReInviteArePassedWhileNewInvitesAreLimited() throws {
+    let s = Setup(OverloadSettings(maxQueueDelayMs: 20))
+    // call-1 answered and acknowledged, call-2 ringing.
+    s.deliver(H.invite())
+    let invite1 = try #require(s.sender.take().last?.message)
+    s.deliver(H.response(to: invite1, status: 200, reason: "OK"), from: H.uas)
+    s.deliver(H.inDialog("ACK", branch: "z9hG4bK-ack", fromTag: "uactag", toTag: "uastag", cseq: 1))
+    s.deliver(H.invite(callID: "call-2", branch: "z9hG4bK-uac-2"))
+    let invite2 = try #require(s.sender.take().last { $0.destination == H.uas }?.message)
+    #expect(invite2.callID == "call-2")
+    s.deliver(H.response(to: invite2, status: 180, reason: "Ringing"), from: H.uas)
+    _ = s.sender.take()
+    for _ in 0..<40 { s.core.overload.observeLoop(lagMs: 1, queueDelayMs: 100) }
+    #expect(s.core.overload.isOverloaded)
+    // A new call is shed; the re-INVITE of call-1 and the CANCEL of call-2 are not.
+    s.deliver(H.invite(callID: "call-3", branch: "z9hG4bK-uac-3"))
+    #expect(s.sender.take().map { $0.message.statusCode } == [503])
+    s.deliver(H.inDialog("INVITE", branch: "z9hG4bK-reinvite", fromTag: "uactag", toTag: "uastag", cseq: 3))
+    let reinvite = s.sender.take().filter { $0.destination == H.uas }
+    #expect(reinvite.map { $0.message.method } == [.invite])
+    s.deliver(
+      H.invite(callID: "call-2", branch: "z9hG4bK-uac-2").replacingOccurrences(of: "INVITE", with: "CANCEL"))
+    let cancel = s.sender.take()
+    #expect(cancel.first { $0.destination == H.uac }?.message.statusCode == 200)
+    #expect(cancel.first { $0.destination == H.uas }?.message.method == .cancel)
+    #expect(s.router.asked == 2)
+    #expect(s.core.overload.counters.shedTotal == 1)
+  }
+
+  @Test func whileLimitedNewInvitesAreAdmittedAtTheControllersRate() throws {
+    let s = Setup(OverloadSettings(maxQueueDelayMs: 20, minInvitesPerSecond: 10))
+    // 500 calls per second for 0.4 s, then the queue is 100 ms deep.
+    for n in 0..<200 {
+      s.deliver(H.invite(callID: "a\(n)", branch: "z9hG4bK-a\(n)"))
+      s.advance(2)
+    }
+    #expect(s.router.asked == 200)
+    // Two samples: the smoothed signal just over its limit.
+    for _ in 0..<2 { s.core.overload.observeLoop(lagMs: 1, queueDelayMs: 100) }
+    let limit = try #require(s.core.overload.admittedRateLimit)
+    // 7/8 of the rate admitted.
+    #expect(limit > 400 && limit < 450, "\(limit)")
+    _ = s.sender.take()
+    // Still 500 per second offered, for a second: about the limit gets in, the rest get 503.
+    for n in 0..<500 {
+      s.deliver(H.invite(callID: "b\(n)", branch: "z9hG4bK-b\(n)"))
+      s.advance(2)
+    }
+    let answers = s.sender.take().map(\.message).filter { $0.statusCode != nil }
+    let admitted = s.router.asked - 200
+    // Calls answered (the 503s are retransmitted until their ACK: timer G).
+    func calls(_ status: Int) -> Int { Set(answers.filter { $0.statusCode == status }.map(\.callID)).count }
+    #expect(calls(100) == admitted)
+    #expect(calls(503) == 500 - admitted)
+    #expect(Double(admitted) > limit * 0.95 && Double(admitted) < limit * 1.05 + 1, "\(admitted) \(limit)")
+    #expect(s.core.overload.counters.shed[.queueDelay] == 500 - admitted)
+  }
+
   // MARK: Rates
 
   @Test func theGlobalRateShedsPastItsTokens() {

@@ -51,6 +51,8 @@ struct MetricsTests {
     reading.core.malformed = 6
     reading.core.draining = true
     reading.transport.tcpConnectionsAccepted = 8
+    reading.core.overload.shedding = true
+    reading.core.overload.admittedRateLimit = 1_234
     if softswitch {
       var status = SnapshotStatus()
       status.prefixes = 1_000_000
@@ -93,6 +95,17 @@ struct MetricsTests {
     #expect(Self.value(families, "didtron_snapshot_rows", "routing_prefixes") == 1_000_000)
     #expect(Self.value(families, "didtron_snapshot_reloads_total", "failed") == 1)
     #expect(Self.value(families, "didtron_info", "softswitch") == 1)
+    #expect(Self.value(families, "didtron_overload_shedding") == 1)
+    #expect(Self.value(families, "didtron_overload_admitted_invites_per_second") == 1_234)
+  }
+
+  @Test func theOverloadReadingShowsTheAdmittedRateLimit() {
+    let overload = OverloadGuard(settings: OverloadSettings(maxQueueDelayMs: 20, minInvitesPerSecond: 25))
+    #expect(OverloadReading(overload).admittedRateLimit == 0)
+    for _ in 0..<10 { overload.observeLoop(lagMs: 0, queueDelayMs: 100) }
+    let reading = OverloadReading(overload)
+    #expect(reading.shedding)
+    #expect(reading.admittedRateLimit == 25)
   }
 
   @Test func proxyModeHasNoDatabaseFamilies() {

@@ -1,6 +1,7 @@
 import Proxy
-import SwitchDaemon
 import Testing
+
+@testable import SwitchDaemon
 
 @Suite("[overload]: defaults, loading, validation")
 struct OverloadConfigTests {
@@ -15,6 +16,8 @@ struct OverloadConfigTests {
     #expect(config.overload.maxLoopLagMs == 200)
     #expect(config.overload.maxQueueDelayMs == 20)
     #expect(config.overload.maxLoopBusyPercent == 0)
+    #expect(config.overload.minInvitesPerSecond == 10)
+    #expect(config.overload.settings.minInvitesPerSecond == 10)
     #expect(config.overload.maxInvitesPerSecond == 0)
     #expect(config.overload.maxInvitesPerSourcePerSecond == 0)
     #expect(config.overload.unknownSourceRequestsPerSecond == 5)
@@ -35,11 +38,22 @@ struct OverloadConfigTests {
     #expect(config.overload.logIntervalSeconds == 10)
   }
 
+  @Test func theAdmissionFloorReachesTheGuard() throws {
+    let config = try Self.load(
+      Self.minimal + "[overload]\nmin_invites_per_second = 50\n",
+      environment: ["DIDTRON_OVERLOAD_MAX_QUEUE_DELAY_MS": "5"])
+    #expect(config.overload.minInvitesPerSecond == 50)
+    let overload = OverloadGuard(settings: config.overload.settings)
+    #expect(overload.settings.maxQueueDelayMs == 5)
+    #expect(overload.admission.minRate == 50)
+  }
+
   @Test(arguments: [
     ("max_loop_busy_percent = 101", "overload.max_loop_busy_percent: must be between 0 and 100 (got 101)"),
     (
       "max_invites_per_second = -1", "overload.max_invites_per_second: must be between 0 and 1000000 (got -1)"
     ),
+    ("min_invites_per_second = 0", "overload.min_invites_per_second: must be between 1 and 1000000 (got 0)"),
     ("retry_after_seconds = 0", "overload.retry_after_seconds: must be between 1 and 86400 (got 0)"),
     ("max_tracked_sources = 0", "overload.max_tracked_sources: must be between 1 and 10000000 (got 0)"),
   ])

@@ -351,8 +351,9 @@ struct SwitchConfigTests {
     #expect(names.contains("DIDTRON_SIP_TCP_MAX_CONNECTIONS_PER_SOURCE"))
     #expect(names.contains("DIDTRON_REGISTRAR_AUTH_FAILURE_LIMIT"))
     #expect(names.contains("DIDTRON_OVERLOAD_MAX_INVITES_PER_SECOND"))
+    #expect(names.contains("DIDTRON_OVERLOAD_MIN_INVITES_PER_SECOND"))
     #expect(names.contains("DIDTRON_PROXY_MAX_DIALOG_LIFETIME_SECONDS"))
-    #expect(ConfigKey.all.count == 58)
+    #expect(ConfigKey.all.count == 59)
   }
 
   @Test func aRegistrarWithoutADatabaseNeedsAuthenticationNone() throws {

@@ -7,11 +7,14 @@ import Policy
 /// both.
 ///
 /// Loop signals are smoothed (an exponentially weighted mean, 1/8 of each
-/// new sample, as RFC 6298 smooths round-trip times). Shedding starts when a
-/// smoothed signal goes above its limit and stops when it is back below 3/4
-/// of it, so that the switch does not flap on every sample. Requests that
-/// are not new INVITEs (in-dialog requests, ACK, BYE, CANCEL, responses)
-/// never come here: they finish calls that were already admitted.
+/// new sample, as RFC 6298 smooths round-trip times). When a smoothed signal
+/// goes above its limit, new INVITEs are admitted at a limited rate that an
+/// AIMD controller (`AdmissionController`) cuts while the signal stays over
+/// and raises while it is under, so that the admitted load tracks what the
+/// loop can take; the limit is lifted when the signal is back below 3/4 of
+/// its limit and no INVITE was refused for a control step. Requests that are
+/// not new INVITEs (in-dialog requests, ACK, BYE, CANCEL, responses) never
+/// come here: they finish calls that were already admitted.
 public final class OverloadGuard {
   public let settings: OverloadSettings
   public private(set) var counters = OverloadCounters()
@@ -21,8 +24,11 @@ public final class OverloadGuard {
   public private(set) var smoothedQueueDelayUs: Int64 = 0
   /// Smoothed busy share of the loop, in 1/100 of a percent.
   public private(set) var smoothedBusy: Int64 = 0
-  /// The loop signal that sheds new INVITEs now, if any.
+  /// The loop signal that limits new INVITEs now (the one over its limit,
+  /// or the last one that was during this episode), if any.
   public private(set) var loopCause: OverloadCause?
+  /// The AIMD admission of new INVITEs under load.
+  public private(set) var admission: AdmissionController
   private var global: TokenBucket?
   private var perSource: SourceRateLimiter?
   private var unknown: SourceRateLimiter?
@@ -30,6 +36,7 @@ public final class OverloadGuard {
 
   public init(settings: OverloadSettings = OverloadSettings(), nowMs: Int64 = 0) {
     self.settings = settings
+    admission = AdmissionController(minRate: settings.minInvitesPerSecond)
     if settings.maxInvitesPerSecond > 0 {
       global = TokenBucket(
         rate: settings.maxInvitesPerSecond, burst: settings.maxInvitesPerSecond, nowMs: nowMs)
@@ -47,13 +54,16 @@ public final class OverloadGuard {
     refusalLog = LogThrottle(intervalMs: settings.logIntervalMs, capacity: settings.maxTrackedSources)
   }
 
-  /// Whether new INVITEs are being shed because of the loop's load.
-  public var isOverloaded: Bool { loopCause != nil }
+  /// Whether new INVITEs are limited (some shed) because of the loop's load.
+  public var isOverloaded: Bool { admission.isLimiting }
+
+  /// New INVITEs per second admitted at most while the loop is overloaded; nil: no limit.
+  public var admittedRateLimit: Double? { admission.limit }
 
   /// One sample of the core loop's load: how late its periodic probe ran
   /// (ms), how long the datagrams it reads now waited in the receive queues
   /// (ms) and, when known, the share of the last interval it spent handling
-  /// messages (percent). Returns true when shedding turned on or off.
+  /// messages (percent). Returns true when limiting turned on or off.
   @discardableResult
   public func observeLoop(lagMs: Double, queueDelayMs: Double = 0, busyPercent: Double? = nil) -> Bool {
     smoothedLagUs += (Int64(max(0, lagMs) * 1000) - smoothedLagUs) / 8
@@ -61,35 +71,50 @@ public final class OverloadGuard {
     if let busyPercent {
       smoothedBusy += (Int64(min(max(0, busyPercent), 100) * 100) - smoothedBusy) / 8
     }
-    let before = loopCause
-    loopCause = nextLoopCause()
-    if before == nil, loopCause != nil { counters.overloadEpisodes += 1 }
-    return (before == nil) != (loopCause == nil)
+    let (worst, load) = worstSignal(
+      lagUs: smoothedLagUs, queueDelayUs: smoothedQueueDelayUs, busy: smoothedBusy)
+    let latest = worstSignal(
+      lagUs: Int64(max(0, lagMs) * 1000), queueDelayUs: Int64(max(0, queueDelayMs) * 1000),
+      busy: busyPercent.map { Int64(min(max(0, $0), 100) * 100) } ?? smoothedBusy)
+    let changed = admission.observe(load: load, latest: latest.load)
+    if !admission.isLimiting {
+      loopCause = nil
+    } else if load > 1 || loopCause == nil {
+      loopCause = worst
+    }
+    if changed, admission.isLimiting { counters.overloadEpisodes += 1 }
+    return changed
   }
 
-  private func nextLoopCause() -> OverloadCause? {
+  /// The signal furthest over (or nearest to) its limit, and how far: 1 is
+  /// at the limit, 0 when every limit is off.
+  private func worstSignal(lagUs: Int64, queueDelayUs: Int64, busy: Int64) -> (OverloadCause, load: Double) {
     let signals: [(OverloadCause, value: Int64, limit: Int64)] = [
-      (.queueDelay, smoothedQueueDelayUs, Int64(settings.maxQueueDelayMs) * 1000),
-      (.loopLag, smoothedLagUs, Int64(settings.maxLoopLagMs) * 1000),
-      (.loopBusy, smoothedBusy, Int64(settings.maxLoopBusyPercent) * 100),
+      (.queueDelay, queueDelayUs, Int64(settings.maxQueueDelayMs) * 1000),
+      (.loopLag, lagUs, Int64(settings.maxLoopLagMs) * 1000),
+      (.loopBusy, busy, Int64(settings.maxLoopBusyPercent) * 100),
     ]
-    if let above = signals.first(where: { $0.limit > 0 && $0.value > $0.limit }) { return above.0 }
-    // Hysteresis: stay shedding until the signal that started it is below 3/4 of its limit.
-    guard let current = signals.first(where: { $0.0 == loopCause }) else { return nil }
-    return current.value * 4 > current.limit * 3 ? current.0 : nil
+    var worst = (OverloadCause.queueDelay, load: 0.0)
+    for (cause, value, limit) in signals where limit > 0 {
+      let load = Double(value) / Double(limit)
+      if load > worst.load { worst = (cause, load) }
+    }
+    return worst
   }
 
   /// A new INVITE from `source` (an IP address as text): nil to take it,
   /// or why it is shed. Only an admitted INVITE takes rate tokens.
   public func shedCause(invite source: String, nowMs: Int64) -> OverloadCause? {
     let cause: OverloadCause?
-    if let loopCause {
-      cause = loopCause
+    if !admission.mayAdmit(nowMs: nowMs) {
+      admission.refuse()
+      cause = loopCause ?? .queueDelay
     } else if perSource?.admit(source, nowMs: nowMs) == false {
       cause = .sourceRate
     } else if global?.tryTake(nowMs: nowMs) == false {
       cause = .globalRate
     } else {
+      admission.admit(nowMs: nowMs)
       cause = nil
     }
     if let cause { counters.shed[cause, default: 0] += 1 }

@@ -12,6 +12,10 @@ public struct OverloadSettings: Sendable, Equatable {
   /// spends handling messages is above this percentage (a loop that is
   /// always busy is one whose input queue is growing).
   public var maxLoopBusyPercent: Int
+  /// While the loop is overloaded, new INVITEs are admitted at a rate an
+  /// AIMD controller sets (`AdmissionController`); it never goes below this
+  /// many per second.
+  public var minInvitesPerSecond: Int
   /// New INVITEs per second, all sources together.
   public var maxInvitesPerSecond: Int
   /// New INVITEs per second from one source address.
@@ -28,7 +32,7 @@ public struct OverloadSettings: Sendable, Equatable {
 
   public init(
     maxLoopLagMs: Int = 0, maxQueueDelayMs: Int = 0, maxLoopBusyPercent: Int = 0,
-    maxInvitesPerSecond: Int = 0,
+    minInvitesPerSecond: Int = 10, maxInvitesPerSecond: Int = 0,
     maxInvitesPerSourcePerSecond: Int = 0, unknownSourceRequestsPerSecond: Int = 0,
     retryAfterSeconds: Int = 5,
     logIntervalMs: Int64 = 60_000, maxTrackedSources: Int = 16_384
@@ -36,6 +40,7 @@ public struct OverloadSettings: Sendable, Equatable {
     self.maxLoopLagMs = maxLoopLagMs
     self.maxQueueDelayMs = maxQueueDelayMs
     self.maxLoopBusyPercent = maxLoopBusyPercent
+    self.minInvitesPerSecond = minInvitesPerSecond
     self.maxInvitesPerSecond = maxInvitesPerSecond
     self.maxInvitesPerSourcePerSecond = maxInvitesPerSourcePerSecond
     self.unknownSourceRequestsPerSecond = unknownSourceRequestsPerSecond

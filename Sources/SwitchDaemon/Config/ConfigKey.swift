@@ -200,6 +200,9 @@ public struct ConfigKey: Sendable {
       "overload.max_loop_busy_percent", get: { $0.overload.maxLoopBusyPercent },
       set: { $0.overload.maxLoopBusyPercent = $1 }),
     integer(
+      "overload.min_invites_per_second", get: { $0.overload.minInvitesPerSecond },
+      set: { $0.overload.minInvitesPerSecond = $1 }),
+    integer(
       "overload.max_invites_per_second", get: { $0.overload.maxInvitesPerSecond },
       set: { $0.overload.maxInvitesPerSecond = $1 }),
     integer(

@@ -5,7 +5,7 @@ extension SwitchConfig.OverloadControl {
   var settings: OverloadSettings {
     OverloadSettings(
       maxLoopLagMs: maxLoopLagMs, maxQueueDelayMs: maxQueueDelayMs, maxLoopBusyPercent: maxLoopBusyPercent,
-      maxInvitesPerSecond: maxInvitesPerSecond,
+      minInvitesPerSecond: minInvitesPerSecond, maxInvitesPerSecond: maxInvitesPerSecond,
       maxInvitesPerSourcePerSecond: maxInvitesPerSourcePerSecond,
       unknownSourceRequestsPerSecond: unknownSourceRequestsPerSecond, retryAfterSeconds: retryAfterSeconds,
       logIntervalMs: Int64(logIntervalSeconds) * 1000, maxTrackedSources: maxTrackedSources)

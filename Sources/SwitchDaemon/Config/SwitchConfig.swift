@@ -208,6 +208,11 @@ public struct SwitchConfig: Sendable, Equatable {
     /// (smoothed). Where a loop saturates depends on the machine (about 60 %
     /// on the benchmark host: the rest is reads, sends and polling). Default 0 (off).
     public var maxLoopBusyPercent: Int = 0
+    /// `overload.min_invites_per_second`: while a loop signal is over its
+    /// limit, new INVITEs are admitted at a rate an AIMD controller sets
+    /// (cut while the signal is over, raised while it is under); it never
+    /// goes below this many per second. Default 10.
+    public var minInvitesPerSecond: Int = 10
     /// `overload.max_invites_per_second`: new INVITEs per second, all sources
     /// together; more get 503. Default 0 (off).
     public var maxInvitesPerSecond: Int = 0

@@ -4,6 +4,8 @@ import Proxy
 struct OverloadReading: Sendable {
   var counters = OverloadCounters()
   var shedding = false
+  /// New INVITEs per second admitted at most while shedding (rounded down); 0: no limit.
+  var admittedRateLimit = 0
   var loopLagMs = 0
   var queueDelayMs = 0
   var loopBusyPercent = 0
@@ -14,6 +16,7 @@ struct OverloadReading: Sendable {
   init(_ overload: OverloadGuard) {
     counters = overload.counters
     shedding = overload.isOverloaded
+    admittedRateLimit = overload.admittedRateLimit.map { Int($0) } ?? 0
     loopLagMs = Int(overload.smoothedLagUs / 1000)
     queueDelayMs = Int(overload.smoothedQueueDelayUs / 1000)
     loopBusyPercent = Int(overload.smoothedBusy / 100)
@@ -30,6 +33,10 @@ extension SwitchReading {
       .gauge(
         "didtron_overload_shedding", "1 while the core loop's load sheds new INVITEs with 503.",
         o.shedding ? 1 : 0),
+      .gauge(
+        "didtron_overload_admitted_invites_per_second",
+        "While shedding: new INVITEs per second admitted at most (the AIMD controller's rate); 0: no limit.",
+        o.admittedRateLimit),
       .counter(
         "didtron_overload_invites_shed_total", "New INVITEs answered 503 by overload control, by cause.",
         by: "cause",
