@@ -204,27 +204,11 @@ public final class Registrar {
       return .registered(addressOfRecord: aor, bindings: [])
     }
     // Step 7: each contact's expiry; one too brief refuses the request.
-    var changes: [(contact: String, seconds: Int, q: Int?)] = []
-    for contact in contacts {
-      var seconds = configuration.defaultExpiresSeconds
-      if let value = contact.parameter("expires") {
-        guard let text = value, let number = Int(text), number >= 0 else {
-          return refuse(400, "Invalid Expires")
-        }
-        seconds = number
-      } else if let header = request.expires {
-        seconds = header
-      }
-      if seconds > 0 && seconds < configuration.minExpiresSeconds {
-        return refuse(
-          423, "Interval Too Brief", [HeaderField("Min-Expires", String(configuration.minExpiresSeconds))])
-      }
-      var q: Int?
-      if let value = contact.parameter("q") {
-        guard let text = value, let parsed = Self.thousandths(text) else { return refuse(400, "Invalid q") }
-        q = parsed
-      }
-      changes.append((contact.uri, min(seconds, configuration.maxExpiresSeconds), q))
+    let changes: [ContactChange]
+    do {
+      changes = try contactChanges(contacts, request)
+    } catch {
+      return .refused(error)
     }
     for change in changes {
       if let existing = current.first(where: { $0.contact == change.contact }),
@@ -244,6 +228,47 @@ public final class Registrar {
     guard current.count <= configuration.maxContacts else { return refuse(403, "Too Many Contacts") }
     bindings[aor] = current.isEmpty ? nil : current
     return .registered(addressOfRecord: aor, bindings: current)
+  }
+
+  /// One contact of a REGISTER as it changes the bindings: its URI, its
+  /// expiry in seconds (0: removed), its `q` in thousandths.
+  struct ContactChange {
+    var contact: String
+    var seconds: Int
+    var q: Int?
+  }
+
+  /// RFC 3261 §10.3 step 7: each contact's expiry (its `expires`
+  /// parameter, else the Expires header, else the default; capped at the
+  /// maximum) and `q`; one that is too brief or malformed refuses the request.
+  func contactChanges(_ contacts: [NameAddrValue], _ request: Request) throws(Refusal) -> [ContactChange] {
+    var changes: [ContactChange] = []
+    for contact in contacts {
+      var seconds = configuration.defaultExpiresSeconds
+      if let value = contact.parameter("expires") {
+        guard let text = value, let number = Int(text), number >= 0 else {
+          throw Refusal(status: 400, reason: "Invalid Expires")
+        }
+        seconds = number
+      } else if let header = request.expires {
+        seconds = header
+      }
+      if seconds > 0 && seconds < configuration.minExpiresSeconds {
+        throw Refusal(
+          status: 423, reason: "Interval Too Brief",
+          headers: [HeaderField("Min-Expires", String(configuration.minExpiresSeconds))])
+      }
+      var q: Int?
+      if let value = contact.parameter("q") {
+        guard let text = value, let parsed = Self.thousandths(text) else {
+          throw Refusal(status: 400, reason: "Invalid q")
+        }
+        q = parsed
+      }
+      changes.append(
+        ContactChange(contact: contact.uri, seconds: min(seconds, configuration.maxExpiresSeconds), q: q))
+    }
+    return changes
   }
 
   /// The live bindings of the address of record `uri` names, highest `q` first.

@@ -6,18 +6,27 @@ extension SwitchConfig {
   /// Checks every value's range and the relations between keys. The error
   /// names the first offending key (`proxy.t1_ms: ...`).
   public func validate() throws(ConfigError) {
-    func fail(_ key: String, _ message: String) -> ConfigError {
-      ConfigError(key: key, message)
-    }
-    func requireSeconds(_ key: String, _ duration: Duration, in range: ClosedRange<Int64>) throws(ConfigError)
-    {
-      let seconds = duration.components.seconds
-      guard range.contains(seconds), duration.components.attoseconds == 0 else {
-        throw fail(
-          key, "must be between \(range.lowerBound) and \(range.upperBound) seconds (got \(seconds))")
-      }
-    }
+    try validateSIP()
+    try validateProxy()
+    try validateDatabase()
+    try validateRegistrar()
+    try validateMetricsAndLifecycle()
+    try validateOverload()
+  }
 
+  func fail(_ key: String, _ message: String) -> ConfigError {
+    ConfigError(key: key, message)
+  }
+
+  func requireSeconds(_ key: String, _ duration: Duration, in range: ClosedRange<Int64>) throws(ConfigError) {
+    let seconds = duration.components.seconds
+    guard range.contains(seconds), duration.components.attoseconds == 0 else {
+      throw fail(key, "must be between \(range.lowerBound) and \(range.upperBound) seconds (got \(seconds))")
+    }
+  }
+
+  /// `[sip]`: listeners, the advertised address, sizes and TCP limits.
+  func validateSIP() throws(ConfigError) {
     // [sip]
     guard !sip.listen.isEmpty else { throw fail("sip.listen", "must name at least one endpoint") }
     for (index, endpoint) in sip.listen.enumerated() {
@@ -59,7 +68,10 @@ extension SwitchConfig {
         "must be between 1 and sip.tcp_max_connections (\(sip.tcpMaxConnections)) (got \(sip.tcpMaxConnectionsPerSource))"
       )
     }
+  }
 
+  /// `[proxy]`: the next hop, timers, limits and the Server header.
+  func validateProxy() throws(ConfigError) {
     // [proxy]
     // Proxy mode needs a next hop; softswitch mode (database.url) routes by the database.
     if database.url == nil, proxy.nextHop == nil {
@@ -102,10 +114,10 @@ extension SwitchConfig {
     guard proxy.serverHeader.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else {
       throw fail("proxy.server_header", "must not contain control characters")
     }
+  }
 
-    try validateDatabase()
-    try validateRegistrar()
-
+  /// `[metrics]` and `[lifecycle]`.
+  func validateMetricsAndLifecycle() throws(ConfigError) {
     // [metrics]
     if let metrics = metrics.listen, metrics.port != 0,
       sip.listen.contains(where: {
@@ -121,7 +133,6 @@ extension SwitchConfig {
       throw fail(
         "lifecycle.retry_after_seconds", "must be between 1 and 86400 (got \(lifecycle.retryAfterSeconds))")
     }
-    try validateOverload()
   }
 
   /// `[overload]`: each limit in its range (0 turns a limit off).
