@@ -56,7 +56,10 @@ extension ProxyCore {
     case .register where registrar?.serves(host: request.requestURI?.host) == true:
       receiveRegister(request, source: source, record: record)
     default:
-      if case .extension = method {
+      if case .extension = method, request.requestURI?.user?.isEmpty == false {
+        // §16: a proxy forwards a method it does not know like any other request.
+        forwardInDialog(request, method: method, source: source, server: record)
+      } else if case .extension = method {
         respondLocally(record, 501, "Not Implemented", extra: [("Allow", Self.allow)])
       } else if addressedToUs {
         respondLocally(record, 405, "Method Not Allowed", extra: [("Allow", Self.allow)])
@@ -261,7 +264,13 @@ extension ProxyCore {
       destination = endpoint(of: uri)
     }
     guard let destination else {
-      if let server { respondLocally(server, 481, "Call/Transaction Does Not Exist") }
+      guard let server else { return }
+      // Out of dialog (an unknown method for a user here) there is no target: 404 (§16.5).
+      if request.toTag == nil {
+        respondLocally(server, 404, "Not Found")
+      } else {
+        respondLocally(server, 481, "Call/Transaction Does Not Exist")
+      }
       return
     }
     var endsDialog: DialogKey?
