@@ -5,7 +5,9 @@ import Testing
 @testable import Proxy
 
 /// The proxy as a peer sees it (issue 16, "Proxy conformance fixes"): an
-/// unknown method is forwarded (RFC 3261 §16).
+/// unknown method is forwarded (RFC 3261 §16), `received` always goes with
+/// `rport` (RFC 3581 §4), and header fields the switch does not edit leave
+/// as they came.
 @Suite struct ConformanceFlowTests {
   typealias H = FlowHarness
 
@@ -69,5 +71,37 @@ import Testing
     let sent = h.sender.take()
     #expect(sent.map { $0.message.statusCode } == [501])
     #expect(sent.first?.text.contains("\r\nAllow: INVITE, ACK, BYE") == true)
+  }
+
+  // MARK: received with rport (RFC 3581 §4)
+
+  @Test func rportGetsReceivedEvenWhenTheHostIsTheSource() throws {
+    let h = FlowHarness()
+    let invite = H.invite().replacingOccurrences(
+      of: "branch=z9hG4bK-uac-1", with: "branch=z9hG4bK-uac-1;rport")
+    h.deliver(invite)
+    let forwarded = try #require(h.sender.take().last?.message)
+    let callerVia = try #require(forwarded.via(at: 1))
+    #expect(callerVia.host == "127.0.0.1")
+    #expect(callerVia.received == "127.0.0.1")
+    #expect(callerVia.rportValue == 5090)
+  }
+
+  @Test func aLocalAnswerToRportGetsReceivedEvenWhenTheHostIsTheSource() throws {
+    let h = FlowHarness()
+    let invite = H.invite(maxForwards: 0).replacingOccurrences(
+      of: "branch=z9hG4bK-uac-1", with: "branch=z9hG4bK-uac-1;rport")
+    h.deliver(invite)
+    let refusal = try #require(h.sender.take().last?.message)
+    #expect(refusal.statusCode == 483)
+    #expect(refusal.topVia?.received == "127.0.0.1")
+    #expect(refusal.topVia?.rportValue == 5090)
+  }
+
+  @Test func withoutRportAnEqualHostGetsNoReceived() throws {
+    let h = FlowHarness()
+    h.deliver(H.invite())
+    let forwarded = try #require(h.sender.take().last?.message)
+    #expect(forwarded.via(at: 1)?.received == nil)
   }
 }

@@ -215,17 +215,18 @@ public final class SIPMessage {
   }
 
   /// Records where the request really came from in its top Via: `received`
-  /// when the sent-by host differs (§18.2.1) and the `rport` value when the
-  /// client asked for it (RFC 3581 §4).
+  /// when the sent-by host differs (§18.2.1), and when the client asked for
+  /// `rport`, its value and `received` even if the host is the same (RFC 3581 §4).
   public func setTopViaSource(_ source: Endpoint) {
     guard let element = osip_list_get(&raw.pointee.vias, 0) else { return }
     let via = element.assumingMemoryBound(to: osip_via_t.self)
     let params = withUnsafeMutablePointer(to: &via.pointee.via_params) { $0 }
     let host = swiftString(via.pointee.host).map { $0.trimmingBrackets() } ?? ""
-    if host != source.host {
+    let hasRport = Self.param(params, "rport") != nil
+    if hasRport || host != source.host {
       Self.setParam(params, "received", source.host)
     }
-    if Self.param(params, "rport") != nil {
+    if hasRport {
       Self.setParam(params, "rport", String(source.port))
     }
     changed()
