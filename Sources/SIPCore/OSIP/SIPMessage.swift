@@ -1,5 +1,11 @@
 import CLibOSIP
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// libosip2 refused the bytes; `code` is its (negative) error code.
 public struct SIPParseError: Error, Sendable, Equatable {
   public let code: Int32
@@ -20,6 +26,8 @@ public final class SIPMessage {
   private var cachedCallID: String?
   /// The header section held NUL octets, parsed as `nulStandIn`.
   private var restoresNUL = false
+  /// Commas of list fields were hidden from libosip2 (`ListHeaderCommas`).
+  private var hidesCommas = false
   private static let nulStandIn: UInt8 = 0xFF
 
   /// Parses one message. The bytes must already be framed (one datagram cut
@@ -33,16 +41,23 @@ public final class SIPMessage {
       throw SIPParseError(code: -5)
     }
     var result: Int32
+    var copy: [UInt8]?
     if let headerNUL = Self.firstHeaderNUL(bytes) {
       // C strings cannot hold a NUL; one may stand in a quoted-pair of a
       // quoted-string (RFC 4475 §3.1.1.2). Parse with a stand-in byte that
       // UTF-8 never uses, and put the NUL back when serializing.
-      var copy = Array(bytes)
-      for index in headerNUL..<Self.headerEnd(bytes) where copy[index] == 0 { copy[index] = Self.nulStandIn }
+      var nulFree = Array(bytes)
+      for index in headerNUL..<Self.headerEnd(bytes) where nulFree[index] == 0 {
+        nulFree[index] = Self.nulStandIn
+      }
+      copy = nulFree
+      restoresNUL = true
+    }
+    hidesCommas = ListHeaderCommas.hide(in: bytes, copy: &copy)
+    if let copy {
       result = copy.withUnsafeBufferPointer {
         $0.withMemoryRebound(to: CChar.self) { osip_message_parse(message, $0.baseAddress, $0.count) }
       }
-      restoresNUL = true
     } else {
       result = osip_message_parse(message, base.assumingMemoryBound(to: CChar.self), bytes.count)
     }
@@ -300,7 +315,12 @@ public final class SIPMessage {
         if let hname = header.pointee.hname, let value = header.pointee.hvalue,
           equalsIgnoringCase(hname, lower)
         {
-          values.append(String(cString: value))
+          // A list kept on one line reads as the values libosip2 would have cut.
+          if hidesCommas, strchr(value, Int32(ListHeaderCommas.byte)) != nil {
+            values += ListHeaderCommas.pieces(of: value)
+          } else {
+            values.append(String(cString: value))
+          }
         }
         return true
       }
@@ -354,6 +374,7 @@ public final class SIPMessage {
       let end = Self.headerEnd(UnsafeRawBufferPointer(bytes))
       for index in 0..<end where bytes[index] == Self.nulStandIn { bytes[index] = 0 }
     }
+    if hidesCommas { ListHeaderCommas.restore(in: UnsafeMutableRawBufferPointer(start: text, count: length)) }
     return try body(UnsafeRawBufferPointer(start: text, count: length))
   }
 
