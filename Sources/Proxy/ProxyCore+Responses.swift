@@ -124,6 +124,7 @@ extension ProxyCore {
       return
     }
     guard !context.finalSent, !context.answerHeld else { return }
+    context.summary.supplierStatus = status
     // The supplier's status as this switch reads it (its release-cause mapping).
     var status = status
     if let mapping = record.target?.policy.releaseCauses, !mapping.isIdentity {
@@ -151,7 +152,7 @@ extension ProxyCore {
       best = (500, nil)
       final = (500, nil)
     }
-    context.summary.finalStatus = best.status
+    context.summary.finalStatus = final.status
     finishUnanswered(context)
     // A Reason header (RFC 3326) with the Q.850 cause when the answer has none.
     let hasReason = !(best.response?.headerValues("reason").isEmpty ?? true)
