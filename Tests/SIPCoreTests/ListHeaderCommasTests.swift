@@ -37,6 +37,13 @@ import Testing
     #expect(Self.lines(text, named: "X-List").map { $0.dropFirst(8) } == ["\"a, b\", c"])
   }
 
+  @Test func theBytesAsReceivedKeepTheirCommas() throws {
+    let text = Self.response("Allow: INVITE, ACK\r\nSupported: timer, 100rel\r\n")
+    let message = try SIPMessage.parse(Array(text.utf8))
+    #expect(message.originalBytes == Array(text.utf8))
+    message.withOriginalBytes { #expect(!$0.contains(ListHeaderCommas.byte)) }
+  }
+
   @Test func fieldsSentApartStayApart() throws {
     let (_, text) = try Self.relayed(
       Self.response("Allow: INVITE, ACK\r\nAllow: BYE\r\nSupported: timer\r\n"))

@@ -35,11 +35,12 @@ enum ListHeaderCommas {
   static let byte: UInt8 = 0xFE
 
   /// Writes the stand-ins into `copy` (made from `bytes` on the first one);
-  /// `true` when there was at least one. Nothing is hidden when the header
-  /// section already holds `byte`, or in a field with a lone CR (libosip2
-  /// would cut its lines differently).
-  static func hide(in bytes: UnsafeRawBufferPointer, copy: inout [UInt8]?) -> Bool {
-    guard let base = bytes.baseAddress, bytes.count > 0 else { return false }
+  /// when there was at least one, the end of the header section they are
+  /// in, else nil. Nothing is hidden when the header section already holds
+  /// `byte`, or in a field with a lone CR (libosip2 would cut its lines
+  /// differently).
+  static func hide(in bytes: UnsafeRawBufferPointer, copy: inout [UInt8]?) -> Int? {
+    guard let base = bytes.baseAddress, bytes.count > 0 else { return nil }
     let count = bytes.count
     // Commas in the start line (a Request-URI's user part) are not a field's;
     // CRs and LFs before it are skipped (RFC 3261 §7.5), as libosip2 does.
@@ -49,20 +50,20 @@ enum ListHeaderCommas {
     }
     guard let startLineEnd = find(10, base, startLineStart, count),
       var comma = find(UInt8(ascii: ","), base, startLineEnd, count)
-    else { return false }
+    else { return nil }
     let headerEnd = headerSectionEnd(base, from: startLineEnd, count)
     var hidden = false
     var checkedStandIn = false
     while comma < headerEnd {
       let field = self.field(around: comma, base, headerEnd)
-      var next = field.end
+      let next = field.end
       if field.start > startLineEnd, let colon = field.colon, colon < comma,
         isKeptWhole(base, field.start, colon),
         !hasLoneCR(base, field.start, field.end)
       {
         if !checkedStandIn {
           checkedStandIn = true
-          if find(byte, base, 0, headerEnd) != nil { return false }
+          if find(byte, base, 0, headerEnd) != nil { return nil }
         }
         if copy == nil { copy = Array(bytes) }
         var position = comma
@@ -75,18 +76,27 @@ enum ListHeaderCommas {
       guard let following = find(UInt8(ascii: ","), base, next, headerEnd) else { break }
       comma = following
     }
-    return hidden
+    return hidden ? headerEnd : nil
   }
 
-  /// Puts the commas back in the header section of serialized bytes.
-  static func restore(in bytes: UnsafeMutableRawBufferPointer) {
+  /// Puts the commas back in the header section (up to `end`, else found
+  /// from the start: serialized bytes have no empty lines before it).
+  static func restore(in bytes: UnsafeMutableRawBufferPointer, upTo end: Int? = nil) {
     guard let base = bytes.baseAddress, bytes.count > 0 else { return }
-    let end = headerSectionEnd(UnsafeRawPointer(base), from: 0, bytes.count)
+    let end = min(end ?? headerSectionEnd(UnsafeRawPointer(base), from: 0, bytes.count), bytes.count)
     var position = 0
     while let found = find(byte, UnsafeRawPointer(base), position, end) {
       bytes[found] = UInt8(ascii: ",")
       position = found + 1
     }
+  }
+
+  /// Appends a generic header's value to `values`: a list kept on one line
+  /// as the values libosip2 would have cut it into (`hidden`: the message
+  /// hid commas), so the switch reads what it read before.
+  static func append(_ value: UnsafePointer<CChar>, to values: inout [String], hidden: Bool) {
+    guard hidden, strchr(value, Int32(byte)) != nil else { return values.append(String(cString: value)) }
+    values += pieces(of: value)
   }
 
   /// The value's pieces between stand-ins, trimmed, empty ones left out: what

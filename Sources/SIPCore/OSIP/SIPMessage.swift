@@ -1,11 +1,5 @@
 import CLibOSIP
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
-
 /// libosip2 refused the bytes; `code` is its (negative) error code.
 public struct SIPParseError: Error, Sendable, Equatable {
   public let code: Int32
@@ -53,7 +47,8 @@ public final class SIPMessage {
       copy = nulFree
       restoresNUL = true
     }
-    hidesCommas = ListHeaderCommas.hide(in: bytes, copy: &copy)
+    let hiddenUpTo = ListHeaderCommas.hide(in: bytes, copy: &copy)
+    hidesCommas = hiddenUpTo != nil
     if let copy {
       result = copy.withUnsafeBufferPointer {
         $0.withMemoryRebound(to: CChar.self) { osip_message_parse(message, $0.baseAddress, $0.count) }
@@ -66,7 +61,14 @@ public final class SIPMessage {
       throw SIPParseError(code: result)
     }
     raw = message
-    original = Array(bytes)
+    if let hiddenUpTo, !restoresNUL, var received = copy {
+      // The parsed copy with its commas back is the bytes as received: no second copy.
+      copy = nil
+      received.withUnsafeMutableBytes { ListHeaderCommas.restore(in: $0, upTo: hiddenUpTo) }
+      original = received
+    } else {
+      original = Array(bytes)
+    }
   }
 
   /// Parses one message held in an array (tests and locally built messages).
@@ -315,12 +317,7 @@ public final class SIPMessage {
         if let hname = header.pointee.hname, let value = header.pointee.hvalue,
           equalsIgnoringCase(hname, lower)
         {
-          // A list kept on one line reads as the values libosip2 would have cut.
-          if hidesCommas, strchr(value, Int32(ListHeaderCommas.byte)) != nil {
-            values += ListHeaderCommas.pieces(of: value)
-          } else {
-            values.append(String(cString: value))
-          }
+          ListHeaderCommas.append(value, to: &values, hidden: hidesCommas)
         }
         return true
       }

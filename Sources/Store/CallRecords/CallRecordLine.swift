@@ -149,43 +149,7 @@ public enum CallRecordLine {
       }
     }
 
-    var fields: [String?] = []
-    fields.reserveCapacity(fieldCount + 1)
-    var current: [UInt8] = []
-    var isNull = false
-    var index = payload.startIndex
-    func finish() {
-      fields.append(isNull ? nil : String(decoding: current, as: UTF8.self))
-      current.removeAll(keepingCapacity: true)
-      isNull = false
-    }
-    while index < payload.endIndex {
-      let byte = payload[index]
-      index += 1
-      if byte == tab {
-        finish()
-        continue
-      }
-      guard byte == backslash else {
-        current.append(byte)
-        continue
-      }
-      guard index < payload.endIndex else { throw .invalidField(name: "escape") }
-      let escaped = payload[index]
-      index += 1
-      switch escaped {
-      case backslash: current.append(backslash)
-      case UInt8(ascii: "t"): current.append(tab)
-      case UInt8(ascii: "n"): current.append(lineFeed)
-      case UInt8(ascii: "r"): current.append(carriageReturn)
-      case UInt8(ascii: "0"): current.append(0)
-      case UInt8(ascii: "N") where current.isEmpty && (index == payload.endIndex || payload[index] == tab):
-        isNull = true
-      default: throw .invalidField(name: "escape")
-      }
-    }
-    finish()
-
+    let fields = try Self.fields(of: payload)
     guard let first = fields.first, let versionText = first else { throw .unknownVersion("") }
     guard let expectedCount = versionText == version ? fieldCount : previousVersions[versionText] else {
       throw .unknownVersion(versionText)
@@ -253,6 +217,47 @@ public enum CallRecordLine {
       routesTried: routesTried,
       sourceAddress: sourceAddress, destinationAddress: destinationAddress, endedBy: endedBy,
       customerCharge: customerCharge, supplierCharge: supplierCharge, margin: margin, charges: charges)
+  }
+
+  /// The payload's tab-separated fields, version first, unescaped (`\N` is nil).
+  private static func fields(of payload: ArraySlice<UInt8>) throws(DecodingError) -> [String?] {
+    var fields: [String?] = []
+    fields.reserveCapacity(fieldCount + 1)
+    var current: [UInt8] = []
+    var isNull = false
+    var index = payload.startIndex
+    func finish() {
+      fields.append(isNull ? nil : String(decoding: current, as: UTF8.self))
+      current.removeAll(keepingCapacity: true)
+      isNull = false
+    }
+    while index < payload.endIndex {
+      let byte = payload[index]
+      index += 1
+      if byte == tab {
+        finish()
+        continue
+      }
+      guard byte == backslash else {
+        current.append(byte)
+        continue
+      }
+      guard index < payload.endIndex else { throw .invalidField(name: "escape") }
+      let escaped = payload[index]
+      index += 1
+      switch escaped {
+      case backslash: current.append(backslash)
+      case UInt8(ascii: "t"): current.append(tab)
+      case UInt8(ascii: "n"): current.append(lineFeed)
+      case UInt8(ascii: "r"): current.append(carriageReturn)
+      case UInt8(ascii: "0"): current.append(0)
+      case UInt8(ascii: "N") where current.isEmpty && (index == payload.endIndex || payload[index] == tab):
+        isNull = true
+      default: throw .invalidField(name: "escape")
+      }
+    }
+    finish()
+    return fields
   }
 
   /// The charges field: nil (`\N`) when there are none.
