@@ -18,9 +18,11 @@
 --   `type` (credit | debit | refund) says which way it went, and
 --   balance_after is the wallet balance once it was applied (signed).
 --   reference_type/reference_id say what caused it (e.g. 'call' and calls.id).
--- * transactions.uuid is unique: a writer that retries a batch derives the
---   uuid from what it records (e.g. the call's uuid) and inserts with
---   ON CONFLICT DO NOTHING, so a debit is never applied twice.
+-- * transactions.uuid is unique: the writer derives the uuid from what it
+--   records (the call's uuid). Its insert has no ON CONFLICT: it runs, in the
+--   transaction that inserts the calls row, only when that calls insert
+--   (ON CONFLICT (uuid) DO NOTHING) found the row new, so a retried batch never
+--   applies a debit twice, and a duplicate uuid fails rather than charges.
 -- * Deleting a user: devices and call rules go with it; phone numbers and
 --   call history stay (user_id set NULL); wallets and transactions are
 --   financial records (7-year retention in the seed) and block the delete.

@@ -36,8 +36,14 @@ public struct CallRecord: Sendable, Equatable {
   public var egressCarrierID: String?
   public var egressInterconnectID: String?
   public var egressServiceID: String?
-  /// The final SIP status the caller saw (200 for answered calls).
+  /// `sip_status`: the final SIP status the caller got (the 2xx for
+  /// answered calls), after the customer's release-cause mapping.
   public var sipStatus: Int
+  /// `supplier_sip_status`: the final status the last route tried sent, as
+  /// received, before any release-cause mapping (408 when it timed out, 503
+  /// when it could not be reached; the 2xx for answered calls). Nil when no
+  /// route gave one, and in journal lines older than `v4`.
+  public var supplierSIPStatus: Int?
   public var routesTried: Int
   public var sourceAddress: String?
   public var destinationAddress: String?
@@ -94,7 +100,8 @@ public struct CallRecord: Sendable, Equatable {
     callSID: String, startedUnixMs: Int64, answeredUnixMs: Int64?, endedUnixMs: Int64,
     ingressCarrierID: String? = nil, ingressInterconnectID: String? = nil, ingressServiceID: String? = nil,
     egressCarrierID: String? = nil, egressInterconnectID: String? = nil, egressServiceID: String? = nil,
-    sipStatus: Int, routesTried: Int, sourceAddress: String? = nil, destinationAddress: String? = nil,
+    sipStatus: Int, supplierSIPStatus: Int? = nil, routesTried: Int, sourceAddress: String? = nil,
+    destinationAddress: String? = nil,
     endedBy: String? = nil, customerCharge: RatedSide? = nil, supplierCharge: RatedSide? = nil,
     margin: Money? = nil, charges: [AccountCharge] = []
   ) {
@@ -117,6 +124,7 @@ public struct CallRecord: Sendable, Equatable {
     self.egressInterconnectID = egressInterconnectID
     self.egressServiceID = egressServiceID
     self.sipStatus = sipStatus
+    self.supplierSIPStatus = supplierSIPStatus
     self.routesTried = routesTried
     self.sourceAddress = sourceAddress
     self.destinationAddress = destinationAddress
@@ -127,7 +135,7 @@ public struct CallRecord: Sendable, Equatable {
     self.charges = charges
   }
 
-  /// The seed's status for a call that ended with `sipStatus`, answered or not
+  /// The seed's status for a call whose caller got `sipStatus`, answered or not
   /// (docs/database.md): answered → completed; 486/600 → busy; 408/480/487
   /// and the no-answer timeout → no_answer; anything else → failed.
   public static func status(answered: Bool, sipStatus: Int) -> Status {

@@ -33,6 +33,9 @@ public struct CallSummary: Sendable, Equatable {
   public var startedUnixMs: Int64
   public var answeredUnixMs: Int64?
   public var endedUnixMs: Int64
+  /// The final status the caller got (`calls.sip_status`): the 2xx of an
+  /// answered call, else what the switch sent upstream after the customer's
+  /// release-cause mapping and §16.7 (a lone 503 goes up as 500).
   public var finalStatus: Int
   public var outcome: Outcome
   /// How many targets were tried.
@@ -44,6 +47,10 @@ public struct CallSummary: Sendable, Equatable {
   public var rating = CallRating()
   /// What the call moves on accounts, from the credit ledger when it ended.
   public var charges: [AccountCharge] = []
+  /// The final status the last target tried sent, as received (before any
+  /// release-cause mapping): 408 when it timed out, 503 when it could not be
+  /// reached (`calls.supplier_sip_status`). Nil until a target gave one.
+  public var supplierStatus: Int?
 
   /// The monotonic clock at answer and at end: durations are measured on
   /// it, so a step of the wall clock (NTP, a VM resumed) never changes what

@@ -51,7 +51,10 @@ extension ProxyCore {
     case .register where registrar?.serves(host: request.requestURI?.host) == true:
       receiveRegister(request, source: source, record: record)
     default:
-      if case .extension = method {
+      if case .extension = method, request.requestURI?.user?.isEmpty == false {
+        // §16: a proxy forwards a method it does not know like any other request.
+        forwardInDialog(request, method: method, source: source, server: record)
+      } else if case .extension = method {
         respondLocally(record, 501, "Not Implemented", extra: [("Allow", SIPMethod.allowHeaderValue)])
       } else if addressedToUs {
         respondLocally(record, 405, "Method Not Allowed", extra: [("Allow", SIPMethod.allowHeaderValue)])

@@ -161,6 +161,9 @@ def test_release_cause_mapping_maps_the_suppliers_503(ss):
     assert (status, reason) == (486, "Busy Here"), run.summary()
     final = next(m for m in run.messages() if m.direction == "received" and m.status == 486)
     assert final.header("Reason") == 'Q.850;cause=17;text="User busy"', final.text
+    # The record keeps both: what the caller got and what the supplier sent (Migration 0014).
+    row = ss.db.wait_call(final.call_id)
+    assert (row["sip_status"], row["supplier_sip_status"], row["status"]) == (486, 503, "busy"), row
 
 
 def test_cps_limit_20_with_50_calls_per_second_for_10_seconds(ss):

@@ -232,7 +232,10 @@ import Testing
 
   @Test func unknownMethodGets501() {
     let h = FlowHarness()
-    h.deliver(H.invite(body: false).replacingOccurrences(of: "INVITE", with: "FROBNICATE"))
+    // Addressed to the switch itself (no user part): a method for a user is forwarded (ConformanceFlowTests).
+    h.deliver(
+      H.invite(body: false).replacingOccurrences(of: "INVITE sip:service@", with: "INVITE sip:")
+        .replacingOccurrences(of: "INVITE", with: "FROBNICATE"))
     #expect(h.sender.take().first?.message.statusCode == 501)
   }
 

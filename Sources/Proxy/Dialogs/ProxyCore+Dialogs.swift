@@ -93,7 +93,13 @@ extension ProxyCore {
       destination = endpoint(of: uri)
     }
     guard let destination else {
-      if let server { respondLocally(server, 481, "Call/Transaction Does Not Exist") }
+      guard let server else { return }
+      // Out of dialog (an unknown method for a user here) there is no target: 404 (§16.5).
+      if request.toTag == nil {
+        respondLocally(server, 404, "Not Found")
+      } else {
+        respondLocally(server, 481, "Call/Transaction Does Not Exist")
+      }
       return
     }
     var endsDialog: DialogKey?

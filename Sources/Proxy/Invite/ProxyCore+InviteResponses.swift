@@ -78,6 +78,7 @@ extension ProxyCore {
   private func inviteFailed(
     _ context: InviteContext, _ record: ClientTransactionRecord, status: Int, response: SIPMessage?
   ) {
+    context.summary.supplierStatus = status
     // The supplier's status as this switch reads it (its release-cause mapping).
     var status = status
     if let mapping = record.target?.policy.releaseCauses, !mapping.isIdentity {
@@ -109,7 +110,7 @@ extension ProxyCore {
       best = (500, nil)
       final = (500, nil)
     }
-    context.summary.finalStatus = best.status
+    context.summary.finalStatus = final.status
     finishUnanswered(context)
     // A Reason header (RFC 3326) with the Q.850 cause when the answer has none.
     let hasReason = !(best.response?.headerValues("reason").isEmpty ?? true)

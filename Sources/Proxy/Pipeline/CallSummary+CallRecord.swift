@@ -3,7 +3,8 @@ import Routing
 
 extension CallSummary {
   /// The `calls` row for this call (docs/database.md gives the status
-  /// mapping, docs/rating.md the charges).
+  /// mapping, docs/rating.md the charges). An answered call's 2xx is both
+  /// the caller's and the supplier's status (the switch relays it as it came).
   public var callRecord: CallRecord {
     let answered = outcome == .answered
     let charges = rating.charges(durationMs: answered ? answeredDurationMs : nil)
@@ -15,7 +16,8 @@ extension CallSummary {
       answeredUnixMs: answeredUnixMs, endedUnixMs: endedUnixMs, ingressCarrierID: ingress?.carrierID,
       ingressInterconnectID: ingress?.interconnectID, ingressServiceID: ingress?.serviceID,
       egressCarrierID: egress?.carrierID, egressInterconnectID: egress?.interconnectID,
-      egressServiceID: egress?.serviceID, sipStatus: finalStatus, routesTried: attempts,
+      egressServiceID: egress?.serviceID, sipStatus: finalStatus,
+      supplierSIPStatus: answered ? finalStatus : supplierStatus, routesTried: attempts,
       sourceAddress: source.description, destinationAddress: destination?.description, endedBy: endedBy,
       customerCharge: rating.customer.flatMap { quote in
         charges.customer.map { CallRecord.RatedSide(quote: quote, charge: $0) }

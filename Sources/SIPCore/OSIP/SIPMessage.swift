@@ -20,6 +20,8 @@ public final class SIPMessage {
   private var cachedCallID: String?
   /// The header section held NUL octets, parsed as `nulStandIn`.
   private var restoresNUL = false
+  /// Commas of list fields were hidden from libosip2 (`ListHeaderCommas`).
+  private var hidesCommas = false
   private static let nulStandIn: UInt8 = 0xFF
 
   /// Parses one message. The bytes must already be framed (one datagram cut
@@ -33,16 +35,24 @@ public final class SIPMessage {
       throw SIPParseError(code: -5)
     }
     var result: Int32
+    var copy: [UInt8]?
     if let headerNUL = Self.firstHeaderNUL(bytes) {
       // C strings cannot hold a NUL; one may stand in a quoted-pair of a
       // quoted-string (RFC 4475 §3.1.1.2). Parse with a stand-in byte that
       // UTF-8 never uses, and put the NUL back when serializing.
-      var copy = Array(bytes)
-      for index in headerNUL..<Self.headerEnd(bytes) where copy[index] == 0 { copy[index] = Self.nulStandIn }
+      var nulFree = Array(bytes)
+      for index in headerNUL..<Self.headerEnd(bytes) where nulFree[index] == 0 {
+        nulFree[index] = Self.nulStandIn
+      }
+      copy = nulFree
+      restoresNUL = true
+    }
+    let hiddenUpTo = ListHeaderCommas.hide(in: bytes, copy: &copy)
+    hidesCommas = hiddenUpTo != nil
+    if let copy {
       result = copy.withUnsafeBufferPointer {
         $0.withMemoryRebound(to: CChar.self) { osip_message_parse(message, $0.baseAddress, $0.count) }
       }
-      restoresNUL = true
     } else {
       result = osip_message_parse(message, base.assumingMemoryBound(to: CChar.self), bytes.count)
     }
@@ -51,7 +61,14 @@ public final class SIPMessage {
       throw SIPParseError(code: result)
     }
     raw = message
-    original = Array(bytes)
+    if let hiddenUpTo, !restoresNUL, var received = copy {
+      // The parsed copy with its commas back is the bytes as received: no second copy.
+      copy = nil
+      received.withUnsafeMutableBytes { ListHeaderCommas.restore(in: $0, upTo: hiddenUpTo) }
+      original = received
+    } else {
+      original = Array(bytes)
+    }
   }
 
   /// Parses one message held in an array (tests and locally built messages).
@@ -215,17 +232,18 @@ public final class SIPMessage {
   }
 
   /// Records where the request really came from in its top Via: `received`
-  /// when the sent-by host differs (§18.2.1) and the `rport` value when the
-  /// client asked for it (RFC 3581 §4).
+  /// when the sent-by host differs (§18.2.1), and when the client asked for
+  /// `rport`, its value and `received` even if the host is the same (RFC 3581 §4).
   public func setTopViaSource(_ source: Endpoint) {
     guard let element = osip_list_get(&raw.pointee.vias, 0) else { return }
     let via = element.assumingMemoryBound(to: osip_via_t.self)
     let params = withUnsafeMutablePointer(to: &via.pointee.via_params) { $0 }
     let host = swiftString(via.pointee.host).map { $0.trimmingBrackets() } ?? ""
-    if host != source.host {
+    let hasRport = Self.param(params, "rport") != nil
+    if hasRport || host != source.host {
       Self.setParam(params, "received", source.host)
     }
-    if Self.param(params, "rport") != nil {
+    if hasRport {
       Self.setParam(params, "rport", String(source.port))
     }
     changed()
@@ -299,7 +317,7 @@ public final class SIPMessage {
         if let hname = header.pointee.hname, let value = header.pointee.hvalue,
           equalsIgnoringCase(hname, lower)
         {
-          values.append(String(cString: value))
+          ListHeaderCommas.append(value, to: &values, hidden: hidesCommas)
         }
         return true
       }
@@ -353,6 +371,7 @@ public final class SIPMessage {
       let end = Self.headerEnd(UnsafeRawBufferPointer(bytes))
       for index in 0..<end where bytes[index] == Self.nulStandIn { bytes[index] = 0 }
     }
+    if hidesCommas { ListHeaderCommas.restore(in: UnsafeMutableRawBufferPointer(start: text, count: length)) }
     return try body(UnsafeRawBufferPointer(start: text, count: length))
   }
 

@@ -98,11 +98,13 @@ public enum SIPResponseBuilder {
 
 /// Byte-level `received`/`rport` handling for one via-parm (RFC 3581): the
 /// value of `rport` becomes the source port, `received` the source address,
-/// and a `received` is added when the sent-by host is not the source's.
+/// and a `received` is added when the sent-by host is not the source's or
+/// when `rport` is there (RFC 3581 §4: even if the host is the same).
 enum ViaParameters {
   static func appendWithSource(_ viaParm: ArraySlice<UInt8>, source: Endpoint, to out: inout [UInt8]) {
     let semicolon = UInt8(ascii: ";")
     var hasReceived = false
+    var hasRport = false
     let firstEnd = viaParm.firstIndex(of: semicolon) ?? viaParm.endIndex
     let sentByHost = host(ofSentProtocolAndSentBy: viaParm[..<firstEnd])
     // Unchanged stretches are copied whole: the work is one pass over the
@@ -116,6 +118,7 @@ enum ViaParameters {
       if kind != .other {
         out.append(contentsOf: viaParm[copied..<start])
         if kind == .rport {
+          hasRport = true
           out.append(contentsOf: "rport=".utf8)
           out.append(contentsOf: String(source.port).utf8)
         } else {
@@ -128,7 +131,7 @@ enum ViaParameters {
       start = end + 1
     }
     out.append(contentsOf: viaParm[copied...])
-    if !hasReceived, !sentByHost.elementsEqual(source.host.utf8) {
+    if !hasReceived, hasRport || !sentByHost.elementsEqual(source.host.utf8) {
       out.append(contentsOf: ";received=".utf8)
       out.append(contentsOf: source.host.utf8)
     }

@@ -26,7 +26,8 @@ public final class PostgresCallRecordStore: CallRecordStore {
     ("answered_at", "timestamptz"), ("ended_at", "timestamptz"), ("metadata", "jsonb"),
     ("ingress_carrier_id", "uuid"), ("ingress_interconnect_id", "uuid"), ("ingress_service_id", "uuid"),
     ("egress_carrier_id", "uuid"), ("egress_interconnect_id", "uuid"), ("egress_service_id", "uuid"),
-    ("sip_status", "integer"), ("routes_tried", "integer"), ("source_address", "text"),
+    ("sip_status", "integer"), ("supplier_sip_status", "integer"), ("routes_tried", "integer"),
+    ("source_address", "text"),
     ("destination_address", "text"), ("cost", "numeric"), ("currency", "text"),
     ("billable_seconds", "integer"),
     ("rating_plan_id", "uuid"), ("rate_prefix", "text"), ("rate_per_minute", "numeric"),
@@ -177,7 +178,8 @@ public final class PostgresCallRecordStore: CallRecordStore {
       TimestampText.utc(unixMilliseconds: record.endedUnixMs), metadata(record), record.ingressCarrierID,
       record.ingressInterconnectID, record.ingressServiceID, record.egressCarrierID,
       record.egressInterconnectID,
-      record.egressServiceID, String(record.sipStatus), String(record.routesTried), record.sourceAddress,
+      record.egressServiceID, String(record.sipStatus), record.supplierSIPStatus.map { String($0) },
+      String(record.routesTried), record.sourceAddress,
       record.destinationAddress,
     ] + chargeColumns(record.customerCharge) + chargeColumns(record.supplierCharge) + [
       record.margin?.description

@@ -37,9 +37,9 @@ struct CallRecordLineTests {
     let text = String(decoding: CallRecordLine.encode(Records.failed(1, uuid: "u-1")), as: UTF8.self)
     #expect(
       text.hasSuffix(
-        "\tv3\tu-1\tinbound\t\\N\t\\N\t\\N\t\\N\tbusy\t0\tsid-1\t951868799123\t\\N\t951868800000"
+        "\tv4\tu-1\tinbound\t\\N\t\\N\t\\N\t\\N\tbusy\t0\tsid-1\t951868799123\t\\N\t951868800000"
           + "\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t486\t1\t\\N\t\\N\t\\N"
-          + String(repeating: "\t\\N", count: 14) + "\n"))
+          + String(repeating: "\t\\N", count: 15) + "\n"))
   }
 
   @Test func chargesAreOneFieldOfCommaSeparatedEntries() {
@@ -49,7 +49,38 @@ struct CallRecordLineTests {
       text.hasSuffix(
         "\tcustomer,00000000-0000-4000-8000-0000000000c1,customer,0.040000,USD,d"
           + ";supplier,00000000-0000-4000-8000-0000000000c2,bilateral,0.010450,EUR,c"
-          + ";wallet,42,wallet,1.500000,GBP,d\n"))
+          + ";wallet,42,wallet,1.500000,GBP,d\t200\n"))
+  }
+
+  @Test func theSupplierStatusIsTheLastField() throws {
+    var record = Records.failed(1, uuid: "u-1")
+    record.supplierSIPStatus = 503
+    let encoded = CallRecordLine.encode(record)
+    #expect(
+      String(decoding: encoded, as: UTF8.self).hasSuffix(
+        "\t486\t1\t\\N\t\\N\t\\N" + String(repeating: "\t\\N", count: 14) + "\t503\n"))
+    #expect(try CallRecordLine.decode(encoded.dropLast()) == record)
+    var fields = Self.v3Fields + ["x"]
+    #expect(throws: CallRecordLine.DecodingError.invalidField(name: "supplier_sip_status")) {
+      try CallRecordLine.decode(line("v4\t" + fields.joined(separator: "\t")))
+    }
+    fields[37] = "\\N"
+    #expect(try CallRecordLine.decode(line("v4\t" + fields.joined(separator: "\t"))).supplierSIPStatus == nil)
+  }
+
+  /// A journal written by the previous version (v3: no supplier status) still replays after an upgrade.
+  @Test func aVersion3LineReadsWithoutTheSupplierStatus() throws {
+    var record = Records.charged(4, charges: Records.threeCharges)
+    #expect(record.supplierSIPStatus == 200)
+    let full = CallRecordLine.encode(record)
+    let payload = String(decoding: full.dropFirst(9).dropLast(), as: UTF8.self)
+    let v3 =
+      "v3\t"
+      + payload.split(separator: "\t", omittingEmptySubsequences: false)[1...37].joined(separator: "\t")
+    record.supplierSIPStatus = nil
+    #expect(try CallRecordLine.decode(line(v3)) == record)
+    // The v3 record of the fields above, as the previous version wrote it.
+    #expect(try CallRecordLine.decode(line("v3\t" + Self.v3Fields.joined(separator: "\t"))).sipStatus == 200)
   }
 
   @Test(arguments: [
@@ -123,6 +154,9 @@ struct CallRecordLineTests {
     #expect(throws: CallRecordLine.DecodingError.wrongFieldCount(found: 36, expected: 37)) {
       try CallRecordLine.decode(line("v3\t" + Self.v3Fields.dropLast().joined(separator: "\t")))
     }
+    #expect(throws: CallRecordLine.DecodingError.wrongFieldCount(found: 37, expected: 38)) {
+      try CallRecordLine.decode(line("v4\t" + Self.v3Fields.joined(separator: "\t")))
+    }
   }
 
   /// A journal written before account charges existed still replays after an upgrade.
@@ -134,6 +168,7 @@ struct CallRecordLineTests {
       "v2\t"
       + payload.split(separator: "\t", omittingEmptySubsequences: false)[1...36].joined(separator: "\t")
     record.charges = []
+    record.supplierSIPStatus = nil
     #expect(try CallRecordLine.decode(line(v2)) == record)
   }
 
@@ -150,6 +185,7 @@ struct CallRecordLineTests {
     record.supplierCharge = nil
     record.margin = nil
     record.charges = []
+    record.supplierSIPStatus = nil
     #expect(try CallRecordLine.decode(line(v1)) == record)
   }
 

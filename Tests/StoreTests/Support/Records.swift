@@ -25,7 +25,7 @@ enum Records {
       ingressCarrierID: Records.uuid(), ingressInterconnectID: Records.uuid(),
       ingressServiceID: Records.uuid(),
       egressCarrierID: Records.uuid(), egressInterconnectID: Records.uuid(), egressServiceID: Records.uuid(),
-      sipStatus: 200, routesTried: 2, sourceAddress: "192.0.2.10:5060",
+      sipStatus: 200, supplierSIPStatus: 200, routesTried: 2, sourceAddress: "192.0.2.10:5060",
       destinationAddress: "198.51.100.7:5060",
       endedBy: "callee",
       customerCharge: CallRecord.RatedSide(

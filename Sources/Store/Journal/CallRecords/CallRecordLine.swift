@@ -6,7 +6,7 @@ import Routing
 /// recognised and skipped rather than misread.
 ///
 ///     <crc32>\t<payload>\n
-///     payload = v3\t<field 1>\t...\t<field 37>
+///     payload = v4\t<field 1>\t...\t<field 38>
 ///
 /// - `<crc32>` is eight lower-case hex digits: the CRC-32 (IEEE) of the payload bytes.
 /// - Fields, in order: uuid, direction, from_number, to_number, original_from_number,
@@ -16,8 +16,8 @@ import Routing
 ///   sip_status, routes_tried, source_address, destination_address, ended_by, then
 ///   the customer's charge (rating_plan_id, prefix, currency, rate_per_minute,
 ///   billable_seconds, amount), the supplier's charge (the same six), the
-///   margin and the account charges. Money is decimal text with six decimals;
-///   a side that was not rated is six `\N`.
+///   margin, the account charges and supplier_sip_status. Money is decimal
+///   text with six decimals; a side that was not rated is six `\N`.
 /// - The account charges (`CallRecord.charges`) are one field: `\N` when there
 ///   are none, else the charges joined by `;`, each
 ///   `<kind>,<ownerID>,<column>,<amount>,<currency>,<d|c>`: the `AccountRef`
@@ -26,9 +26,11 @@ import Routing
 ///   amount (six decimals), the currency code, and `c` when the charge raises
 ///   the balance (`credits`), `d` for a debit. Owner ids and currency codes
 ///   never hold `,` or `;` (uuids, integers, ISO 4217 codes).
-/// - Lines of version `v2` (36 fields: no account charges) and `v1` (the
-///   first 23 fields, written before rating existed) are still read, with no
-///   account charges and, for `v1`, no rating either.
+/// - Lines of version `v3` (37 fields: no supplier_sip_status), `v2` (36
+///   fields: no account charges either) and `v1` (the first 23 fields,
+///   written before rating existed) are still read, with no supplier status,
+///   and for `v2` and `v1` no account charges and for `v1` no rating either:
+///   a journal written before an upgrade is replayed after it.
 /// - A field is UTF-8 text with `\` written `\\`, tab `\t`, line feed `\n`, carriage
 ///   return `\r` and NUL `\0`; a missing (nil) field is `\N`. Integers are decimal;
 ///   enums are their `call_status` / `call_direction` names.
@@ -37,11 +39,12 @@ import Routing
 /// exactly the fields of its version.
 public enum CallRecordLine {
   /// The format version written first in every payload.
-  public static let version = "v3"
-  static let fieldCount = 37
+  public static let version = "v4"
+  static let fieldCount = 38
   /// Earlier versions and their field counts, still read so an upgraded
-  /// switch replays an old journal: v2 before account charges, v1 before rating.
-  static let previousVersions: [String: Int] = ["v2": 36, "v1": 23]
+  /// switch replays an old journal: v3 before supplier_sip_status, v2 before
+  /// account charges, v1 before rating.
+  static let previousVersions: [String: Int] = ["v3": 37, "v2": 36, "v1": 23]
 
   /// Why a line could not be read back.
   public enum DecodingError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -122,6 +125,7 @@ public enum CallRecordLine {
     }
     field(record.margin?.description)
     field(chargesText(record.charges))
+    field(record.supplierSIPStatus.map { String($0) })
     ChecksummedLine.finish(&buffer, start: start)
   }
 
@@ -145,43 +149,7 @@ public enum CallRecordLine {
       }
     }
 
-    var fields: [String?] = []
-    fields.reserveCapacity(fieldCount + 1)
-    var current: [UInt8] = []
-    var isNull = false
-    var index = payload.startIndex
-    func finish() {
-      fields.append(isNull ? nil : String(decoding: current, as: UTF8.self))
-      current.removeAll(keepingCapacity: true)
-      isNull = false
-    }
-    while index < payload.endIndex {
-      let byte = payload[index]
-      index += 1
-      if byte == tab {
-        finish()
-        continue
-      }
-      guard byte == backslash else {
-        current.append(byte)
-        continue
-      }
-      guard index < payload.endIndex else { throw .invalidField(name: "escape") }
-      let escaped = payload[index]
-      index += 1
-      switch escaped {
-      case backslash: current.append(backslash)
-      case UInt8(ascii: "t"): current.append(tab)
-      case UInt8(ascii: "n"): current.append(lineFeed)
-      case UInt8(ascii: "r"): current.append(carriageReturn)
-      case UInt8(ascii: "0"): current.append(0)
-      case UInt8(ascii: "N") where current.isEmpty && (index == payload.endIndex || payload[index] == tab):
-        isNull = true
-      default: throw .invalidField(name: "escape")
-      }
-    }
-    finish()
-
+    let fields = try Self.fields(of: payload)
     guard let first = fields.first, let versionText = first else { throw .unknownVersion("") }
     guard let expectedCount = versionText == version ? fieldCount : previousVersions[versionText] else {
       throw .unknownVersion(versionText)
@@ -233,6 +201,11 @@ public enum CallRecordLine {
     if expectedCount >= 37, let text = reader.optional() {
       charges = try Self.charges(text)
     }
+    var supplierSIPStatus: Int?
+    if expectedCount >= 38, let status = try reader.optionalInteger("supplier_sip_status") {
+      guard let value = Int(exactly: status) else { throw .invalidField(name: "supplier_sip_status") }
+      supplierSIPStatus = value
+    }
     return CallRecord(
       uuid: uuid, direction: direction, fromNumber: fromNumber, toNumber: toNumber,
       originalFromNumber: originalFromNumber, originalToNumber: originalToNumber, status: status,
@@ -240,9 +213,51 @@ public enum CallRecordLine {
       answeredUnixMs: answeredUnixMs, endedUnixMs: endedUnixMs, ingressCarrierID: ingressCarrierID,
       ingressInterconnectID: ingressInterconnectID, ingressServiceID: ingressServiceID,
       egressCarrierID: egressCarrierID, egressInterconnectID: egressInterconnectID,
-      egressServiceID: egressServiceID, sipStatus: sipStatus, routesTried: routesTried,
+      egressServiceID: egressServiceID, sipStatus: sipStatus, supplierSIPStatus: supplierSIPStatus,
+      routesTried: routesTried,
       sourceAddress: sourceAddress, destinationAddress: destinationAddress, endedBy: endedBy,
       customerCharge: customerCharge, supplierCharge: supplierCharge, margin: margin, charges: charges)
+  }
+
+  /// The payload's tab-separated fields, version first, unescaped (`\N` is nil).
+  private static func fields(of payload: ArraySlice<UInt8>) throws(DecodingError) -> [String?] {
+    var fields: [String?] = []
+    fields.reserveCapacity(fieldCount + 1)
+    var current: [UInt8] = []
+    var isNull = false
+    var index = payload.startIndex
+    func finish() {
+      fields.append(isNull ? nil : String(decoding: current, as: UTF8.self))
+      current.removeAll(keepingCapacity: true)
+      isNull = false
+    }
+    while index < payload.endIndex {
+      let byte = payload[index]
+      index += 1
+      if byte == tab {
+        finish()
+        continue
+      }
+      guard byte == backslash else {
+        current.append(byte)
+        continue
+      }
+      guard index < payload.endIndex else { throw .invalidField(name: "escape") }
+      let escaped = payload[index]
+      index += 1
+      switch escaped {
+      case backslash: current.append(backslash)
+      case UInt8(ascii: "t"): current.append(tab)
+      case UInt8(ascii: "n"): current.append(lineFeed)
+      case UInt8(ascii: "r"): current.append(carriageReturn)
+      case UInt8(ascii: "0"): current.append(0)
+      case UInt8(ascii: "N") where current.isEmpty && (index == payload.endIndex || payload[index] == tab):
+        isNull = true
+      default: throw .invalidField(name: "escape")
+      }
+    }
+    finish()
+    return fields
   }
 
   /// The charges field: nil (`\N`) when there are none.
