@@ -30,21 +30,32 @@ public struct SIPMessageLimits: Sendable, Equatable {
   /// measures the rest of the string first: a URI of 17,000 `%5C` cost about
   /// 90 ms (found by the fuzzer).
   public var escapesPerMessage: Int
+  /// Bytes in the Request-URI and the header section that libosip2 writes
+  /// as a `%` escape when it serializes a URI: `\`, `^`, `` ` ``, `{`, `|`,
+  /// `}` and every byte of a non-ASCII character. It writes each with one
+  /// `sprintf`, so a Contact of 60,000 backslashes cost 15 ms to serialize,
+  /// linear but far over budget (found by an hour of fuzzing). Counted
+  /// anywhere in the header section (a quoted display name too): 1024 is
+  /// hundreds of non-ASCII characters, far more than names take.
+  public var escapedBytesPerMessage: Int
 
   public init(
     headerFields: Int = 256, valuesPerHeader: Int = 64, parametersPerValue: Int = 64,
-    parametersPerMessage: Int = 1024, escapesPerMessage: Int = 256
+    parametersPerMessage: Int = 1024, escapesPerMessage: Int = 256, escapedBytesPerMessage: Int = 1024
   ) {
     self.headerFields = headerFields
     self.valuesPerHeader = valuesPerHeader
     self.parametersPerValue = parametersPerValue
     self.parametersPerMessage = parametersPerMessage
     self.escapesPerMessage = escapesPerMessage
+    self.escapedBytesPerMessage = escapedBytesPerMessage
   }
 
   /// The limit a message went over, with the reason phrase of its 400.
   public enum Excess: Equatable, Sendable {
     case headerFields, valuesPerHeader, parametersPerValue, parametersPerMessage, escapes
+    /// More bytes that serializing a URI escapes than `escapedBytesPerMessage`.
+    case escapedBytes
     /// A `multipart/*` body took the message over one of the limits.
     case multipartBody
     /// A body part names `content-type` twice in its headers: libosip2
@@ -57,6 +68,7 @@ public struct SIPMessageLimits: Sendable, Equatable {
       case .valuesPerHeader: "Too Many Header Values"
       case .parametersPerValue, .parametersPerMessage: "Too Many Parameters"
       case .escapes: "Too Many Escapes"
+      case .escapedBytes: "Too Many Escaped Characters"
       case .multipartBody: "Too Many Body Parts"
       case .duplicatePartContentType: "Bad Multipart Body"
       }
@@ -94,6 +106,9 @@ public struct SIPMessageLimits: Sendable, Equatable {
       let byte = bytes[index]
       if Self.startsParameter(byte), let excess = counter.parameter(self) { return excess }
       if byte == UInt8(ascii: "%"), let excess = counter.escape(self) { return excess }
+      if Self.byteClasses[Int(byte)] == ByteClass.escapedByte, let excess = counter.escapedByte(self) {
+        return excess
+      }
     }
     counter.valueParameters = 0
     if let excess = scan(bytes, head.startLine.upperBound..<headerEnd, &counter, escapes: true) {
@@ -199,6 +214,8 @@ public struct SIPMessageLimits: Sendable, Equatable {
           if let excess = counter.value(self) { return excess }
         case ByteClass.parameter:
           if let excess = counter.parameter(self) { return excess }
+        case ByteClass.escapedByte:
+          if escapes, let excess = counter.escapedByte(self) { return excess }
         default:
           if escapes, let excess = counter.escape(self) { return excess }
         }
@@ -209,11 +226,14 @@ public struct SIPMessageLimits: Sendable, Equatable {
 
   /// The smallest cap: a message with fewer counted bytes is within them all.
   private var smallestCap: Int {
-    min(headerFields, valuesPerHeader, parametersPerValue, parametersPerMessage, escapesPerMessage)
+    min(
+      headerFields, valuesPerHeader, parametersPerValue, parametersPerMessage, escapesPerMessage,
+      escapedBytesPerMessage)
   }
 
-  /// How many bytes of `range` are line feeds, commas, parameter separators
-  /// or `%`, counting no further than `limit`; 16 bytes at a time.
+  /// How many bytes of `range` are line feeds, commas, parameter separators,
+  /// `%` or bytes a URI's serialization escapes, counting no further than
+  /// `limit`; 16 bytes at a time.
   private static func countedBytes(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, upTo limit: Int)
     -> Int
   {
@@ -223,6 +243,13 @@ public struct SIPMessageLimits: Sendable, Equatable {
     let question = SIMD16<UInt8>(repeating: UInt8(ascii: "?"))
     let ampersand = SIMD16<UInt8>(repeating: UInt8(ascii: "&"))
     let percent = SIMD16<UInt8>(repeating: UInt8(ascii: "%"))
+    let backslash = SIMD16<UInt8>(repeating: UInt8(ascii: "\\"))
+    let caret = SIMD16<UInt8>(repeating: UInt8(ascii: "^"))
+    let backtick = SIMD16<UInt8>(repeating: UInt8(ascii: "`"))
+    // `{`, `|`, `}` are 0x7B...0x7D; bytes of 0x80 and above are non-ASCII.
+    let braceLow = SIMD16<UInt8>(repeating: 0x7B)
+    let braceHigh = SIMD16<UInt8>(repeating: 0x7D)
+    let nonASCII = SIMD16<UInt8>(repeating: 0x80)
     let zero = SIMD16<UInt8>(repeating: 0)
     var count = 0
     var index = range.lowerBound
@@ -230,7 +257,8 @@ public struct SIPMessageLimits: Sendable, Equatable {
       let chunk = bytes.loadUnaligned(fromByteOffset: index, as: SIMD16<UInt8>.self)
       let hits =
         (chunk .== lineFeed) .| (chunk .== comma) .| (chunk .== semicolon) .| (chunk .== question)
-        .| (chunk .== ampersand) .| (chunk .== percent)
+        .| (chunk .== ampersand) .| (chunk .== percent) .| (chunk .== backslash) .| (chunk .== caret)
+        .| (chunk .== backtick) .| ((chunk .>= braceLow) .& (chunk .<= braceHigh)) .| (chunk .>= nonASCII)
       count += Int(zero.replacing(with: 1, where: hits).wrappedSum())
       index += 16
     }
@@ -247,6 +275,7 @@ public struct SIPMessageLimits: Sendable, Equatable {
     static let comma: UInt8 = 2
     static let parameter: UInt8 = 3
     static let escape: UInt8 = 4
+    static let escapedByte: UInt8 = 5
   }
 
   private static let byteClasses: [UInt8] = {
@@ -255,6 +284,8 @@ public struct SIPMessageLimits: Sendable, Equatable {
     table[Int(UInt8(ascii: ","))] = ByteClass.comma
     for byte in ";?&".utf8 { table[Int(byte)] = ByteClass.parameter }
     table[Int(UInt8(ascii: "%"))] = ByteClass.escape
+    for byte in "\\^`{|}".utf8 { table[Int(byte)] = ByteClass.escapedByte }
+    for byte in 0x80...0xFF { table[byte] = ByteClass.escapedByte }
     return table
   }()
 
@@ -275,6 +306,7 @@ public struct SIPMessageLimits: Sendable, Equatable {
     var valueParameters = 0
     var parameters = 0
     var escapes = 0
+    var escapedBytes = 0
 
     /// A new header line.
     mutating func field(_ limits: SIPMessageLimits) -> Excess? {
@@ -303,6 +335,11 @@ public struct SIPMessageLimits: Sendable, Equatable {
     mutating func escape(_ limits: SIPMessageLimits) -> Excess? {
       escapes += 1
       return escapes > limits.escapesPerMessage ? .escapes : nil
+    }
+
+    mutating func escapedByte(_ limits: SIPMessageLimits) -> Excess? {
+      escapedBytes += 1
+      return escapedBytes > limits.escapedBytesPerMessage ? .escapedBytes : nil
     }
   }
 }
