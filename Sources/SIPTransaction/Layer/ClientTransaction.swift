@@ -6,7 +6,7 @@ import SIPCore
 /// Open so that a transaction user can keep its own facts on the same object
 /// (one allocation per transaction); every member here is final.
 open class ClientTransaction {
-  public final var machine: ClientTransactionMachine
+  @exclusivity(unchecked) public final var machine: ClientTransactionMachine
   public final let key: TransactionKey
   public final let branch: String
   public final let destination: Endpoint
@@ -16,7 +16,7 @@ open class ClientTransaction {
   /// The hop-by-hop ACK for a non-2xx final, built once, resent on retransmitted finals.
   public final var ack: [UInt8]?
   public final internal(set) var isTerminated = false
-  final var timers: [TransactionTimer: TimerID] = [:]
+  @exclusivity(unchecked) final var timers: [TransactionTimer: TimerID] = [:]
   /// The backstop that ends this transaction whatever its peer does.
   final var deadline: TimerID?
   /// The first backstop passed; the next one terminates.

@@ -6,7 +6,7 @@ import SIPCore
 /// Open so that a transaction user can keep its own facts on the same object
 /// (one allocation per transaction); every member here is final.
 open class ServerTransaction {
-  public final var machine: ServerTransactionMachine
+  @exclusivity(unchecked) public final var machine: ServerTransactionMachine
   public final let key: TransactionKey
   /// Where responses go (§18.2.2, RFC 3581).
   public final let responseDestination: Endpoint
@@ -20,7 +20,7 @@ open class ServerTransaction {
   /// The highest status passed in by the TU (0: none yet).
   public final var lastStatus = 0
   public final internal(set) var isTerminated = false
-  final var timers: [TransactionTimer: TimerID] = [:]
+  @exclusivity(unchecked) final var timers: [TransactionTimer: TimerID] = [:]
   /// The backstop that ends this transaction whatever its TU does.
   final var deadline: TimerID?
   /// The first backstop passed; the next one terminates.
