@@ -95,6 +95,19 @@ struct CallChargeWriter {
 
   private static let columns: [BalanceColumn] = [.customer, .supplier, .bilateral]
 
+  /// Per carrier and column, the net change of a batch's charges; per
+  /// carrier, the spend each side adds.
+  private typealias CarrierDeltas = (
+    balances: [String: [BalanceColumn: Money]], spend: [String: (customer: Money, supplier: Money)]
+  )
+
+  /// Each carrier's column before the batch, its balance version and its
+  /// 24-hour spend after it, as the UPDATE returned them.
+  private typealias CarrierState = (
+    running: [String: [BalanceColumn: Money]], versions: [String: Int64],
+    spent: [String: (customer: Money, supplier: Money)]
+  )
+
   private func applyCarriers(_ charges: [(call: NewCall, charge: AccountCharge)], _ outcome: inout Outcome)
     throws
   {
@@ -110,6 +123,26 @@ struct CallChargeWriter {
         spendDeltas[id, default: (.zero, .zero)].supplier += charge.amount
       }
     }
+    let state = try updateCarriers((deltas, spendDeltas))
+    var running = state.running
+    let versions = state.versions
+    let spent = state.spent
+    let rows = transactionRows(charges, &running, &outcome)
+    if rows.carrierIDs.isEmpty { return }
+    try insertCarrierTransactions(rows)
+    for (account, target) in rows.charged {
+      guard let amount = running[target.id]?[target.column], let version = versions[target.id] else {
+        continue
+      }
+      let spend = spent[target.id].map { account.kind == .customer ? $0.customer : $0.supplier } ?? .zero
+      outcome.balances[account] = AccountBalance(amount: amount, version: version, spent24h: spend)
+    }
+  }
+
+  /// Locks the batch's carriers and applies its net changes in one UPDATE.
+  private func updateCarriers(_ batch: CarrierDeltas) throws -> CarrierState {
+    let deltas = batch.balances
+    let spendDeltas = batch.spend
     let ids = deltas.keys.sorted()
     try connection.query(
       PGQuery(
@@ -153,6 +186,12 @@ struct CallChargeWriter {
       versions[id] = try int64(updated, row, 4)
       spent[id] = (try money(updated, row, 5), try money(updated, row, 6))
     }
+    return (running, versions, spent)
+  }
+
+  /// The `carrier_transactions` rows of a batch, one per charge whose
+  /// carrier the UPDATE found, each with its balance after it.
+  private struct TransactionRows {
     var carrierIDs: [String?] = []
     var sides: [String?] = []
     var balanceColumns: [String?] = []
@@ -162,6 +201,13 @@ struct CallChargeWriter {
     var balancesAfter: [String?] = []
     var callUUIDs: [String?] = []
     var charged: [AccountRef: (id: String, column: BalanceColumn)] = [:]
+  }
+
+  private func transactionRows(
+    _ charges: [(call: NewCall, charge: AccountCharge)], _ running: inout [String: [BalanceColumn: Money]],
+    _ outcome: inout Outcome
+  ) -> TransactionRows {
+    var rows = TransactionRows()
     for (call, charge) in charges {
       let id = charge.account.ownerID.lowercased()
       guard let before = running[id]?[charge.column] else {
@@ -170,17 +216,20 @@ struct CallChargeWriter {
       }
       let after = before + Self.delta(charge)
       running[id]?[charge.column] = after
-      carrierIDs.append(id)
-      sides.append(charge.account.kind.rawValue)
-      balanceColumns.append(charge.column.rawValue)
-      types.append(charge.credits ? "credit" : "debit")
-      amounts.append(charge.amount.description)
-      currencies.append(charge.currency)
-      balancesAfter.append(after.description)
-      callUUIDs.append(call.uuid)
-      charged[charge.account] = (id, charge.column)
+      rows.carrierIDs.append(id)
+      rows.sides.append(charge.account.kind.rawValue)
+      rows.balanceColumns.append(charge.column.rawValue)
+      rows.types.append(charge.credits ? "credit" : "debit")
+      rows.amounts.append(charge.amount.description)
+      rows.currencies.append(charge.currency)
+      rows.balancesAfter.append(after.description)
+      rows.callUUIDs.append(call.uuid)
+      rows.charged[charge.account] = (id, charge.column)
     }
-    if carrierIDs.isEmpty { return }
+    return rows
+  }
+
+  private func insertCarrierTransactions(_ rows: TransactionRows) throws {
     try connection.query(
       PGQuery(
         unsafeSQL: """
@@ -192,17 +241,10 @@ struct CallChargeWriter {
             AS r(carrier_id, side, balance_column, type, amount, currency, balance_after, call_uuid)
           """,
         binds: [
-          PGArray.literal(carrierIDs), PGArray.literal(sides), PGArray.literal(balanceColumns),
-          PGArray.literal(types), PGArray.literal(amounts), PGArray.literal(currencies),
-          PGArray.literal(balancesAfter), PGArray.literal(callUUIDs),
+          PGArray.literal(rows.carrierIDs), PGArray.literal(rows.sides), PGArray.literal(rows.balanceColumns),
+          PGArray.literal(rows.types), PGArray.literal(rows.amounts), PGArray.literal(rows.currencies),
+          PGArray.literal(rows.balancesAfter), PGArray.literal(rows.callUUIDs),
         ]))
-    for (account, target) in charged {
-      guard let amount = running[target.id]?[target.column], let version = versions[target.id] else {
-        continue
-      }
-      let spend = spent[target.id].map { account.kind == .customer ? $0.customer : $0.supplier } ?? .zero
-      outcome.balances[account] = AccountBalance(amount: amount, version: version, spent24h: spend)
-    }
   }
 
   // MARK: wallets

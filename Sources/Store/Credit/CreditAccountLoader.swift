@@ -16,96 +16,118 @@ public struct CreditAccountLoader {
   public func loadAccounts(from connection: PGConnection) throws -> [CreditAccount] {
     try readOnly(connection) {
       let alerts = try loadAlerts(connection)
-      var accounts: [CreditAccount] = []
-      let rows = try connection.query(
-        """
-        SELECT c.id::text, c.partner_type::text, c.customer_credit_type::text, c.customer_credit_limit::text,
-               c.supplier_credit_type::text, c.bilateral_credit_limit::text, c.customer_balance::text,
-               c.supplier_balance::text, c.bilateral_balance::text, c.balance_version,
-               c.customer_24hr_spend_limit::text, c.customer_24hr_spend::text,
-               c.supplier_24hr_spend_limit::text, c.supplier_24hr_spend::text,
-               c.primary_currency_id::text, cur.code, cur.is_active
-        FROM carriers c LEFT JOIN currencies cur ON cur.id = c.primary_currency_id
-        ORDER BY c.id
-        """)
-      for row in 0..<rows.rowCount {
-        let id = rows.string(row, 0) ?? ""
-        let fields = Fields(table: "carriers", id: id, result: rows, row: row)
-        let partner = try fields.text(1)
-        let customerType: CreditType = try fields.enumValue(2)
-        let customerLimit = try limit(fields, 3)
-        let supplierType: CreditType = try fields.enumValue(4)
-        let bilateralLimit = try limit(fields, 5)
-        let version = try fields.int64(9) ?? 0
-        let customerSpendLimit = try optionalLimit(fields, 10)
-        let customerSpent = try money(fields, 11)
-        let supplierSpendLimit = try optionalLimit(fields, 12)
-        let supplierSpent = try money(fields, 13)
-        let currency: String
-        if let currencyID = rows.string(row, 14) {
-          guard let code = rows.string(row, 15), fields.bool(16) else {
-            throw fields.fail(14, "\(currencyID) is unknown or inactive")
-          }
-          currency = code
-        } else {
-          currency = "USD"
-        }
-        let customerRef = AccountRef(.customer, id)
-        let supplierRef = AccountRef(.supplier, id)
-        let customerAlerts = alerts[customerRef] ?? []
-        let supplierAlerts = alerts[supplierRef] ?? []
-        switch partner {
-        case "customer", "supplier":
-          accounts.append(
-            CreditAccount(
-              ref: customerRef, column: .customer, currency: currency,
-              balance: AccountBalance(
-                amount: try money(fields, 6), version: version, spent24h: customerSpent),
-              floor: customerType == .prepaid ? .zero : Money(micros: -customerLimit.micros),
-              spendLimit24h: customerSpendLimit, alerts: customerAlerts))
-          accounts.append(
-            CreditAccount(
-              ref: supplierRef, column: .supplier, currency: currency,
-              balance: AccountBalance(
-                amount: try money(fields, 7), version: version, spent24h: supplierSpent),
-              floor: supplierType == .prepaid ? .zero : nil, spendLimit24h: supplierSpendLimit,
-              alerts: supplierAlerts))
-        case "bilateral":
-          let balance = try money(fields, 8)
-          accounts.append(
-            CreditAccount(
-              ref: customerRef, column: .bilateral, currency: currency,
-              balance: AccountBalance(amount: balance, version: version, spent24h: customerSpent),
-              floor: customerType == .prepaid ? .zero : Money(micros: -bilateralLimit.micros),
-              spendLimit24h: customerSpendLimit, alerts: customerAlerts))
-          accounts.append(
-            CreditAccount(
-              ref: supplierRef, column: .bilateral, currency: currency,
-              balance: AccountBalance(amount: balance, version: version, spent24h: supplierSpent),
-              floor: nil, credits: true, spendLimit24h: supplierSpendLimit, alerts: supplierAlerts))
-        default:
-          throw fields.fail(1, "has an unknown value: \(partner)")
-        }
-      }
-      let wallets = try connection.query(
-        """
-        SELECT w.id::text, w.balance::text, w.balance_version, w.currency, cur.is_active
-        FROM wallets w LEFT JOIN currencies cur ON cur.code = w.currency
-        ORDER BY w.id
-        """)
-      for row in 0..<wallets.rowCount {
-        let id = wallets.string(row, 0) ?? ""
-        let fields = Fields(table: "wallets", id: id, result: wallets, row: row)
-        let currency = try fields.text(3)
-        guard fields.bool(4) else { throw fields.fail(3, "\(currency) is unknown or inactive") }
-        accounts.append(
-          CreditAccount(
-            ref: AccountRef(.wallet, id), column: .wallet, currency: currency,
-            balance: AccountBalance(amount: try money(fields, 1), version: try fields.int64(2) ?? 0),
-            floor: .zero))
-      }
-      return accounts
+      return try carrierAccounts(connection, alerts: alerts) + walletAccounts(connection)
     }
+  }
+
+  /// Every carrier's customer and supplier accounts (one bilateral pair for a bilateral partner).
+  private func carrierAccounts(_ connection: PGConnection, alerts: [AccountRef: [CreditAlertRule]]) throws
+    -> [CreditAccount]
+  {
+    var accounts: [CreditAccount] = []
+    let rows = try connection.query(
+      """
+      SELECT c.id::text, c.partner_type::text, c.customer_credit_type::text, c.customer_credit_limit::text,
+             c.supplier_credit_type::text, c.bilateral_credit_limit::text, c.customer_balance::text,
+             c.supplier_balance::text, c.bilateral_balance::text, c.balance_version,
+             c.customer_24hr_spend_limit::text, c.customer_24hr_spend::text,
+             c.supplier_24hr_spend_limit::text, c.supplier_24hr_spend::text,
+             c.primary_currency_id::text, cur.code, cur.is_active
+      FROM carriers c LEFT JOIN currencies cur ON cur.id = c.primary_currency_id
+      ORDER BY c.id
+      """)
+    for row in 0..<rows.rowCount {
+      accounts += try carrierAccounts(rows, row, alerts: alerts)
+    }
+    return accounts
+  }
+
+  /// One `carriers` row's two accounts.
+  private func carrierAccounts(_ rows: PGResult, _ row: Int, alerts: [AccountRef: [CreditAlertRule]]) throws
+    -> [CreditAccount]
+  {
+    var accounts: [CreditAccount] = []
+    let id = rows.string(row, 0) ?? ""
+    let fields = Fields(table: "carriers", id: id, result: rows, row: row)
+    let partner = try fields.text(1)
+    let customerType: CreditType = try fields.enumValue(2)
+    let customerLimit = try limit(fields, 3)
+    let supplierType: CreditType = try fields.enumValue(4)
+    let bilateralLimit = try limit(fields, 5)
+    let version = try fields.int64(9) ?? 0
+    let customerSpendLimit = try optionalLimit(fields, 10)
+    let customerSpent = try money(fields, 11)
+    let supplierSpendLimit = try optionalLimit(fields, 12)
+    let supplierSpent = try money(fields, 13)
+    let currency: String
+    if let currencyID = rows.string(row, 14) {
+      guard let code = rows.string(row, 15), fields.bool(16) else {
+        throw fields.fail(14, "\(currencyID) is unknown or inactive")
+      }
+      currency = code
+    } else {
+      currency = "USD"
+    }
+    let customerRef = AccountRef(.customer, id)
+    let supplierRef = AccountRef(.supplier, id)
+    let customerAlerts = alerts[customerRef] ?? []
+    let supplierAlerts = alerts[supplierRef] ?? []
+    switch partner {
+    case "customer", "supplier":
+      accounts.append(
+        CreditAccount(
+          ref: customerRef, column: .customer, currency: currency,
+          balance: AccountBalance(
+            amount: try money(fields, 6), version: version, spent24h: customerSpent),
+          floor: customerType == .prepaid ? .zero : Money(micros: -customerLimit.micros),
+          spendLimit24h: customerSpendLimit, alerts: customerAlerts))
+      accounts.append(
+        CreditAccount(
+          ref: supplierRef, column: .supplier, currency: currency,
+          balance: AccountBalance(
+            amount: try money(fields, 7), version: version, spent24h: supplierSpent),
+          floor: supplierType == .prepaid ? .zero : nil, spendLimit24h: supplierSpendLimit,
+          alerts: supplierAlerts))
+    case "bilateral":
+      let balance = try money(fields, 8)
+      accounts.append(
+        CreditAccount(
+          ref: customerRef, column: .bilateral, currency: currency,
+          balance: AccountBalance(amount: balance, version: version, spent24h: customerSpent),
+          floor: customerType == .prepaid ? .zero : Money(micros: -bilateralLimit.micros),
+          spendLimit24h: customerSpendLimit, alerts: customerAlerts))
+      accounts.append(
+        CreditAccount(
+          ref: supplierRef, column: .bilateral, currency: currency,
+          balance: AccountBalance(amount: balance, version: version, spent24h: supplierSpent),
+          floor: nil, credits: true, spendLimit24h: supplierSpendLimit, alerts: supplierAlerts))
+    default:
+      throw fields.fail(1, "has an unknown value: \(partner)")
+    }
+    return accounts
+  }
+
+  /// Every wallet's account (prepaid: its floor is zero).
+  private func walletAccounts(_ connection: PGConnection) throws -> [CreditAccount] {
+    var accounts: [CreditAccount] = []
+    let wallets = try connection.query(
+      """
+      SELECT w.id::text, w.balance::text, w.balance_version, w.currency, cur.is_active
+      FROM wallets w LEFT JOIN currencies cur ON cur.code = w.currency
+      ORDER BY w.id
+      """)
+    for row in 0..<wallets.rowCount {
+      let id = wallets.string(row, 0) ?? ""
+      let fields = Fields(table: "wallets", id: id, result: wallets, row: row)
+      let currency = try fields.text(3)
+      guard fields.bool(4) else { throw fields.fail(3, "\(currency) is unknown or inactive") }
+      accounts.append(
+        CreditAccount(
+          ref: AccountRef(.wallet, id), column: .wallet, currency: currency,
+          balance: AccountBalance(amount: try money(fields, 1), version: try fields.int64(2) ?? 0),
+          floor: .zero))
+    }
+    return accounts
   }
 
   /// The cheap refresh: every account's balance, version and 24-hour spend.
