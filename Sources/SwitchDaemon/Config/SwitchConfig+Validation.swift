@@ -25,6 +25,13 @@ extension SwitchConfig {
     }
   }
 
+  /// Each value within its range, else the error naming the first key that is not.
+  func requireInRanges(_ ranges: [(key: String, value: Int, range: ClosedRange<Int>)]) throws(ConfigError) {
+    for (key, value, range) in ranges where !range.contains(value) {
+      throw fail(key, "must be between \(range.lowerBound) and \(range.upperBound) (got \(value))")
+    }
+  }
+
   /// `[sip]`: listeners, the advertised address, sizes and TCP limits.
   func validateSIP() throws(ConfigError) {
     // [sip]
@@ -149,10 +156,7 @@ extension SwitchConfig {
       ("overload.log_interval_seconds", overload.logIntervalSeconds, 0...86_400),
       ("overload.max_tracked_sources", overload.maxTrackedSources, 1...10_000_000),
     ]
-    for (key, value, range) in ranges where !range.contains(value) {
-      throw ConfigError(
-        key: key, "must be between \(range.lowerBound) and \(range.upperBound) (got \(value))")
-    }
+    try requireInRanges(ranges)
   }
 
   /// Checks the `[database]` keys alone (what `didtron-switch migrate` needs).
@@ -206,10 +210,7 @@ extension SwitchConfig {
       ("registrar.auth_throttle_entries", registrar.authThrottleEntries, 16...1_000_000),
       ("registrar.auth_log_interval_seconds", registrar.authLogIntervalSeconds, 1...86_400),
     ]
-    for (key, value, range) in ranges where !range.contains(value) {
-      throw ConfigError(
-        key: key, "must be between \(range.lowerBound) and \(range.upperBound) (got \(value))")
-    }
+    try requireInRanges(ranges)
     guard registrar.minExpiresSeconds <= registrar.defaultExpiresSeconds,
       registrar.defaultExpiresSeconds <= registrar.maxExpiresSeconds
     else {
@@ -242,10 +243,7 @@ extension SwitchConfig {
       ("credit.spend_refresh_seconds", credit.spendRefreshSeconds, 1...3600),
       ("credit.hold_stale_seconds", credit.holdStaleSeconds, 1...3600),
     ]
-    for (key, value, range) in ranges where !range.contains(value) {
-      throw ConfigError(
-        key: key, "must be between \(range.lowerBound) and \(range.upperBound) (got \(value))")
-    }
+    try requireInRanges(ranges)
     guard credit.extendLeadMs < credit.stepSeconds * 1000 else {
       throw ConfigError(
         key: "credit.extend_lead_ms",
