@@ -98,7 +98,7 @@ struct DigestTests {
   @Test func noncesAreFreshThenStaleAndOnlyOurs() {
     let authority = NonceAuthority(lifetimeMs: 300_000, secret: Self.secret)
     let nonce = authority.issue(nowMs: 1_000)
-    #expect(nonce.count == 48)
+    #expect(nonce.count == 64)
     #expect(authority.check(nonce, nowMs: 1_000) == .fresh)
     #expect(authority.check(nonce, nowMs: 301_000) == .fresh)
     #expect(authority.check(nonce, nowMs: 301_001) == .stale)
@@ -110,6 +110,12 @@ struct DigestTests {
     #expect(authority.check(String(nonce.dropLast()), nowMs: 1_000) == .invalid)
     #expect(authority.check(nonce.uppercased(), nowMs: 1_000) == .invalid)
     #expect(authority.issue(nowMs: 2_000) != nonce)
+    // Two challenges in one millisecond (two phones registering together)
+    // get two nonces, or the second answer with nc=1 would look a replay.
+    #expect(authority.issue(nowMs: 1_000) != nonce)
+    var spliced = Array(nonce.utf8)
+    spliced[20] = spliced[20] == UInt8(ascii: "0") ? UInt8(ascii: "1") : UInt8(ascii: "0")
+    #expect(authority.check(String(decoding: spliced, as: UTF8.self), nowMs: 1_000) == .invalid)
   }
 
   static func signed(
@@ -159,7 +165,8 @@ struct DigestTests {
     let verifier = DigestVerifier(
       algorithms: [.sha256, .md5], nonces: NonceAuthority(lifetimeMs: 300_000, secret: Self.secret))
     let challenges = verifier.challenges(realm: "example.com", stale: true, nowMs: 5)
-    let nonce = verifier.nonces.issue(nowMs: 5)
+    let nonce = String(try #require(challenges.first?.split(separator: "\"").dropFirst(3).first))
+    #expect(verifier.nonces.check(nonce, nowMs: 5) == .fresh)
     #expect(
       challenges == [
         #"Digest realm="example.com", nonce="\#(nonce)", algorithm=SHA-256, qop="auth", stale=true"#,

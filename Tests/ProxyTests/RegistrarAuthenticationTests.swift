@@ -142,6 +142,23 @@ import Testing
         == 401)
   }
 
+  /// The live brute-force test's failure: alice and bob challenged in the
+  /// same millisecond got one nonce, and the second to answer with nc=1
+  /// was taken for a replay of the first.
+  @Test func twoUsersChallengedInOneMillisecondBothRegister() throws {
+    let registrar = Self.registrar()
+    let forAlice = try Self.nonce(Self.refusal(registrar.register(Self.request(), nowMs: 1_000)))
+    var bob = Self.request(to: "<sip:bob@example.com>")
+    bob.callID = "c2"
+    let forBob = try Self.nonce(Self.refusal(registrar.register(bob, nowMs: 1_000)))
+    #expect(forAlice != forBob)
+    bob.authorizations = [Self.authorization(user: "bob", password: "b0b", nonce: forBob)]
+    bob.cseq = 2
+    #expect(Self.refusal(registrar.register(bob, nowMs: 1_001)) == nil)
+    let alice = Self.request(authorizations: [Self.authorization(nonce: forAlice)], cseq: 2)
+    #expect(Self.refusal(registrar.register(alice, nowMs: 1_001)) == nil)
+  }
+
   @Test func withoutQopANonceIsAnsweredOnce() throws {
     let registrar = Self.registrar()
     let nonce = try Self.nonce(Self.refusal(registrar.register(Self.request(), nowMs: 1_000)))
