@@ -51,6 +51,40 @@ def test_invites_past_the_global_rate_get_503_and_admitted_calls_complete(live):
     assert live.proxy.alive()
 
 
+def test_one_source_past_its_rate_gets_503_while_another_is_served(live):
+    """`overload.max_invites_per_source_per_second` = 10: 127.0.0.1 offers 60
+    calls a second for 2 s while 127.0.0.2 offers 4 a second at the same
+    time. The first source's calls past its budget get 503 with no 100
+    Trying; every call of the second source is answered (the limit is per
+    source, not global)."""
+    uas_port = live.port()
+    uas = live.uas("uas.xml", uas_port)
+    live.start_proxy(uas_port, env={"DIDTRON_OVERLOAD_MAX_INVITES_PER_SOURCE_PER_SECOND": "10"})
+    started = time.monotonic()
+    loud = live.uac("uac-any.xml", calls=120, rate=60, global_timeout="30s", role="uac-loud")
+    quiet = L.start_sipp(live.reg, live.workdir, "uac-quiet", "uac-any.xml", live.port(),
+                         remote=live.proxy.addr, calls=8,
+                         extra=["-r", "4", "-rp", "1000", "-d", "0"], global_timeout="30s",
+                         local_ip="127.0.0.2")
+    live.sipps.append(quiet)
+    loud.wait(timeout=45)
+    offered_for = time.monotonic() - started
+    assert quiet.wait(timeout=45) == 0, quiet.summary()
+    got_quiet = outcomes(quiet)
+    assert len(got_quiet) == 8 and {s for s, _ in got_quiet.values()} == {200}, got_quiet
+    got = outcomes(loud)
+    answered = [c for c, (s, _) in got.items() if s == 200]
+    shed = [c for c, (s, _) in got.items() if s == 503]
+    print(f"per source: loud {len(answered)} answered, {len(shed)} shed over {offered_for:.1f} s")
+    assert len(answered) + len(shed) == 120, sorted({s for s, _ in got.values()})
+    assert shed and len(answered) <= 10 + 10 * offered_for + 5, (len(answered), offered_for)
+    trying = {m.call_id for m in loud.messages() if m.direction == "received" and m.status == 100}
+    assert not trying & set(shed)
+    byes = {m.call_id for m in uas.messages() if m.direction == "received" and m.method == "BYE"}
+    assert len(byes) == len(answered) + 8, (len(byes), len(answered))
+    assert live.proxy.alive()
+
+
 @pytest.mark.softswitch
 def test_unknown_source_gets_one_403_no_100_and_one_log_line(ss):
     t, ing, egress = simple(ss)
