@@ -2,11 +2,12 @@ import Policy
 import Routing
 
 /// Step 7 of `CallPipeline`: the ingress service's routing plan, longest
-/// prefix; the customer's price from its rating plan; the entry's egress
-/// services, each kept only when its supplier is assigned to this customer
-/// (carrier assignments) and its cost keeps the plan's margin, ordered by
-/// priority groups and the entry's route order (as listed, weight or least
-/// cost).
+/// prefix; the customer's price from its rating plan (a closed code is
+/// refused); the entry's egress services, each kept only when its supplier
+/// is assigned to this customer (carrier assignments), has not closed the
+/// code, and its cost keeps the plan's margin, ordered by priority groups and
+/// the entry's route order (as listed, weight or least cost of the plan's
+/// reference call).
 struct RouteChoice {
   let plan: RoutingPlan
   let entry: RoutingPlanEntry
@@ -18,6 +19,8 @@ struct RouteChoice {
   let notAssigned: Int
   /// Services left out because their cost breaks the plan's margin.
   let belowMargin: Int
+  /// Services left out because their supplier's rating plan closed the code.
+  let closedAtSupplier: Int
   /// The supplier cost of each of `entry.routes`, by index.
   private let supplierQuotes: [RateQuote?]
 
@@ -28,15 +31,18 @@ struct RouteChoice {
     }
     guard let entry = plan.lookup(destination: called) else { throw .noRoute }
     let (customerQuote, margin) = try Self.customerPrice(snapshot, match.service, called, context.unixMs)
-    let supplierQuotes = entry.routes.map { route in
+    let supplierLookups = entry.routes.map { route in
       snapshot.services[route.carrierServiceID]?.ratingPlanID
         .flatMap { snapshot.ratingPlans[$0] }
-        .flatMap { snapshot.quote($0, called, atUnixMs: context.unixMs) }
+        .map { snapshot.lookup($0, called, atUnixMs: context.unixMs) } ?? .unrated
     }
+    let supplierQuotes = supplierLookups.map(\.quote)
     let customer = CarrierAssignments.Customer(
       carrierID: match.carrier.id, categoryID: match.carrier.categoryID, groupID: match.carrier.groupID)
     var notAssigned = 0
     var belowMargin = 0
+    var closedAtSupplier = 0
+    let referenceSeconds = plan.lcrReferenceSeconds
     var random = SplitMix64(seed: context.randomSeed)
     serviceIDs = RouteSelection.egressServiceIDs(
       for: entry, order: plan.order(for: entry),
@@ -44,6 +50,12 @@ struct RouteChoice {
         guard let service = snapshot.services[serviceID] else { return false }
         guard snapshot.assignments.allows(supplierCarrierID: service.carrierID, customer: customer) else {
           notAssigned += 1
+          return false
+        }
+        if let index = entry.routes.firstIndex(where: { $0.carrierServiceID == serviceID }),
+          case .closed = supplierLookups[index]
+        {
+          closedAtSupplier += 1
           return false
         }
         if let customerQuote, margin != .off {
@@ -58,7 +70,7 @@ struct RouteChoice {
       },
       cost: { serviceID in
         Self.quote(of: serviceID, entry, supplierQuotes).map {
-          RouteSelection.Cost(ratePerMinute: $0.ratePerMinute, currency: $0.currency)
+          RouteSelection.Cost(of: $0, seconds: referenceSeconds)
         }
       }, currencies: snapshot.currencies, random: &random)
     self.plan = plan
@@ -67,6 +79,7 @@ struct RouteChoice {
     self.supplierQuotes = supplierQuotes
     self.notAssigned = notAssigned
     self.belowMargin = belowMargin
+    self.closedAtSupplier = closedAtSupplier
   }
 
   /// The customer's price from the ingress service's rating plan, and the
@@ -75,10 +88,12 @@ struct RouteChoice {
     _ snapshot: Snapshot, _ service: CarrierService, _ called: String, _ unixMs: Int64
   ) throws(Refusal) -> (RateQuote?, MarginRule) {
     guard let ratingPlanID = service.ratingPlanID else { return (nil, .off) }
-    guard let ratingPlan = snapshot.ratingPlans[ratingPlanID],
-      let quote = snapshot.quote(ratingPlan, called, atUnixMs: unixMs)
-    else { throw .noCustomerRate }
-    return (quote, ratingPlan.margin)
+    guard let ratingPlan = snapshot.ratingPlans[ratingPlanID] else { throw .noCustomerRate }
+    switch snapshot.lookup(ratingPlan, called, atUnixMs: unixMs) {
+    case .rated(let quote): return (quote, ratingPlan.margin)
+    case .closed: throw .closedCode
+    case .unrated: throw .noCustomerRate
+    }
   }
 
   /// The supplier's cost for the called number through `serviceID` (nil: not rated).
