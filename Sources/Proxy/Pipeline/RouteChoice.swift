@@ -21,8 +21,9 @@ struct RouteChoice {
   let belowMargin: Int
   /// Services left out because their supplier's rating plan closed the code.
   let closedAtSupplier: Int
-  /// The supplier cost of each of `entry.routes`, by index.
-  private let supplierQuotes: [RateQuote?]
+  /// The supplier cost of each of `entry.routes`, by index (a price, a
+  /// closed code or none).
+  private let supplierLookups: [RateLookup]
 
   @inline(__always)
   init(_ snapshot: Snapshot, _ match: IngressMatch, called: String, _ context: RouteContext) throws(Refusal) {
@@ -36,7 +37,6 @@ struct RouteChoice {
         .flatMap { snapshot.ratingPlans[$0] }
         .map { snapshot.lookup($0, called, atUnixMs: context.unixMs) } ?? .unrated
     }
-    let supplierQuotes = supplierLookups.map(\.quote)
     let customer = CarrierAssignments.Customer(
       carrierID: match.carrier.id, categoryID: match.carrier.categoryID, groupID: match.carrier.groupID)
     var notAssigned = 0
@@ -52,14 +52,13 @@ struct RouteChoice {
           notAssigned += 1
           return false
         }
-        if let index = entry.routes.firstIndex(where: { $0.carrierServiceID == serviceID }),
-          case .closed = supplierLookups[index]
-        {
+        let lookup = Self.lookup(of: serviceID, entry, supplierLookups)
+        if case .closed = lookup {
           closedAtSupplier += 1
           return false
         }
         if let customerQuote, margin != .off {
-          guard let cost = Self.quote(of: serviceID, entry, supplierQuotes),
+          guard let cost = lookup.quote,
             margin.allows(customer: customerQuote, supplier: cost, currencies: snapshot.currencies)
           else {
             belowMargin += 1
@@ -69,14 +68,14 @@ struct RouteChoice {
         return true
       },
       cost: { serviceID in
-        Self.quote(of: serviceID, entry, supplierQuotes).map {
+        Self.lookup(of: serviceID, entry, supplierLookups).quote.map {
           RouteSelection.Cost(of: $0, seconds: referenceSeconds)
         }
       }, currencies: snapshot.currencies, random: &random)
     self.plan = plan
     self.entry = entry
     self.customerQuote = customerQuote
-    self.supplierQuotes = supplierQuotes
+    self.supplierLookups = supplierLookups
     self.notAssigned = notAssigned
     self.belowMargin = belowMargin
     self.closedAtSupplier = closedAtSupplier
@@ -97,11 +96,13 @@ struct RouteChoice {
   }
 
   /// The supplier's cost for the called number through `serviceID` (nil: not rated).
-  func supplierQuote(_ serviceID: String) -> RateQuote? { Self.quote(of: serviceID, entry, supplierQuotes) }
+  func supplierQuote(_ serviceID: String) -> RateQuote? {
+    Self.lookup(of: serviceID, entry, supplierLookups).quote
+  }
 
-  private static func quote(of serviceID: String, _ entry: RoutingPlanEntry, _ quotes: [RateQuote?])
-    -> RateQuote?
+  private static func lookup(of serviceID: String, _ entry: RoutingPlanEntry, _ lookups: [RateLookup])
+    -> RateLookup
   {
-    entry.routes.firstIndex { $0.carrierServiceID == serviceID }.flatMap { quotes[$0] }
+    entry.routes.firstIndex { $0.carrierServiceID == serviceID }.map { lookups[$0] } ?? .unrated
   }
 }
