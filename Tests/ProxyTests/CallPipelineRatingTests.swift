@@ -21,6 +21,9 @@ import Testing
     var assignments = CarrierAssignments()
     var priorities = [1, 1, 1]
     var supplierS4HasPlan = true
+    /// Rating plans that replace the ones built here, by id.
+    var ratingPlans: [String: RatingPlan] = [:]
+    var lcrReferenceSeconds = RoutingPlan.defaultLCRReferenceSeconds
 
     static func plan(_ id: String, _ currency: String, _ rates: [(String, String)], margin: MarginRule = .off)
       throws -> RatingPlan
@@ -68,7 +71,7 @@ import Testing
       ]
       let routes = zip(["s4", "s2", "s3"], priorities).map { EgressRoute(carrierServiceID: $0, priority: $1) }
       let routing = RoutingPlan(
-        id: "p1", code: "P", name: "plan", order: order,
+        id: "p1", code: "P", name: "plan", order: order, lcrReferenceSeconds: lcrReferenceSeconds,
         entries: [RoutingPlanEntry(prefix: "44", routes: routes)])
       return Snapshot(
         carriers: [customer] + suppliers, interconnects: [ingress] + trunks, services: services,
@@ -78,7 +81,8 @@ import Testing
           try Self.plan("r2", "USD", [("44", "0.010")]),
           try Self.plan("r3", "EUR", [("4", "0.008")]),
           try Self.plan("r4", "USD", [("44", "0.015")]),
-        ], currencies: CallPipelineRatingTests.currencies, assignments: assignments)
+        ].map { ratingPlans[$0.id] ?? $0 }, currencies: CallPipelineRatingTests.currencies,
+        assignments: assignments)
     }
   }
 

@@ -10,11 +10,12 @@ private func increments(_ initial: Int, _ recurring: Int) -> BillingIncrements {
 
 private func plan(
   currency: String = "EUR", timeZone: TimeZoneRules = .utc, windows: [TimeClassWindow] = [],
-  exceptions: [PeriodException] = [], _ rows: [(String, Rate)]
+  exceptions: [PeriodException] = [], closedCodeFallback: Bool = false, _ rows: [(String, Rate)]
 ) throws -> RatingPlan {
   var builder = try RatingPlan.Builder(
-    id: "rp-1", name: "test", currency: currency, timeZone: timeZone, windows: windows, exceptions: exceptions
-  )
+    id: "rp-1", name: "test", currency: currency, timeZone: timeZone, windows: windows,
+    exceptions: exceptions,
+    closedCodeFallback: closedCodeFallback)
   for (prefix, rate) in rows { try builder.add(prefix: prefix, rate: rate) }
   return try builder.build()
 }
@@ -125,10 +126,11 @@ private let independenceDay = PeriodException(
     FallbackCase(atUnixMs: change, destination: "", prefix: nil, rate: nil, note: "empty number"),
   ]
 
+  /// With `closed_code_fallback` on (as every plan rated before closed codes).
   @Test(arguments: fallbackCases)
   func prefixWithoutARateInForceFallsBack(_ c: FallbackCase) throws {
     let rated = try plan(
-      timeZone: berlin2026,
+      timeZone: berlin2026, closedCodeFallback: true,
       [
         ("49", Rate(ratePerMinute: money("0.010"))),
         ("4930", Rate(ratePerMinute: money("0.008"), effectiveFromMs: Self.change)),
@@ -228,7 +230,8 @@ private let independenceDay = PeriodException(
   }
 
   /// Prefix "1" has an any-time rate and a peak rate; "1212" a peak rate
-  /// only, so outside peak its calls fall back to "1".
+  /// only, so outside peak its calls fall back to "1" (the plan falls back
+  /// on closed codes; `closedCodes` has the default).
   @Test(arguments: [
     (Int64(1_773_057_600_000), "13055512", "1", "0.020", "peak" as String?),
     (1_773_057_600_000, "12125551", "1212", "0.050", "peak"),
@@ -245,7 +248,7 @@ private let independenceDay = PeriodException(
       let anyTime = ("1", Rate(ratePerMinute: money("0.030")))
       let peak = ("1", Rate(ratePerMinute: money("0.020"), timeClass: "peak"))
       let rated = try plan(
-        currency: "USD", timeZone: newYork2026, windows: newYorkWindows,
+        currency: "USD", timeZone: newYork2026, windows: newYorkWindows, closedCodeFallback: true,
         (anyTimeFirst ? [anyTime, peak] : [peak, anyTime]) + [
           ("1212", Rate(ratePerMinute: money("0.050"), timeClass: "peak"))
         ])

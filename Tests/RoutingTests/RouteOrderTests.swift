@@ -7,7 +7,7 @@ private func route(_ id: String, priority: Int = 1, weight: Int = 1) -> EgressRo
 }
 
 private func cost(_ text: String, _ currency: String = "USD") -> RouteSelection.Cost {
-  RouteSelection.Cost(ratePerMinute: Money(text)!, currency: currency)
+  RouteSelection.Cost(amount: Money(text)!, currency: currency)
 }
 
 private func ordered(

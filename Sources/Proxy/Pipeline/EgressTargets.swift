@@ -36,6 +36,7 @@ struct EgressTargets {
     if codecSkips > 0 { throw .noSupplierCodec }
     if creditSkips > 0 { throw .noSupplierCredit }
     if choice.belowMargin > 0 { throw .noRouteWithinMargin }
+    if choice.closedAtSupplier > 0 { throw .supplierCodeClosed }
     if choice.notAssigned > 0 { throw .noAssignedRoute }
     throw .noAvailableRoute
   }

@@ -49,11 +49,16 @@ extension Refusal {
   static let noRoute = Refusal(status: 404, reason: "No Route")
   /// 7. The ingress service is rated but its plan has no price for the number.
   static let noCustomerRate = Refusal(status: 403, reason: "No Customer Rate")
+  /// 7. The customer's longest matching code has rates, none in force now
+  ///    (end-dated, or not for this time class), and the plan does not fall
+  ///    back to shorter prefixes (docs/rating.md, closed codes).
+  static let closedCode = Refusal(status: 403, reason: "Closed Code")
 
   /// 8. No target is left; the most telling reason wins, in this order.
   static let noSupplierCodec = noCommonCodec(reason: "No Common Codec")
   static let noSupplierCredit = Refusal(status: 503, reason: "No Supplier Credit")
   static let noRouteWithinMargin = Refusal(status: 503, reason: "No Route Within Margin")
+  static let supplierCodeClosed = Refusal(status: 503, reason: "Supplier Code Closed")
   static let noAssignedRoute = Refusal(status: 403, reason: "No Assigned Route")
   static let noAvailableRoute = Refusal(status: 503, reason: "No Available Route")
 

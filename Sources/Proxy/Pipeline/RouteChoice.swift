@@ -2,11 +2,12 @@ import Policy
 import Routing
 
 /// Step 7 of `CallPipeline`: the ingress service's routing plan, longest
-/// prefix; the customer's price from its rating plan; the entry's egress
-/// services, each kept only when its supplier is assigned to this customer
-/// (carrier assignments) and its cost keeps the plan's margin, ordered by
-/// priority groups and the entry's route order (as listed, weight or least
-/// cost).
+/// prefix; the customer's price from its rating plan (a closed code is
+/// refused); the entry's egress services, each kept only when its supplier
+/// is assigned to this customer (carrier assignments), has not closed the
+/// code, and its cost keeps the plan's margin, ordered by priority groups and
+/// the entry's route order (as listed, weight or least cost of the plan's
+/// reference call).
 struct RouteChoice {
   let plan: RoutingPlan
   let entry: RoutingPlanEntry
@@ -18,8 +19,11 @@ struct RouteChoice {
   let notAssigned: Int
   /// Services left out because their cost breaks the plan's margin.
   let belowMargin: Int
-  /// The supplier cost of each of `entry.routes`, by index.
-  private let supplierQuotes: [RateQuote?]
+  /// Services left out because their supplier's rating plan closed the code.
+  let closedAtSupplier: Int
+  /// The supplier cost of each of `entry.routes`, by index (a price, a
+  /// closed code or none).
+  private let supplierLookups: [RateLookup]
 
   @inline(__always)
   init(_ snapshot: Snapshot, _ match: IngressMatch, called: String, _ context: RouteContext) throws(Refusal) {
@@ -28,15 +32,17 @@ struct RouteChoice {
     }
     guard let entry = plan.lookup(destination: called) else { throw .noRoute }
     let (customerQuote, margin) = try Self.customerPrice(snapshot, match.service, called, context.unixMs)
-    let supplierQuotes = entry.routes.map { route in
+    let supplierLookups = entry.routes.map { route in
       snapshot.services[route.carrierServiceID]?.ratingPlanID
         .flatMap { snapshot.ratingPlans[$0] }
-        .flatMap { snapshot.quote($0, called, atUnixMs: context.unixMs) }
+        .map { snapshot.lookup($0, called, atUnixMs: context.unixMs) } ?? .unrated
     }
     let customer = CarrierAssignments.Customer(
       carrierID: match.carrier.id, categoryID: match.carrier.categoryID, groupID: match.carrier.groupID)
     var notAssigned = 0
     var belowMargin = 0
+    var closedAtSupplier = 0
+    let referenceSeconds = plan.lcrReferenceSeconds
     var random = SplitMix64(seed: context.randomSeed)
     serviceIDs = RouteSelection.egressServiceIDs(
       for: entry, order: plan.order(for: entry),
@@ -46,8 +52,13 @@ struct RouteChoice {
           notAssigned += 1
           return false
         }
+        let lookup = Self.lookup(of: serviceID, entry, supplierLookups)
+        if case .closed = lookup {
+          closedAtSupplier += 1
+          return false
+        }
         if let customerQuote, margin != .off {
-          guard let cost = Self.quote(of: serviceID, entry, supplierQuotes),
+          guard let cost = lookup.quote,
             margin.allows(customer: customerQuote, supplier: cost, currencies: snapshot.currencies)
           else {
             belowMargin += 1
@@ -57,16 +68,17 @@ struct RouteChoice {
         return true
       },
       cost: { serviceID in
-        Self.quote(of: serviceID, entry, supplierQuotes).map {
-          RouteSelection.Cost(ratePerMinute: $0.ratePerMinute, currency: $0.currency)
+        Self.lookup(of: serviceID, entry, supplierLookups).quote.map {
+          RouteSelection.Cost(of: $0, seconds: referenceSeconds)
         }
       }, currencies: snapshot.currencies, random: &random)
     self.plan = plan
     self.entry = entry
     self.customerQuote = customerQuote
-    self.supplierQuotes = supplierQuotes
+    self.supplierLookups = supplierLookups
     self.notAssigned = notAssigned
     self.belowMargin = belowMargin
+    self.closedAtSupplier = closedAtSupplier
   }
 
   /// The customer's price from the ingress service's rating plan, and the
@@ -75,18 +87,22 @@ struct RouteChoice {
     _ snapshot: Snapshot, _ service: CarrierService, _ called: String, _ unixMs: Int64
   ) throws(Refusal) -> (RateQuote?, MarginRule) {
     guard let ratingPlanID = service.ratingPlanID else { return (nil, .off) }
-    guard let ratingPlan = snapshot.ratingPlans[ratingPlanID],
-      let quote = snapshot.quote(ratingPlan, called, atUnixMs: unixMs)
-    else { throw .noCustomerRate }
-    return (quote, ratingPlan.margin)
+    guard let ratingPlan = snapshot.ratingPlans[ratingPlanID] else { throw .noCustomerRate }
+    switch snapshot.lookup(ratingPlan, called, atUnixMs: unixMs) {
+    case .rated(let quote): return (quote, ratingPlan.margin)
+    case .closed: throw .closedCode
+    case .unrated: throw .noCustomerRate
+    }
   }
 
   /// The supplier's cost for the called number through `serviceID` (nil: not rated).
-  func supplierQuote(_ serviceID: String) -> RateQuote? { Self.quote(of: serviceID, entry, supplierQuotes) }
+  func supplierQuote(_ serviceID: String) -> RateQuote? {
+    Self.lookup(of: serviceID, entry, supplierLookups).quote
+  }
 
-  private static func quote(of serviceID: String, _ entry: RoutingPlanEntry, _ quotes: [RateQuote?])
-    -> RateQuote?
+  private static func lookup(of serviceID: String, _ entry: RoutingPlanEntry, _ lookups: [RateLookup])
+    -> RateLookup
   {
-    entry.routes.firstIndex { $0.carrierServiceID == serviceID }.flatMap { quotes[$0] }
+    entry.routes.firstIndex { $0.carrierServiceID == serviceID }.map { lookups[$0] } ?? .unrated
   }
 }

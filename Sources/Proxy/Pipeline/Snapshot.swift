@@ -55,8 +55,15 @@ public final class Snapshot: Sendable {
 
   /// `plan`'s price for `number` at `unixMs`, with its currency's exchange rate.
   func quote(_ plan: RatingPlan, _ number: String, atUnixMs unixMs: Int64) -> RateQuote? {
-    guard var quote = plan.quote(destination: number, atUnixMs: unixMs) else { return nil }
+    lookup(plan, number, atUnixMs: unixMs).quote
+  }
+
+  /// What `plan` says about `number` at `unixMs` (a price, with its
+  /// currency's exchange rate; a closed code; nothing).
+  func lookup(_ plan: RatingPlan, _ number: String, atUnixMs unixMs: Int64) -> RateLookup {
+    let found = plan.lookup(destination: number, atUnixMs: unixMs)
+    guard case .rated(var quote) = found else { return found }
     quote.exchangeRate = currencies.rates[quote.currency]
-    return quote
+    return .rated(quote)
   }
 }

@@ -10,21 +10,31 @@ public struct RoutingPlan: Sendable {
   public let failoverCodes: Set<Int>
   /// How priority groups are ordered, for entries that do not say.
   public let order: RouteOrder
+  /// The billable duration of the reference call least-cost order ranks
+  /// suppliers by (`lcr_reference_seconds`): each supplier's charge for a
+  /// call of this length, connection fee and billing increments included.
+  public let lcrReferenceSeconds: Int
   /// The entries by prefix; `""` is the default route.
   public let entries: PrefixTable<RoutingPlanEntry>
 
   /// Two entries with the same prefix: the later one wins (see `PrefixTable`).
   public init(
     id: String, code: String, name: String, failoverCodes: Set<Int> = [], order: RouteOrder = .priority,
-    entries: [RoutingPlanEntry]
+    lcrReferenceSeconds: Int = RoutingPlan.defaultLCRReferenceSeconds, entries: [RoutingPlanEntry]
   ) {
     self.id = id
     self.code = code
     self.name = name
     self.failoverCodes = failoverCodes
     self.order = order
+    self.lcrReferenceSeconds = lcrReferenceSeconds
     self.entries = PrefixTable(entries.map { (prefix: $0.prefix, value: $0) })
   }
+
+  /// A one-minute call, unless the plan says otherwise.
+  public static let defaultLCRReferenceSeconds = 60
+  /// The longest reference call a plan may name: a day (the loader refuses more).
+  public static let maximumLCRReferenceSeconds = 86_400
 
   /// The entry with the longest prefix of `destination` (one leading `+` is
   /// ignored: `+4930…` is looked up as `4930…`), or nil when no entry

@@ -13,6 +13,9 @@ public struct RatingPlan: Sendable {
   public let windows: [TimeClassWindow]
   /// Period exceptions by local day.
   public let exceptions: [Int64: String]
+  /// A closed code (`RateLookup.closed`) falls back to shorter prefixes
+  /// (`closed_code_fallback`); false: the call is refused.
+  public let closedCodeFallback: Bool
   /// Every rate of the plan; each prefix owns a contiguous run of it,
   /// sorted by time class then start.
   private let rates: [Rate]
@@ -37,17 +40,30 @@ public struct RatingPlan: Sendable {
   }
 
   /// The price of a call to `destination` (digits; one leading `+` is
-  /// ignored) starting at `unixMs`: the longest prefix that has a rate in
-  /// force at that instant, for the time class then in force or else for
-  /// any time. Nil when no prefix has one.
+  /// ignored) starting at `unixMs`, nil when it has none (no rate, or a
+  /// closed code): see `lookup`.
   public func quote(destination: String, atUnixMs unixMs: Int64) -> RateQuote? {
+    lookup(destination: destination, atUnixMs: unixMs).quote
+  }
+
+  /// What the plan says about a call to `destination` (digits; one leading
+  /// `+` is ignored) starting at `unixMs`. Per prefix, longest first: a rate
+  /// in force at that instant for the time class then in force, else one for
+  /// any time; a prefix without either is closed when one of its rows has
+  /// started (`RateLookup`), and then the lookup stops there unless the plan
+  /// falls back on closed codes (`closedCodeFallback`); a prefix whose rows
+  /// all start later is passed over for the next shorter one.
+  public func lookup(destination: String, atUnixMs unixMs: Int64) -> RateLookup {
     let digits = destination.utf8.first == UInt8(ascii: "+") ? destination.dropFirst() : destination[...]
     let timeClass = timeClass(atUnixMs: unixMs)
     var found: (prefix: String, rate: Rate)?
+    var closed: String?
     table.forEachMatch(digits) { prefix, run in
       var general: Rate?
+      var started = false
       for index in Int(run.start)..<Int(run.start + run.count) {
         let rate = rates[index]
+        started = started || rate.effectiveFromMs <= unixMs
         guard rate.isInForce(atUnixMs: unixMs) else { continue }
         if rate.timeClass == nil {
           general = general ?? rate
@@ -60,18 +76,25 @@ public struct RatingPlan: Sendable {
         found = (prefix(), general)
         return false
       }
+      if started, !closedCodeFallback {
+        closed = prefix()
+        return false
+      }
       return true
     }
-    guard let found else { return nil }
-    return RateQuote(
-      ratingPlanID: id, prefix: found.prefix, currency: currency, ratePerMinute: found.rate.ratePerMinute,
-      connectionFee: found.rate.connectionFee, increments: found.rate.increments,
-      timeClass: found.rate.timeClass)
+    if let closed { return .closed(prefix: closed) }
+    guard let found else { return .unrated }
+    return .rated(
+      RateQuote(
+        ratingPlanID: id, prefix: found.prefix, currency: currency, ratePerMinute: found.rate.ratePerMinute,
+        connectionFee: found.rate.connectionFee, increments: found.rate.increments,
+        timeClass: found.rate.timeClass))
   }
 
   fileprivate init(
     id: String, name: String, currency: String, timeZone: TimeZoneRules, margin: MarginRule,
-    windows: [TimeClassWindow], exceptions: [Int64: String], rates: [Rate], table: PrefixTable<RateRun>
+    windows: [TimeClassWindow], exceptions: [Int64: String], closedCodeFallback: Bool, rates: [Rate],
+    table: PrefixTable<RateRun>
   ) {
     self.id = id
     self.name = name
@@ -80,6 +103,7 @@ public struct RatingPlan: Sendable {
     self.margin = margin
     self.windows = windows
     self.exceptions = exceptions
+    self.closedCodeFallback = closedCodeFallback
     self.rates = rates
     self.table = table
   }
@@ -128,6 +152,7 @@ public struct RatingPlan: Sendable {
     public let margin: MarginRule
     public let windows: [TimeClassWindow]
     public let exceptions: [Int64: String]
+    public let closedCodeFallback: Bool
     private let classNames: Set<String>
     private var rates: [Rate] = []
     private var entries: [(prefix: String, value: RateRun)] = []
@@ -138,7 +163,7 @@ public struct RatingPlan: Sendable {
     /// those of the windows and of the exceptions.
     public init(
       id: String, name: String, currency: String, timeZone: TimeZoneRules = .utc, margin: MarginRule = .off,
-      windows: [TimeClassWindow] = [], exceptions: [PeriodException] = []
+      windows: [TimeClassWindow] = [], exceptions: [PeriodException] = [], closedCodeFallback: Bool = false
     ) throws(TimeClassProblem) {
       for (index, window) in windows.enumerated() {
         for other in windows[..<index] where window.overlaps(other) {
@@ -151,6 +176,7 @@ public struct RatingPlan: Sendable {
       self.timeZone = timeZone
       self.margin = margin
       self.windows = windows
+      self.closedCodeFallback = closedCodeFallback
       self.exceptions = Dictionary(
         exceptions.map { ($0.day, $0.timeClass) }, uniquingKeysWith: { _, last in last })
       classNames = Set(windows.map(\.name)).union(exceptions.map(\.timeClass))
@@ -184,7 +210,8 @@ public struct RatingPlan: Sendable {
       if let previous = currentPrefix { try closeRun(previous) }
       return RatingPlan(
         id: id, name: name, currency: currency, timeZone: timeZone, margin: margin, windows: windows,
-        exceptions: exceptions, rates: rates, table: PrefixTable(entries))
+        exceptions: exceptions, closedCodeFallback: closedCodeFallback, rates: rates,
+        table: PrefixTable(entries))
     }
 
     /// Sorts the prefix's rows by time class and start, and refuses overlaps.

@@ -9,8 +9,10 @@ public enum RouteOrder: String, Sendable, CaseIterable {
   /// one third and two thirds of the calls first. The rest follow in the
   /// same weighted way (RFC 2782); weight 0 only after every weighted one.
   case weight
-  /// Least cost: the supplier's rate per minute for this destination (its
-  /// rating plan, converted to one currency), cheapest first; services
-  /// without a rate after those with one; equal rates as listed.
+  /// Least cost: what a reference call (`RoutingPlan.lcrReferenceSeconds`,
+  /// 60 s by default) to this destination costs through the supplier (its
+  /// rating plan: connection fee and billing increments included, compared
+  /// exactly across currencies), cheapest first; services without a rate
+  /// after those with one; equal costs as listed.
   case lcr
 }

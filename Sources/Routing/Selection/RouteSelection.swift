@@ -4,14 +4,21 @@
 /// margin) and what each costs, and passes the random source, so this
 /// needs no snapshot, clock or counters.
 public enum RouteSelection {
-  /// A service's cost for the destination, for least-cost ordering.
+  /// A service's cost for the destination, for least-cost ordering: what
+  /// the reference call (`RoutingPlan.lcrReferenceSeconds`) costs through it,
+  /// connection fee and billing increments included (`RateQuote.charge`).
   public struct Cost: Sendable, Equatable {
-    public var ratePerMinute: Money
+    public var amount: Money
     public var currency: String
 
-    public init(ratePerMinute: Money, currency: String) {
-      self.ratePerMinute = ratePerMinute
+    public init(amount: Money, currency: String) {
+      self.amount = amount
       self.currency = currency
+    }
+
+    /// The cost of a call of `seconds` under `quote`.
+    public init(of quote: RateQuote, seconds: Int) {
+      self.init(amount: quote.charge(durationMs: Int64(seconds) * 1000).amount, currency: quote.currency)
     }
   }
 
@@ -94,9 +101,8 @@ public enum RouteSelection {
       case (_, nil): return true
       case (let left?, let right?):
         let comparison =
-          currencies.compare(left.ratePerMinute, left.currency, right.ratePerMinute, right.currency)
-          ?? (left.ratePerMinute == right.ratePerMinute
-            ? 0 : (left.ratePerMinute < right.ratePerMinute ? -1 : 1))
+          currencies.compare(left.amount, left.currency, right.amount, right.currency)
+          ?? (left.amount == right.amount ? 0 : (left.amount < right.amount ? -1 : 1))
         return comparison != 0 ? comparison < 0 : lhs < rhs
       }
     }

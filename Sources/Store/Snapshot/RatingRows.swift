@@ -22,6 +22,7 @@ struct RatingRows {
     var initialInterval: Int
     var recurringInterval: Int
     var template: String?
+    var closedCodeFallback = false
     var windows: [(id: String, window: TimeClassWindow)] = []
     var exceptions: [PeriodException] = []
   }
@@ -40,7 +41,7 @@ struct RatingRows {
     let rows = try connection.query(
       """
       SELECT id::text, name, currency, time_zone, margin_enforcement, min_margin::text, initial_interval,
-             recurring_interval, period_exception_template
+             recurring_interval, period_exception_template, closed_code_fallback
       FROM customer_rating_plans ORDER BY id
       """)
     var zones: [String: Result<TimeZoneRules, TimeZoneFile.Problem>] = [:]
@@ -71,7 +72,7 @@ struct RatingRows {
           id: id, name: try fields.text(1), currency: currency, timeZone: timeZone,
           margin: try margin(fields),
           initialInterval: try interval(fields, 6), recurringInterval: try interval(fields, 7),
-          template: fields.optionalText(8)))
+          template: fields.optionalText(8), closedCodeFallback: fields.bool(9)))
     }
     return heads
   }
@@ -178,7 +179,8 @@ struct RatingRows {
     do {
       return try RatingPlan.Builder(
         id: head.id, name: head.name, currency: head.currency, timeZone: head.timeZone, margin: head.margin,
-        windows: head.windows.map(\.window), exceptions: head.exceptions)
+        windows: head.windows.map(\.window), exceptions: head.exceptions,
+        closedCodeFallback: head.closedCodeFallback)
     } catch {
       for (index, later) in head.windows.enumerated() {
         if let earlier = head.windows[..<index].first(where: { $0.window.overlaps(later.window) }) {

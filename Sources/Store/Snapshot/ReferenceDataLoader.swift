@@ -148,26 +148,43 @@ public struct ReferenceDataLoader {
     return services
   }
 
-  private func loadRoutingPlans(_ connection: PGConnection) throws -> [RoutingPlan] {
+  /// A routing plan's own columns, before its entries.
+  private struct RoutingPlanHead {
+    var code: String
+    var name: String
+    var failoverCodes: Set<Int>
+    var order: RouteOrder
+    var lcrReferenceSeconds: Int
+    var entries: [RoutingPlanEntry] = []
+  }
+
+  /// The routing plans' own columns by id, and their ids in order.
+  private func routingPlanHeads(_ connection: PGConnection) throws -> ([String: RoutingPlanHead], [String]) {
     let planRows = try connection.query(
-      "SELECT id::text, code, name, failover_codes::text, route_order FROM routing_plans ORDER BY id")
-    struct PlanHead {
-      var code: String
-      var name: String
-      var failoverCodes: Set<Int>
-      var order: RouteOrder
-      var entries: [RoutingPlanEntry] = []
-    }
-    var plans: [String: PlanHead] = [:]
+      """
+      SELECT id::text, code, name, failover_codes::text, route_order, lcr_reference_seconds
+      FROM routing_plans ORDER BY id
+      """)
+    var plans: [String: RoutingPlanHead] = [:]
     var order: [String] = []
     for row in 0..<planRows.rowCount {
       let id = planRows.string(row, 0) ?? ""
       let fields = Fields(table: "routing_plans", id: id, result: planRows, row: row)
-      plans[id] = PlanHead(
+      let reference = try fields.positiveInt(5) ?? RoutingPlan.defaultLCRReferenceSeconds
+      guard reference <= RoutingPlan.maximumLCRReferenceSeconds else {
+        throw fields.fail(5, "is more than \(RoutingPlan.maximumLCRReferenceSeconds) seconds: \(reference)")
+      }
+      plans[id] = RoutingPlanHead(
         code: try fields.text(1), name: try fields.text(2), failoverCodes: try fields.intSet(3),
-        order: try fields.enumValue(4))
+        order: try fields.enumValue(4), lcrReferenceSeconds: reference)
       order.append(id)
     }
+    return (plans, order)
+  }
+
+  private func loadRoutingPlans(_ connection: PGConnection) throws -> [RoutingPlan] {
+    let (heads, order) = try routingPlanHeads(connection)
+    var plans = heads
     try connection.execute(
       script: """
         DECLARE didtron_entries NO SCROLL CURSOR FOR
@@ -222,7 +239,7 @@ public struct ReferenceDataLoader {
       guard let head = plans[id] else { return nil }
       return RoutingPlan(
         id: id, code: head.code, name: head.name, failoverCodes: head.failoverCodes, order: head.order,
-        entries: head.entries)
+        lcrReferenceSeconds: head.lcrReferenceSeconds, entries: head.entries)
     }
   }
 
