@@ -72,8 +72,15 @@ public struct CallSummary: Sendable, Equatable {
     endedMonotonicMs = monotonicMs
   }
 
-  /// Whole seconds between answer and end (0 for unanswered calls).
+  /// Milliseconds between answer and end, exactly (0 for unanswered calls):
+  /// `calls.duration_ms`.
+  public var durationMs: Int64 { answeredDurationMs ?? 0 }
+
+  /// Seconds between answer and end as the billing counts them: every
+  /// started second counts (`durationMs` / 1000 rounded up, the rule of
+  /// `BillingIncrements`), so 2.006 s is 3 s, as on a 1/1 bill; 0 for
+  /// unanswered calls (docs/rating.md, "In the call record").
   public var durationSeconds: Int64 {
-    (answeredDurationMs ?? 0) / 1000
+    BillingIncrements.perSecond.billableSeconds(durationMs: durationMs)
   }
 }
