@@ -42,8 +42,9 @@ public struct CallSummary: Sendable, Equatable {
   public var attempts: Int
   /// Who ended an answered call: "caller", "callee", or nil.
   public var endedBy: String?
-  /// The customer's price and the last tried supplier's cost, as quoted
-  /// when the call was routed.
+  /// The customer's price and the last tried supplier's cost: as quoted
+  /// when the call was routed, then, once it is answered, as in force at
+  /// the answer (docs/rating.md, "Priced at the answer").
   public var rating = CallRating()
   /// What the call moves on accounts, from the credit ledger when it ended.
   public var charges: [AccountCharge] = []
