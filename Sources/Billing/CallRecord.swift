@@ -24,7 +24,12 @@ public struct CallRecord: Sendable, Equatable {
   public var originalFromNumber: String?
   public var originalToNumber: String?
   public var status: Status
+  /// Answer to end in seconds as billed: every started second counts
+  /// (`durationMs` / 1000 rounded up), 0 when unanswered.
   public var durationSeconds: Int64
+  /// `duration_ms`: answer to end in milliseconds, exactly (0 when
+  /// unanswered); nil in journal lines older than `v5`.
+  public var durationMs: Int64?
   /// `call_sid`: the SIP Call-ID.
   public var callSID: String
   public var startedUnixMs: Int64
@@ -97,6 +102,7 @@ public struct CallRecord: Sendable, Equatable {
   public init(
     uuid: String, direction: Direction = .outbound, fromNumber: String?, toNumber: String?,
     originalFromNumber: String?, originalToNumber: String?, status: Status, durationSeconds: Int64,
+    durationMs: Int64? = nil,
     callSID: String, startedUnixMs: Int64, answeredUnixMs: Int64?, endedUnixMs: Int64,
     ingressCarrierID: String? = nil, ingressInterconnectID: String? = nil, ingressServiceID: String? = nil,
     egressCarrierID: String? = nil, egressInterconnectID: String? = nil, egressServiceID: String? = nil,
@@ -113,6 +119,7 @@ public struct CallRecord: Sendable, Equatable {
     self.originalToNumber = originalToNumber
     self.status = status
     self.durationSeconds = durationSeconds
+    self.durationMs = durationMs
     self.callSID = callSID
     self.startedUnixMs = startedUnixMs
     self.answeredUnixMs = answeredUnixMs

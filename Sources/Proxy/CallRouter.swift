@@ -103,10 +103,16 @@ public protocol CallRouter: Sendable {
   /// interconnect's address). Requests from unknown sources are answered as
   /// little as the RFCs allow (docs/identification.md). Default: every source.
   func knowsSource(_ source: Endpoint) -> Bool
+  /// The price the rating plan of `quote` gives `number` at `unixMs`, in
+  /// the reference data current now: a call is priced at its answer, not
+  /// at its routing (docs/rating.md, "Priced at the answer"). Nil when the
+  /// plan has no rate in force for the number then. Default: nil.
+  func requote(_ quote: RateQuote, number: String, atUnixMs unixMs: Int64) -> RateQuote?
 }
 
 extension CallRouter {
   public func knowsSource(_ source: Endpoint) -> Bool { true }
+  public func requote(_ quote: RateQuote, number: String, atUnixMs unixMs: Int64) -> RateQuote? { nil }
 }
 
 /// What a router may read besides the INVITE: the time, the calls in

@@ -42,8 +42,9 @@ public struct CallSummary: Sendable, Equatable {
   public var attempts: Int
   /// Who ended an answered call: "caller", "callee", or nil.
   public var endedBy: String?
-  /// The customer's price and the last tried supplier's cost, as quoted
-  /// when the call was routed.
+  /// The customer's price and the last tried supplier's cost: as quoted
+  /// when the call was routed, then, once it is answered, as in force at
+  /// the answer (docs/rating.md, "Priced at the answer").
   public var rating = CallRating()
   /// What the call moves on accounts, from the credit ledger when it ended.
   public var charges: [AccountCharge] = []
@@ -72,8 +73,15 @@ public struct CallSummary: Sendable, Equatable {
     endedMonotonicMs = monotonicMs
   }
 
-  /// Whole seconds between answer and end (0 for unanswered calls).
+  /// Milliseconds between answer and end, exactly (0 for unanswered calls):
+  /// `calls.duration_ms`.
+  public var durationMs: Int64 { answeredDurationMs ?? 0 }
+
+  /// Seconds between answer and end as the billing counts them: every
+  /// started second counts (`durationMs` / 1000 rounded up, the rule of
+  /// `BillingIncrements`), so 2.006 s is 3 s, as on a 1/1 bill; 0 for
+  /// unanswered calls (docs/rating.md, "In the call record").
   public var durationSeconds: Int64 {
-    (answeredDurationMs ?? 0) / 1000
+    BillingIncrements.perSecond.billableSeconds(durationMs: durationMs)
   }
 }

@@ -344,3 +344,27 @@ struct CreditRestoreTests {
     #expect(book.extend(call: "r").paidSeconds == 10)
   }
 }
+
+@Suite("Credit ledger: the price at the answer")
+struct CreditAnswerPriceTests {
+  @Test("the customer's answer-time quote replaces the admitted one: steps, cut-off, charge")
+  func answerTimeQuoteReplacesTheAdmittedOne() {
+    let book = ledger(account(balance: "0.30"))
+    // Admitted at 0.06 a minute (off-peak), answered at 0.60 (peak): 0.30 pays 30 s, not 300.
+    #expect(book.admit(call: "a", customer: CreditParty(account: customerRef, quote: quote("0.06"))) == nil)
+    #expect(book.answered(call: "a", customer: quote("0.60"), supplier: nil).paidSeconds == 30)
+    #expect(book.parties(call: "a").map(\.quote.ratePerMinute) == [m("0.60")])
+    #expect(book.end(call: "a", durationMs: 30_000, nowUnixMs: 0).map(\.amount) == [m("0.30")])
+  }
+
+  @Test("an answer-time quote that cannot be converted to the account's currency leaves the admitted one")
+  func unconvertibleAnswerTimeQuoteKeepsTheAdmittedOne() {
+    let book = ledger(account(balance: "0.30"))
+    #expect(book.admit(call: "a", customer: CreditParty(account: customerRef, quote: quote("0.06"))) == nil)
+    // No exchange rates loaded: an XTS quote cannot be converted to USD.
+    #expect(
+      book.answered(call: "a", customer: quote("0.60", currency: "XTS"), supplier: nil).paidSeconds == 60)
+    #expect(book.parties(call: "a").map(\.quote.currency) == ["USD"])
+    #expect(book.parties(call: "a").map(\.quote.ratePerMinute) == [m("0.06")])
+  }
+}

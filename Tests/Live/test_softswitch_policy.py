@@ -146,6 +146,9 @@ def test_max_call_duration_ends_the_call_with_bye_to_both_sides(ss):
     row = ss.db.wait_call(call_id)
     assert row["metadata"].get("ended_by") == "max_duration", row
     assert 2 <= row["duration_seconds"] <= 3, row
+    # issue 17: the exact duration, and duration_seconds rounded as billed (a started second counts)
+    assert row["duration_ms"] is not None and 2000 <= row["duration_ms"] <= 3000, row
+    assert row["duration_seconds"] == -(-row["duration_ms"] // 1000), row
 
 
 def test_release_cause_mapping_maps_the_suppliers_503(ss):

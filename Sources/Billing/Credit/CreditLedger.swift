@@ -185,11 +185,21 @@ public final class CreditLedger {
   }
 
   /// The call was answered (by `supplier`, whose cost accrues from now):
-  /// reserves the first step on every party. Returns the seconds from the
-  /// answer that are paid for, or nil when no party limits the call.
-  public func answered(call uuid: String, supplier: CreditParty?) -> CreditGrant {
+  /// reserves the first step on every party. `customer` is the customer's
+  /// price at the answer (docs/rating.md, "Priced at the answer"): it
+  /// replaces the quote the call was admitted with, for the steps, the
+  /// cut-off and the charge (kept when it cannot be converted to the
+  /// account's currency). Returns the seconds from the answer that are
+  /// paid for, or nil when no party limits the call.
+  public func answered(call uuid: String, customer: RateQuote? = nil, supplier: CreditParty?) -> CreditGrant {
     guard var credit = calls[uuid] else { return CreditGrant(paidSeconds: nil, shortage: nil) }
     credit.answered = true
+    // Before the answer the only party is the customer admitted with the call.
+    if let customer, let admitted = credit.parties.first, let state = accounts[admitted.account],
+      let quote = converted(customer, to: state.terms.currency)
+    {
+      credit.parties[0].quote = quote
+    }
     if let supplier, let state = accounts[supplier.account] {
       if let quote = converted(supplier.quote, to: state.terms.currency) {
         credit.parties.append(Party(account: supplier.account, quote: quote, reserved: .zero))

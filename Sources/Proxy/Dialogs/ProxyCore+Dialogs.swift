@@ -1,6 +1,7 @@
 import Billing
 import Logging
 import Policy
+import Routing
 import SIPCore
 import SIPTransaction
 
@@ -20,8 +21,13 @@ extension ProxyCore {
     context.baseRequest = nil
     tally.callsAnswered += 1
     var summary = context.summary
-    summary.answeredUnixMs = clock.unixMs
+    let answeredUnixMs = clock.unixMs
+    summary.answeredUnixMs = answeredUnixMs
     summary.answeredMonotonicMs = clock.monotonicMs
+    // Both prices as in force at the answer, the supplier's of the target that answered.
+    summary.rating = CallRating(
+      customer: priceAtAnswer(summary.rating.customer, number: summary.toUser, unixMs: answeredUnixMs),
+      supplier: priceAtAnswer(record.target?.supplierQuote, number: summary.toUser, unixMs: answeredUnixMs))
     summary.finalStatus = response.statusCode
     summary.outcome = .answered
     summary.toTag = response.toTag
@@ -40,12 +46,10 @@ extension ProxyCore {
     // Live credit: the first step of every party, the supplier's from now.
     var grant: CreditGrant?
     if let credit {
-      let supplier = record.target.flatMap { target in
-        target.supplierQuote.flatMap { quote in
-          target.egress.map { CreditParty(account: AccountRef(.supplier, $0.carrierID), quote: quote) }
-        }
+      let supplier = summary.rating.supplier.flatMap { quote in
+        record.target?.egress.map { CreditParty(account: AccountRef(.supplier, $0.carrierID), quote: quote) }
       }
-      grant = credit.answered(call: summary.recordID, supplier: supplier)
+      grant = credit.answered(call: summary.recordID, customer: summary.rating.customer, supplier: supplier)
     }
     let policy = context.call.policy
     guard policy.endsCalls, let caller = context.callerSide, let forwarded,

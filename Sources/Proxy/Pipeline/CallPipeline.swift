@@ -51,6 +51,10 @@ public struct CallPipeline: CallRouter {
 
   public func knowsSource(_ source: Endpoint) -> Bool { snapshot.knownPeers.contains(host: source.host) }
 
+  public func requote(_ quote: RateQuote, number: String, atUnixMs unixMs: Int64) -> RateQuote? {
+    snapshot.ratingPlans[quote.ratingPlanID].flatMap { snapshot.quote($0, number, atUnixMs: unixMs) }
+  }
+
   public func route(invite: SIPMessage, source: Endpoint, context: RouteContext) -> RouteDecision {
     do throws(Refusal) {
       return .route(try routedCall(invite, source, context))

@@ -12,7 +12,7 @@ extension CallSummary {
       uuid: recordID, direction: .outbound, fromNumber: fromUser, toNumber: toUser,
       originalFromNumber: originalFromUser, originalToNumber: originalToUser,
       status: CallRecord.status(answered: answered, sipStatus: answered ? 200 : finalStatus),
-      durationSeconds: durationSeconds, callSID: callID, startedUnixMs: startedUnixMs,
+      durationSeconds: durationSeconds, durationMs: durationMs, callSID: callID, startedUnixMs: startedUnixMs,
       answeredUnixMs: answeredUnixMs, endedUnixMs: endedUnixMs, ingressCarrierID: ingress?.carrierID,
       ingressInterconnectID: ingress?.interconnectID, ingressServiceID: ingress?.serviceID,
       egressCarrierID: egress?.carrierID, egressInterconnectID: egress?.interconnectID,

@@ -1,4 +1,4 @@
-/// The two prices of one call, fixed when it was routed: what the customer
+/// The two prices of one call, fixed at its answer: what the customer
 /// pays (the ingress service's plan) and what the supplier that carried it
 /// costs (that egress service's plan). Rated when the call ends.
 public struct CallRating: Sendable, Equatable {

@@ -35,6 +35,7 @@ public final class PostgresCallRecordStore: CallRecordStore {
     ("supplier_rating_plan_id", "uuid"), ("supplier_rate_prefix", "text"),
     ("supplier_rate_per_minute", "numeric"),
     ("margin", "numeric"),
+    ("duration_ms", "bigint"),
   ]
 
   private static let columnList = columns.map(\.name).joined(separator: ", ")
@@ -182,7 +183,8 @@ public final class PostgresCallRecordStore: CallRecordStore {
       String(record.routesTried), record.sourceAddress,
       record.destinationAddress,
     ] + chargeColumns(record.customerCharge) + chargeColumns(record.supplierCharge) + [
-      record.margin?.description
+      record.margin?.description,
+      record.durationMs.map { String($0) },
     ]
   }
 

@@ -37,9 +37,9 @@ struct CallRecordLineTests {
     let text = String(decoding: CallRecordLine.encode(Records.failed(1, uuid: "u-1")), as: UTF8.self)
     #expect(
       text.hasSuffix(
-        "\tv4\tu-1\tinbound\t\\N\t\\N\t\\N\t\\N\tbusy\t0\tsid-1\t951868799123\t\\N\t951868800000"
+        "\tv5\tu-1\tinbound\t\\N\t\\N\t\\N\t\\N\tbusy\t0\tsid-1\t951868799123\t\\N\t951868800000"
           + "\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t486\t1\t\\N\t\\N\t\\N"
-          + String(repeating: "\t\\N", count: 15) + "\n"))
+          + String(repeating: "\t\\N", count: 15) + "\t0\n"))
   }
 
   @Test func chargesAreOneFieldOfCommaSeparatedEntries() {
@@ -49,16 +49,16 @@ struct CallRecordLineTests {
       text.hasSuffix(
         "\tcustomer,00000000-0000-4000-8000-0000000000c1,customer,0.040000,USD,d"
           + ";supplier,00000000-0000-4000-8000-0000000000c2,bilateral,0.010450,EUR,c"
-          + ";wallet,42,wallet,1.500000,GBP,d\t200\n"))
+          + ";wallet,42,wallet,1.500000,GBP,d\t200\t60004\n"))
   }
 
-  @Test func theSupplierStatusIsTheLastField() throws {
+  @Test func theSupplierStatusFollowsTheCharges() throws {
     var record = Records.failed(1, uuid: "u-1")
     record.supplierSIPStatus = 503
     let encoded = CallRecordLine.encode(record)
     #expect(
       String(decoding: encoded, as: UTF8.self).hasSuffix(
-        "\t486\t1\t\\N\t\\N\t\\N" + String(repeating: "\t\\N", count: 14) + "\t503\n"))
+        "\t486\t1\t\\N\t\\N\t\\N" + String(repeating: "\t\\N", count: 14) + "\t503\t0\n"))
     #expect(try CallRecordLine.decode(encoded.dropLast()) == record)
     var fields = Self.v3Fields + ["x"]
     #expect(throws: CallRecordLine.DecodingError.invalidField(name: "supplier_sip_status")) {
@@ -78,9 +78,37 @@ struct CallRecordLineTests {
       "v3\t"
       + payload.split(separator: "\t", omittingEmptySubsequences: false)[1...37].joined(separator: "\t")
     record.supplierSIPStatus = nil
+    record.durationMs = nil
     #expect(try CallRecordLine.decode(line(v3)) == record)
     // The v3 record of the fields above, as the previous version wrote it.
     #expect(try CallRecordLine.decode(line("v3\t" + Self.v3Fields.joined(separator: "\t"))).sipStatus == 200)
+  }
+
+  /// Issue 17, rule 8: the exact duration is the last field of `v5`; a
+  /// journal of the previous version (`v4`, 38 fields) still replays, without it.
+  @Test func theDurationInMillisecondsIsTheLastFieldAndAVersion4LineReadsWithout() throws {
+    var record = Records.charged(4, charges: Records.threeCharges)
+    record.durationSeconds = 3
+    record.durationMs = 2_006
+    let full = CallRecordLine.encode(record)
+    #expect(String(decoding: full, as: UTF8.self).hasSuffix("\t200\t2006\n"))
+    #expect(try CallRecordLine.decode(full.dropLast()) == record)
+    let payload = String(decoding: full.dropFirst(9).dropLast(), as: UTF8.self)
+    let fields = payload.split(separator: "\t", omittingEmptySubsequences: false)
+    #expect(fields.first == "v5" && fields.count == 40)
+    let v4 = "v4\t" + fields[1...38].joined(separator: "\t")
+    record.durationMs = nil
+    #expect(try CallRecordLine.decode(line(v4)) == record)
+    // A v4 line with a 39th field, a v5 line without it, and a bad value are refused.
+    #expect(throws: CallRecordLine.DecodingError.wrongFieldCount(found: 39, expected: 38)) {
+      try CallRecordLine.decode(line("v4\t" + fields[1...].joined(separator: "\t")))
+    }
+    #expect(throws: CallRecordLine.DecodingError.wrongFieldCount(found: 38, expected: 39)) {
+      try CallRecordLine.decode(line("v5\t" + fields[1...38].joined(separator: "\t")))
+    }
+    #expect(throws: CallRecordLine.DecodingError.invalidField(name: "duration_ms")) {
+      try CallRecordLine.decode(line("v5\t" + fields[1...38].joined(separator: "\t") + "\t2.006"))
+    }
   }
 
   @Test(arguments: [
@@ -169,6 +197,7 @@ struct CallRecordLineTests {
       + payload.split(separator: "\t", omittingEmptySubsequences: false)[1...36].joined(separator: "\t")
     record.charges = []
     record.supplierSIPStatus = nil
+    record.durationMs = nil
     #expect(try CallRecordLine.decode(line(v2)) == record)
   }
 
@@ -186,6 +215,7 @@ struct CallRecordLineTests {
     record.margin = nil
     record.charges = []
     record.supplierSIPStatus = nil
+    record.durationMs = nil
     #expect(try CallRecordLine.decode(line(v1)) == record)
   }
 

@@ -20,7 +20,7 @@ enum Records {
     CallRecord(
       uuid: uuid, direction: .outbound, fromNumber: "4930123456\(index)", toNumber: "4989555\(index)",
       originalFromNumber: "+4930123456\(index)", originalToNumber: "0049#89555\(index)", status: .completed,
-      durationSeconds: 61, callSID: "a84b4c76e66710@pc33.example.com\t\(index)",
+      durationSeconds: 61, durationMs: 60_004, callSID: "a84b4c76e66710@pc33.example.com\t\(index)",
       startedUnixMs: 1_709_251_199_999, answeredUnixMs: 1_709_251_203_000, endedUnixMs: 1_709_251_264_000,
       ingressCarrierID: Records.uuid(), ingressInterconnectID: Records.uuid(),
       ingressServiceID: Records.uuid(),
@@ -41,7 +41,7 @@ enum Records {
   static func failed(_ index: Int = 0, uuid: String = Records.uuid()) -> CallRecord {
     CallRecord(
       uuid: uuid, direction: .inbound, fromNumber: nil, toNumber: nil, originalFromNumber: nil,
-      originalToNumber: nil, status: .busy, durationSeconds: 0, callSID: "sid-\(index)",
+      originalToNumber: nil, status: .busy, durationSeconds: 0, durationMs: 0, callSID: "sid-\(index)",
       startedUnixMs: 951_868_799_123, answeredUnixMs: nil, endedUnixMs: 951_868_800_000, sipStatus: 486,
       routesTried: 1)
   }

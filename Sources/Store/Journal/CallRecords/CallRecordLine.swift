@@ -6,7 +6,7 @@ import Routing
 /// recognised and skipped rather than misread.
 ///
 ///     <crc32>\t<payload>\n
-///     payload = v4\t<field 1>\t...\t<field 38>
+///     payload = v5\t<field 1>\t...\t<field 39>
 ///
 /// - `<crc32>` is eight lower-case hex digits: the CRC-32 (IEEE) of the payload bytes.
 /// - Fields, in order: uuid, direction, from_number, to_number, original_from_number,
@@ -16,7 +16,7 @@ import Routing
 ///   sip_status, routes_tried, source_address, destination_address, ended_by, then
 ///   the customer's charge (rating_plan_id, prefix, currency, rate_per_minute,
 ///   billable_seconds, amount), the supplier's charge (the same six), the
-///   margin, the account charges and supplier_sip_status. Money is decimal
+///   margin, the account charges, supplier_sip_status and duration_ms. Money is decimal
 ///   text with six decimals; a side that was not rated is six `\N`.
 /// - The account charges (`CallRecord.charges`) are one field: `\N` when there
 ///   are none, else the charges joined by `;`, each
@@ -26,7 +26,8 @@ import Routing
 ///   amount (six decimals), the currency code, and `c` when the charge raises
 ///   the balance (`credits`), `d` for a debit. Owner ids and currency codes
 ///   never hold `,` or `;` (uuids, integers, ISO 4217 codes).
-/// - Lines of version `v3` (37 fields: no supplier_sip_status), `v2` (36
+/// - Lines of version `v4` (38 fields: no duration_ms, read as nil), `v3`
+///   (37 fields: no supplier_sip_status), `v2` (36
 ///   fields: no account charges either) and `v1` (the first 23 fields,
 ///   written before rating existed) are still read, with no supplier status,
 ///   and for `v2` and `v1` no account charges and for `v1` no rating either:
@@ -39,12 +40,12 @@ import Routing
 /// exactly the fields of its version.
 public enum CallRecordLine {
   /// The format version written first in every payload.
-  public static let version = "v4"
-  static let fieldCount = 38
+  public static let version = "v5"
+  static let fieldCount = 39
   /// Earlier versions and their field counts, still read so an upgraded
-  /// switch replays an old journal: v3 before supplier_sip_status, v2 before
-  /// account charges, v1 before rating.
-  static let previousVersions: [String: Int] = ["v3": 37, "v2": 36, "v1": 23]
+  /// switch replays an old journal: v4 before duration_ms, v3 before
+  /// supplier_sip_status, v2 before account charges, v1 before rating.
+  static let previousVersions: [String: Int] = ["v4": 38, "v3": 37, "v2": 36, "v1": 23]
 
   /// Why a line could not be read back.
   public enum DecodingError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -126,6 +127,7 @@ public enum CallRecordLine {
     field(record.margin?.description)
     field(chargesText(record.charges))
     field(record.supplierSIPStatus.map { String($0) })
+    field(record.durationMs.map { String($0) })
     ChecksummedLine.finish(&buffer, start: start)
   }
 
@@ -201,15 +203,13 @@ public enum CallRecordLine {
     if expectedCount >= 37, let text = reader.optional() {
       charges = try Self.charges(text)
     }
-    var supplierSIPStatus: Int?
-    if expectedCount >= 38, let status = try reader.optionalInteger("supplier_sip_status") {
-      guard let value = Int(exactly: status) else { throw .invalidField(name: "supplier_sip_status") }
-      supplierSIPStatus = value
-    }
+    let supplierSIPStatus = expectedCount >= 38 ? try reader.optionalInt("supplier_sip_status") : nil
+    let durationMs = expectedCount >= 39 ? try reader.optionalInteger("duration_ms") : nil
     return CallRecord(
       uuid: uuid, direction: direction, fromNumber: fromNumber, toNumber: toNumber,
       originalFromNumber: originalFromNumber, originalToNumber: originalToNumber, status: status,
-      durationSeconds: durationSeconds, callSID: callSID, startedUnixMs: startedUnixMs,
+      durationSeconds: durationSeconds, durationMs: durationMs, callSID: callSID,
+      startedUnixMs: startedUnixMs,
       answeredUnixMs: answeredUnixMs, endedUnixMs: endedUnixMs, ingressCarrierID: ingressCarrierID,
       ingressInterconnectID: ingressInterconnectID, ingressServiceID: ingressServiceID,
       egressCarrierID: egressCarrierID, egressInterconnectID: egressInterconnectID,
@@ -335,6 +335,12 @@ public enum CallRecordLine {
     mutating func optionalInteger(_ name: String) throws(DecodingError) -> Int64? {
       guard let text = optional() else { return nil }
       guard let value = Int64(text) else { throw .invalidField(name: name) }
+      return value
+    }
+
+    mutating func optionalInt(_ name: String) throws(DecodingError) -> Int? {
+      guard let text = optional() else { return nil }
+      guard let value = Int(text) else { throw .invalidField(name: name) }
       return value
     }
   }
