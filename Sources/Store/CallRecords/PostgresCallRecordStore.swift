@@ -34,7 +34,7 @@ public final class PostgresCallRecordStore: CallRecordStore {
     ("supplier_cost", "numeric"), ("supplier_currency", "text"), ("supplier_billable_seconds", "integer"),
     ("supplier_rating_plan_id", "uuid"), ("supplier_rate_prefix", "text"),
     ("supplier_rate_per_minute", "numeric"),
-    ("margin", "numeric"),
+    ("margin", "numeric"), ("user_id", "bigint"), ("phone_number_id", "bigint"),
   ]
 
   private static let columnList = columns.map(\.name).joined(separator: ", ")
@@ -182,7 +182,7 @@ public final class PostgresCallRecordStore: CallRecordStore {
       String(record.routesTried), record.sourceAddress,
       record.destinationAddress,
     ] + chargeColumns(record.customerCharge) + chargeColumns(record.supplierCharge) + [
-      record.margin?.description
+      record.margin?.description, record.userID, record.phoneNumberID,
     ]
   }
 

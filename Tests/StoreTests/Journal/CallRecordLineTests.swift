@@ -37,9 +37,9 @@ struct CallRecordLineTests {
     let text = String(decoding: CallRecordLine.encode(Records.failed(1, uuid: "u-1")), as: UTF8.self)
     #expect(
       text.hasSuffix(
-        "\tv4\tu-1\tinbound\t\\N\t\\N\t\\N\t\\N\tbusy\t0\tsid-1\t951868799123\t\\N\t951868800000"
+        "\tv5\tu-1\tinbound\t\\N\t\\N\t\\N\t\\N\tbusy\t0\tsid-1\t951868799123\t\\N\t951868800000"
           + "\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t486\t1\t\\N\t\\N\t\\N"
-          + String(repeating: "\t\\N", count: 15) + "\n"))
+          + String(repeating: "\t\\N", count: 17) + "\n"))
   }
 
   @Test func chargesAreOneFieldOfCommaSeparatedEntries() {
@@ -49,7 +49,7 @@ struct CallRecordLineTests {
       text.hasSuffix(
         "\tcustomer,00000000-0000-4000-8000-0000000000c1,customer,0.040000,USD,d"
           + ";supplier,00000000-0000-4000-8000-0000000000c2,bilateral,0.010450,EUR,c"
-          + ";wallet,42,wallet,1.500000,GBP,d\t200\n"))
+          + ";wallet,42,wallet,1.500000,GBP,d\t200\t\\N\t\\N\n"))
   }
 
   @Test func theSupplierStatusIsTheLastField() throws {
@@ -58,7 +58,7 @@ struct CallRecordLineTests {
     let encoded = CallRecordLine.encode(record)
     #expect(
       String(decoding: encoded, as: UTF8.self).hasSuffix(
-        "\t486\t1\t\\N\t\\N\t\\N" + String(repeating: "\t\\N", count: 14) + "\t503\n"))
+        "\t486\t1\t\\N\t\\N\t\\N" + String(repeating: "\t\\N", count: 14) + "\t503\t\\N\t\\N\n"))
     #expect(try CallRecordLine.decode(encoded.dropLast()) == record)
     var fields = Self.v3Fields + ["x"]
     #expect(throws: CallRecordLine.DecodingError.invalidField(name: "supplier_sip_status")) {
@@ -66,6 +66,20 @@ struct CallRecordLineTests {
     }
     fields[37] = "\\N"
     #expect(try CallRecordLine.decode(line("v4\t" + fields.joined(separator: "\t"))).supplierSIPStatus == nil)
+  }
+
+  @Test func theSoftphoneCallerIsTheLastTwoFieldsAndAV4LineReadsWithout() throws {
+    var record = Records.failed(1, uuid: "u-1")
+    record.userID = "42"
+    record.phoneNumberID = "7"
+    let encoded = CallRecordLine.encode(record)
+    #expect(String(decoding: encoded, as: UTF8.self).hasSuffix("\t42\t7\n"))
+    #expect(try CallRecordLine.decode(encoded.dropLast()) == record)
+    // The same record as v4 wrote it: no user, no number.
+    let text = String(decoding: encoded.dropLast(), as: UTF8.self).split(separator: "\t").dropFirst()
+    let v4 = "v4\t" + text.dropFirst().dropLast(2).joined(separator: "\t")
+    let decoded = try CallRecordLine.decode(line(v4))
+    #expect(decoded.userID == nil && decoded.phoneNumberID == nil && decoded.uuid == "u-1")
   }
 
   /// A journal written by the previous version (v3: no supplier status) still replays after an upgrade.
