@@ -1,0 +1,3 @@
+-- 0016 Placeholder so that this branch's 0017 applies without a gap: 0016 is
+-- another branch's migration (session 10). Delete this file when merging.
+select 1;
