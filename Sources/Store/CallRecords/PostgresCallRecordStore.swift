@@ -38,6 +38,14 @@ public final class PostgresCallRecordStore: CallRecordStore {
   ]
 
   private static let columnList = columns.map(\.name).joined(separator: ", ")
+  /// Columns with a foreign key, and the table it names: a record whose user
+  /// or number was deleted since the call is inserted with NULL there (as
+  /// `on delete set null` would have left it), never refused.
+  private static let referenced = ["user_id": "users", "phone_number_id": "phone_numbers"]
+  /// The staging table's columns as inserted into `calls`.
+  private static let stagedList = columns.map { column in
+    referenced[column.name].map { "(SELECT id FROM \($0) WHERE id = s.\(column.name))" } ?? "s." + column.name
+  }.joined(separator: ", ")
   private static let stagingTable = "didtron_calls_incoming"
 
   public let method: Method
@@ -108,7 +116,10 @@ public final class PostgresCallRecordStore: CallRecordStore {
       sql += row == 0 ? "(" : ", ("
       for (index, column) in Self.columns.enumerated() {
         parameter += 1
-        sql += (index == 0 ? "$" : ", $") + String(parameter) + "::" + column.type
+        let bind = "$" + String(parameter) + "::" + column.type
+        sql +=
+          (index == 0 ? "" : ", ")
+          + (Self.referenced[column.name].map { "(SELECT id FROM \($0) WHERE id = \(bind))" } ?? bind)
       }
       sql += ")"
     }
@@ -145,7 +156,7 @@ public final class PostgresCallRecordStore: CallRecordStore {
     return try connection.query(
       PGQuery(
         unsafeSQL:
-          "INSERT INTO calls (\(Self.columnList)) SELECT \(Self.columnList) FROM \(Self.stagingTable)"
+          "INSERT INTO calls (\(Self.columnList)) SELECT \(Self.stagedList) FROM \(Self.stagingTable) s"
           + Self.returning))
   }
 
