@@ -17,6 +17,8 @@ import softswitch as SS
 pytestmark = pytest.mark.softswitch
 
 DOMAIN = "example.com"
+# The scenarios' [$user] and [$domain].
+USER = ["-set", "user", "alice", "-set", "domain", DOMAIN]
 
 
 def retail_world(ss) -> SS.Egress:
@@ -50,9 +52,10 @@ def start(ss) -> None:
 
 
 def register(ss) -> None:
-    run = L.start_sipp(ss.reg, ss.workdir, ss._role("register"), "register-digest.xml", L.free_port(),
+    run = L.start_sipp(ss.reg, ss.workdir, ss._role("register"), "register-user.xml", L.free_port(),
                        remote=ss.switch.addr, calls=1,
-                       extra=["-au", "alice", "-ap", "s3cret", "-auth_uri", DOMAIN], global_timeout="20s")
+                       extra=USER + ["-au", "alice", "-ap", "s3cret", "-auth_uri", DOMAIN],
+                       global_timeout="20s")
     ss.sipps.append(run)
     assert run.wait(timeout=30) == 0, run.summary()
 
@@ -64,7 +67,7 @@ def test_a_registered_user_is_challenged_and_its_call_is_recorded_with_its_user(
     register(ss)
     # The digest's uri must be the Request-URI (RFC 3261 §22.4); SIPp's default is sip:<remote address>.
     run = ss.uac("15551234", scenario="uac-auth.xml",
-                 extra=["-au", "alice", "-ap", "s3cret", "-auth_uri", f"15551234@{ss.switch.addr}"],
+                 extra=USER + ["-au", "alice", "-ap", "s3cret", "-auth_uri", f"15551234@{ss.switch.addr}"],
                  global_timeout="20s")
     rc = run.wait(timeout=35)
     assert rc == 0, run.summary()
