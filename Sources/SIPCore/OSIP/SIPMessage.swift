@@ -288,21 +288,6 @@ public final class SIPMessage {
 
   public var recordRouteCount: Int { Int(osip_list_size(&raw.pointee.record_routes)) }
 
-  // MARK: Proxy-Authorization
-
-  /// How many Proxy-Authorization headers the message has (RFC 3261 §22.3).
-  public var proxyAuthorizationCount: Int { Int(osip_list_size(&raw.pointee.proxy_authorizations)) }
-
-  /// Removes every Proxy-Authorization header: a proxy that checked the
-  /// credentials does not pass them on (RFC 3261 §22.3).
-  public func removeProxyAuthorizations() {
-    let removed = removeElements(&raw.pointee.proxy_authorizations) { element in
-      osip_authorization_free(element.assumingMemoryBound(to: osip_authorization_t.self))
-      return true
-    }
-    if removed { changed() }
-  }
-
   public func recordRoute(at index: Int) -> SIPURI? { route(in: &raw.pointee.record_routes, at: index) }
 
   /// Puts a Record-Route value on top (§16.6 step 4).
