@@ -7,7 +7,9 @@ registered phone from an unknown address rings nothing."""
 
 from __future__ import annotations
 
+import shutil
 import socket
+import subprocess
 
 import pytest
 
@@ -106,3 +108,28 @@ def test_an_unauthenticated_invite_for_a_registered_phone_rings_nothing(ss):
     finally:
         sock.close()
     assert ss.db.count() == 0
+
+
+@pytest.mark.skipif(shutil.which("baresip") is None, reason="baresip is not installed")
+def test_baresip_registers_and_its_call_is_challenged_and_recorded(ss, tmp_path):
+    """A real softphone, headless: Debian's baresip (stdio off, a sine tone as
+    microphone, a file as speaker) registers as alice through the switch,
+    dials a supplier number, answers the 407 and hangs up when it quits."""
+    egress = retail_world(ss)
+    ss.uas(port=egress.port)
+    start(ss)
+    (tmp_path / "config").write_text(
+        f"poll_method epoll\nsip_listen {L.LOOPBACK}:{L.free_port()}\nsip_transports udp\n"
+        f"audio_player aufile,{tmp_path}/rx.wav\naudio_source ausine,440\naudio_alert aufile,/dev/null\n"
+        "module_path /usr/lib/baresip/modules\nmodule g711.so\nmodule ausine.so\nmodule aufile.so\n"
+        "module_app account.so\nmodule_app menu.so\n")
+    (tmp_path / "accounts").write_text(
+        f'<sip:alice@{DOMAIN}>;auth_pass=s3cret;outbound="sip:{ss.switch.addr}";regint=300;'
+        "audio_codecs=PCMU\n")
+    out = subprocess.run(["baresip", "-f", str(tmp_path), "-e", f"/dial sip:15557777@{ss.switch.addr}",
+                          "-t", "6"], capture_output=True, text=True, timeout=30)
+    # Only an authenticated user's call has a user_id.
+    assert ss.db.wait_count(1, "to_number = '15557777'") == 1, out.stdout[-3000:]
+    row = ss.db.calls("to_number = '15557777'")[0]
+    assert row["user_id"] == 1 and row["phone_number_id"] == 8, row
+    assert row["from_number"] == "15550001001" and row["status"] == "completed", row
