@@ -22,8 +22,8 @@ extension ProxyCore {
   /// (`overload.unknown_source_requests_per_second`; past it, silence);
   /// any other out-of-dialog request (OPTIONS, CANCEL, ...) and a request
   /// for no dialog here get silence. REGISTER for a registrar domain, an
-  /// INVITE that claims a softphone user, and requests of an existing
-  /// dialog, pass. False: dealt with.
+  /// INVITE that claims a softphone user, the CANCEL of an INVITE in
+  /// progress, and requests of an existing dialog, pass. False: dealt with.
   func screenUnknownSource(
     _ request: SIPMessage, method: SIPMethod, via: Via, key: TransactionKey, source: Endpoint
   ) -> Bool {
@@ -32,6 +32,12 @@ extension ProxyCore {
     if method == .register, registrar?.serves(host: request.requestURI?.host) == true { return true }
     // An INVITE that claims a softphone user is challenged (docs/softphones.md).
     if method == .invite, request.toTag == nil, claimsRetailUser(request) { return true }
+    // A softphone's CANCEL of its (authenticated) INVITE (RFC 3261 §9.2).
+    if method == .cancel,
+      transactions.servers[TransactionLayer.serverKey(request, via: via, method: .invite)] != nil
+    {
+      return true
+    }
     guard method == .invite, request.toTag == nil else {
       overload.countUnknown(answered: false)
       return false

@@ -15,8 +15,9 @@ import Testing
 @Suite struct CallerAuthenticationFlowTests {
   typealias H = FlowHarness
   static let domain = "demo.test"
-  /// A phone on the UAC's address: not an interconnect's (the customer trunk is 10.0.0.0/24).
-  static let phone = H.uac
+  /// A phone on an address no interconnect has (the customer trunk is
+  /// 10.0.0.0/24, the supplier 127.0.0.1): an unknown source.
+  static let phone = Endpoint(transport: .udp, host: "198.51.100.20", port: 5090)
   static let calleePhone = Endpoint(transport: .udp, host: "192.0.2.77", port: 40_123)
 
   static func snapshot() throws -> Snapshot {
@@ -83,9 +84,9 @@ import Testing
     branch: String = "z9hG4bK-u1", cseq: Int = 1, extra: [String] = []
   ) -> String {
     ([
-      "INVITE sip:\(target) SIP/2.0", "Via: SIP/2.0/UDP 127.0.0.1:5090;branch=\(branch)",
+      "INVITE sip:\(target) SIP/2.0", "Via: SIP/2.0/UDP 198.51.100.20:5090;branch=\(branch)",
       "From: <sip:\(user)@\(domain)>;tag=ph1", "To: <sip:\(target)>", "Call-ID: \(callID)",
-      "CSeq: \(cseq) INVITE", "Contact: <sip:\(user)@127.0.0.1:5090>", "Max-Forwards: 70",
+      "CSeq: \(cseq) INVITE", "Contact: <sip:\(user)@198.51.100.20:5090>", "Max-Forwards: 70",
     ] + extra + ["Content-Length: 0", "", ""]).joined(separator: "\n")
   }
 
@@ -164,6 +165,25 @@ import Testing
     #expect(summary.fromUser == "15550001001")
     #expect(summary.callRecord.userID == "1")
     #expect(summary.callRecord.phoneNumberID == "11")
+  }
+
+  /// The phone is no interconnect: its CANCEL must still reach its call.
+  @Test func theUsersCancelEndsItsRingingCall() throws {
+    let h = try Self.harness()
+    let nonce = try Self.challenge(h)
+    h.deliver(Self.invite(cseq: 2, extra: [Self.credentials(nonce: nonce)]), from: Self.phone)
+    let forwarded = try #require(h.sender.take().last { $0.message.method == .invite })
+    h.deliver(H.response(to: forwarded.message, status: 180, reason: "Ringing"), from: H.uas)
+    _ = h.sender.take()
+    h.deliver(
+      [
+        "CANCEL sip:15551234@127.0.0.1:5070 SIP/2.0", "Via: SIP/2.0/UDP 198.51.100.20:5090;branch=z9hG4bK-u1",
+        "From: <sip:1001@\(Self.domain)>;tag=ph1", "To: <sip:15551234@127.0.0.1:5070>", "Call-ID: uc-1",
+        "CSeq: 2 CANCEL", "Max-Forwards: 70", "Content-Length: 0", "", "",
+      ].joined(separator: "\n"), from: Self.phone)
+    let sent = h.sender.take()
+    #expect(sent.contains { $0.destination == Self.phone && $0.message.statusCode == 200 })
+    #expect(sent.contains { $0.destination == H.uas && $0.message.method == .cancel })
   }
 
   @Test func aWrongPasswordAndAnUnknownUserGetTheSame407() throws {
