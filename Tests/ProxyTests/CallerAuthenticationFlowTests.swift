@@ -186,6 +186,20 @@ import Testing
     #expect(sent.contains { $0.destination == H.uas && $0.message.method == .cancel })
   }
 
+  /// Phones dial numbers at their own domain: one that is no user's goes
+  /// to the pipeline like any PSTN number.
+  @Test func aNumberDialledAtTheRegistrarDomainThatIsNoUsersGoesToTheSupplier() throws {
+    let h = try Self.harness()
+    let target = "15551234@\(Self.domain)"
+    let nonce = try Self.challenge(h, to: target)
+    h.deliver(
+      Self.invite(to: target, cseq: 2, extra: [Self.credentials(nonce: nonce, uri: "sip:\(target)")]),
+      from: Self.phone)
+    let forwarded = try #require(h.sender.take().last { $0.message.method == .invite })
+    #expect(forwarded.destination == H.uas)
+    #expect(forwarded.message.requestURI?.user == "15551234")
+  }
+
   @Test func aWrongPasswordAndAnUnknownUserGetTheSame407() throws {
     let h = try Self.harness()
     let nonce = try Self.challenge(h)

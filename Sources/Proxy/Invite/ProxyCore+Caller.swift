@@ -113,23 +113,30 @@ extension ProxyCore {
     return registrar.configuration.domains.sorted().first ?? ""
   }
 
-  /// An on-net call (docs/softphones.md "On-net calls"): the Request-URI is
-  /// an address of record of a registrar domain, or its user is an active
-  /// number of a user, whose devices' bindings are the targets.
+  /// An on-net call (docs/softphones.md "On-net calls"): the Request-URI's
+  /// user is an active number of a user (whose devices' bindings are the
+  /// targets), or the Request-URI is an address of record of a registrar
+  /// domain whose user is a device's SIP username or has bindings. A number
+  /// at a registrar domain that is neither (a phone dialling
+  /// `sip:15551234@<its domain>`) is not on-net: it goes to the pipeline.
   private func onNetRouter(_ request: SIPMessage, _ registrar: Registrar, caller: RetailCaller)
     -> (any CallRouter)?
   {
-    if registrar.serves(host: request.requestURI?.host) {
+    guard let directory = router.retail, let user = request.requestURI?.user else { return nil }
+    if let callee = directory.owner(ofNumber: numberWithoutUserParameters(user)) {
+      let domains = registrar.configuration.domains.sorted()
+      let addresses = directory.usernames(ofUser: callee.id).flatMap { name in
+        domains.map { "sip:\(name)@\($0)" }
+      }
+      return RegistrarRouter(registrar: registrar, addresses: addresses, caller: caller)
+    }
+    guard registrar.serves(host: request.requestURI?.host) else { return nil }
+    if directory.device(named: user) != nil
+      || !registrar.lookup(request.requestURIText ?? "", nowMs: clock.monotonicMs).isEmpty
+    {
       return RegistrarRouter(registrar: registrar, caller: caller)
     }
-    guard let user = request.requestURI?.user, let directory = router.retail,
-      let callee = directory.owner(ofNumber: numberWithoutUserParameters(user))
-    else { return nil }
-    let domains = registrar.configuration.domains.sorted()
-    let addresses = directory.usernames(ofUser: callee.id).flatMap { name in
-      domains.map { "sip:\(name)@\($0)" }
-    }
-    return RegistrarRouter(registrar: registrar, addresses: addresses, caller: caller)
+    return nil
   }
 
   private func refuseCaller(
