@@ -217,6 +217,28 @@ import Testing
     #expect(h.core.counters.invitesForwarded == 0)
   }
 
+  /// INVITEs and REGISTERs share the throttle: five wrong INVITE answers
+  /// block the source, whose next REGISTER and INVITE go unanswered.
+  @Test func wrongInviteAnswersBlockTheSourceForRegisterToo() throws {
+    let h = try Self.harness()
+    let nonce = try Self.challenge(h)
+    for attempt in 1...5 {
+      h.deliver(
+        Self.invite(
+          callID: "bf-\(attempt)", branch: "z9hG4bK-bf-\(attempt)", cseq: 2,
+          extra: [Self.credentials(password: "guess\(attempt)", nonce: nonce)]),
+        from: Self.phone)
+      #expect(try Self.answer(h).message.statusCode == 407)
+    }
+    h.deliver(Self.invite(callID: "bf-6", branch: "z9hG4bK-bf-6"), from: Self.phone)
+    #expect(h.sender.take().isEmpty)
+    h.deliver(
+      Self.register.replacingOccurrences(of: "192.0.2.77:40123", with: "198.51.100.20:5090"), from: Self.phone
+    )
+    #expect(h.sender.take().isEmpty)
+    #expect(h.core.counters.invitesForwarded == 0)
+  }
+
   @Test func aReplayedNonceCountIsRefused() throws {
     let h = try Self.harness()
     let nonce = try Self.challenge(h)
