@@ -28,6 +28,15 @@
 --                      prefix ''   -> S2 (default route)
 -- Rates (USD/minute):  P1: '1' 0.010, '44' 0.020 (30 s then 6 s), '' 0.050
 --                      P2: '1' 0.005, '44' 0.012 (30 s then 6 s), '' 0.030
+--
+-- A softphone user (docs/softphones.md), routed and rated like the demo
+-- customer (users.carrier_id = DEMO-CUSTOMER, so its ingress service S1):
+--   users id 1001 (active), device_registrations sip_username '1001',
+--   sip_password 'demo1001', a USD wallet of 10.00, phone number
+--   15550001001 (primary: the caller id suppliers see). scripts/run-switch
+--   makes demo.didtron.test the registrar domain, MD5 challenged first.
+--   The demo customer's trunk is 127.0.0.1 (any port): a softphone must
+--   call from another address (e.g. 127.0.0.2) to be taken for a user.
 
 begin;
 
@@ -144,5 +153,30 @@ join (values ('1', '00000000-0000-4000-8000-000000000032', 1),
              ('44', '00000000-0000-4000-8000-000000000033', 1),
              ('', '00000000-0000-4000-8000-000000000032', 1))
      as routes (prefix, service_id, priority) using (prefix);
+
+insert into users (id, email, first_name, status, email_verified, carrier_id)
+values (1001, 'demo1001@demo.didtron.test', 'Demo softphone', 'active', true,
+        '00000000-0000-4000-8000-000000000001')
+on conflict (id) do update set
+    email = excluded.email, first_name = excluded.first_name, status = excluded.status,
+    carrier_id = excluded.carrier_id, carrier_service_id = null, updated_at = now();
+do $$ begin perform setval(pg_get_serial_sequence('users', 'id'), greatest(1001, (select max(id) from users))); end $$;
+
+insert into device_registrations (user_id, device_id, device_type, sip_username, sip_password, is_active)
+values (1001, 'demo-softphone', 'web', '1001', 'demo1001', true)
+on conflict on constraint device_registrations_user_device_key do update set
+    sip_username = excluded.sip_username, sip_password = excluded.sip_password, is_active = true,
+    updated_at = now();
+
+insert into wallets (user_id, balance, currency)
+values (1001, 10.000000, 'USD')
+on conflict (user_id) do update set balance = excluded.balance, currency = excluded.currency,
+    updated_at = now();
+
+insert into phone_numbers (user_id, number, country_code, status, is_primary)
+values (1001, '15550001001', '1', 'active', true)
+on conflict on constraint idx_phone_numbers_number do update set
+    user_id = excluded.user_id, status = excluded.status, is_primary = excluded.is_primary,
+    updated_at = now();
 
 commit;

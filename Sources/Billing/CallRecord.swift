@@ -67,6 +67,11 @@ public struct CallRecord: Sendable, Equatable {
   /// Applied in the transaction that inserts the record, only when the
   /// record is new, so a replay never charges twice.
   public var charges: [AccountCharge]
+  /// `calls.user_id` and `calls.phone_number_id`: the softphone user who
+  /// placed the call and the number it presented (docs/softphones.md); nil
+  /// for an interconnect's call.
+  public var userID: String? = nil
+  public var phoneNumberID: String? = nil
 
   /// One side of a rated call.
   public struct RatedSide: Sendable, Equatable {

@@ -108,11 +108,20 @@ public protocol CallRouter: Sendable {
   /// at its routing (docs/rating.md, "Priced at the answer"). Nil when the
   /// plan has no rate in force for the number then. Default: nil.
   func requote(_ quote: RateQuote, number: String, atUnixMs unixMs: Int64) -> RateQuote?
+  /// Whether `invite` from `source` comes from an identified interconnect
+  /// (admitted or refused by its own settings), not an unknown source: a
+  /// call that claims a softphone user is authenticated only when it does
+  /// not (docs/softphones.md). Default: `knowsSource`.
+  func identifiesInterconnect(_ invite: SIPMessage, source: Endpoint) -> Bool
+  /// The softphone users, devices and numbers (softswitch mode); nil: none.
+  var retail: RetailDirectory? { get }
 }
 
 extension CallRouter {
   public func knowsSource(_ source: Endpoint) -> Bool { true }
   public func requote(_ quote: RateQuote, number: String, atUnixMs unixMs: Int64) -> RateQuote? { nil }
+  public func identifiesInterconnect(_ invite: SIPMessage, source: Endpoint) -> Bool { knowsSource(source) }
+  public var retail: RetailDirectory? { nil }
 }
 
 /// What a router may read besides the INVITE: the time, the calls in
@@ -132,11 +141,16 @@ public struct RouteContext {
   public var credit: CreditLedger?
   /// The call record's uuid, which names the call in the ledger.
   public var callUUID: String
+  /// The softphone user who placed the call (authenticated), nil for an
+  /// interconnect's call: the pipeline routes and rates it as its user's
+  /// ingress service (docs/softphones.md).
+  public var caller: RetailCaller?
 
   public init(
     nowMs: Int64, unixMs: Int64 = 0, liveCalls: LiveCalls, cps: CPSLimiter, randomSeed: UInt64 = 0,
-    credit: CreditLedger? = nil, callUUID: String = ""
+    credit: CreditLedger? = nil, callUUID: String = "", caller: RetailCaller? = nil
   ) {
+    self.caller = caller
     self.nowMs = nowMs
     self.unixMs = unixMs
     self.liveCalls = liveCalls

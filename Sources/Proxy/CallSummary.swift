@@ -52,6 +52,11 @@ public struct CallSummary: Sendable, Equatable {
   /// release-cause mapping): 408 when it timed out, 503 when it could not be
   /// reached (`calls.supplier_sip_status`). Nil until a target gave one.
   public var supplierStatus: Int?
+  /// The softphone user who placed the call and the `phone_numbers` row it
+  /// presented (`calls.user_id`, `calls.phone_number_id`); nil for an
+  /// interconnect's call.
+  public var userID: String?
+  public var phoneNumberID: String?
 
   /// The monotonic clock at answer and at end: durations are measured on
   /// it, so a step of the wall clock (NTP, a VM resumed) never changes what

@@ -2,7 +2,7 @@ import SIPCore
 import SIPTransaction
 
 /// New requests (RFC 3261 §16.3-16.4): who handles what. The initial INVITE
-/// goes to `Invite/` (through the registrar's router for its domains),
+/// goes to `Invite/` (`ProxyCore+Caller` says whose it is),
 /// requests inside a dialog to `Dialogs/`, REGISTER to `Registrar/`;
 /// OPTIONS to the switch, 483 and CANCEL are answered here.
 extension ProxyCore {
@@ -40,14 +40,9 @@ extension ProxyCore {
     }
     switch method {
     case .invite:
-      // A call for a registrar domain goes to its registered contacts.
-      let router: any CallRouter =
-        if let registrar, registrar.serves(host: request.requestURI?.host) {
-          RegistrarRouter(registrar: registrar)
-        } else {
-          self.router
-        }
-      receiveInitialInvite(request, source: source, local: local, record: record, router: router)
+      // An interconnect's call, a softphone user's (authenticated), or one
+      // for a registrar domain's phones (`ProxyCore+Caller`).
+      receiveOutOfDialogInvite(request, source: source, local: local, record: record)
     case .register where registrar?.serves(host: request.requestURI?.host) == true:
       receiveRegister(request, source: source, record: record)
     default:

@@ -21,14 +21,21 @@ extension ProxyCore {
   /// retransmission is answered again only within the source's budget
   /// (`overload.unknown_source_requests_per_second`; past it, silence);
   /// any other out-of-dialog request (OPTIONS, CANCEL, ...) and a request
-  /// for no dialog here get silence. REGISTER and INVITE for a registrar
-  /// domain, and requests of an existing dialog, pass. False: dealt with.
+  /// for no dialog here get silence. REGISTER for a registrar domain, an
+  /// INVITE that claims a softphone user, the CANCEL of an INVITE in
+  /// progress, and requests of an existing dialog, pass. False: dealt with.
   func screenUnknownSource(
     _ request: SIPMessage, method: SIPMethod, via: Via, key: TransactionKey, source: Endpoint
   ) -> Bool {
     if request.toTag != nil, dialogs.find(request) != nil { return true }
     guard !router.knowsSource(source) else { return true }
-    if method == .register || method == .invite, registrar?.serves(host: request.requestURI?.host) == true {
+    if method == .register, registrar?.serves(host: request.requestURI?.host) == true { return true }
+    // An INVITE that claims a softphone user is challenged (docs/softphones.md).
+    if method == .invite, request.toTag == nil, claimsRetailUser(request) { return true }
+    // A softphone's CANCEL of its (authenticated) INVITE (RFC 3261 §9.2).
+    if method == .cancel,
+      transactions.servers[TransactionLayer.serverKey(request, via: via, method: .invite)] != nil
+    {
       return true
     }
     guard method == .invite, request.toTag == nil else {

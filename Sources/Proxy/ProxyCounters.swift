@@ -23,6 +23,9 @@ public struct ProxyCounters: Sendable, Equatable {
   /// REGISTER requests the registrar accepted / refused.
   public var registrations = 0
   public var registrationsRefused = 0
+  /// Out-of-dialog INVITEs of softphone users answered 407 / proven (docs/softphones.md).
+  public var callerChallenges = 0
+  public var callersAuthenticated = 0
   /// Answered calls taken over from an earlier run's checkpoints (`restore`).
   public var callsRestored = 0
   /// Supplier answers left with no allowed codec.

@@ -20,8 +20,10 @@ import Testing
       spendLimit24h: spendLimit.map { Money($0)! })
   }
 
-  func route(_ ledger: CreditLedger, call: String = "rec-1") throws -> RouteDecision {
-    try CallPipeline(snapshot: World().snapshot()).route(
+  func route(_ ledger: CreditLedger, call: String = "rec-1", emergency: Set<String> = []) throws
+    -> RouteDecision
+  {
+    try CallPipeline(snapshot: World().snapshot(), emergencyNumbers: emergency).route(
       invite: CallPipelineTests.invite(user: "4420"), source: CallPipelineRatingTests.source,
       context: RouteContext(
         nowMs: 0, unixMs: 1_790_000_000_000, liveCalls: LiveCalls(), cps: CPSLimiter(), randomSeed: 1,
@@ -39,6 +41,23 @@ import Testing
     }
     #expect(call.policy.creditControl)
     #expect(ledger.position(of: AccountRef(.customer, "c1"))?.reserved == Money("0.020"))
+  }
+
+  /// `retail.emergency_numbers` (docs/softphones.md): never refused for
+  /// credit, and holding none of the customer's.
+  @Test func anEmergencyNumberIsNeverRefusedForCredit() throws {
+    let ledger = CreditLedger()
+    ledger.load([Self.account(AccountRef(.customer, "c1"), "0")])
+    guard case .route = try route(ledger, emergency: ["4420"]) else {
+      Issue.record("an emergency number was refused")
+      return
+    }
+    #expect(ledger.position(of: AccountRef(.customer, "c1"))?.reserved == Money.zero)
+    guard case .refuse(let refusal) = try route(ledger, call: "rec-3", emergency: ["112"]) else {
+      Issue.record("a number not on the list was connected without credit")
+      return
+    }
+    #expect(refusal.status == 402)
   }
 
   @Test func aCustomerAtItsSpendLimitGets402NamingTheLimit() throws {

@@ -66,6 +66,8 @@ import Testing
       exchangeRate: 920_000)
     checkpoint.maxDurationMs = 3_600_000
     checkpoint.sessionInterval = 1800
+    // A softphone user's call keeps its user and number across a restart.
+    (checkpoint.summary.userID, checkpoint.summary.phoneNumberID) = ("1001", "8")
     let text = checkpoint.text
     #expect(!text.contains("\n"))
     let read = try #require(DialogCheckpoint(text: text))

@@ -353,7 +353,8 @@ struct SwitchConfigTests {
     #expect(names.contains("DIDTRON_OVERLOAD_MAX_INVITES_PER_SECOND"))
     #expect(names.contains("DIDTRON_OVERLOAD_MIN_INVITES_PER_SECOND"))
     #expect(names.contains("DIDTRON_PROXY_MAX_DIALOG_LIFETIME_SECONDS"))
-    #expect(ConfigKey.all.count == 59)
+    #expect(names.contains("DIDTRON_RETAIL_EMERGENCY_NUMBERS"))
+    #expect(ConfigKey.all.count == 60)
   }
 
   @Test func aRegistrarWithoutADatabaseNeedsAuthenticationNone() throws {

@@ -12,14 +12,14 @@ import SIPTransaction
 extension ProxyCore {
   func receiveInitialInvite(
     _ request: SIPMessage, source: Endpoint, local: Endpoint, record: ServerTransactionRecord,
-    router: any CallRouter
+    router: any CallRouter, caller: RetailCaller? = nil
   ) {
     guard let hash = admitInitialInvite(request, source: source, record: record) else { return }
     let startedUnixMs = clock.unixMs
     let recordID = recordIDs.next()
     let routeContext = RouteContext(
       nowMs: clock.monotonicMs, unixMs: startedUnixMs, liveCalls: liveCalls, cps: cpsLimiter,
-      randomSeed: recordIDs.nextWord(), credit: credit, callUUID: recordID)
+      randomSeed: recordIDs.nextWord(), credit: credit, callUUID: recordID, caller: caller)
     let call: RoutedCall
     switch router.route(invite: request, source: source, context: routeContext) {
     case .refuse(let refusal):
@@ -44,6 +44,8 @@ extension ProxyCore {
     }
     let context = startCall(
       request, call: call, source: source, record: record, recordID: recordID, startedUnixMs: startedUnixMs)
+    context.summary.userID = caller?.user.id
+    context.summary.phoneNumberID = caller?.user.callerNumber?.id
     // Record-Route (§16.6 step 4): towards the caller on the interface it used;
     // a second entry when the callee side uses another transport (RFC 5658).
     let outbound = localEndpoint(for: call.targets[0].destination)

@@ -39,12 +39,17 @@ public struct CallPipeline: CallRouter {
   public var limitStatus: Int
   /// Retry-After seconds on a capacity refusal (CPS refusals say when the next token comes).
   public var capacityRetryAfterSeconds: Int
+  /// Called numbers that are never refused for credit (`retail.emergency_numbers`,
+  /// docs/softphones.md): step 9 is skipped for them.
+  public var emergencyNumbers: Set<String>
 
   public init(
     snapshot: Snapshot, limitStatus: Int = CallLimits.defaultStatus,
-    capacityRetryAfterSeconds: Int = CallLimits.defaultCapacityRetryAfterSeconds
+    capacityRetryAfterSeconds: Int = CallLimits.defaultCapacityRetryAfterSeconds,
+    emergencyNumbers: Set<String> = []
   ) {
     self.snapshot = snapshot
+    self.emergencyNumbers = emergencyNumbers
     self.limitStatus = limitStatus
     self.capacityRetryAfterSeconds = capacityRetryAfterSeconds
   }
@@ -54,6 +59,15 @@ public struct CallPipeline: CallRouter {
   public func requote(_ quote: RateQuote, number: String, atUnixMs unixMs: Int64) -> RateQuote? {
     snapshot.ratingPlans[quote.ratingPlanID].flatMap { snapshot.quote($0, number, atUnixMs: unixMs) }
   }
+
+  public func identifiesInterconnect(_ invite: SIPMessage, source: Endpoint) -> Bool {
+    switch snapshot.identifier.identify(source: source, requestURIUser: invite.requestURI?.user ?? "") {
+    case .matched: true
+    case .rejected(_, let reason): reason != IngressDecision.unknownReason
+    }
+  }
+
+  public var retail: RetailDirectory? { snapshot.retail }
 
   public func route(invite: SIPMessage, source: Endpoint, context: RouteContext) -> RouteDecision {
     do throws(Refusal) {
@@ -67,8 +81,14 @@ public struct CallPipeline: CallRouter {
   private func routedCall(_ invite: SIPMessage, _ source: Endpoint, _ context: RouteContext) throws(Refusal)
     -> RoutedCall
   {
-    // 1. Who is calling. 2. Its validation settings.
-    let ingress = try IngressCall(invite, source: source, snapshot: snapshot)
+    // 1. Who is calling (an interconnect, or an authenticated softphone
+    //    user as its retail ingress service). 2. Its validation settings.
+    let ingress =
+      if let caller = context.caller {
+        try IngressCall(invite, caller: caller, snapshot: snapshot)
+      } else {
+        try IngressCall(invite, source: source, snapshot: snapshot)
+      }
     try ingress.validate(invite)
 
     // 3. CPS, then capacity.
@@ -97,12 +117,16 @@ public struct CallPipeline: CallRouter {
       fromUser: invite.fromURI?.user, fromHost: invite.fromURI?.host ?? "invalid", callerIdentity: caller,
       called: called, offer: offer, options: options,
       sessionTimerSet: ingress.policy.signalling.sessionTimer != nil,
-      setPAI: ingress.policy.translation.setPAI)
+      setPAI: context.caller == nil ? ingress.policy.translation.setPAI : .replace)
     let egress = try EgressTargets(choice, builder, credit: context.credit)
 
     // 9. Credit: the customer pays the first interval, reserved from now.
+    //    An emergency number is never refused or cut for credit: its call
+    //    holds no customer credit (docs/softphones.md).
+    let emergency = !emergencyNumbers.isEmpty && emergencyNumbers.contains(called)
     try context.credit?.admit(
-      call: context.callUUID, customer: ingress.match.carrier.id, quote: choice.customerQuote)
+      call: context.callUUID, customer: ingress.match.carrier.id,
+      quote: emergency ? nil : choice.customerQuote)
 
     return RoutedCall(
       targets: egress.targets, extraFailoverStatuses: choice.plan.failoverCodes(for: choice.entry),

@@ -8,7 +8,7 @@ extension CallSummary {
   public var callRecord: CallRecord {
     let answered = outcome == .answered
     let charges = rating.charges(durationMs: answered ? answeredDurationMs : nil)
-    return CallRecord(
+    var record = CallRecord(
       uuid: recordID, direction: .outbound, fromNumber: fromUser, toNumber: toUser,
       originalFromNumber: originalFromUser, originalToNumber: originalToUser,
       status: CallRecord.status(answered: answered, sipStatus: answered ? 200 : finalStatus),
@@ -25,5 +25,8 @@ extension CallSummary {
       supplierCharge: rating.supplier.flatMap { quote in
         charges.supplier.map { CallRecord.RatedSide(quote: quote, charge: $0) }
       }, margin: charges.margin, charges: self.charges)
+    record.userID = userID
+    record.phoneNumberID = phoneNumberID
+    return record
   }
 }

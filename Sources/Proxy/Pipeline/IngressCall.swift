@@ -14,6 +14,8 @@ struct IngressCall {
   let number: String
   /// The Request-URI user as it came (the validation settings read it).
   let requestUser: String
+  /// The softphone user who placed the call (nil: an interconnect's call).
+  let retailCaller: RetailCaller?
 
   /// 1. The ingress interconnect by source address, port, transport and
   ///    tech prefix (`IngressIdentifier`), or its refusal.
@@ -26,6 +28,20 @@ struct IngressCall {
     }
     policy = snapshot.policy(of: match.interconnect.id)
     number = match.number.contains(";") ? numberWithoutUserParameters(match.number) : match.number
+    retailCaller = nil
+  }
+
+  /// 1. An authenticated softphone user's call: its user's retail ingress
+  ///    service (`Snapshot.retailIngress`), or its refusal.
+  init(_ invite: SIPMessage, caller: RetailCaller, snapshot: Snapshot) throws(Refusal) {
+    requestUser = invite.requestURI?.user ?? ""
+    switch snapshot.retailIngress(of: caller.user, number: requestUser) {
+    case .failure(let refusal): throw refusal
+    case .success(let found): match = found
+    }
+    policy = snapshot.policy(of: match.interconnect.id)
+    number = requestUser.contains(";") ? numberWithoutUserParameters(requestUser) : requestUser
+    retailCaller = caller
   }
 
   /// The side of the call the live-call counts and the call record name.
@@ -46,6 +62,19 @@ struct IngressCall {
   ///    checked and translated by the global and origin rules.
   @inline(__always)
   func caller(_ invite: SIPMessage) throws(Refusal) -> CallerIdentity {
+    if let retailCaller {
+      // A softphone user presents its own number, whatever its From or
+      // P-Asserted-Identity say (docs/softphones.md "Number presentation").
+      let headers = CallerHeaders(
+        fromUser: retailCaller.user.callerNumber?.number, paiUser: nil, rpidUser: nil,
+        privacy: invite.privacyTokens)
+      switch policy.translation.ingressCaller(headers) {
+      case .reject(let reason): throw .caller(reason: reason)
+      case .accept(var identity):
+        identity.original = invite.fromURI?.user
+        return identity
+      }
+    }
     let headers = CallerHeaders(
       fromUser: invite.fromURI?.user,
       paiUser: invite.headerValues("p-asserted-identity").first.flatMap(SIPMessage.userOfURIHeader),

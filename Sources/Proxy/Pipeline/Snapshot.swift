@@ -27,14 +27,18 @@ public final class Snapshot: Sendable {
   public let rateCount: Int
   /// The registrar's digest credentials: SIP username -> password.
   public let sipCredentials: [String: String]
+  /// Softphone users, their devices and numbers: who an authenticated INVITE
+  /// is from, and which dialled numbers are on-net (docs/softphones.md).
+  public let retail: RetailDirectory
 
   public init(
     carriers: [Carrier], interconnects: [Interconnect], services: [CarrierService],
     routingPlans: [RoutingPlan], policies: [String: InterconnectPolicy] = [:], ratingPlans: [RatingPlan] = [],
     currencies: Currencies = Currencies(), assignments: CarrierAssignments = CarrierAssignments(),
-    sipCredentials: [String: String] = [:]
+    sipCredentials: [String: String] = [:], retail: RetailDirectory = RetailDirectory()
   ) {
     self.sipCredentials = sipCredentials
+    self.retail = retail
     self.policies = policies
     self.ratingPlans = Dictionary(ratingPlans.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
     self.currencies = currencies

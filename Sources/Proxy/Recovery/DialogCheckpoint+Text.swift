@@ -33,6 +33,8 @@ extension DialogCheckpoint {
     fields["at"] = String(s.attempts)
     fields["cq"] = s.rating.customer.map(Self.quote)
     fields["sq"] = s.rating.supplier.map(Self.quote)
+    fields["uid"] = s.userID
+    fields["pn"] = s.phoneNumberID
     fields["er"] = caller.description
     fields["ee"] = callee.description
     if let control {
@@ -65,6 +67,7 @@ extension DialogCheckpoint {
       ingress: nil, egress: nil, source: source, destination: nil, startedUnixMs: started,
       answeredUnixMs: answered, endedUnixMs: 0, finalStatus: fields["fs"].flatMap { Int($0) } ?? 200,
       outcome: .answered, attempts: fields["at"].flatMap { Int($0) } ?? 1, endedBy: nil)
+    (summary.userID, summary.phoneNumberID) = (fields["uid"], fields["pn"])
     if let text = fields["in"] {
       guard let leg = Self.leg(text) else { return nil }
       summary.ingress = leg

@@ -1,10 +1,13 @@
 import Digest
 
-/// RFC 3261 §10.3 steps 3 and 6 with §22 digest authentication, throttled
-/// per source and per user (docs/registrar.md).
+/// RFC 3261 §22 digest authentication, throttled per source and per user:
+/// REGISTER's (§10.3 steps 3 and 6, docs/registrar.md) and an INVITE's
+/// (§22.3, docs/softphones.md) share this code, its nonces, its replay
+/// table and its throttle.
 extension Registrar {
   enum Authentication: Equatable {
-    case authorized
+    /// The digest username that proved itself.
+    case authorized(username: String)
     case challenge(stale: Bool)
     /// Valid credentials of another user (403).
     case forbidden
@@ -14,36 +17,53 @@ extension Registrar {
     case blocked(AuthenticationThrottle.Scope)
   }
 
+  /// What one request offers to prove who sent it.
+  struct DigestAttempt {
+    /// Authorization (REGISTER) or Proxy-Authorization (INVITE) values, as written.
+    var authorizations: [String]
+    /// The Request-URI as written.
+    var requestURI: String
+    var sourceHost: String
+    /// The request's method: the digest covers it (RFC 2617 §3.2.2.3).
+    var method: String
+    /// The user the request is for (REGISTER: its address of record's), or
+    /// nil when any known user may send it (INVITE).
+    var requiredUser: String?
+    /// The user the throttle counts a request without credentials against.
+    var claimedUser: String
+  }
+
   /// The credentials for `realm` among the request's: a known user with the
-  /// right response to a fresh nonce of ours, for the Request-URI, who is
-  /// the address of record's user. Unknown users and wrong passwords get
-  /// the same challenge and count as failures of the source and the user.
+  /// right response to a fresh nonce of ours, for the Request-URI (and the
+  /// required user). Unknown users and wrong passwords get the same
+  /// challenge and count as failures of the source and the user.
   func authenticate(
-    _ request: Request, realm: String, user: String, _ verifier: DigestVerifier, _ nowMs: Int64
+    _ attempt: DigestAttempt, realm: String, password: (String) -> String?, _ verifier: DigestVerifier,
+    _ nowMs: Int64
   ) -> Authentication {
-    let credentials = request.authorizations.lazy.compactMap(DigestCredentials.init(header:))
+    let credentials = attempt.authorizations.lazy.compactMap(DigestCredentials.init(header:))
       .first(where: { $0.realm.lowercased() == realm })
-    let host = request.source.host
+    let host = attempt.sourceHost
     if case .blocked(let scope) = throttle.admit(
-      host: host, user: credentials?.username ?? user, nowMs: nowMs)
+      host: host, user: credentials?.username ?? attempt.claimedUser, nowMs: nowMs)
     {
       return .blocked(scope)
     }
     guard let credentials else { return .challenge(stale: false) }
     // RFC 3261 §22.4, RFC 7616 §3.4.6: the digest covers the `uri`, which
     // must name the resource of the Request-Line (else 400 Bad Request).
-    guard SIPURIComparison.equivalent(credentials.uri, request.requestURI) else { return .uriMismatch }
+    guard SIPURIComparison.equivalent(credentials.uri, attempt.requestURI) else { return .uriMismatch }
     func failed() -> Authentication {
       throttle.recordFailure(host: host, user: credentials.username, nowMs: nowMs)
       return .challenge(stale: false)
     }
-    guard let password = self.credentials[credentials.username] else { return failed() }
-    switch verifier.verify(credentials, method: "REGISTER", password: password, nowMs: nowMs) {
+    guard let secret = password(credentials.username) else { return failed() }
+    switch verifier.verify(credentials, method: attempt.method, password: secret, nowMs: nowMs) {
     case .valid:
-      guard credentials.username == user else { return .forbidden }
+      if let user = attempt.requiredUser, credentials.username != user { return .forbidden }
       guard useNonce(credentials, verifier, nowMs) else { return failed() }
       throttle.recordSuccess(host: host, user: credentials.username, nowMs: nowMs)
-      return .authorized
+      return .authorized(username: credentials.username)
     case .stale: return .challenge(stale: true)
     case .invalid: return failed()
     }

@@ -167,7 +167,12 @@ public final class Registrar {
     // Steps 3 and 6: the user proves who they are, and may change this address of record.
     if let verifier {
       let realm = Self.host(ofAddressOfRecord: aor)
-      switch authenticate(request, realm: realm, user: Self.user(ofAddressOfRecord: aor), verifier, nowMs) {
+      let user = Self.user(ofAddressOfRecord: aor)
+      let attempt = DigestAttempt(
+        authorizations: request.authorizations, requestURI: request.requestURI,
+        sourceHost: request.source.host,
+        method: "REGISTER", requiredUser: user, claimedUser: user)
+      switch authenticate(attempt, realm: realm, password: { self.credentials[$0] }, verifier, nowMs) {
       case .authorized:
         break
       case .challenge(let stale):

@@ -1,18 +1,34 @@
+import Policy
 import SIPCore
 
 /// The router of INVITEs for a registrar domain (RFC 3261 §16.5, §10): the
-/// Request-URI's address of record gives the targets, its registered
-/// contacts, best q first; none registered is 480. The core picks it in
-/// place of its `router` for the registrar's domains, so the initial INVITE
-/// path treats both the same. Made for one INVITE on the core's thread
-/// (the registrar is that thread's), hence unchecked.
+/// Request-URI's address of record (or, for an on-net call to a user's
+/// number, `addresses`: that user's devices) gives the targets, its
+/// registered contacts, best q first; none registered is 480. The core
+/// picks it in place of its `router` for the registrar's domains, so the
+/// initial INVITE path treats both the same. Made for one INVITE on the
+/// core's thread (the registrar is that thread's), hence unchecked.
 struct RegistrarRouter: CallRouter, @unchecked Sendable {
   let registrar: Registrar
+  /// The addresses of record to ring; nil: the Request-URI's.
+  var addresses: [String]? = nil
+  /// An authenticated softphone user placing an on-net call: the callee
+  /// sees its number (docs/softphones.md "Number presentation").
+  var caller: RetailCaller? = nil
 
   func route(invite: SIPMessage, source: Endpoint, context: RouteContext) -> RouteDecision {
-    let bindings = registrar.lookup(invite.requestURIText ?? "", nowMs: context.nowMs)
-    return bindings.isEmpty
-      ? .reject(status: 480, reason: "Temporarily Unavailable")
-      : .targets(bindings.map { RouteTarget(destination: $0.source, requestURI: $0.contact) })
+    let bindings = (addresses ?? [invite.requestURIText ?? ""]).flatMap {
+      registrar.lookup($0, nowMs: context.nowMs)
+    }
+    guard !bindings.isEmpty else { return .reject(status: 480, reason: "Temporarily Unavailable") }
+    var call = RoutedCall(
+      targets: bindings.map { RouteTarget(destination: $0.source, requestURI: $0.contact) })
+    if let caller {
+      let number = caller.user.callerNumber?.number
+      call.callerNumber = number
+      call.edits.from = number.map { .user($0) } ?? .anonymous
+      call.edits.headers = [.remove("P-Asserted-Identity"), .remove("Remote-Party-ID")]
+    }
+    return .route(call)
   }
 }

@@ -35,6 +35,21 @@ extension SIPMessage {
     }
   }
 
+  // MARK: Proxy-Authorization
+
+  /// How many Proxy-Authorization headers the message has (RFC 3261 §22.3).
+  public var proxyAuthorizationCount: Int { Int(osip_list_size(&raw.pointee.proxy_authorizations)) }
+
+  /// Removes every Proxy-Authorization header: a proxy that checked the
+  /// credentials does not pass them on (RFC 3261 §22.3).
+  public func removeProxyAuthorizations() {
+    let removed = removeElements(&raw.pointee.proxy_authorizations) { element in
+      osip_authorization_free(element.assumingMemoryBound(to: osip_authorization_t.self))
+      return true
+    }
+    if removed { changed() }
+  }
+
   // MARK: From
 
   /// From's display name without its quotes (`"Alice \"A\""` gives `Alice "A"`); nil when it has none.

@@ -17,6 +17,8 @@ public struct RawSIPHead: Sendable {
   public var expires: Range<Int>?
   /// Authorization header values (digest credentials of a REGISTER).
   public var authorizations: [Range<Int>] = []
+  /// Proxy-Authorization header values (digest credentials of an INVITE, RFC 3261 §22.3).
+  public var proxyAuthorizations: [Range<Int>] = []
   /// The first Content-Type value (a multipart body is counted against the limits).
   public var contentType: Range<Int>?
   /// Every Content-Length value; `nil` entries did not parse as a number.
@@ -90,6 +92,7 @@ public struct RawSIPHead: Sendable {
       case .contact: contacts.append(value)
       case .expires: if expires == nil { expires = value }
       case .authorization: authorizations.append(value)
+      case .proxyAuthorization: proxyAuthorizations.append(value)
       case .contentType: if contentType == nil { contentType = value }
       case .other: break
       }
@@ -120,7 +123,7 @@ public struct RawSIPHead: Sendable {
 
   private enum HeaderKind {
     case via, from, to, callID, cseq, route, contentLength, contentType, contact, expires, authorization,
-      other
+      proxyAuthorization, other
   }
 
   @inline(__always) private static func isWhitespace(_ byte: UInt8) -> Bool {
@@ -153,6 +156,7 @@ public struct RawSIPHead: Sendable {
     case 12: return equalsLowercased(bytes, name, "content-type") ? .contentType : .other
     case 13: return equalsLowercased(bytes, name, "authorization") ? .authorization : .other
     case 14: return equalsLowercased(bytes, name, "content-length") ? .contentLength : .other
+    case 19: return equalsLowercased(bytes, name, "proxy-authorization") ? .proxyAuthorization : .other
     default: return .other
     }
   }

@@ -34,11 +34,18 @@ public final class PostgresCallRecordStore: CallRecordStore {
     ("supplier_cost", "numeric"), ("supplier_currency", "text"), ("supplier_billable_seconds", "integer"),
     ("supplier_rating_plan_id", "uuid"), ("supplier_rate_prefix", "text"),
     ("supplier_rate_per_minute", "numeric"),
-    ("margin", "numeric"),
-    ("duration_ms", "bigint"),
+    ("margin", "numeric"), ("duration_ms", "bigint"), ("user_id", "bigint"), ("phone_number_id", "bigint"),
   ]
 
   private static let columnList = columns.map(\.name).joined(separator: ", ")
+  /// Columns with a foreign key, and the table it names: a record whose user
+  /// or number was deleted since the call is inserted with NULL there (as
+  /// `on delete set null` would have left it), never refused.
+  private static let referenced = ["user_id": "users", "phone_number_id": "phone_numbers"]
+  /// The staging table's columns as inserted into `calls`.
+  private static let stagedList = columns.map { column in
+    referenced[column.name].map { "(SELECT id FROM \($0) WHERE id = s.\(column.name))" } ?? "s." + column.name
+  }.joined(separator: ", ")
   private static let stagingTable = "didtron_calls_incoming"
 
   public let method: Method
@@ -109,7 +116,10 @@ public final class PostgresCallRecordStore: CallRecordStore {
       sql += row == 0 ? "(" : ", ("
       for (index, column) in Self.columns.enumerated() {
         parameter += 1
-        sql += (index == 0 ? "$" : ", $") + String(parameter) + "::" + column.type
+        let bind = "$" + String(parameter) + "::" + column.type
+        sql +=
+          (index == 0 ? "" : ", ")
+          + (Self.referenced[column.name].map { "(SELECT id FROM \($0) WHERE id = \(bind))" } ?? bind)
       }
       sql += ")"
     }
@@ -146,7 +156,7 @@ public final class PostgresCallRecordStore: CallRecordStore {
     return try connection.query(
       PGQuery(
         unsafeSQL:
-          "INSERT INTO calls (\(Self.columnList)) SELECT \(Self.columnList) FROM \(Self.stagingTable)"
+          "INSERT INTO calls (\(Self.columnList)) SELECT \(Self.stagedList) FROM \(Self.stagingTable) s"
           + Self.returning))
   }
 
@@ -183,8 +193,7 @@ public final class PostgresCallRecordStore: CallRecordStore {
       String(record.routesTried), record.sourceAddress,
       record.destinationAddress,
     ] + chargeColumns(record.customerCharge) + chargeColumns(record.supplierCharge) + [
-      record.margin?.description,
-      record.durationMs.map { String($0) },
+      record.margin?.description, record.durationMs.map { String($0) }, record.userID, record.phoneNumberID,
     ]
   }
 

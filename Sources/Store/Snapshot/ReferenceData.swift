@@ -19,14 +19,17 @@ public struct ReferenceData: Sendable {
   /// The registrar's digest credentials: SIP username -> password of each
   /// active device of an active user (`device_registrations`, migration 0013).
   public var sipCredentials: [String: String]
+  /// Softphone users, their devices and numbers (migration 0017).
+  public var retail: RetailDirectory
 
   public init(
     carriers: [Carrier], interconnects: [Interconnect], services: [CarrierService],
     routingPlans: [RoutingPlan], policies: [String: InterconnectPolicy] = [:], ratingPlans: [RatingPlan] = [],
     currencies: Currencies = Currencies(), assignments: CarrierAssignments = CarrierAssignments(),
-    sipCredentials: [String: String] = [:]
+    sipCredentials: [String: String] = [:], retail: RetailDirectory = RetailDirectory()
   ) {
     self.sipCredentials = sipCredentials
+    self.retail = retail
     self.carriers = carriers
     self.interconnects = interconnects
     self.services = services

@@ -30,6 +30,7 @@ public struct ReferenceDataLoader {
       ).load()
       let assignments = try loadAssignments(connection)
       let sipCredentials = try loadSIPCredentials(connection)
+      let retail = try RetailRows(connection: connection).load()
       try connection.execute(script: "COMMIT")
       // validation_settings.tech_prefix, when set, is the ingress tech prefix.
       for index in interconnects.indices {
@@ -41,7 +42,7 @@ public struct ReferenceDataLoader {
       return ReferenceData(
         carriers: carriers, interconnects: interconnects, services: services, routingPlans: plans,
         policies: policies.policies, ratingPlans: ratingPlans, currencies: currencies,
-        assignments: assignments, sipCredentials: sipCredentials)
+        assignments: assignments, sipCredentials: sipCredentials, retail: retail)
     } catch {
       try? connection.execute(script: "ROLLBACK")
       throw error

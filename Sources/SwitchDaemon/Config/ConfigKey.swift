@@ -170,6 +170,10 @@ public struct ConfigKey: Sendable {
       "registrar.auth_log_interval_seconds", get: { $0.registrar.authLogIntervalSeconds },
       set: { $0.registrar.authLogIntervalSeconds = $1 }),
 
+    strings(
+      "retail.emergency_numbers", get: { $0.retail.emergencyNumbers },
+      set: { $0.retail.emergencyNumbers = $1 }),
+
     string(
       "metrics.listen", get: { $0.metrics.listen?.hostPort ?? "" },
       set: { config, text in

@@ -256,6 +256,7 @@ public struct SwitchConfig: Sendable, Equatable {
   public var database = DatabaseSettings()
   public var credit = CreditSettings()
   public var registrar = RegistrarSettings()
+  public var retail = RetailSettings()
   public var metrics = MetricsSettings()
   public var lifecycle = LifecycleSettings()
   public var overload = OverloadControl()

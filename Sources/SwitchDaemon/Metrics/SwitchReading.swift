@@ -111,6 +111,10 @@ struct SwitchReading: Sendable {
         ["accepted": c.registrations, "refused": c.registrationsRefused]),
       .gauge("didtron_registered_contacts", "Contacts bound in the registrar now.", core.registeredContacts),
       .counter(
+        "didtron_caller_authentications_total",
+        "Out-of-dialog INVITEs of softphone users, by result (challenged with 407, authenticated).",
+        by: "result", ["challenged": c.callerChallenges, "authenticated": c.callersAuthenticated]),
+      .counter(
         "didtron_auth_failures_total",
         "Failed digest authentications (wrong password, unknown user, nonce not ours, replay).",
         core.authentication.failures),

@@ -117,7 +117,8 @@ final class Softswitch: Sendable {
       let snapshot = Snapshot(
         carriers: data.carriers, interconnects: data.interconnects, services: data.services,
         routingPlans: data.routingPlans, policies: data.policies, ratingPlans: data.ratingPlans,
-        currencies: data.currencies, assignments: data.assignments, sipCredentials: data.sipCredentials)
+        currencies: data.currencies, assignments: data.assignments, sipCredentials: data.sipCredentials,
+        retail: data.retail)
       let elapsed = ContinuousClock.now - started
       let elapsedMs =
         elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000

@@ -65,6 +65,7 @@ extension SwitchConfig {
   func callPipeline(_ snapshot: Snapshot) -> CallPipeline {
     CallPipeline(
       snapshot: snapshot, limitStatus: proxy.limitRejectStatus,
-      capacityRetryAfterSeconds: proxy.capacityRetryAfterSeconds)
+      capacityRetryAfterSeconds: proxy.capacityRetryAfterSeconds,
+      emergencyNumbers: Set(retail.emergencyNumbers))
   }
 }

@@ -39,7 +39,7 @@ struct CallRecordLineTests {
       text.hasSuffix(
         "\tv5\tu-1\tinbound\t\\N\t\\N\t\\N\t\\N\tbusy\t0\tsid-1\t951868799123\t\\N\t951868800000"
           + "\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t486\t1\t\\N\t\\N\t\\N"
-          + String(repeating: "\t\\N", count: 15) + "\t0\n"))
+          + String(repeating: "\t\\N", count: 15) + "\t0\t\\N\t\\N\n"))
   }
 
   @Test func chargesAreOneFieldOfCommaSeparatedEntries() {
@@ -49,7 +49,7 @@ struct CallRecordLineTests {
       text.hasSuffix(
         "\tcustomer,00000000-0000-4000-8000-0000000000c1,customer,0.040000,USD,d"
           + ";supplier,00000000-0000-4000-8000-0000000000c2,bilateral,0.010450,EUR,c"
-          + ";wallet,42,wallet,1.500000,GBP,d\t200\t60004\n"))
+          + ";wallet,42,wallet,1.500000,GBP,d\t200\t60004\t\\N\t\\N\n"))
   }
 
   @Test func theSupplierStatusFollowsTheCharges() throws {
@@ -58,7 +58,7 @@ struct CallRecordLineTests {
     let encoded = CallRecordLine.encode(record)
     #expect(
       String(decoding: encoded, as: UTF8.self).hasSuffix(
-        "\t486\t1\t\\N\t\\N\t\\N" + String(repeating: "\t\\N", count: 14) + "\t503\t0\n"))
+        "\t486\t1\t\\N\t\\N\t\\N" + String(repeating: "\t\\N", count: 14) + "\t503\t0\t\\N\t\\N\n"))
     #expect(try CallRecordLine.decode(encoded.dropLast()) == record)
     var fields = Self.v3Fields + ["x"]
     #expect(throws: CallRecordLine.DecodingError.invalidField(name: "supplier_sip_status")) {
@@ -66,6 +66,20 @@ struct CallRecordLineTests {
     }
     fields[37] = "\\N"
     #expect(try CallRecordLine.decode(line("v4\t" + fields.joined(separator: "\t"))).supplierSIPStatus == nil)
+  }
+
+  @Test func theSoftphoneCallerIsTheLastTwoFieldsAndAV4LineReadsWithout() throws {
+    var record = Records.failed(1, uuid: "u-1")
+    record.userID = "42"
+    record.phoneNumberID = "7"
+    let encoded = CallRecordLine.encode(record)
+    #expect(String(decoding: encoded, as: UTF8.self).hasSuffix("\t42\t7\n"))
+    #expect(try CallRecordLine.decode(encoded.dropLast()) == record)
+    // The same record as v4 wrote it: no user, no number.
+    let text = String(decoding: encoded.dropLast(), as: UTF8.self).split(separator: "\t").dropFirst()
+    let v4 = "v4\t" + text.dropFirst().dropLast(3).joined(separator: "\t")
+    let decoded = try CallRecordLine.decode(line(v4))
+    #expect(decoded.userID == nil && decoded.phoneNumberID == nil && decoded.uuid == "u-1")
   }
 
   /// A journal written by the previous version (v3: no supplier status) still replays after an upgrade.
@@ -84,30 +98,30 @@ struct CallRecordLineTests {
     #expect(try CallRecordLine.decode(line("v3\t" + Self.v3Fields.joined(separator: "\t"))).sipStatus == 200)
   }
 
-  /// Issue 17, rule 8: the exact duration is the last field of `v5`; a
+  /// Issue 17, rule 8: the exact duration follows the supplier status in `v5`; a
   /// journal of the previous version (`v4`, 38 fields) still replays, without it.
   @Test func theDurationInMillisecondsIsTheLastFieldAndAVersion4LineReadsWithout() throws {
     var record = Records.charged(4, charges: Records.threeCharges)
     record.durationSeconds = 3
     record.durationMs = 2_006
     let full = CallRecordLine.encode(record)
-    #expect(String(decoding: full, as: UTF8.self).hasSuffix("\t200\t2006\n"))
+    #expect(String(decoding: full, as: UTF8.self).hasSuffix("\t200\t2006\t\\N\t\\N\n"))
     #expect(try CallRecordLine.decode(full.dropLast()) == record)
     let payload = String(decoding: full.dropFirst(9).dropLast(), as: UTF8.self)
     let fields = payload.split(separator: "\t", omittingEmptySubsequences: false)
-    #expect(fields.first == "v5" && fields.count == 40)
+    #expect(fields.first == "v5" && fields.count == 42)
     let v4 = "v4\t" + fields[1...38].joined(separator: "\t")
     record.durationMs = nil
     #expect(try CallRecordLine.decode(line(v4)) == record)
-    // A v4 line with a 39th field, a v5 line without it, and a bad value are refused.
+    // A v4 line with a 39th field, a v5 line without the last three, and a bad value are refused.
     #expect(throws: CallRecordLine.DecodingError.wrongFieldCount(found: 39, expected: 38)) {
-      try CallRecordLine.decode(line("v4\t" + fields[1...].joined(separator: "\t")))
+      try CallRecordLine.decode(line("v4\t" + fields[1...39].joined(separator: "\t")))
     }
-    #expect(throws: CallRecordLine.DecodingError.wrongFieldCount(found: 38, expected: 39)) {
+    #expect(throws: CallRecordLine.DecodingError.wrongFieldCount(found: 38, expected: 41)) {
       try CallRecordLine.decode(line("v5\t" + fields[1...38].joined(separator: "\t")))
     }
     #expect(throws: CallRecordLine.DecodingError.invalidField(name: "duration_ms")) {
-      try CallRecordLine.decode(line("v5\t" + fields[1...38].joined(separator: "\t") + "\t2.006"))
+      try CallRecordLine.decode(line("v5\t" + fields[1...38].joined(separator: "\t") + "\t2.006\t\\N\t\\N"))
     }
   }
 

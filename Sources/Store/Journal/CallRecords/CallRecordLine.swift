@@ -6,7 +6,7 @@ import Routing
 /// recognised and skipped rather than misread.
 ///
 ///     <crc32>\t<payload>\n
-///     payload = v5\t<field 1>\t...\t<field 39>
+///     payload = v5\t<field 1>\t...\t<field 41>
 ///
 /// - `<crc32>` is eight lower-case hex digits: the CRC-32 (IEEE) of the payload bytes.
 /// - Fields, in order: uuid, direction, from_number, to_number, original_from_number,
@@ -16,7 +16,8 @@ import Routing
 ///   sip_status, routes_tried, source_address, destination_address, ended_by, then
 ///   the customer's charge (rating_plan_id, prefix, currency, rate_per_minute,
 ///   billable_seconds, amount), the supplier's charge (the same six), the
-///   margin, the account charges, supplier_sip_status and duration_ms. Money is decimal
+///   margin, the account charges, supplier_sip_status, duration_ms, user_id
+///   and phone_number_id (the softphone caller, docs/softphones.md). Money is decimal
 ///   text with six decimals; a side that was not rated is six `\N`.
 /// - The account charges (`CallRecord.charges`) are one field: `\N` when there
 ///   are none, else the charges joined by `;`, each
@@ -26,8 +27,8 @@ import Routing
 ///   amount (six decimals), the currency code, and `c` when the charge raises
 ///   the balance (`credits`), `d` for a debit. Owner ids and currency codes
 ///   never hold `,` or `;` (uuids, integers, ISO 4217 codes).
-/// - Lines of version `v4` (38 fields: no duration_ms, read as nil), `v3`
-///   (37 fields: no supplier_sip_status), `v2` (36
+/// - Lines of version `v4` (38 fields: no duration_ms, user_id or
+///   phone_number_id, read as nil), `v3` (37 fields: no supplier_sip_status), `v2` (36
 ///   fields: no account charges either) and `v1` (the first 23 fields,
 ///   written before rating existed) are still read, with no supplier status,
 ///   and for `v2` and `v1` no account charges and for `v1` no rating either:
@@ -41,10 +42,11 @@ import Routing
 public enum CallRecordLine {
   /// The format version written first in every payload.
   public static let version = "v5"
-  static let fieldCount = 39
+  static let fieldCount = 41
   /// Earlier versions and their field counts, still read so an upgraded
-  /// switch replays an old journal: v4 before duration_ms, v3 before
-  /// supplier_sip_status, v2 before account charges, v1 before rating.
+  /// switch replays an old journal: v4 before duration_ms, user_id and
+  /// phone_number_id, v3 before supplier_sip_status, v2 before account
+  /// charges, v1 before rating.
   static let previousVersions: [String: Int] = ["v4": 38, "v3": 37, "v2": 36, "v1": 23]
 
   /// Why a line could not be read back.
@@ -128,6 +130,8 @@ public enum CallRecordLine {
     field(chargesText(record.charges))
     field(record.supplierSIPStatus.map { String($0) })
     field(record.durationMs.map { String($0) })
+    field(record.userID)
+    field(record.phoneNumberID)
     ChecksummedLine.finish(&buffer, start: start)
   }
 
@@ -151,14 +155,7 @@ public enum CallRecordLine {
       }
     }
 
-    let fields = try Self.fields(of: payload)
-    guard let first = fields.first, let versionText = first else { throw .unknownVersion("") }
-    guard let expectedCount = versionText == version ? fieldCount : previousVersions[versionText] else {
-      throw .unknownVersion(versionText)
-    }
-    guard fields.count == expectedCount + 1 else {
-      throw .wrongFieldCount(found: fields.count - 1, expected: expectedCount)
-    }
+    let (fields, expectedCount) = try Self.versionedFields(of: payload)
     var reader = FieldReader(fields: fields.dropFirst())
     let uuid = try reader.required("uuid")
     guard let direction = CallRecord.Direction(rawValue: try reader.required("direction")) else {
@@ -205,7 +202,7 @@ public enum CallRecordLine {
     }
     let supplierSIPStatus = expectedCount >= 38 ? try reader.optionalInt("supplier_sip_status") : nil
     let durationMs = expectedCount >= 39 ? try reader.optionalInteger("duration_ms") : nil
-    return CallRecord(
+    var record = CallRecord(
       uuid: uuid, direction: direction, fromNumber: fromNumber, toNumber: toNumber,
       originalFromNumber: originalFromNumber, originalToNumber: originalToNumber, status: status,
       durationSeconds: durationSeconds, durationMs: durationMs, callSID: callSID,
@@ -217,6 +214,23 @@ public enum CallRecordLine {
       routesTried: routesTried,
       sourceAddress: sourceAddress, destinationAddress: destinationAddress, endedBy: endedBy,
       customerCharge: customerCharge, supplierCharge: supplierCharge, margin: margin, charges: charges)
+    if expectedCount >= 41 { (record.userID, record.phoneNumberID) = (reader.optional(), reader.optional()) }
+    return record
+  }
+
+  /// The payload's fields and its version's field count, checked.
+  private static func versionedFields(of payload: ArraySlice<UInt8>) throws(DecodingError)
+    -> (fields: [String?], expectedCount: Int)
+  {
+    let fields = try Self.fields(of: payload)
+    guard let first = fields.first, let versionText = first else { throw .unknownVersion("") }
+    guard let expectedCount = versionText == version ? fieldCount : previousVersions[versionText] else {
+      throw .unknownVersion(versionText)
+    }
+    guard fields.count == expectedCount + 1 else {
+      throw .wrongFieldCount(found: fields.count - 1, expected: expectedCount)
+    }
+    return (fields, expectedCount)
   }
 
   /// The payload's tab-separated fields, version first, unescaped (`\N` is nil).

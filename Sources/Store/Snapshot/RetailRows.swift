@@ -1,0 +1,57 @@
+import Policy
+
+/// Reads the softphone users who can authenticate (those with a device that
+/// has digest credentials), all their devices with credentials (active or
+/// not: an inactive one is refused with 403 once proven), and the active
+/// numbers of users (docs/softphones.md, migrations 0013 and 0017).
+struct RetailRows {
+  let connection: PGConnection
+
+  func load() throws -> RetailDirectory {
+    RetailDirectory(users: try users(), devices: try devices(), numbers: try numbers())
+  }
+
+  private func users() throws -> [RetailUser] {
+    let rows = try connection.query(
+      """
+      SELECT u.id::text, u.status::text, u.carrier_id::text, u.carrier_service_id::text FROM users u
+      WHERE EXISTS (SELECT 1 FROM device_registrations d WHERE d.user_id = u.id
+                    AND d.sip_username IS NOT NULL AND d.sip_password IS NOT NULL)
+      """)
+    return try (0..<rows.rowCount).map { row in
+      let fields = Fields(table: "users", id: rows.string(row, 0) ?? "", result: rows, row: row)
+      return RetailUser(
+        id: try fields.text(0), isActive: try fields.text(1) == "active", carrierID: rows.string(row, 2),
+        carrierServiceID: rows.string(row, 3))
+    }
+  }
+
+  private func devices() throws -> [DeviceRegistration] {
+    let rows = try connection.query(
+      """
+      SELECT id::text, sip_username, sip_password, is_active, user_id::text FROM device_registrations
+      WHERE sip_username IS NOT NULL AND sip_password IS NOT NULL
+      """)
+    return try (0..<rows.rowCount).map { row in
+      let fields = Fields(
+        table: "device_registrations", id: rows.string(row, 0) ?? "", result: rows, row: row)
+      return DeviceRegistration(
+        sipUsername: try fields.text(1), sipPassword: try fields.text(2), isActive: fields.bool(3),
+        userID: try fields.text(4))
+    }
+  }
+
+  private func numbers() throws -> [PhoneNumber] {
+    let rows = try connection.query(
+      """
+      SELECT id::text, number, user_id::text, is_primary FROM phone_numbers
+      WHERE status = 'active' AND user_id IS NOT NULL
+      """)
+    return try (0..<rows.rowCount).map { row in
+      let fields = Fields(table: "phone_numbers", id: rows.string(row, 0) ?? "", result: rows, row: row)
+      return PhoneNumber(
+        id: try fields.text(0), number: try fields.text(1), userID: try fields.text(2),
+        isPrimary: fields.bool(3))
+    }
+  }
+}
