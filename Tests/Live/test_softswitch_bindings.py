@@ -102,3 +102,20 @@ def test_a_second_switch_reaches_a_phone_registered_with_the_first(carrier):
         r if (r := answered_through(ss, second)).final_status == 200 else None), timeout=10)
     assert result.answered_by == phone_port, result.describe()
     assert phone.wait(timeout=15) == 0, phone.summary()
+
+
+def test_register_is_answered_through_a_database_outage_and_written_after(carrier, pg):
+    ss = carrier
+    ss.start_switch()
+    phone_port = L.free_port()
+    pg.stop()
+    try:
+        assert f"<sip:alice@{L.LOOPBACK}:{phone_port}>;expires=300" in register(ss.switch.addr, phone_port)
+        assert ss.wait_log(r"registrar bindings cannot reach PostgreSQL"), ss.switch_log()[-3000:]
+    finally:
+        if not pg.running():
+            pg.start()
+    SS.wait_for("the queued binding written once PostgreSQL is back", lambda: ss.db.rows(
+        "SELECT source_port FROM registrar_bindings") == [[str(phone_port)]], timeout=20, interval=0.3)
+    assert ss.wait_log(r"registrar bindings reach PostgreSQL again"), ss.switch_log()[-3000:]
+    assert ss.stop_switch() == 0
