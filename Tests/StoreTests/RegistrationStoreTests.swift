@@ -106,7 +106,19 @@ struct RegistrationStoreTests {
       #expect(throws: PGError.self) {
         try store.apply(RegistrationWrite(addressOfRecord: bad.addressOfRecord, saved: [bad], removed: []))
       }
+      // A batch is all or none: the good change with the bad one is not kept.
+      #expect(throws: PGError.self) {
+        try store.apply([
+          RegistrationWrite(addressOfRecord: Self.aor, saved: [Self.row("sip:b@h")], removed: []),
+          RegistrationWrite(addressOfRecord: bad.addressOfRecord, saved: [bad], removed: []),
+        ])
+      }
       #expect(try database.count("registrar_bindings") == 1)
+      try store.apply([
+        RegistrationWrite(addressOfRecord: Self.aor, saved: [Self.row("sip:b@h")], removed: []),
+        RegistrationWrite(addressOfRecord: Self.aor, saved: [], removed: ["sip:a@h"]),
+      ])
+      #expect(try store.load()[Self.aor]?.map(\.contact) == ["sip:b@h"])
     }
   }
 }

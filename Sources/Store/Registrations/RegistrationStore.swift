@@ -19,17 +19,27 @@ public final class RegistrationStore {
   /// contacts, upserts the saved ones (the device and user found by the
   /// address of record's user part as `sip_username`).
   public func apply(_ write: RegistrationWrite) throws {
+    try apply([write])
+  }
+
+  /// Applies several REGISTERs' changes, in order, in one transaction (all
+  /// or none): a burst of REGISTERs costs one commit.
+  public func apply(_ writes: [RegistrationWrite]) throws {
     try connection.transaction {
-      if !write.removed.isEmpty {
-        try connection.query(
-          """
-          DELETE FROM registrar_bindings
-          WHERE address_of_record = \(write.addressOfRecord)
-            AND contact = ANY(\(PGArray.literal(write.removed))::text[])
-          """)
-      }
-      for row in write.saved { try upsert(row) }
+      for write in writes { try applyOne(write) }
     }
+  }
+
+  private func applyOne(_ write: RegistrationWrite) throws {
+    if !write.removed.isEmpty {
+      try connection.query(
+        """
+        DELETE FROM registrar_bindings
+        WHERE address_of_record = \(write.addressOfRecord)
+          AND contact = ANY(\(PGArray.literal(write.removed))::text[])
+        """)
+    }
+    for row in write.saved { try upsert(row) }
   }
 
   private func upsert(_ row: RegistrationRow) throws {

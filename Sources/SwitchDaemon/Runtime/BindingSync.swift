@@ -193,22 +193,42 @@ final class BindingSync: BindingStore, @unchecked Sendable {
     }
   }
 
-  /// Writes the queue in order; a change the table refuses (not a
-  /// connection problem) is logged and dropped, never retried forever.
+  /// Writes the queue in order, up to `batchSize` REGISTERs per
+  /// transaction. A batch the table refuses (not a connection problem) is
+  /// written one by one, and a change refused alone is logged and dropped,
+  /// never retried forever.
   private func writeQueued(_ store: RegistrationStore) throws {
-    while let write = state.withLockedValue({ $0.queue.first }) {
+    while true {
+      let batch = state.withLockedValue { Array($0.queue.prefix(Self.batchSize)) }
+      guard !batch.isEmpty else { return }
       do {
-        try store.apply(write)
-        state.withLockedValue { $0.counters.written += 1 }
+        try store.apply(batch)
       } catch let error as PGError where !error.isConnectionProblem {
-        logger.error(
-          "registrar binding refused by PostgreSQL; dropped",
-          metadata: ["aor": "\(LogText.escaped(write.addressOfRecord))", "error": "\(error)"])
-        state.withLockedValue { $0.counters.dropped += 1 }
+        for write in batch { try writeAlone(write, store) }
       }
       state.withLockedValue { state in
-        if state.queue.first == write { state.queue.removeFirst() }
+        // `changed` may have dropped the oldest meanwhile: remove what is still there.
+        let written = batch.count
+        var removed = 0
+        while removed < written, let first = state.queue.first, batch.contains(first) {
+          state.queue.removeFirst()
+          removed += 1
+        }
+        state.counters.written += written
       }
+    }
+  }
+
+  static let batchSize = 256
+
+  private func writeAlone(_ write: RegistrationWrite, _ store: RegistrationStore) throws {
+    do {
+      try store.apply(write)
+    } catch let error as PGError where !error.isConnectionProblem {
+      logger.error(
+        "registrar binding refused by PostgreSQL; dropped",
+        metadata: ["aor": "\(LogText.escaped(write.addressOfRecord))", "error": "\(error)"])
+      state.withLockedValue { $0.counters.dropped += 1 }
     }
   }
 
