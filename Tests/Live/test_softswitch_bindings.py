@@ -8,6 +8,7 @@ sends the INVITE to where the REGISTER came from."""
 from __future__ import annotations
 
 import socket
+import threading
 
 import pytest
 
@@ -118,4 +119,90 @@ def test_register_is_answered_through_a_database_outage_and_written_after(carrie
     SS.wait_for("the queued binding written once PostgreSQL is back", lambda: ss.db.rows(
         "SELECT source_port FROM registrar_bindings") == [[str(phone_port)]], timeout=20, interval=0.3)
     assert ss.wait_log(r"registrar bindings reach PostgreSQL again"), ss.switch_log()[-3000:]
+    assert ss.stop_switch() == 0
+
+
+class TcpPhone:
+    """A phone on one TCP connection: REGISTERs over it, then answers the
+    INVITE (and the BYE) that the switch must send over that same connection
+    (the phone listens nowhere)."""
+
+    def __init__(self, switch_port: int) -> None:
+        self.sock = socket.create_connection((L.LOOPBACK, switch_port), timeout=10)
+        self.port = self.sock.getsockname()[1]
+        self.buffer = b""
+        self.seen: list[str] = []
+
+    def read(self) -> str:
+        while True:
+            head, sep, rest = self.buffer.partition(b"\r\n\r\n")
+            if sep:
+                length = int(next((line.split(b":", 1)[1] for line in head.split(b"\r\n")
+                                   if line.lower().startswith(b"content-length")), b"0"))
+                if len(rest) >= length:
+                    self.buffer = rest[length:]
+                    text = (head + sep + rest[:length]).decode()
+                    self.seen.append(text.split("\r\n", 1)[0])
+                    return text
+            data = self.sock.recv(65535)
+            assert data, f"the switch closed the phone's connection; seen {self.seen}"
+            self.buffer += data
+
+    def register(self) -> str:
+        self.sock.sendall("\r\n".join([
+            f"REGISTER sip:{L.LOOPBACK} SIP/2.0",
+            f"Via: SIP/2.0/TCP {L.LOOPBACK}:{self.port};branch=z9hG4bK-tcp-1;rport",
+            "Max-Forwards: 70", f"From: <sip:alice@{L.LOOPBACK}>;tag=t1", f"To: <sip:alice@{L.LOOPBACK}>",
+            "Call-ID: tcp-phone-1", "CSeq: 1 REGISTER",
+            f"Contact: <sip:alice@{L.LOOPBACK}:{self.port};transport=tcp>", "Expires: 300",
+            "Content-Length: 0", "", ""]).encode())
+        while True:
+            text = self.read()
+            if int(text.split(" ", 2)[1]) >= 200:
+                return text
+
+    def answer(self, request: str, status: str, body: str = "") -> None:
+        keep = [line for line in request.split("\r\n\r\n", 1)[0].split("\r\n")[1:]
+                if line.split(":", 1)[0].lower() in ("via", "record-route", "from", "to", "call-id", "cseq")]
+        keep = [line + ";tag=phone" if line.lower().startswith("to:") and "tag=" not in line else line
+                for line in keep]
+        lines = [f"SIP/2.0 {status}"] + keep + [
+            f"Contact: <sip:alice@{L.LOOPBACK}:{self.port};transport=tcp>"]
+        if body:
+            lines.append("Content-Type: application/sdp")
+        lines += [f"Content-Length: {len(body)}", "", body]
+        self.sock.sendall("\r\n".join(lines).encode())
+
+    def take_call(self) -> None:
+        sdp = (f"v=0\r\no=- 2 2 IN IP4 {L.LOOPBACK}\r\ns=phone\r\nc=IN IP4 {L.LOOPBACK}\r\nt=0 0\r\n"
+               "m=audio 6000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n")
+        invite = self.read()
+        assert invite.startswith("INVITE "), invite
+        self.answer(invite, "200 OK", sdp)
+        while True:
+            request = self.read()
+            if request.startswith("BYE "):
+                self.answer(request, "200 OK")
+                return
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def test_a_phone_registered_over_tcp_is_called_over_that_connection(carrier):
+    ss = carrier
+    ss.start_switch()
+    phone = TcpPhone(ss.port)
+    try:
+        assert phone.register().startswith("SIP/2.0 200"), phone.seen
+        SS.wait_for("the TCP binding in PostgreSQL", lambda: ss.db.rows(
+            "SELECT source_transport, source_port FROM registrar_bindings") == [["tcp", str(phone.port)]], timeout=5)
+        answered = threading.Thread(target=phone.take_call, daemon=True)
+        answered.start()
+        result = ss.call("alice")
+        answered.join(timeout=15)
+        assert result.final_status == 200, result.describe()
+        assert phone.seen[1].startswith("INVITE ") and any(s.startswith("BYE ") for s in phone.seen), phone.seen
+    finally:
+        phone.close()
     assert ss.stop_switch() == 0
