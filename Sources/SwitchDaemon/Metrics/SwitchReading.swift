@@ -17,6 +17,8 @@ struct SwitchReading: Sendable {
     var registeredContacts = 0
     /// The registrar's brute-force throttle.
     var authentication = AuthenticationThrottle.Counters()
+    /// Bindings kept in PostgreSQL (softswitch mode with a registrar).
+    var bindingStore: BindingSync.Counters?
     var creditAccounts = 0
     var draining = false
     var overload = OverloadReading()
@@ -212,6 +214,21 @@ struct SwitchReading: Sendable {
             ("routing_prefixes", snapshot.prefixes), ("rating_plans", snapshot.ratingPlans),
             ("rates", snapshot.rates),
           ].map { .init(labels: [.init("kind", $0.0)], value: Int64($0.1)) }),
+      ]
+    }
+    if let store = core.bindingStore {
+      families += [
+        .counter(
+          "didtron_registrar_store_writes_total",
+          "Binding changes written to PostgreSQL, or dropped (queue full or refused by the table).",
+          by: "result", ["written": store.written, "dropped": store.dropped]),
+        .gauge(
+          "didtron_registrar_store_queued", "Binding changes waiting to be written to PostgreSQL.",
+          store.queued),
+        .counter(
+          "didtron_registrar_store_failures_total",
+          "Rounds of binding writes or reads that PostgreSQL failed.",
+          store.failures),
       ]
     }
     return families

@@ -25,6 +25,7 @@ final class BindingSync: BindingStore, @unchecked Sendable {
     var written = 0
     var dropped = 0
     var failures = 0
+    var queued = 0
   }
 
   private struct State {
@@ -67,7 +68,13 @@ final class BindingSync: BindingStore, @unchecked Sendable {
     pool.start()
   }
 
-  var counters: Counters { state.withLockedValue { $0.counters } }
+  var counters: Counters {
+    state.withLockedValue { state in
+      var counters = state.counters
+      counters.queued = state.queue.count
+      return counters
+    }
+  }
 
   // MARK: BindingStore (on the core's loop)
 
