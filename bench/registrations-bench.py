@@ -12,7 +12,10 @@ and sends N REGISTERs for N distinct addresses of record from one UDP
 socket, WINDOW in flight. Reports REGISTERs/s answered (200), the switch's
 CPU seconds per 1000 REGISTERs, and, for `stored`, how long after the last
 200 the last row was committed (the write lag at that load) and the
-PostgreSQL backends' CPU.
+PostgreSQL backends' CPU. Then (`two`) two switches on the database: one
+REGISTER at a time on switch A, and how long until switch B holds the
+binding (its didtron_registered_contacts, polled every 2 ms): the NOTIFY
+lag between switches, median and maximum of --lag-samples.
 
   bench/registrations-bench.py --bin .build/release/didtron-switch [--count 20000] [--window 200]
 """
@@ -65,6 +68,10 @@ def postgres_cpu(pg_dir: Path) -> float:
 
 
 def register_all(port: int, count: int, window: int, domain: str) -> float:
+    return register_all_from(port, count, window, domain, offset=0)
+
+
+def register_all_from(port: int, count: int, window: int, domain: str, offset: int) -> float:
     """Sends `count` REGISTERs (one address of record each), `window` in
     flight; returns the seconds until the last 200."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -74,6 +81,7 @@ def register_all(port: int, count: int, window: int, domain: str) -> float:
     me = sock.getsockname()[1]
 
     def send(i: int) -> None:
+        i += offset
         text = (f"REGISTER sip:{domain} SIP/2.0\r\nVia: SIP/2.0/UDP {HOST}:{me};branch=z9hG4bK-b{i};rport\r\n"
                 f"Max-Forwards: 70\r\nFrom: <sip:u{i}@{domain}>;tag=t{i}\r\nTo: <sip:u{i}@{domain}>\r\n"
                 f"Call-ID: bench-{i}\r\nCSeq: 1 REGISTER\r\nContact: <sip:u{i}@{HOST}:{me}>\r\n"
@@ -106,6 +114,56 @@ def wait_ready(log: Path, proc: subprocess.Popen) -> None:
         if proc.poll() is not None or time.monotonic() > deadline:
             raise SystemExit(f"the switch did not start:\n{log.read_text()[-3000:]}")
         time.sleep(0.05)
+
+
+def start(binary: str, name: str, work: Path, url: str, extra: str = "") -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    config = work / f"{name}.toml"
+    config.write_text(f'[registrar]\ndomains = ["bench.test"]\nauthentication = "none"\n' + extra)
+    (work / f"journal-{name}").mkdir(exist_ok=True)
+    argv = [binary, "run", "--listen", f"udp:{HOST}:{port}", "--config", str(config), "--log-level", "notice",
+            "--database-url", url, "--journal-directory", str(work / f"journal-{name}")]
+    log = work / f"{name}.log"
+    proc = subprocess.Popen(argv, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    wait_ready(log, proc)
+    return proc, port
+
+
+def contacts_on(metrics_port: int) -> int:
+    with socket.create_connection((HOST, metrics_port), timeout=5) as s:
+        s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    for line in data.decode().splitlines():
+        if line.startswith("didtron_registered_contacts "):
+            return int(line.split()[1])
+    raise SystemExit("no didtron_registered_contacts in the metrics")
+
+
+def two_switches(binary: str, work: Path, url: str, samples: int) -> None:
+    subprocess.run(["psql", "-XAtq", url, "-c", "delete from registrar_bindings"], check=True)
+    metrics = free_port()
+    a, a_port = start(binary, "a", work, url, '[credit]\nnode_id = "a"\n')
+    b, _ = start(binary, "b", work, url, f'[credit]\nnode_id = "b"\n[metrics]\nlisten = "{HOST}:{metrics}"\n')
+    lags = []
+    try:
+        for i in range(samples):
+            before = contacts_on(metrics)
+            register_all_from(a_port, 1, 1, "bench.test", offset=100_000 + i)
+            t0 = time.monotonic()
+            while contacts_on(metrics) <= before:
+                if time.monotonic() - t0 > 10:
+                    raise SystemExit("switch B never saw the binding")
+                time.sleep(0.002)
+            lags.append(time.monotonic() - t0)
+    finally:
+        for p in (a, b):
+            p.terminate()
+            p.wait(timeout=30)
+    lags.sort()
+    print(f"two     binding on B {lags[len(lags) // 2] * 1000:.0f} ms (median), {lags[-1] * 1000:.0f} ms (max) "
+          f"after A's 200, {samples} samples", flush=True)
 
 
 def run(binary: str, mode: str, count: int, window: int, work: Path, url: str | None, pg_dir: Path) -> None:
@@ -155,6 +213,7 @@ def main() -> None:
     parser.add_argument("--bin", default=str(ROOT / ".build/release/didtron-switch"))
     parser.add_argument("--count", type=int, default=20000)
     parser.add_argument("--window", type=int, default=200)
+    parser.add_argument("--lag-samples", type=int, default=50)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="didtron-regbench-") as tmp:
         work = Path(tmp)
@@ -169,6 +228,7 @@ def main() -> None:
                            check=True, capture_output=True)
             run(args.bin, "memory", args.count, args.window, work, None, pg_dir)
             run(args.bin, "stored", args.count, args.window, work, url, pg_dir)
+            two_switches(args.bin, work, url, args.lag_samples)
         finally:
             subprocess.run([ROOT / "scripts/pg-local", "stop", pg_dir], capture_output=True)
 
