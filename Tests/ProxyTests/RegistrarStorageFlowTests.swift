@@ -109,6 +109,29 @@ import Testing
     #expect(h.core.registrar?.bindingCount == 0)
   }
 
+  /// This switch's own write read back (the NOTIFY of every write) keeps
+  /// the binding's expiry as held and needs no second expiry timer.
+  @Test func ownWritesReadBackKeepTheirExpiry() throws {
+    let (h, store) = Self.harness()
+    h.deliver(RegistrarFlowTests.register, from: Self.phone)
+    let registrar = try #require(h.core.registrar)
+    let before = registrar.lookup("sip:alice@example.com", nowMs: h.clock.monotonicMs)
+    h.clock.advance(5)
+    var saved = try #require(store.changes.last?.saved)
+    saved[0].expiresAtUnixMs += 1  // milliseconds lost converting through the database
+    #expect(
+      registrar.replaceBindings(
+        of: "sip:alice@example.com", with: saved, nowMs: h.clock.monotonicMs, unixNowMs: h.clock.unixMs
+      ).isEmpty)
+    #expect(registrar.lookup("sip:alice@example.com", nowMs: h.clock.monotonicMs) == before)
+    // A refresh written by another switch (a new CSeq) is a new expiry.
+    saved[0].cseq = 2
+    #expect(
+      registrar.replaceBindings(
+        of: "sip:alice@example.com", with: saved, nowMs: h.clock.monotonicMs, unixNowMs: h.clock.unixMs
+      ).count == 1)
+  }
+
   @Test func aReadReplacesAnAddressOfRecordAndACompleteReadDropsTheMissing() throws {
     let (h, _) = Self.harness()
     h.deliver(RegistrarFlowTests.register, from: Self.phone)

@@ -25,21 +25,27 @@ extension Registrar {
 
   /// Replaces the bindings of `aor` with `stored` (as the database holds
   /// them), dropping the expired ones and any beyond `maxContacts`; an
-  /// address of record of a domain not served here is ignored. Returns the
-  /// expiries (monotonic ms) of the bindings kept.
+  /// address of record of a domain not served here is ignored. A stored
+  /// binding that is one held already (same contact, Call-ID and CSeq: this
+  /// switch's own write read back) keeps its expiry as held. Returns the
+  /// expiries (monotonic ms) that no binding held before had: the ones that
+  /// need an expiry timer.
   @discardableResult
   public func replaceBindings(of aor: String, with stored: [StoredBinding], nowMs: Int64, unixNowMs: Int64)
     -> [Int64]
   {
     guard let canonical = Self.addressOfRecord(aor), serves(host: Self.host(ofAddressOfRecord: canonical))
     else { return [] }
-    let kept = stored.filter { $0.expiresAtUnixMs > unixNowMs }.prefix(configuration.maxContacts).map {
-      Binding(
-        contact: $0.contact, expiresAtMs: nowMs + ($0.expiresAtUnixMs - unixNowMs),
-        qThousandths: $0.qThousandths, callID: $0.callID, cseq: $0.cseq, source: $0.source)
+    let held = bindings[canonical] ?? []
+    let kept = stored.filter { $0.expiresAtUnixMs > unixNowMs }.prefix(configuration.maxContacts).map { row in
+      let same = held.first { $0.contact == row.contact && $0.callID == row.callID && $0.cseq == row.cseq }
+      return Binding(
+        contact: row.contact, expiresAtMs: same?.expiresAtMs ?? nowMs + (row.expiresAtUnixMs - unixNowMs),
+        qThousandths: row.qThousandths, callID: row.callID, cseq: row.cseq, source: row.source)
     }
     bindings[canonical] = kept.isEmpty ? nil : Array(kept)
-    return kept.map(\.expiresAtMs)
+    let heldExpiries = Set(held.map(\.expiresAtMs))
+    return kept.map(\.expiresAtMs).filter { !heldExpiries.contains($0) }
   }
 
   /// Every address of record held now (tests, and a full reload).
