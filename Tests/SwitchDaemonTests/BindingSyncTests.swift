@@ -57,7 +57,9 @@ import Testing
     let sync = BindingSync(
       core: core, databaseURL: "postgresql://postgres@127.0.0.1:1/none?connect_timeout=2", nodeID: "a",
       logger: Self.logger, maxQueued: 2)
-    for user in ["a", "b", "c"] { sync.changed(Self.change(user, expiresAtUnixMs: Self.nowUnixMs + 60_000)) }
+    for user in ["a", "b", "c"] {
+      sync.changed(Self.change(user, expiresAtUnixMs: Self.nowUnixMs + 3_600_000))
+    }
     #expect(sync.counters.dropped == 1)
     #expect(sync.counters.queued == 2)
     #expect(await sync.drain() == false)
@@ -85,14 +87,14 @@ import Testing
         saved: [
           RegistrationRow(
             addressOfRecord: "sip:bob@example.com", contact: "sip:bob@10.0.0.2",
-            expiresAtUnixMs: Self.nowUnixMs + 60_000,
+            expiresAtUnixMs: Self.nowUnixMs + 3_600_000,
             qThousandths: nil, callID: "x", cseq: 3, source: Self.phone, nodeID: "b")
         ], removed: []))
 
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     let core = try await Self.makeCore(group)
     let sync = BindingSync(core: core, databaseURL: url, nodeID: "a", logger: Self.logger)
-    sync.changed(Self.change("alice", expiresAtUnixMs: Self.nowUnixMs + 60_000))
+    sync.changed(Self.change("alice", expiresAtUnixMs: Self.nowUnixMs + 3_600_000))
     #expect(await sync.drain())
     #expect(sync.counters.written == 1)
     #expect(sync.counters.queued == 0)
