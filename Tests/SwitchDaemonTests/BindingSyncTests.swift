@@ -80,6 +80,12 @@ import Testing
     let root = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false).dropLast(3).joined(
       separator: "/")
     _ = try MigrationRunner(directory: root + "/Migrations").run(databaseURL: url)
+    try PGConnection(url: url).execute(
+      script: """
+        INSERT INTO users (id, email, status) VALUES (1, 'alice@example.com', 'active');
+        INSERT INTO device_registrations (user_id, device_id, device_type, sip_username, sip_password)
+        VALUES (1, 'phone', 'android', 'alice', 's3cret');
+        """)
     // Another switch's binding, already in the table at start.
     try RegistrationStore(url: url).apply(
       RegistrationWrite(
@@ -100,6 +106,9 @@ import Testing
     #expect(sync.counters.queued == 0)
     let rows = try RegistrationStore(url: url).load()
     #expect(rows["sip:alice@example.com"]?.map(\.nodeID) == ["a"])
+    let seen = try PGConnection(url: url).query(
+      "SELECT (last_seen_at IS NOT NULL)::text FROM device_registrations WHERE sip_username = 'alice'")
+    #expect(seen.string(0, 0) == "true")
     let held = try await core.submit { core -> [String] in
       (core?.proxy.registrar?.lookup("sip:bob@example.com", nowMs: SystemProxyClock().monotonicMs) ?? []).map(
         \.contact)
