@@ -100,6 +100,9 @@ import Testing
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     let core = try await Self.makeCore(group)
     let sync = BindingSync(core: core, databaseURL: url, nodeID: "a", logger: Self.logger)
+    // Carol registered in the moment before the first read (memory only): the first read merges.
+    let carol = Self.change("carol", expiresAtUnixMs: Self.nowUnixMs + 3_600_000)
+    try await core.submit { $0?.proxy.loadBindings([carol.addressOfRecord: carol.saved], complete: false) }
     sync.changed(Self.change("alice", expiresAtUnixMs: Self.nowUnixMs + 3_600_000))
     #expect(await sync.drain())
     #expect(sync.counters.written == 1)
@@ -114,6 +117,10 @@ import Testing
         \.contact)
     }
     #expect(held == ["sip:bob@10.0.0.2"])
+    let carolHeld = try await core.submit { core in
+      core?.proxy.registrar?.lookup("sip:carol@example.com", nowMs: SystemProxyClock().monotonicMs).count
+    }
+    #expect(carolHeld == 1)
     sync.finish()
     await sync.run()
     try await group.shutdownGracefully()

@@ -34,6 +34,10 @@ final class BindingSync: BindingStore, @unchecked Sendable {
     var touchedAt: [String: ContinuousClock.Instant] = [:]
     var reloadAORs: Set<String> = []
     var reloadAll = true
+    /// The first full read merges (a REGISTER answered before it, in the
+    /// moment between binding the listeners and reading, is kept); later
+    /// ones (after the listener reconnected) replace everything.
+    var loadedOnce = false
     var failing = false
     var counters = Counters()
     var lastCleanup: ContinuousClock.Instant?
@@ -187,7 +191,12 @@ final class BindingSync: BindingStore, @unchecked Sendable {
     }
     do {
       try cleanUp(store)
-      if all { return (try store.load(), true) }
+      if all {
+        let rows = try store.load()
+        let replacesAll = state.withLockedValue { $0.loadedOnce }
+        state.withLockedValue { $0.loadedOnce = true }
+        return (rows, replacesAll)
+      }
       guard !aors.isEmpty else { return nil }
       var rows = try store.load(addressesOfRecord: Array(aors))
       for aor in aors where rows[aor] == nil { rows[aor] = [] }
