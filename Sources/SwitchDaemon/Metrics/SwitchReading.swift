@@ -216,21 +216,7 @@ struct SwitchReading: Sendable {
           ].map { .init(labels: [.init("kind", $0.0)], value: Int64($0.1)) }),
       ]
     }
-    if let store = core.bindingStore {
-      families += [
-        .counter(
-          "didtron_registrar_store_writes_total",
-          "Binding changes written to PostgreSQL, or dropped (queue full or refused by the table).",
-          by: "result", ["written": store.written, "dropped": store.dropped]),
-        .gauge(
-          "didtron_registrar_store_queued", "Binding changes waiting to be written to PostgreSQL.",
-          store.queued),
-        .counter(
-          "didtron_registrar_store_failures_total",
-          "Rounds of binding writes or reads that PostgreSQL failed.",
-          store.failures),
-      ]
-    }
+    families += registrarStore
     return families
   }
 }
