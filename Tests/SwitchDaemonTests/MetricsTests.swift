@@ -59,6 +59,7 @@ struct MetricsTests {
       status.failedReloads = 1
       reading.snapshot = status
       reading.mode = "softswitch"
+      reading.core.bindingStore = BindingSync.Counters(written: 9, dropped: 2, failures: 1, queued: 3)
     }
     return reading
   }
@@ -97,6 +98,10 @@ struct MetricsTests {
     #expect(Self.value(families, "didtron_info", "softswitch") == 1)
     #expect(Self.value(families, "didtron_overload_shedding") == 1)
     #expect(Self.value(families, "didtron_overload_admitted_invites_per_second") == 1_234)
+    #expect(Self.value(families, "didtron_registrar_store_writes_total", "written") == 9)
+    #expect(Self.value(families, "didtron_registrar_store_writes_total", "dropped") == 2)
+    #expect(Self.value(families, "didtron_registrar_store_queued") == 3)
+    #expect(Self.value(families, "didtron_registrar_store_failures_total") == 1)
   }
 
   @Test func theOverloadReadingShowsTheAdmittedRateLimit() {
@@ -111,7 +116,11 @@ struct MetricsTests {
   @Test func proxyModeHasNoDatabaseFamilies() {
     let names = Self.reading(softswitch: false).families.map(\.name)
     #expect(names.contains("didtron_calls_answered_total"))
-    #expect(!names.contains { $0.hasPrefix("didtron_snapshot_") || $0.hasPrefix("didtron_call_records_") })
+    #expect(
+      !names.contains {
+        $0.hasPrefix("didtron_snapshot_") || $0.hasPrefix("didtron_call_records_")
+          || $0.hasPrefix("didtron_registrar_store_")
+      })
   }
 
   // MARK: HTTP

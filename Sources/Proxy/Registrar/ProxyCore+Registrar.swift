@@ -48,6 +48,7 @@ extension ProxyCore {
     switch outcome {
     case .registered(let aor, let bindings):
       tally.registrations += 1
+      registrar.sendChange(unixOffsetMs: clock.unixMs - now)
       for deadline in Set(bindings.map(\.expiresAtMs)) {
         _ = schedule(.registrationExpiry(aor), afterMs: deadline - now)
       }

@@ -110,7 +110,12 @@ public final class Registrar {
   }
 
   public let configuration: RegistrarConfiguration
-  private var bindings: [String: [Binding]] = [:]
+  var bindings: [String: [Binding]] = [:]
+  /// Where accepted changes are kept beyond this process (nil: memory only;
+  /// `Registrar+Storage.swift`).
+  public var store: (any BindingStore)?
+  /// The last accepted REGISTER's change, until `sendChange` passes it on.
+  var pendingChange: (aor: String, saved: [Binding], removed: [String])?
   let verifier: DigestVerifier?
   /// Failed authentications per source and per user (docs/registrar.md "Brute force").
   public let throttle: AuthenticationThrottle
@@ -206,6 +211,7 @@ public final class Registrar {
         return refuse(400, "CSeq Out Of Order")
       }
       bindings[aor] = nil
+      pendingChange = (aor, [], current.map(\.contact))
       return .registered(addressOfRecord: aor, bindings: [])
     }
     // Step 7: each contact's expiry; one too brief refuses the request.
@@ -232,6 +238,10 @@ public final class Registrar {
     }
     guard current.count <= configuration.maxContacts else { return refuse(403, "Too Many Contacts") }
     bindings[aor] = current.isEmpty ? nil : current
+    pendingChange = (
+      aor, current.filter { $0.callID == request.callID && $0.cseq == request.cseq },
+      changes.filter { $0.seconds == 0 }.map(\.contact)
+    )
     return .registered(addressOfRecord: aor, bindings: current)
   }
 

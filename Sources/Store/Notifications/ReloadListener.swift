@@ -106,7 +106,9 @@ public final class ReloadListener: @unchecked Sendable {
       } catch {
         lock.withLock { counters.connectionFailures += 1 }
         if !failing {
-          logger.error("reload listener cannot connect to PostgreSQL", metadata: ["error": "\(error)"])
+          logger.error(
+            "reload listener cannot connect to PostgreSQL",
+            metadata: ["channel": "\(configuration.channel)", "error": "\(error)"])
         }
         failing = true
         guard wait(delay) else { return }
@@ -126,7 +128,9 @@ public final class ReloadListener: @unchecked Sendable {
         return  // stopping
       } catch {
         lock.withLock { counters.connectionFailures += 1 }
-        logger.error("reload listener lost its connection", metadata: ["error": "\(error)"])
+        logger.error(
+          "reload listener lost its connection",
+          metadata: ["channel": "\(configuration.channel)", "error": "\(error)"])
         failing = true
         guard wait(delay) else { return }
         delay = min(delay * 2, configuration.maxReconnectDelay)

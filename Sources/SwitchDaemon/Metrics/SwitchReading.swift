@@ -17,6 +17,8 @@ struct SwitchReading: Sendable {
     var registeredContacts = 0
     /// The registrar's brute-force throttle.
     var authentication = AuthenticationThrottle.Counters()
+    /// Bindings kept in PostgreSQL (softswitch mode with a registrar).
+    var bindingStore: BindingSync.Counters?
     var creditAccounts = 0
     var draining = false
     var overload = OverloadReading()
@@ -218,6 +220,7 @@ struct SwitchReading: Sendable {
           ].map { .init(labels: [.init("kind", $0.0)], value: Int64($0.1)) }),
       ]
     }
+    families += registrarStore
     return families
   }
 }

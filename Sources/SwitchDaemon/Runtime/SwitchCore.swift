@@ -54,6 +54,7 @@ final class SwitchCore {
       transactions: proxy.transactionCount, dialogs: proxy.dialogCount,
       registeredContacts: proxy.registrar?.bindingCount ?? 0,
       authentication: proxy.registrar?.throttle.counters ?? .init(),
+      bindingStore: (proxy.registrar?.store as? BindingSync)?.counters,
       creditAccounts: proxy.credit?.accountCount ?? 0, draining: proxy.isDraining,
       overload: OverloadReading(proxy.overload))
   }

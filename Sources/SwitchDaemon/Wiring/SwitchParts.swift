@@ -32,6 +32,7 @@ struct SwitchParts {
       services.append(.init(service: CreditSyncService(sync: sync)))
       services.append(.init(service: RecordsService(softswitch: softswitch)))
     }
+    if let sync = await startBindings() { services.append(.init(service: BindingSyncService(sync: sync))) }
     services.append(
       .init(
         service: TransportService(
@@ -56,6 +57,22 @@ struct SwitchParts {
         service: ListenerWatchService(watch: listenerWatch, logger: logger),
         failureTerminationBehavior: .gracefullyShutdownGroup))
     return services
+  }
+
+  /// Softswitch mode with a registrar: bindings kept in PostgreSQL
+  /// (`BindingSync`), read before the listeners are announced so a restart
+  /// keeps every phone reachable.
+  private func startBindings() async -> BindingSync? {
+    guard let softswitch = mode.softswitch, config.registrarConfiguration != nil else { return nil }
+    let sync = BindingSync(
+      core: core, databaseURL: softswitch.databaseURL, nodeID: Daemon.nodeID(config: config, bound: bound),
+      logger: logger)
+    _ = try? await core.submit { $0?.proxy.registrar?.store = sync }
+    if await sync.drain() {
+      let held = (try? await core.submit { $0?.proxy.registrar?.bindingCount ?? 0 }) ?? 0
+      logger.notice("registrar bindings read from PostgreSQL", metadata: ["bindings": "\(held)"])
+    }
+    return sync
   }
 
   /// Softswitch mode: committed batches settle the ledger's pending
