@@ -19,6 +19,7 @@ from decimal import Decimal
 
 import pytest
 
+import livelib as L
 import softswitch as SS
 
 pytestmark = pytest.mark.softswitch
@@ -50,11 +51,11 @@ def test_the_rate_command_prices_live_calls_as_the_daemon_recorded_them(ss):
     costs_a = t.rating_plan()
     t.rate(costs_a, "4", "0.019")
     t.rate(costs_a, "4415", "0.030")
-    a = t.trunk(t.supplier(), SS.L.free_port(), rating_plan=costs_a)
+    a = t.trunk(t.supplier(), L.free_port(), rating_plan=costs_a)
     costs_b = t.rating_plan(initial=30, recurring=6)
     t.rate(costs_b, "4", "0.008")
     t.rate(costs_b, "", "0.010")
-    b = t.trunk(t.supplier(), SS.L.free_port(), rating_plan=costs_b)
+    b = t.trunk(t.supplier(), L.free_port(), rating_plan=costs_b)
     t.route(plan, "44", [(a.service, 1), (b.service, 1)])
     t.route(plan, "", [b.service])
     ss.apply(t)
