@@ -74,15 +74,35 @@ public struct RateCSVReader: Sendable {
     }
   }
 
-  /// Comma-separated fields, each trimmed of spaces, tabs and a trailing CR.
+  /// Comma-separated fields, each trimmed of spaces, tabs and a trailing
+  /// CR. Split on the UTF-8 bytes (a comma is never part of another
+  /// character), not on Characters: a third of the command's time otherwise.
   static func split(_ line: some StringProtocol) -> [Substring] {
-    Substring(line).split(separator: ",", omittingEmptySubsequences: false).map { field in
-      var field = field[...]
-      while let first = field.first, first == " " || first == "\t" { field = field.dropFirst() }
-      while let last = field.last, last == " " || last == "\t" || last == "\r" || last == "\r\n" {
-        field = field.dropLast()
+    let text = Substring(line)
+    let bytes = text.utf8
+    var fields: [Substring] = []
+    var start = bytes.startIndex
+    var index = start
+    while true {
+      if index == bytes.endIndex || bytes[index] == UInt8(ascii: ",") {
+        fields.append(trimmed(text, start, index))
+        if index == bytes.endIndex { break }
+        start = bytes.index(after: index)
       }
-      return field
+      index = index == bytes.endIndex ? index : bytes.index(after: index)
     }
+    return fields
+  }
+
+  private static func trimmed(_ text: Substring, _ start: String.Index, _ end: String.Index) -> Substring {
+    let bytes = text.utf8
+    var lower = start
+    var upper = end
+    func isSpace(_ byte: UInt8) -> Bool {
+      byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r")
+    }
+    while lower < upper, isSpace(bytes[lower]) { lower = bytes.index(after: lower) }
+    while upper > lower, isSpace(bytes[bytes.index(before: upper)]) { upper = bytes.index(before: upper) }
+    return text[lower..<upper]
   }
 }
