@@ -83,7 +83,7 @@ let package = Package(
     .executableTarget(
       name: "didtron-switch",
       dependencies: [
-        "SwitchDaemon", "Store", "MallocConf",
+        "SwitchDaemon", "Store", "Proxy", "MallocConf",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ],
