@@ -92,6 +92,37 @@ import Testing
     #expect(try rating.route(world) == .reject(status: 503, reason: "No Route Within Margin"))
   }
 
+  /// The rate command's entry points (`Snapshot.customerQuote`,
+  /// `routePricing`) give what the pipeline gives: 403 Closed Code for the
+  /// customer, a supplier that closed the code skipped as `closed_code`,
+  /// and 503 Supplier Code Closed when every supplier did.
+  @Test func theRateCommandsEntryPointsAgreeOnClosedCodes() throws {
+    let customer = try CallPipelineRatingTests.World(ratingPlans: [
+      "r1": try Self.customerWithClosedCode(fallback: false)
+    ]).snapshot()
+    #expect(throws: Refusal.closedCode) {
+      try customer.customerQuote(ratingPlanID: "r1", number: "4420", atUnixMs: Self.callMs)
+    }
+    #expect(
+      try customer.customerQuote(ratingPlanID: "r1", number: "4430", atUnixMs: Self.callMs)?.prefix == "44")
+    let oneClosed = try CallPipelineRatingTests.World(ratingPlans: [
+      "r3": try Self.plan("r3", "EUR", [("4", "0.008", "0", .max), ("44", "0.001", "0", Self.callMs)])
+    ]).snapshot()
+    let pricing = try #require(
+      try oneClosed.routePricing(serviceID: "s1", number: "4420", atUnixMs: Self.callMs))
+    #expect(pricing.suppliers.map(\.serviceID) == ["s2", "s4"])
+    #expect(pricing.skipped.map(\.serviceID) == ["s3"] && pricing.skipped.first?.reason == .closedCode)
+    let closed = { (id: String, currency: String) in
+      try Self.plan(id, currency, [("44", "0.010", "0", Self.callMs)])
+    }
+    let allClosed = try CallPipelineRatingTests.World(ratingPlans: [
+      "r2": try closed("r2", "USD"), "r3": try closed("r3", "EUR"), "r4": try closed("r4", "USD"),
+    ]).snapshot()
+    let none = try #require(
+      try allClosed.routePricing(serviceID: "s1", number: "4420", atUnixMs: Self.callMs))
+    #expect(none.refusal == .supplierCodeClosed && none.suppliers.isEmpty)
+  }
+
   // MARK: Least cost by a reference call
 
   /// s3's 0.008 EUR (0.0087 USD) is the cheapest rate per minute; with a

@@ -35,9 +35,6 @@ struct EgressTargets {
     guard targets.isEmpty else { return }
     if codecSkips > 0 { throw .noSupplierCodec }
     if creditSkips > 0 { throw .noSupplierCredit }
-    if choice.belowMargin > 0 { throw .noRouteWithinMargin }
-    if choice.closedAtSupplier > 0 { throw .supplierCodeClosed }
-    if choice.notAssigned > 0 { throw .noAssignedRoute }
-    throw .noAvailableRoute
+    throw choice.noSupplierRefusal
   }
 }

@@ -95,6 +95,21 @@ struct RouteChoice {
     }
   }
 
+  /// Whether the rating plan of `serviceID`'s supplier closed the called code.
+  func supplierClosedCode(_ serviceID: String) -> Bool {
+    if case .closed = Self.lookup(of: serviceID, entry, supplierLookups) { return true }
+    return false
+  }
+
+  /// Step 8's refusal when no supplier is left after the live checks (codec,
+  /// credit) found none to skip: the most telling of step 7's reasons.
+  var noSupplierRefusal: Refusal {
+    if belowMargin > 0 { return .noRouteWithinMargin }
+    if closedAtSupplier > 0 { return .supplierCodeClosed }
+    if notAssigned > 0 { return .noAssignedRoute }
+    return .noAvailableRoute
+  }
+
   /// The supplier's cost for the called number through `serviceID` (nil: not rated).
   func supplierQuote(_ serviceID: String) -> RateQuote? {
     Self.lookup(of: serviceID, entry, supplierLookups).quote

@@ -22,6 +22,8 @@ public struct RoutePricing: Sendable {
     case unknownService = "unknown_service"
     /// Its supplier carrier is not assigned to this customer (carrier assignments).
     case notAssigned = "not_assigned"
+    /// Its supplier's rating plan closed the code (docs/rating.md, closed codes).
+    case closedCode = "closed_code"
     /// Its cost breaks the customer plan's margin rule (or cannot be known).
     case belowMargin = "below_margin"
   }
@@ -53,6 +55,20 @@ extension Snapshot {
     ratingPlans[ratingPlanID].flatMap { quote($0, number, atUnixMs: unixMs) }
   }
 
+  /// `ratingPlanID`'s price for `number` at `unixMs` as step 7 prices a
+  /// customer: throws 403 Closed Code or 403 No Customer Rate as a caller
+  /// would get them; nil when the plan is not loaded.
+  public func customerQuote(ratingPlanID: String, number: String, atUnixMs unixMs: Int64) throws(Refusal)
+    -> RateQuote?
+  {
+    guard let plan = ratingPlans[ratingPlanID] else { return nil }
+    switch lookup(plan, number, atUnixMs: unixMs) {
+    case .rated(let quote): return quote
+    case .closed: throw .closedCode
+    case .unrated: throw .noCustomerRate
+    }
+  }
+
   /// Prices a call arriving on the ingress carrier service `serviceID` to
   /// `number` (as routed: after the tech prefix and ingress translation)
   /// at `unixMs`, as step 7 of the call pipeline does. `randomSeed` seeds
@@ -76,12 +92,14 @@ extension Snapshot {
     var skipped: [RoutePricing.Skipped] = []
     for route in choice.entry.routes
     where !kept.contains(route.carrierServiceID) && seen.insert(route.carrierServiceID).inserted {
-      // Step 7 leaves a service out for one of three reasons, checked in this order.
+      // Step 7 leaves a service out for one of four reasons, checked in this order.
       let reason: RoutePricing.SkipReason
       if let egress = services[route.carrierServiceID] {
-        reason =
-          assignments.allows(supplierCarrierID: egress.carrierID, customer: customer)
-          ? .belowMargin : .notAssigned
+        if !assignments.allows(supplierCarrierID: egress.carrierID, customer: customer) {
+          reason = .notAssigned
+        } else {
+          reason = choice.supplierClosedCode(route.carrierServiceID) ? .closedCode : .belowMargin
+        }
       } else {
         reason = .unknownService
       }
@@ -93,14 +111,6 @@ extension Snapshot {
     return RoutePricing(
       routingPlanID: choice.plan.id, entryPrefix: choice.entry.prefix, customerQuote: choice.customerQuote,
       suppliers: choice.serviceIDs.map { .init(serviceID: $0, quote: choice.supplierQuote($0)) },
-      skipped: skipped, refusal: choice.serviceIDs.isEmpty ? Self.noSupplierRefusal(choice) : nil)
-  }
-
-  /// Step 8's refusal when step 7 kept no supplier: the most telling reason,
-  /// in `EgressTargets`' order.
-  private static func noSupplierRefusal(_ choice: RouteChoice) -> Refusal {
-    if choice.belowMargin > 0 { return .noRouteWithinMargin }
-    if choice.notAssigned > 0 { return .noAssignedRoute }
-    return .noAvailableRoute
+      skipped: skipped, refusal: choice.serviceIDs.isEmpty ? choice.noSupplierRefusal : nil)
   }
 }

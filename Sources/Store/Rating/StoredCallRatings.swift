@@ -16,7 +16,11 @@ public struct StoredCallRating: Sendable, Equatable {
   /// `to_number`: the called number as routed.
   public var number: String
   public var startedUnixMs: Int64
-  /// `ended_at` − `answered_at` in milliseconds (wall clock); nil when not answered.
+  /// The instant the call's price was quoted: `answered_at` (a call is
+  /// priced at its answer, docs/rating.md), `started_at` when unanswered.
+  public var pricedUnixMs: Int64
+  /// `duration_ms` (Migration 0016); for older rows `ended_at` −
+  /// `answered_at` in milliseconds (wall clock); nil when not answered.
   public var answeredDurationMs: Int64?
   public var customer: Side?
   public var supplier: Side?
@@ -43,9 +47,11 @@ public struct StoredCallRatings {
         SELECT uuid::text, coalesce(to_number, ''),
                floor(extract(epoch from started_at) * 1000)::bigint,
                CASE WHEN answered_at IS NOT NULL AND ended_at IS NOT NULL
-                    THEN greatest(0, floor(extract(epoch from ended_at - answered_at) * 1000))::bigint END,
+                    THEN coalesce(duration_ms,
+                         greatest(0, floor(extract(epoch from ended_at - answered_at) * 1000))::bigint) END,
                rating_plan_id::text, rate_prefix, currency, cost::text,
-               supplier_rating_plan_id::text, supplier_rate_prefix, supplier_currency, supplier_cost::text
+               supplier_rating_plan_id::text, supplier_rate_prefix, supplier_currency, supplier_cost::text,
+               floor(extract(epoch from coalesce(answered_at, started_at)) * 1000)::bigint
         FROM calls
         WHERE started_at >= timestamptz 'epoch' + \(fromUnixMs)::bigint * interval '1 millisecond'
           AND started_at < timestamptz 'epoch' + \(toUnixMs)::bigint * interval '1 millisecond'
@@ -75,6 +81,7 @@ public struct StoredCallRatings {
     return StoredCallRating(
       uuid: rows.string(row, 0) ?? "", number: rows.string(row, 1) ?? "",
       startedUnixMs: rows.string(row, 2).flatMap { Int64($0) } ?? 0,
+      pricedUnixMs: rows.string(row, 12).flatMap { Int64($0) } ?? 0,
       answeredDurationMs: rows.string(row, 3).flatMap { Int64($0) }, customer: side(4), supplier: side(8))
   }
 }

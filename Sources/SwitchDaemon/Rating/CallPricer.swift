@@ -22,16 +22,15 @@ public struct CallPricer: Sendable {
   public func price(_ call: RateCall) -> Result<PricedCall, RateInputError.Problem> {
     switch call.pricing {
     case .ratingPlan(let planID):
-      guard snapshot.ratingPlans[planID] != nil else {
-        return .failure(.init(field: "plan", text: "rating plan \(planID) is not loaded"))
+      do {
+        guard
+          let quote = try snapshot.customerQuote(
+            ratingPlanID: planID, number: call.number, atUnixMs: call.startUnixMs)
+        else { return .failure(.init(field: "plan", text: "rating plan \(planID) is not loaded")) }
+        return .success(PricedCall(call: call, outcome: .rated(customer: quote, route: nil)))
+      } catch {
+        return .success(PricedCall(call: call, outcome: .refused(status: error.status, reason: error.reason)))
       }
-      guard
-        let quote = snapshot.ratingQuote(
-          ratingPlanID: planID, number: call.number, atUnixMs: call.startUnixMs)
-      else {
-        return .success(PricedCall(call: call, outcome: .refused(status: 403, reason: "No Customer Rate")))
-      }
-      return .success(PricedCall(call: call, outcome: .rated(customer: quote, route: nil)))
     case .service(let serviceID):
       do {
         guard

@@ -4,7 +4,7 @@ import Store
 
 /// `didtron-switch rate --rerate`: prices stored calls again with today's
 /// snapshot (the plan each side was priced on, the number as routed, the
-/// call's start, its answered duration) and reports the sides whose amount
+/// call's answer (its start when unanswered), its duration_ms) and reports the sides whose amount
 /// differs, as CSV: what a billing team runs after fixing a rate sheet.
 public struct Rerater: Sendable {
   public static let header =
@@ -42,7 +42,7 @@ public struct Rerater: Sendable {
       if snapshot.ratingPlans[side.ratingPlanID] == nil {
         difference.note = "plan_not_loaded"
       } else if let quote = snapshot.ratingQuote(
-        ratingPlanID: side.ratingPlanID, number: call.number, atUnixMs: call.startedUnixMs)
+        ratingPlanID: side.ratingPlanID, number: call.number, atUnixMs: call.pricedUnixMs)
       {
         let amount = quote.charge(durationMs: call.answeredDurationMs).amount
         if amount == side.amount && quote.currency == side.currency { continue }

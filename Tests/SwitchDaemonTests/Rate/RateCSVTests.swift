@@ -80,8 +80,9 @@ struct RateCSVTests {
     #expect(
       output == [
         RateCSVWriter.header,
-        // 30/6: 65 s -> 66 s at 0.020 = 0.022, plus the 0.050 fee.
-        "2,a,customer,,,P,44,,0.020000,0.050000,66,0.072000,USD,,",
+        // Before 08:00 the peak-only 4420 is closed (issue 17, rule 6): the
+        // plan does not fall back to 44, the call is refused as the switch refuses it.
+        "2,a,refused,,,,,,,,,,,,403 Closed Code",
         // Peak from 08:00: 4420 at 0.100 per second.
         "3,b,customer,,,P,4420,peak,0.100000,0.000000,65,0.108333,USD,,",
         // Not answered: nothing is billed, not even the fee.
