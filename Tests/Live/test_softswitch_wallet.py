@@ -133,3 +133,28 @@ def test_an_empty_wallet_is_refused_402_and_a_top_up_reaches_the_switch(ss):
         "select count(*) from transactions where type = 'debit'") == "1", timeout=15)
     amount, after = ss.db.rows("select amount, balance_after from transactions where type = 'debit'")[0]
     assert D(after) == D("1.005") - D(amount) and wallet_balance(ss) == D(after), (amount, after)
+
+
+def test_a_call_that_takes_the_wallet_below_its_threshold_asks_for_a_recharge_once(ss):
+    """Item 6: auto_recharge below 0.95 on a wallet of 1.00; a call of about
+    6 s at 0.60/min takes it below: one wallet_events row (auto_recharge,
+    with its amount; its NOTIFY is checked by WalletDatabaseTests); a second
+    call below the threshold writes no second one."""
+    _, egress = wallet_world(ss, rate="0.60", wallet="1.00")
+    ss.db.sql("UPDATE wallets SET auto_recharge = true, auto_recharge_amount = 20, "
+              "auto_recharge_threshold = 0.95 WHERE id = 5")
+    ss.uas(port=egress.port, calls=2)
+    start(ss, sync_interval_ms=200)
+    number = "15551234"
+    auth = USER + ["-au", "alice", "-ap", "s3cret", "-auth_uri", f"{number}@{ss.switch.addr}"]
+    for n in (1, 2):
+        run = ss.uac(number, scenario="uac-auth.xml", global_timeout="20s", hold_ms=6000, extra=auth)
+        assert run.wait(timeout=30) == 0, run.summary()
+        SS.wait_for(f"debit {n}", lambda: ss.db.scalar(
+            "select count(*) from transactions where type = 'debit'") == str(n), timeout=15)
+    SS.wait_for("the recharge request", lambda: ss.db.scalar("select count(*) from wallet_events") == "1",
+                timeout=10)
+    time.sleep(1)  # five sync intervals: no second event for the same crossing
+    rows = ss.db.rows("select event_type, threshold, auto_recharge_amount, balance < threshold from wallet_events")
+    assert rows == [["auto_recharge", "0.950000", "20.000000", "t"]], rows
+    assert ss.db.scalar("select auto_recharge_requested_at is not null from wallets where id = 5") == "t"
