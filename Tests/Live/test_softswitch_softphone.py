@@ -26,7 +26,9 @@ USER = ["-set", "user", "alice", "-set", "domain", DOMAIN]
 def retail_world(ss) -> SS.Egress:
     """A retail carrier whose ingress service (no address: never identified
     by source) routes 1... to one supplier trunk; alice (user 1) belongs to
-    it and has the primary number 15550001001."""
+    it, has the primary number 15550001001 and a wallet (a user without one
+    is refused 402 No Wallet; the service has no rating plan, so nothing is
+    charged)."""
     t = SS.Topology()
     plan = t.plan()
     retail = t.carrier(partner_type="customer")
@@ -42,6 +44,7 @@ def retail_world(ss) -> SS.Egress:
         VALUES (1, 'phone', 'android', 'alice', 's3cret');
         INSERT INTO phone_numbers (id, user_id, number, is_primary) VALUES (7, 1, '15550009999', false),
                                                                          (8, 1, '15550001001', true);
+        INSERT INTO wallets (user_id, balance) VALUES (1, 10);
         """)
     return egress
 

@@ -1,7 +1,13 @@
 import Routing
 
-/// One `carrier_credit_alerts` row.
+/// One `carrier_credit_alerts` row, or one of a wallet's events (migration
+/// 0019: its id is `walletAutoRecharge` or `walletLowBalance`).
 public struct CreditAlertRule: Sendable, Equatable {
+  /// The id of a wallet's auto-recharge request (`wallet_events.event_type`).
+  public static let walletAutoRecharge = "auto_recharge"
+  /// The id of a wallet's low-balance warning (`wallet_events.event_type`).
+  public static let walletLowBalance = "low_balance"
+
   /// Seed 001 alert types.
   public enum Kind: String, Sendable, CaseIterable {
     case lowBalance = "low_balance"

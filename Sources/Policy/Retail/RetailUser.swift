@@ -15,15 +15,20 @@ public struct RetailUser: Sendable, Equatable {
   /// the active number with the lowest id, else none (the call is
   /// presented anonymous). Set by `RetailDirectory`.
   public var callerNumber: PhoneNumber?
+  /// `wallets.id` of the user's wallet (one per user, migration 0005): the
+  /// account its calls are charged to; nil when the user has none (its
+  /// calls are refused `402 No Wallet`, docs/softphones.md).
+  public var walletID: String?
 
   public init(
     id: String, isActive: Bool = true, carrierID: String? = nil, carrierServiceID: String? = nil,
-    callerNumber: PhoneNumber? = nil
+    callerNumber: PhoneNumber? = nil, walletID: String? = nil
   ) {
     self.id = id
     self.isActive = isActive
     self.carrierID = carrierID
     self.carrierServiceID = carrierServiceID
     self.callerNumber = callerNumber
+    self.walletID = walletID
   }
 }

@@ -27,9 +27,10 @@ import SIPCore
 ///    usable, below capacity, a codec in common, its translation, identity
 ///    headers, 100rel, session timer and policy on responses; suppliers that
 ///    cannot pay are skipped (`EgressTargets`, `EgressTargetBuilder`);
-/// 9. credit (docs/credit.md): the customer's account must pay the first
-///    billing interval and the connection fee, counting what its live
-///    calls hold; that much is reserved while the call rings.
+/// 9. credit (docs/credit.md): the customer's account (a softphone user's
+///    wallet for a user's call) must pay the first billing interval and the
+///    connection fee, counting what its live calls hold; that much is
+///    reserved while the call rings.
 ///
 /// The steps run once per call are `@inline(__always)`: the source reads as
 /// steps, the optimizer still sees one function (bench/PipelineBench).
@@ -120,13 +121,15 @@ public struct CallPipeline: CallRouter {
       setPAI: context.caller == nil ? ingress.policy.translation.setPAI : .replace)
     let egress = try EgressTargets(choice, builder, credit: context.credit)
 
-    // 9. Credit: the customer pays the first interval, reserved from now.
-    //    An emergency number is never refused or cut for credit: its call
-    //    holds no customer credit (docs/softphones.md).
-    let emergency = !emergencyNumbers.isEmpty && emergencyNumbers.contains(called)
-    try context.credit?.admit(
-      call: context.callUUID, customer: ingress.match.carrier.id,
-      quote: emergency ? nil : choice.customerQuote)
+    // 9. Credit: the payer (the customer carrier, or a user's wallet) pays
+    //    the first interval, reserved from now. An emergency number is never
+    //    refused or cut for credit: its call holds no credit (docs/softphones.md).
+    if let credit = context.credit {
+      let emergency = !emergencyNumbers.isEmpty && emergencyNumbers.contains(called)
+      try credit.admit(
+        call: context.callUUID, payer: emergency ? nil : try ingress.payingAccount(),
+        quote: emergency ? nil : choice.customerQuote)
+    }
 
     return RoutedCall(
       targets: egress.targets, extraFailoverStatuses: choice.plan.failoverCodes(for: choice.entry),

@@ -9,12 +9,15 @@ extension CreditLedger {
     return supplierCanCarry(CreditParty(account: AccountRef(.supplier, egress.carrierID), quote: quote))
   }
 
-  /// Step 9 of `CallPipeline`: the customer's account pays the first billing
-  /// interval and the connection fee, counting what its live calls hold;
-  /// that much is reserved while the call rings (docs/credit.md).
+  /// Step 9 of `CallPipeline`: the paying account (the customer carrier's,
+  /// or a softphone user's wallet) pays the first billing interval and the
+  /// connection fee, counting what its live calls hold; that much is
+  /// reserved while the call rings (docs/credit.md). No payer or no quote:
+  /// the call is admitted uncharged (an emergency number, an unrated call).
   @inline(__always)
-  func admit(call uuid: String, customer carrierID: String, quote: RateQuote?) throws(Refusal) {
-    let party = quote.map { CreditParty(account: AccountRef(.customer, carrierID), quote: $0) }
-    if let shortage = admit(call: uuid, customer: party) { throw .credit(shortage) }
+  func admit(call uuid: String, payer: AccountRef?, quote: RateQuote?) throws(Refusal) {
+    let party = payer.flatMap { account in quote.map { CreditParty(account: account, quote: $0) } }
+    guard let shortage = admit(call: uuid, customer: party) else { return }
+    throw payer?.kind == .wallet ? .walletCredit(shortage) : .credit(shortage)
   }
 }

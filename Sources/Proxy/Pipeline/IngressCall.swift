@@ -1,3 +1,4 @@
+import Billing
 import Policy
 import SIPCore
 
@@ -48,6 +49,15 @@ struct IngressCall {
   var leg: CarrierLeg {
     CarrierLeg(
       carrierID: match.carrier.id, interconnectID: match.interconnect.id, serviceID: match.service.id)
+  }
+
+  /// 9. The account that pays for the call: a softphone user's wallet
+  ///    (`402 No Wallet` when the user has none), else the ingress
+  ///    carrier's customer account (docs/credit.md).
+  func payingAccount() throws(Refusal) -> AccountRef {
+    guard let retailCaller else { return AccountRef(.customer, match.carrier.id) }
+    guard let wallet = retailCaller.user.walletID else { throw .noWallet }
+    return AccountRef(.wallet, wallet)
   }
 
   /// 2. From / Contact patterns, trunk group and test calls, when the

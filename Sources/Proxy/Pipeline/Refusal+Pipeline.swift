@@ -66,4 +66,17 @@ extension Refusal {
   static func credit(_ shortage: CreditShortage) -> Refusal {
     Refusal(status: shortage.refusal.status, reason: shortage.refusal.reason, kind: .credit)
   }
+
+  /// 9. A softphone user's wallet cannot pay the first interval
+  ///    (docs/softphones.md "Wallets pay").
+  static func walletCredit(_ shortage: CreditShortage) -> Refusal {
+    switch shortage {
+    case .balance: Refusal(status: 402, reason: "Insufficient Wallet Balance", kind: .credit)
+    case .unknownAccount: Refusal(status: 503, reason: "Wallet Unavailable", kind: .credit)
+    case .spendLimit, .noExchangeRate: credit(shortage)
+    }
+  }
+
+  /// 9. A softphone user without a `wallets` row: never a free call.
+  static let noWallet = Refusal(status: 402, reason: "No Wallet", kind: .credit)
 }

@@ -107,12 +107,16 @@ public struct CreditAccountLoader {
     return accounts
   }
 
-  /// Every wallet's account (prepaid: its floor is zero).
+  /// Every wallet's account: its floor is minus `wallets.credit_limit`
+  /// (migration 0019; 0, the default, is prepaid); its alert rules are its
+  /// events (`walletAlerts`).
   private func walletAccounts(_ connection: PGConnection) throws -> [CreditAccount] {
     var accounts: [CreditAccount] = []
     let wallets = try connection.query(
       """
-      SELECT w.id::text, w.balance::text, w.balance_version, w.currency, cur.is_active
+      SELECT w.id::text, w.balance::text, w.balance_version, w.currency, cur.is_active, w.credit_limit::text,
+             w.auto_recharge, w.auto_recharge_threshold::text, w.auto_recharge_requested_at IS NULL,
+             w.low_balance_threshold::text, w.low_balance_notified_at IS NULL
       FROM wallets w LEFT JOIN currencies cur ON cur.code = w.currency
       ORDER BY w.id
       """)
@@ -121,13 +125,35 @@ public struct CreditAccountLoader {
       let fields = Fields(table: "wallets", id: id, result: wallets, row: row)
       let currency = try fields.text(3)
       guard fields.bool(4) else { throw fields.fail(3, "\(currency) is unknown or inactive") }
+      let creditLimit = try limit(fields, 5)
       accounts.append(
         CreditAccount(
           ref: AccountRef(.wallet, id), column: .wallet, currency: currency,
           balance: AccountBalance(amount: try money(fields, 1), version: try fields.int64(2) ?? 0),
-          floor: .zero))
+          floor: Money(micros: -creditLimit.micros), alerts: try walletAlerts(fields)))
     }
     return accounts
+  }
+
+  /// A wallet's events as alert rules (migration 0019, fired once per
+  /// crossing by the ledger): `auto_recharge` when `auto_recharge` is on and
+  /// the balance drops below `auto_recharge_threshold`, `low_balance` below
+  /// `low_balance_threshold`; armed while their timestamp is NULL.
+  private func walletAlerts(_ fields: Fields) throws -> [CreditAlertRule] {
+    var rules: [CreditAlertRule] = []
+    if fields.bool(6), fields.result.string(fields.row, 7) != nil {
+      rules.append(
+        CreditAlertRule(
+          id: CreditAlertRule.walletAutoRecharge, kind: .lowBalance, threshold: try money(fields, 7),
+          armed: fields.bool(8)))
+    }
+    if fields.result.string(fields.row, 9) != nil {
+      rules.append(
+        CreditAlertRule(
+          id: CreditAlertRule.walletLowBalance, kind: .lowBalance, threshold: try money(fields, 9),
+          armed: fields.bool(10)))
+    }
+    return rules
   }
 
   /// The cheap refresh: every account's balance, version and 24-hour spend.

@@ -115,17 +115,20 @@ public final class CreditStore {
   /// a firing sets `triggered_at` of an armed alert and, only when this call
   /// armed-to-fired it (no other node or earlier call did), inserts one
   /// `credit_alert_events` row, whose trigger sends NOTIFY
-  /// didtron_credit_alert; a re-arm clears `triggered_at`. Changes of alerts
-  /// that are gone, whose id is not a uuid, or of wallet accounts do nothing. Returns how many
-  /// events were inserted.
+  /// didtron_credit_alert; a re-arm clears `triggered_at`. A wallet's events
+  /// go the same way to `wallets` and `wallet_events` (`applyWallet`).
+  /// Changes of alerts that are gone or whose id is not a uuid do nothing.
+  /// Returns how many events were inserted.
   public func apply(_ changes: [CreditAlertChange], node: String) throws -> Int {
+    let wallets = changes.filter { $0.account.kind == .wallet && Int64($0.account.ownerID) != nil }
     let changes = changes.filter {
       $0.account.kind != .wallet && UUIDText.isValid($0.rule.id)
         && UUIDText.isValid($0.account.ownerID)
     }
-    if changes.isEmpty { return 0 }
+    if changes.isEmpty && wallets.isEmpty { return 0 }
     return try transaction {
       var events = 0
+      for change in wallets { events += try applyWallet(change, node: node) }
       for change in changes {
         switch change.change {
         case .fired(let value):
@@ -154,6 +157,46 @@ public final class CreditStore {
         }
       }
       return events
+    }
+  }
+
+  /// A wallet's event (migration 0019): a firing sets its timestamp
+  /// (`auto_recharge_requested_at` or `low_balance_notified_at`) when NULL
+  /// and, only then, inserts one `wallet_events` row, whose trigger sends
+  /// NOTIFY didtron_wallet_event; a re-arm sets it back to NULL.
+  private func applyWallet(_ change: CreditAlertChange, node: String) throws -> Int {
+    let column: String
+    switch change.rule.id {
+    case CreditAlertRule.walletAutoRecharge: column = "auto_recharge_requested_at"
+    case CreditAlertRule.walletLowBalance: column = "low_balance_notified_at"
+    default: return 0
+    }
+    switch change.change {
+    case .fired(let value):
+      return try connection.query(
+        PGQuery(
+          unsafeSQL: """
+            WITH fired AS (
+              UPDATE wallets SET \(column) = now() WHERE id = $1::bigint AND \(column) IS NULL
+              RETURNING id, user_id, currency, auto_recharge_amount
+            )
+            INSERT INTO wallet_events
+              (wallet_id, user_id, event_type, threshold, balance, currency, auto_recharge_amount, node_id)
+            SELECT id, user_id, $2, $3::numeric, $4::numeric, currency,
+                   CASE WHEN $2 = 'auto_recharge' THEN auto_recharge_amount END, $5
+            FROM fired
+            """,
+          binds: [
+            change.account.ownerID, change.rule.id, change.rule.threshold.description, value.description,
+            node,
+          ])
+      ).affectedRows
+    case .rearmed:
+      try connection.query(
+        PGQuery(
+          unsafeSQL: "UPDATE wallets SET \(column) = NULL WHERE id = $1::bigint AND \(column) IS NOT NULL",
+          binds: [change.account.ownerID]))
+      return 0
     }
   }
 

@@ -14,7 +14,9 @@ struct RetailRows {
   private func users() throws -> [RetailUser] {
     let rows = try connection.query(
       """
-      SELECT u.id::text, u.status::text, u.carrier_id::text, u.carrier_service_id::text FROM users u
+      SELECT u.id::text, u.status::text, u.carrier_id::text, u.carrier_service_id::text,
+             (SELECT w.id::text FROM wallets w WHERE w.user_id = u.id)
+      FROM users u
       WHERE EXISTS (SELECT 1 FROM device_registrations d WHERE d.user_id = u.id
                     AND d.sip_username IS NOT NULL AND d.sip_password IS NOT NULL)
       """)
@@ -22,7 +24,7 @@ struct RetailRows {
       let fields = Fields(table: "users", id: rows.string(row, 0) ?? "", result: rows, row: row)
       return RetailUser(
         id: try fields.text(0), isActive: try fields.text(1) == "active", carrierID: rows.string(row, 2),
-        carrierServiceID: rows.string(row, 3))
+        carrierServiceID: rows.string(row, 3), walletID: rows.string(row, 4))
     }
   }
 
