@@ -15,11 +15,16 @@ public struct RetailUser: Sendable, Equatable {
   /// the active number with the lowest id, else none (the call is
   /// presented anonymous). Set by `RetailDirectory`.
   public var callerNumber: PhoneNumber?
+  /// The `phone_calls_limit` of the user's active subscription plan
+  /// (migration 0020): the answered calls it may place per calendar month
+  /// (UTC); nil when unlimited (-1, no plan, or a plan not active).
+  public var monthlyCallLimit: Int?
 
   public init(
     id: String, isActive: Bool = true, carrierID: String? = nil, carrierServiceID: String? = nil,
-    callerNumber: PhoneNumber? = nil
+    callerNumber: PhoneNumber? = nil, monthlyCallLimit: Int? = nil
   ) {
+    self.monthlyCallLimit = monthlyCallLimit
     self.id = id
     self.isActive = isActive
     self.carrierID = carrierID
