@@ -27,7 +27,8 @@ import SIPCore
 ///    usable, below capacity, a codec in common, its translation, identity
 ///    headers, 100rel, session timer and policy on responses; suppliers that
 ///    cannot pay are skipped (`EgressTargets`, `EgressTargetBuilder`);
-/// 9. credit (docs/credit.md): the customer's account must pay the first
+/// 9. a softphone user's monthly call limit (its plan's), then credit
+///    (docs/credit.md): the customer's account must pay the first
 ///    billing interval and the connection fee, counting what its live
 ///    calls hold; that much is reserved while the call rings.
 ///
@@ -123,16 +124,38 @@ public struct CallPipeline: CallRouter {
     // 9. Credit: the customer pays the first interval, reserved from now.
     //    An emergency number is never refused or cut for credit: its call
     //    holds no customer credit (docs/softphones.md).
+    //    A user's call also takes its place in the month's count (never
+    //    refused for an emergency number).
     let emergency = !emergencyNumbers.isEmpty && emergencyNumbers.contains(called)
-    try context.credit?.admit(
-      call: context.callUUID, customer: ingress.match.carrier.id,
-      quote: emergency ? nil : choice.customerQuote)
+    try admitMonthly(ingress.retailCaller, emergency: emergency, context)
+    do {
+      try context.credit?.admit(
+        call: context.callUUID, customer: ingress.match.carrier.id,
+        quote: emergency ? nil : choice.customerQuote)
+    } catch {
+      context.monthlyCalls?.end(call: context.callUUID, answered: false)
+      throw error
+    }
 
     return RoutedCall(
       targets: egress.targets, extraFailoverStatuses: choice.plan.failoverCodes(for: choice.entry),
       ingress: ingress.leg, callerNumber: caller.number, calledNumber: called, edits: edits,
       policy: callPolicy(ingress.policy.signalling, egressSessionTimer: egress.sessionTimer, context),
       customerQuote: choice.customerQuote)
+  }
+
+  /// 9. A softphone user's plan caps its answered calls per calendar month
+  ///    (UTC, migration 0020): refused at the limit, counting the calls it
+  ///    holds now, so concurrent calls cannot overshoot.
+  private func admitMonthly(_ caller: RetailCaller?, emergency: Bool, _ context: RouteContext)
+    throws(Refusal)
+  {
+    guard let user = caller?.user, let counter = context.monthlyCalls else { return }
+    guard
+      counter.admit(
+        call: context.callUUID, userID: user.id, limit: user.monthlyCallLimit, unixMs: context.unixMs,
+        force: emergency)
+    else { throw .monthlyCallLimit }
   }
 
   /// What the core enforces for the rest of the call.
