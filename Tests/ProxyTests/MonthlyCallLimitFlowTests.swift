@@ -158,4 +158,18 @@ import Testing
     #expect(counter.count(userID: "1", unixMs: Self.lateSeptember) == 3)
     #expect(try phone.dial().status == 403)
   }
+
+  /// A user's call taken over from the last run (its checkpoint) holds its
+  /// place: with a limit of 1 the user cannot place another meanwhile.
+  @Test func aRestoredCallOfAUserHoldsItsPlace() throws {
+    let (answered, _) = try RecoveryFlowTests().answeredCheckpoint()
+    var checkpoint = answered
+    checkpoint.summary.userID = "1"
+    checkpoint.summary.startedUnixMs = Self.lateSeptember
+    let h = try Self.harness(limit: 1)
+    #expect(h.core.restore(checkpoint))
+    #expect(h.core.monthlyCalls.count(userID: "1", unixMs: Self.lateSeptember) == 1)
+    let phone = try Phone(h)
+    #expect(try phone.dial().status == 403)
+  }
 }

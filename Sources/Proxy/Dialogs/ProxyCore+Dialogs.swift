@@ -279,6 +279,11 @@ extension ProxyCore {
     dialogs.insert(dialog)
     liveCalls.add(dialog.callNumber, ingress: summary.ingress)
     liveCalls.setEgress(dialog.callNumber, summary.egress)
+    if let userID = summary.userID, summary.ingress != nil {
+      // A user's call taken over holds its place in the month's count (docs/softphones.md).
+      _ = monthlyCalls.admit(
+        call: summary.recordID, userID: userID, limit: nil, unixMs: summary.startedUnixMs, force: true)
+    }
     tally.callsRestored += 1
     if let limit = checkpoint.maxDurationMs {
       dialog.maxDurationMs = limit
