@@ -145,12 +145,17 @@ public struct RouteContext {
   /// interconnect's call: the pipeline routes and rates it as its user's
   /// ingress service (docs/softphones.md).
   public var caller: RetailCaller?
+  /// Softphone users' monthly call counts (plans' limits, migration 0020);
+  /// nil: not counted.
+  public var monthlyCalls: MonthlyCallCounter?
 
   public init(
     nowMs: Int64, unixMs: Int64 = 0, liveCalls: LiveCalls, cps: CPSLimiter, randomSeed: UInt64 = 0,
-    credit: CreditLedger? = nil, callUUID: String = "", caller: RetailCaller? = nil
+    credit: CreditLedger? = nil, callUUID: String = "", caller: RetailCaller? = nil,
+    monthlyCalls: MonthlyCallCounter? = nil
   ) {
     self.caller = caller
+    self.monthlyCalls = monthlyCalls
     self.nowMs = nowMs
     self.unixMs = unixMs
     self.liveCalls = liveCalls

@@ -55,6 +55,8 @@ public final class ProxyCore {
   public let overload: OverloadGuard
   /// Live credit (softswitch mode); nil: calls are not credit-controlled.
   public var credit: CreditLedger?
+  /// Softphone users' calls per month against their plans' limits.
+  public let monthlyCalls = MonthlyCallCounter()
   /// The registrar of `[registrar] domains` (nil: none): REGISTER for those
   /// domains is answered here, INVITEs for them go to the registered contacts.
   public var registrar: Registrar?

@@ -20,7 +20,7 @@ import Testing
   static let phone = Endpoint(transport: .udp, host: "198.51.100.20", port: 5090)
   static let calleePhone = Endpoint(transport: .udp, host: "192.0.2.77", port: 40_123)
 
-  static func snapshot() throws -> Snapshot {
+  static func snapshot(monthlyCallLimit: Int? = nil) throws -> Snapshot {
     let customerTrunk = Interconnect(
       id: "i1", carrierID: "c1", name: "cust-in", direction: .ingress,
       addresses: [
@@ -49,7 +49,8 @@ import Testing
     ]
     let retail = RetailDirectory(
       users: [
-        RetailUser(id: "1", carrierID: "c9"), RetailUser(id: "2", isActive: false, carrierID: "c9"),
+        RetailUser(id: "1", carrierID: "c9", monthlyCallLimit: monthlyCallLimit),
+        RetailUser(id: "2", isActive: false, carrierID: "c9"),
         RetailUser(id: "3", carrierID: "c9"), RetailUser(id: "4", carrierID: "c9"),
       ],
       devices: [
@@ -68,8 +69,11 @@ import Testing
       routingPlans: [plan], retail: retail)
   }
 
-  static func harness() throws -> FlowHarness {
-    let h = FlowHarness(router: CallPipeline(snapshot: try snapshot()))
+  static func harness(monthlyCallLimit: Int? = nil, emergencyNumbers: Set<String> = []) throws -> FlowHarness
+  {
+    let h = FlowHarness(
+      router: CallPipeline(
+        snapshot: try snapshot(monthlyCallLimit: monthlyCallLimit), emergencyNumbers: emergencyNumbers))
     let registrar = Registrar(
       configuration: RegistrarConfiguration(
         domains: [domain], authentication: .digest(algorithms: [.md5, .sha256], nonceLifetimeSeconds: 300)),

@@ -19,11 +19,16 @@ public struct RetailUser: Sendable, Equatable {
   /// account its calls are charged to; nil when the user has none (its
   /// calls are refused `402 No Wallet`, docs/softphones.md).
   public var walletID: String?
+  /// The `phone_calls_limit` of the user's active subscription plan
+  /// (migration 0020): the answered calls it may place per calendar month
+  /// (UTC); nil when unlimited (-1, no plan, or a plan not active).
+  public var monthlyCallLimit: Int?
 
   public init(
     id: String, isActive: Bool = true, carrierID: String? = nil, carrierServiceID: String? = nil,
-    callerNumber: PhoneNumber? = nil, walletID: String? = nil
+    callerNumber: PhoneNumber? = nil, walletID: String? = nil, monthlyCallLimit: Int? = nil
   ) {
+    self.monthlyCallLimit = monthlyCallLimit
     self.id = id
     self.isActive = isActive
     self.carrierID = carrierID

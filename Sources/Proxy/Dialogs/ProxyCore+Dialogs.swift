@@ -35,6 +35,7 @@ extension ProxyCore {
     guard let calleeTag = response.toTag, let callID = response.callID else {
       liveCalls.remove(context.callNumber)
       _ = credit?.end(call: summary.recordID, durationMs: nil, nowUnixMs: clock.unixMs)
+      monthlyCalls.end(call: summary.recordID, answered: false)
       return nil
     }
     let dialog = Dialog(
@@ -214,6 +215,7 @@ extension ProxyCore {
   /// BYE's final response) runs when the handler releases it.
   func report(_ summary: CallSummary, then answer: (() -> Void)?) {
     var summary = summary
+    monthlyCalls.end(call: summary.recordID, answered: summary.outcome == .answered)
     if let credit {
       summary.charges = credit.end(
         call: summary.recordID, durationMs: summary.outcome == .answered ? summary.answeredDurationMs : nil,
@@ -277,6 +279,11 @@ extension ProxyCore {
     dialogs.insert(dialog)
     liveCalls.add(dialog.callNumber, ingress: summary.ingress)
     liveCalls.setEgress(dialog.callNumber, summary.egress)
+    if let userID = summary.userID, summary.ingress != nil {
+      // A user's call taken over holds its place in the month's count (docs/softphones.md).
+      _ = monthlyCalls.admit(
+        call: summary.recordID, userID: userID, limit: nil, unixMs: summary.startedUnixMs, force: true)
+    }
     tally.callsRestored += 1
     if let limit = checkpoint.maxDurationMs {
       dialog.maxDurationMs = limit

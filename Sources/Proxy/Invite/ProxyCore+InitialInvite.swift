@@ -19,7 +19,8 @@ extension ProxyCore {
     let recordID = recordIDs.next()
     let routeContext = RouteContext(
       nowMs: clock.monotonicMs, unixMs: startedUnixMs, liveCalls: liveCalls, cps: cpsLimiter,
-      randomSeed: recordIDs.nextWord(), credit: credit, callUUID: recordID, caller: caller)
+      randomSeed: recordIDs.nextWord(), credit: credit, callUUID: recordID, caller: caller,
+      monthlyCalls: monthlyCalls)
     let call: RoutedCall
     switch router.route(invite: request, source: source, context: routeContext) {
     case .refuse(let refusal):
@@ -36,6 +37,7 @@ extension ProxyCore {
       return
     case .route(let routed) where routed.targets.isEmpty:
       _ = credit?.end(call: recordID, durationMs: nil, nowUnixMs: startedUnixMs)
+      monthlyCalls.end(call: recordID, answered: false)
       tally.callsRefused += 1
       respondLocally(record, 404, "Not Found")
       return

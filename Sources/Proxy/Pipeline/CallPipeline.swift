@@ -27,8 +27,9 @@ import SIPCore
 ///    usable, below capacity, a codec in common, its translation, identity
 ///    headers, 100rel, session timer and policy on responses; suppliers that
 ///    cannot pay are skipped (`EgressTargets`, `EgressTargetBuilder`);
-/// 9. credit (docs/credit.md): the customer's account (a softphone user's
-///    wallet for a user's call) must pay the first billing interval and the
+/// 9. a softphone user's monthly call limit (its plan's), then credit
+///    (docs/credit.md): the customer's account (a softphone user's wallet
+///    for a user's call) must pay the first billing interval and the
 ///    connection fee, counting what its live calls hold; that much is
 ///    reserved while the call rings.
 ///
@@ -124,11 +125,19 @@ public struct CallPipeline: CallRouter {
     // 9. Credit: the payer (the customer carrier, or a user's wallet) pays
     //    the first interval, reserved from now. An emergency number is never
     //    refused or cut for credit: its call holds no credit (docs/softphones.md).
-    if let credit = context.credit {
-      let emergency = !emergencyNumbers.isEmpty && emergencyNumbers.contains(called)
-      try credit.admit(
-        call: context.callUUID, payer: emergency ? nil : try ingress.payingAccount(),
-        quote: emergency ? nil : choice.customerQuote)
+    //    A user's call also takes its place in the month's count (never
+    //    refused for an emergency number); a credit refusal gives it back.
+    let emergency = !emergencyNumbers.isEmpty && emergencyNumbers.contains(called)
+    try admitMonthly(ingress.retailCaller, emergency: emergency, context)
+    do {
+      if let credit = context.credit {
+        try credit.admit(
+          call: context.callUUID, payer: emergency ? nil : try ingress.payingAccount(),
+          quote: emergency ? nil : choice.customerQuote)
+      }
+    } catch {
+      context.monthlyCalls?.end(call: context.callUUID, answered: false)
+      throw error
     }
 
     return RoutedCall(
@@ -136,6 +145,20 @@ public struct CallPipeline: CallRouter {
       ingress: ingress.leg, callerNumber: caller.number, calledNumber: called, edits: edits,
       policy: callPolicy(ingress.policy.signalling, egressSessionTimer: egress.sessionTimer, context),
       customerQuote: choice.customerQuote)
+  }
+
+  /// 9. A softphone user's plan caps its answered calls per calendar month
+  ///    (UTC, migration 0020): refused at the limit, counting the calls it
+  ///    holds now, so concurrent calls cannot overshoot.
+  private func admitMonthly(_ caller: RetailCaller?, emergency: Bool, _ context: RouteContext)
+    throws(Refusal)
+  {
+    guard let user = caller?.user, let counter = context.monthlyCalls else { return }
+    guard
+      counter.admit(
+        call: context.callUUID, userID: user.id, limit: user.monthlyCallLimit, unixMs: context.unixMs,
+        force: emergency)
+    else { throw .monthlyCallLimit }
   }
 
   /// What the core enforces for the rest of the call.

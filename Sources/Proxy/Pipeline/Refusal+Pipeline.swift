@@ -61,6 +61,8 @@ extension Refusal {
   static let supplierCodeClosed = Refusal(status: 503, reason: "Supplier Code Closed")
   static let noAssignedRoute = Refusal(status: 403, reason: "No Assigned Route")
   static let noAvailableRoute = Refusal(status: 503, reason: "No Available Route")
+  /// A softphone user's plan allows no more calls this month (docs/softphones.md).
+  static let monthlyCallLimit = Refusal(status: 403, reason: "Monthly Call Limit Reached")
 
   /// 9. The customer's account cannot pay the first interval (docs/credit.md).
   static func credit(_ shortage: CreditShortage) -> Refusal {

@@ -15,7 +15,9 @@ struct RetailRows {
     let rows = try connection.query(
       """
       SELECT u.id::text, u.status::text, u.carrier_id::text, u.carrier_service_id::text,
-             (SELECT w.id::text FROM wallets w WHERE w.user_id = u.id)
+             (SELECT w.id::text FROM wallets w WHERE w.user_id = u.id),
+             (SELECT p.phone_calls_limit FROM subscription_plans p
+              WHERE p.id = u.subscription_plan_id AND p.is_active AND p.phone_calls_limit >= 0)
       FROM users u
       WHERE EXISTS (SELECT 1 FROM device_registrations d WHERE d.user_id = u.id
                     AND d.sip_username IS NOT NULL AND d.sip_password IS NOT NULL)
@@ -24,7 +26,8 @@ struct RetailRows {
       let fields = Fields(table: "users", id: rows.string(row, 0) ?? "", result: rows, row: row)
       return RetailUser(
         id: try fields.text(0), isActive: try fields.text(1) == "active", carrierID: rows.string(row, 2),
-        carrierServiceID: rows.string(row, 3), walletID: rows.string(row, 4))
+        carrierServiceID: rows.string(row, 3), walletID: rows.string(row, 4),
+        monthlyCallLimit: try fields.int(5))
     }
   }
 

@@ -30,6 +30,7 @@ struct SwitchParts {
     if let softswitch = mode.softswitch, let ledger {
       let sync = startRecords(softswitch: softswitch, ledger: ledger)
       services.append(.init(service: CreditSyncService(sync: sync)))
+      services.append(.init(service: MonthlyCallSyncService(sync: await startMonthlyCalls(softswitch))))
       services.append(.init(service: RecordsService(softswitch: softswitch)))
     }
     if let sync = await startBindings() { services.append(.init(service: BindingSyncService(sync: sync))) }
@@ -75,6 +76,18 @@ struct SwitchParts {
     return sync
   }
 
+  /// Softswitch mode: users' monthly call counts (migration 0020), read
+  /// once before the listeners open, then every `credit.sync_interval_ms`.
+  private func startMonthlyCalls(_ softswitch: Softswitch) async -> MonthlyCallSync {
+    let sync = MonthlyCallSync(
+      core: core, databaseURL: softswitch.databaseURL, intervalMs: config.credit.syncIntervalMs,
+      logger: logger)
+    if !(await sync.round()) {
+      logger.warning("monthly call counts not read at start; retried every credit sync interval")
+    }
+    return sync
+  }
+
   /// Softswitch mode: committed batches settle the ledger's pending
   /// charges on the core's loop; the journal and writer start (replaying
   /// what the last run left) before READY=1; the credit sync is made (its
@@ -86,6 +99,7 @@ struct SwitchParts {
       loop.execute {
         box.value?.proxy.credit?.committed(
           uuids: batch.uuids, balances: batch.balances, nowUnixMs: SystemProxyClock().unixMs)
+        box.value?.proxy.monthlyCalls.committed(uuids: batch.uuids)
       }
     }
     softswitch.startRecords()
