@@ -1,0 +1,99 @@
+"""Wallet debits are exactly once through a PostgreSQL outage and kill -9
+(issue 18 item 4): softphone calls (SIPp -au/-ap as alice) paid from her
+wallet. Every call SIPp saw completed has one `calls` row and one
+`transactions` debit, no call is debited twice, each debit equals its call's
+cost, the debits' balance_after values follow one another, and the opening
+balance minus the sum of the debits is the closing balance, exactly."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+import softswitch as SS
+from test_softswitch_wallet import USER, start, wallet_balance, wallet_world
+
+pytestmark = pytest.mark.softswitch
+
+D = Decimal
+OPENING = D("1000")
+NUMBER = "15551234"
+CALLS = 300
+
+
+def auth(ss) -> list[str]:
+    return USER + ["-au", "alice", "-ap", "s3cret", "-auth_uri", f"{NUMBER}@{ss.switch.addr}"]
+
+
+def assert_debited_once(ss, completed: set[str]) -> None:
+    """One row and one debit per completed call, and the wallet's money adds up."""
+    assert ss.db.wait_count(len(completed), timeout=60) == len(completed)
+    rows = {r["call_sid"]: r for r in ss.db.calls()}
+    assert set(rows) == completed, (len(rows), len(completed))
+    assert all(r["user_id"] == 1 and r["status"] == "completed" for r in rows.values())
+    debits = lambda: ss.db.rows(  # noqa: E731
+        "select c.call_sid, t.amount, t.balance_after, c.cost from transactions t "
+        "join calls c on c.uuid = t.uuid where t.type = 'debit' order by t.id")
+    SS.wait_for("a debit per call", lambda: len(debits()) >= len(completed), timeout=30)
+    found = debits()
+    assert len(found) == len(completed) and {d[0] for d in found} == completed, len(found)
+    running = OPENING
+    for call_sid, amount, after, cost in found:
+        running -= D(amount)
+        assert D(amount) == D(cost) and D(amount) > 0, (call_sid, amount, cost)
+        assert D(after) == running, (call_sid, after, running)
+    assert wallet_balance(ss) == OPENING - sum(D(d[1]) for d in found) == running
+
+
+def test_wallet_debits_through_a_postgres_outage(ss, pg):
+    """PostgreSQL stops once debits are flowing and starts again after 100
+    more calls have completed on the journal alone."""
+    _, egress = wallet_world(ss, rate="0.60", wallet=str(OPENING))
+    uas = ss.uas(port=egress.port, calls=CALLS)
+    start(ss)
+    uac = ss.uac(NUMBER, calls=CALLS, rate=30, hold_ms=300, scenario="uac-auth.xml",
+                 global_timeout="90s", extra=auth(ss))
+    try:
+        SS.wait_for("the first 30 debits", lambda: ss.db.count() >= 30, timeout=30)
+        pg.stop()
+        at_stop = len(SS.completed_call_ids(uac))
+        SS.wait_for("100 more calls completing while PostgreSQL is down",
+                    lambda: len(SS.completed_call_ids(uac)) >= at_stop + 100 or not uac.proc.alive(),
+                    timeout=30, interval=0.2)
+        down_for = len(SS.completed_call_ids(uac)) - at_stop
+    finally:
+        if not pg.running():
+            pg.start()
+    assert uac.wait(timeout=120) == 0, uac.summary()
+    assert uas.wait(timeout=30) == 0, uas.summary()
+    assert down_for >= 100, f"only {down_for} calls completed while PostgreSQL was down"
+    completed = SS.completed_call_ids(uac)
+    assert len(completed) == CALLS
+    assert_debited_once(ss, completed)
+    assert ss.stop_switch() == 0
+
+
+def test_wallet_debits_through_kill_9_with_postgres_down(ss, pg):
+    """PostgreSQL is down for 300 wallet-paid calls (every debit exists only
+    in the journal), then kill -9; the switch is started again on the same
+    journal with PostgreSQL back: every call debited once."""
+    _, egress = wallet_world(ss, rate="0.60", wallet=str(OPENING))
+    uas = ss.uas(port=egress.port, calls=CALLS)
+    start(ss)
+    try:
+        pg.stop()
+        uac = ss.uac(NUMBER, calls=CALLS, rate=30, hold_ms=300, scenario="uac-auth.xml",
+                     global_timeout="60s", extra=auth(ss))
+        assert uac.wait(timeout=90) == 0, uac.summary()
+        ss.kill_switch()
+    finally:
+        if not pg.running():
+            pg.start()
+    assert uas.wait(timeout=30) == 0, uas.summary()
+    completed = SS.completed_call_ids(uac)
+    assert len(completed) == CALLS
+    assert ss.db.count() == 0
+    ss.start_switch()
+    assert_debited_once(ss, completed)
+    assert ss.stop_switch() == 0
