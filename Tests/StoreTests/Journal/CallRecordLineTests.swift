@@ -39,7 +39,7 @@ struct CallRecordLineTests {
       text.hasSuffix(
         "\tv5\tu-1\tinbound\t\\N\t\\N\t\\N\t\\N\tbusy\t0\tsid-1\t951868799123\t\\N\t951868800000"
           + "\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t486\t1\t\\N\t\\N\t\\N"
-          + String(repeating: "\t\\N", count: 15) + "\t0\t\\N\t\\N\n"))
+          + String(repeating: "\t\\N", count: 15) + "\t0\t\\N\t\\N\t\\N\n"))
   }
 
   @Test func chargesAreOneFieldOfCommaSeparatedEntries() {
@@ -49,7 +49,7 @@ struct CallRecordLineTests {
       text.hasSuffix(
         "\tcustomer,00000000-0000-4000-8000-0000000000c1,customer,0.040000,USD,d"
           + ";supplier,00000000-0000-4000-8000-0000000000c2,bilateral,0.010450,EUR,c"
-          + ";wallet,42,wallet,1.500000,GBP,d\t200\t60004\t\\N\t\\N\n"))
+          + ";wallet,42,wallet,1.500000,GBP,d\t200\t60004\t\\N\t\\N\t\\N\n"))
   }
 
   @Test func theSupplierStatusFollowsTheCharges() throws {
