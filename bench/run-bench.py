@@ -13,6 +13,12 @@ Examples:
     bench/run-bench.py --proxy kamailio --rates 200,400 --step-seconds 5 --sweeps 1 \
                        --baseline-rates ''          # quick check of the driver itself
 
+Softphone mode (--softphone, softswitch mode only): every step is run twice, as
+a carrier's trunk (uac.xml from 127.0.0.1) and as a softphone user (uac-auth.xml
+from --softphone-ip, answering the switch's 407 with -au/-ap), alternating which
+goes first from sweep to sweep, so both modes are measured on the same VM in the
+same run (issue 18's benchmark).
+
 Everything it starts is recorded by PID and stopped by PID on exit, Ctrl-C,
 SIGTERM or error. Output: bench/results/<timestamp>-<proxy>/ (see bench/README.md).
 """
@@ -289,10 +295,23 @@ class Config:
     pg_cpu: int | None = None
     dialed: str = "service"
     kam_defines: list[str] = field(default_factory=list)
+    softphone: bool = False
+    sp_user: str = "1001"
+    sp_password: str = "demo1001"
+    sp_domain: str = "demo.didtron.test"
+    sp_ip: str = "127.0.0.2"
+    sp_dialed: str | None = None
+    sp_sql: Path | None = None
+
+    @property
+    def modes(self) -> list[str]:
+        """The call modes of every step: `carrier` (the trunk's call) and, with
+        --softphone, `softphone` (a user's digest-authenticated call)."""
+        return ["carrier", "softphone"] if self.softphone else ["carrier"]
 
 
 COLUMNS = [
-    "sweep", "offered_cps", "attempt", "step_s", "planned", "attempted", "succeeded", "failed",
+    "sweep", "mode", "offered_cps", "attempt", "step_s", "planned", "attempted", "succeeded", "failed",
     "fail_pct", "achieved_cps", "clean", "rt_p50_ms", "rt_p90_ms", "rt_p99_ms", "rt_max_ms",
     "rt_samples", "retransmissions", "proxy_cpu_s", "proxy_cpu_s_per_1k", "proxy_core_pct",
     "proxy_rss_kb", "proxy_pss_kb", "proxy_mem_kb", "uac_cpu_s", "uas_cpu_s", "sipp_core_pct",
@@ -347,6 +366,15 @@ class Bench:
                   f"net.core.rmem_max={open('/proc/sys/net/core/rmem_max').read().strip()}")
         self.note(f"rates: {c.rates}; step {c.step_s} s; settle {c.settle_s} s; sweeps {c.sweeps}; "
                   f"dialed {c.dialed}")
+        if c.softphone:
+            self.note(f"softphone mode: user {c.sp_user}@{c.sp_domain} from {c.sp_ip}, dialed "
+                      f"{c.sp_dialed or c.dialed}; steps alternate carrier/softphone")
+            if c.sp_sql:
+                r = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", c.database_url,
+                                    "-f", str(c.sp_sql)], capture_output=True, text=True, timeout=60)
+                if r.returncode != 0:
+                    raise Abort(f"psql -f {c.sp_sql} failed: {r.stderr.strip()[:400]}")
+                self.note(f"softphone data: {c.sp_sql} applied")
         if c.pg_data:
             self.note(f"database: {c.pg_data}" + (f", pinned to cpu {c.pg_cpu}" if c.pg_cpu is not None else
                                                   ", not pinned"))
@@ -392,12 +420,16 @@ class Bench:
             route = (["--database-url", c.database_url,
                       "--journal-directory", str(self.rundir / f"journal-{time.monotonic_ns()}")]
                      if c.database_url else ["--next-hop", f"{LOOP}:{UAS_PORT}"])
+            env = dict(os.environ)
+            if c.softphone:   # the user's domain; MD5 first: Debian's SIPp answers only MD5
+                env["DIDTRON_REGISTRAR_DOMAINS"] = c.sp_domain
+                env["DIDTRON_REGISTRAR_DIGEST_ALGORITHMS"] = "MD5,SHA-256"
             return (pin + [c.binary, "run",
                            "--listen", f"udp:{LOOP}:{PROXY_PORT}", "--listen", f"tcp:{LOOP}:{PROXY_PORT}",
                            *route,
                            "--invite-timeout", str(c.invite_timeout),
                            "--log-level", c.log_level],
-                    dict(os.environ), False)
+                    env, False)
         argv = pin + ["kamailio", "-DD", "-E", "-f", str(c.kamailio_cfg),
                       "-P", str(self.rundir / "kamailio.pid"), "-Y", str(self.rundir),
                       "-m", "1024", "-M", "16",
@@ -467,10 +499,10 @@ class Bench:
         return p
 
     # -- SIPp
-    def sipp_argv(self, role: str, d: Path, extra: list[str]) -> list[str]:
+    def sipp_argv(self, role: str, d: Path, extra: list[str], ip: str = LOOP) -> list[str]:
         c = self.cfg
         base = ["taskset", "-c", str(c.gen_cpu), "sipp"]
-        return base + extra + ["-i", LOOP, "-t", "u1", "-buff_size", str(c.buff), "-nostdin",
+        return base + extra + ["-i", ip, "-t", "u1", "-buff_size", str(c.buff), "-nostdin",
                                "-trace_err", "-error_file", str(d / f"{role}_errors.log")]
 
     def start_uas(self, d: Path, rate: int) -> Child:
@@ -485,15 +517,23 @@ class Bench:
             time.sleep(0.02)
         return uas
 
-    def run_uac(self, d: Path, target_port: int, rate: int, calls: int, tick=None) -> Child:
-        argv = self.sipp_argv("uac", d, [f"{LOOP}:{target_port}", "-sf", str(SCEN / "uac.xml"),
-                                         "-p", str(UAC_PORT), "-s", self.cfg.dialed,
+    def run_uac(self, d: Path, target_port: int, rate: int, calls: int, tick=None,
+                mode: str = "carrier") -> Child:
+        c = self.cfg
+        ip, scenario, dialed, auth = LOOP, "uac.xml", c.dialed, []
+        if mode == "softphone":
+            ip, scenario, dialed = c.sp_ip, "uac-auth.xml", c.sp_dialed or c.dialed
+            auth = ["-set", "user", c.sp_user, "-set", "domain", c.sp_domain, "-au", c.sp_user,
+                    "-ap", c.sp_password, "-auth_uri", f"{dialed}@{LOOP}:{target_port}"]
+        argv = self.sipp_argv("uac", d, [f"{LOOP}:{target_port}", "-sf", str(SCEN / scenario), *auth,
+                                         "-p", str(UAC_PORT), "-s", dialed,
                                          "-r", str(rate), "-rp", "1000",
                                          "-m", str(calls), "-l", str(rate * 10 + 1000), "-d", "0",
                                          "-timeout", f"{self.cfg.step_s + 40}s", "-timeout_error",
                                          "-trace_stat", "-stf", str(d / "uac_stat.csv"), "-fd", "1",
                                          "-trace_rtt", "-rtt_freq", "1000",
-                                         "-trace_screen", "-screen_file", str(d / "uac_screen.log")])
+                                         "-trace_screen", "-screen_file", str(d / "uac_screen.log")],
+                              ip=ip)
         uac = self.reg.spawn("uac", argv, d / "uac.out", cwd=d, env=self.sipp_env)
         self.reg.wait(uac, self.cfg.step_s + 90, tick)
         return uac
@@ -522,9 +562,10 @@ class Bench:
             log(f"waiting for a quiet machine (cpu{c.gen_cpu} {busy[0]:.0f} %, cpu{c.proxy_cpu} {busy[1]:.0f} % busy)")
 
     # -- one step
-    def step(self, sweep: int, rate: int, attempt: int, sdir: Path) -> dict:
+    def step(self, sweep: int, rate: int, attempt: int, sdir: Path, mode: str = "carrier") -> dict:
         c = self.cfg
-        d = sdir / (f"step-{rate}" + (f"-try{attempt}" if attempt > 1 else ""))
+        d = sdir / (f"step-{rate}" + (f"-{mode}" if c.softphone else "")
+                    + (f"-try{attempt}" if attempt > 1 else ""))
         d.mkdir(parents=True)
         planned = rate * c.step_s
         uas = self.start_uas(d, rate)
@@ -545,7 +586,7 @@ class Bench:
         g0, x0 = core_idle_ticks(c.gen_cpu), core_idle_ticks(c.proxy_cpu)
         s0 = core_steal_ticks(c.proxy_cpu)
         dp0, du0 = udp_drops(PROXY_PORT), udp_drops(UAS_PORT)
-        uac = self.run_uac(d, PROXY_PORT, rate, planned, tick=sample_mem)
+        uac = self.run_uac(d, PROXY_PORT, rate, planned, tick=sample_mem, mode=mode)
         t1 = time.monotonic()
         p_load = cpu_ticks(ppids)
         db_load = cpu_ticks(self.db_pids())
@@ -591,7 +632,7 @@ class Bench:
         contaminated = other_prx > 5 or other_gen > 15
         mem = peak["pss"] if c.proxy == "kamailio" else peak["rss"]
         row = {
-            "sweep": sweep, "offered_cps": rate, "attempt": attempt, "step_s": c.step_s,
+            "sweep": sweep, "mode": mode, "offered_cps": rate, "attempt": attempt, "step_s": c.step_s,
             "planned": planned, "attempted": attempted, "succeeded": ok, "failed": failed,
             "fail_pct": round(fail_pct, 3), "achieved_cps": round(achieved, 1),
             "clean": "yes" if clean else "no",
@@ -618,7 +659,7 @@ class Bench:
             "total_cpu_s_per_1k": (round((proxy_cpu + (db2 - db0) / HZ) * 1000 / ok, 3)
                                    if c.pg_data and ok else float("nan")),
         }
-        log(f"  {rate} cps: {ok}/{attempted} ok, {failed} failed ({fail_pct:.3f} %), achieved "
+        log(f"  {mode} {rate} cps: {ok}/{attempted} ok, {failed} failed ({fail_pct:.3f} %), achieved "
             f"{achieved:.0f}/s, RT p50/p99 {row['rt_p50_ms']}/{row['rt_p99_ms']} ms, proxy "
             f"{row['proxy_cpu_s_per_1k']} CPU-s/1k ({prx_pct:.0f} % core), db {row['db_cpu_s_per_1k']} CPU-s/1k, "
             f"mem {mem} kB, "
@@ -660,31 +701,43 @@ class Bench:
             log(f"sweep {sweep}/{c.sweeps}: fresh proxy")
             self.start_proxy(sdir)
             self.env_lines.append(f"sweep {sweep} proxy command: {' '.join(self.proxy.popen.args)}")
-            fails_in_row = 0
+            fails_in_row = {mode: 0 for mode in c.modes}
+            # softphone mode: alternate which mode goes first, sweep by sweep
+            order = c.modes if sweep % 2 == 1 else list(reversed(c.modes))
             for rate in c.rates:
+                active = [m for m in order if fails_in_row[m] < c.stop_after_fails]
+                if not active:
+                    log(f"sweep {sweep}: {c.stop_after_fails} non-clean steps in a row, next sweep")
+                    break
+                for mode in active:
+                    if not self.proxy.alive():
+                        break
+                    row = self.step_with_retries(sweep, rate, sdir, mode, rows)
+                    fails_in_row[mode] = 0 if row["clean"] == "yes" else fails_in_row[mode] + 1
                 if not self.proxy.alive():
                     self.note(f"sweep {sweep}: proxy exited ({self.proxy.popen.returncode}); sweep ends")
-                    break
-                for attempt in range(1, c.max_attempts + 1):
-                    self.wait_quiet()
-                    row = self.step(sweep, rate, attempt, sdir)
-                    rows.append(row)
-                    self.write(rows)
-                    if row["contaminated"] == "no":
-                        break
-                    if attempt < c.max_attempts:
-                        log("  other processes used the cores during this step: repeating it")
-                    else:
-                        log("  other processes used the cores during this step; no attempts left, kept as is")
-                fails_in_row = 0 if row["clean"] == "yes" else fails_in_row + 1
-                if fails_in_row >= c.stop_after_fails:
-                    log(f"sweep {sweep}: {fails_in_row} non-clean steps in a row, next sweep")
                     break
             alive = self.proxy.alive()
             self.note(f"sweep {sweep}: proxy alive at end: {'yes' if alive else 'NO'}")
             self.stop_child(self.proxy)
         self.write(rows)
         return rows
+
+    def step_with_retries(self, sweep: int, rate: int, sdir: Path, mode: str, rows: list[dict]) -> dict:
+        """One step, repeated (up to --max-attempts) while other processes disturb it."""
+        c = self.cfg
+        for attempt in range(1, c.max_attempts + 1):
+            self.wait_quiet()
+            row = self.step(sweep, rate, attempt, sdir, mode)
+            rows.append(row)
+            self.write(rows)
+            if row["contaminated"] == "no":
+                break
+            if attempt < c.max_attempts:
+                log("  other processes used the cores during this step: repeating it")
+            else:
+                log("  other processes used the cores during this step; no attempts left, kept as is")
+        return row
 
     # -- output
     def write(self, rows: list[dict]) -> None:
@@ -702,20 +755,20 @@ def final_rows(rows: list[dict]) -> list[dict]:
     """The last attempt of each (sweep, rate): retries replace contaminated runs."""
     last: dict[tuple, dict] = {}
     for r in rows:
-        last[(r["sweep"], r["offered_cps"])] = r
+        last[(r["sweep"], r.get("mode", "carrier"), r["offered_cps"])] = r
     return list(last.values())
 
 
 def steps_markdown(rows: list[dict], cfg: Config) -> str:
     mem_name = "PSS" if cfg.proxy == "kamailio" else "RSS"
-    hdr = ["sweep", "offered cps", "try", "attempted", "ok", "failed", "fail %", "achieved cps",
+    hdr = ["sweep", "mode", "offered cps", "try", "attempted", "ok", "failed", "fail %", "achieved cps",
            "clean", "RT p50 / p99 ms", "retrans", "proxy CPU-s / 1k", "db CPU-s / 1k", "proxy % core",
            f"proxy {mem_name} MB", "SIPp % core", "other load proxy/gen core %", "UDP drops proxy/uas",
            "contaminated"]
     lines = ["| " + " | ".join(hdr) + " |", "|" + "---|" * len(hdr)]
     for r in rows:
         lines.append("| " + " | ".join(str(x) for x in [
-            r["sweep"], r["offered_cps"], r["attempt"], r["attempted"], r["succeeded"], r["failed"],
+            r["sweep"], r["mode"], r["offered_cps"], r["attempt"], r["attempted"], r["succeeded"], r["failed"],
             r["fail_pct"], r["achieved_cps"], r["clean"], f"{r['rt_p50_ms']} / {r['rt_p99_ms']}",
             r["retransmissions"], r["proxy_cpu_s_per_1k"], r["db_cpu_s_per_1k"], r["proxy_core_pct"],
             round(r["proxy_mem_kb"] / 1024, 1), r["sipp_core_pct"],
@@ -726,7 +779,33 @@ def steps_markdown(rows: list[dict], cfg: Config) -> str:
 
 def summary_markdown(rows: list[dict], cfg: Config) -> str:
     rows = final_rows(rows)
-    out = [f"# {cfg.proxy}: stepped call rate, {cfg.step_s} s per step, UDP, zero hold", ""]
+    if not cfg.softphone:
+        return mode_summary(rows, cfg, f"# {cfg.proxy}: stepped call rate, {cfg.step_s} s per step, UDP, zero hold")
+    out = [f"# {cfg.proxy}: carrier vs softphone mode, {cfg.step_s} s per step, UDP, zero hold, "
+           "alternating in one run", ""]
+    medians = {}
+    for mode in cfg.modes:
+        mrows = [r for r in rows if r["mode"] == mode]
+        out.append(mode_summary(mrows, cfg, f"## {mode}"))
+        clean = [r for r in mrows if r["clean"] == "yes"]
+        total = [r["total_cpu_s_per_1k"] for r in clean if r["total_cpu_s_per_1k"] == r["total_cpu_s_per_1k"]]
+        proxy = [r["proxy_cpu_s_per_1k"] for r in clean if r["proxy_cpu_s_per_1k"] == r["proxy_cpu_s_per_1k"]]
+        medians[mode] = (statistics.median(proxy) if proxy else None, statistics.median(total) if total else None,
+                         max((r["offered_cps"] for r in clean), default=None))
+    out += ["## Softphone over carrier", "", "| | carrier | softphone | softphone / carrier |", "|---|---|---|---|"]
+    names = ["switch CPU-s / 1k calls (median, clean steps)", "switch + PostgreSQL CPU-s / 1k calls",
+             "max clean cps (any sweep)"]
+    for i, name in enumerate(names):
+        a, b = medians["carrier"][i], medians["softphone"][i]
+        ratio = f"{b / a:.3f}" if a and b else "-"
+        out.append(f"| {name} | {round(a, 3) if a is not None else '-'} | "
+                   f"{round(b, 3) if b is not None else '-'} | {ratio} |")
+    out += ["", "Issue 18's target: softphone CPU per call (switch + PostgreSQL) at most 1.25 x carrier's.", ""]
+    return "\n".join(out) + "\n"
+
+
+def mode_summary(rows: list[dict], cfg: Config, title: str) -> str:
+    out = [title, ""]
     out += ["| sweep | max clean cps | first non-clean step (fail %) | CPU-s / 1k, median of clean steps |"
             " proxy + db CPU-s / 1k, median of clean steps |",
             "|---|---|---|---|---|"]
@@ -804,6 +883,18 @@ def parse_args(argv: list[str]) -> Config:
     ap.add_argument("--dialed", default="service",
                     help="the Request-URI user the UAC calls (SIPp -s); the anchor's softswitch cfg "
                     "translates 00493012345678")
+    ap.add_argument("--softphone", action="store_true",
+                    help="softswitch mode only: run every step also as a softphone user's call "
+                    "(bench/scenarios/uac-auth.xml, digest via -au/-ap), alternating with the carrier's")
+    ap.add_argument("--softphone-user", default="1001", help="SIP username (the demo's 1001)")
+    ap.add_argument("--softphone-password", default="demo1001")
+    ap.add_argument("--softphone-domain", default="demo.didtron.test",
+                    help="registrar domain (the switch is started with it, MD5 challenged first)")
+    ap.add_argument("--softphone-ip", default="127.0.0.2",
+                    help="the phone's source address: not the demo customer's trunk (127.0.0.1)")
+    ap.add_argument("--softphone-dialed", help="the number the user calls (default: --dialed)")
+    ap.add_argument("--softphone-sql", default=str(BENCH / "softphone-data.sql"),
+                    help="SQL applied (psql) before the run: funds the user's wallet; '' = none")
     ap.add_argument("--out", help="output dir (default bench/results/<timestamp>-<proxy>)")
     a = ap.parse_args(argv)
     if a.proxy == "didtron" and not a.bin:
@@ -812,6 +903,8 @@ def parse_args(argv: list[str]) -> Config:
         ap.error(f"--bin {a.bin} is not executable")
     if a.pg_cpu is not None and not a.pg_data:
         ap.error("--pg-cpu needs --pg-data")
+    if a.softphone and not (a.proxy == "didtron" and a.database_url):
+        ap.error("--softphone needs --proxy didtron and --database-url (softswitch mode)")
     rates = [int(x) for x in a.rates.split(",") if x.strip()]
     if not rates or a.step_seconds < 1 or not (1 <= a.sweeps <= 20) or len(rates) > 50:
         ap.error("need 1..50 rates, step-seconds >= 1, 1..20 sweeps")
@@ -829,6 +922,9 @@ def parse_args(argv: list[str]) -> Config:
         kam_workers=a.kamailio_workers, kam_maxbuf=a.kamailio_maxbuf,
         database_url=a.database_url, pg_data=Path(a.pg_data).resolve() if a.pg_data else None,
         pg_cpu=a.pg_cpu, kam_defines=a.kamailio_define, dialed=a.dialed,
+        softphone=a.softphone, sp_user=a.softphone_user, sp_password=a.softphone_password,
+        sp_domain=a.softphone_domain, sp_ip=a.softphone_ip, sp_dialed=a.softphone_dialed,
+        sp_sql=Path(a.softphone_sql).resolve() if a.softphone and a.softphone_sql else None,
         out=Path(a.out).resolve() if a.out else BENCH / "results" / f"{stamp}-{a.proxy}")
 
 

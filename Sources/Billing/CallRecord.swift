@@ -3,10 +3,12 @@ import Routing
 /// One finished call as it is written to `calls`: built on the call path when
 /// the call ends, journalled, then inserted (idempotently, by `uuid`).
 public struct CallRecord: Sendable, Equatable {
-  /// Seed 000 `call_status`.
+  /// Seed 000 `call_status`, plus `cancelled` (migration 0021): the caller
+  /// gave up (CANCEL) before the answer.
   public enum Status: String, Sendable, CaseIterable {
     case initiated, ringing, answered, completed, failed, busy
     case noAnswer = "no_answer"
+    case cancelled
   }
 
   /// Seed 000 `call_direction`.
@@ -72,6 +74,10 @@ public struct CallRecord: Sendable, Equatable {
   /// for an interconnect's call.
   public var userID: String? = nil
   public var phoneNumberID: String? = nil
+  /// `calls.ringing_at` (seed 003's ringing time): when the first 18x went
+  /// to the caller; nil when the call never rang, and in journal lines
+  /// written before it was added.
+  public var ringingUnixMs: Int64? = nil
 
   /// One side of a rated call.
   public struct RatedSide: Sendable, Equatable {
@@ -148,10 +154,13 @@ public struct CallRecord: Sendable, Equatable {
   }
 
   /// The seed's status for a call whose caller got `sipStatus`, answered or not
-  /// (docs/database.md): answered → completed; 486/600 → busy; 408/480/487
-  /// and the no-answer timeout → no_answer; anything else → failed.
-  public static func status(answered: Bool, sipStatus: Int) -> Status {
+  /// (docs/database.md): answered → completed; cancelled by the caller
+  /// (CANCEL before the answer) → cancelled; 486/600 → busy; 408/480/487
+  /// and the no-answer timeout → no_answer; anything else → failed. A 487
+  /// the caller did not ask for (a supplier gave up) stays no_answer.
+  public static func status(answered: Bool, cancelledByCaller: Bool = false, sipStatus: Int) -> Status {
     if answered { return .completed }
+    if cancelledByCaller { return .cancelled }
     switch sipStatus {
     case 486, 600: return .busy
     case 408, 480, 487: return .noAnswer

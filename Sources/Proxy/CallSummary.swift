@@ -31,6 +31,8 @@ public struct CallSummary: Sendable, Equatable {
   public var source: Endpoint
   public var destination: Endpoint?
   public var startedUnixMs: Int64
+  /// When the first 18x went to the caller (`calls.ringing_at`); nil until then.
+  public var ringingUnixMs: Int64?
   public var answeredUnixMs: Int64?
   public var endedUnixMs: Int64
   /// The final status the caller got (`calls.sip_status`): the 2xx of an

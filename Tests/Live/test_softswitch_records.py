@@ -48,6 +48,7 @@ def assert_uac_all_ok(run: L.SippRun, rc: int, calls: int) -> None:
 def assert_records_match(ss, expect_ids: set[str], *, status="completed", duration=None,
                          timeout: float = 60) -> None:
     """Exactly one row per Call-ID in expect_ids and no other row; every row
+    rang (ringing_at between started_at and answered_at: the UAS sends 180),
     has its exact duration_ms and duration_seconds = ceil(duration_ms / 1000)
     (issue 17: every started second counts, as billed). `duration` is the
     expected duration_seconds, or a (low, high) range."""
@@ -72,6 +73,8 @@ def assert_records_match(ss, expect_ids: set[str], *, status="completed", durati
         f"where status <> {SS.lit(status)} or sip_status <> 200 or routes_tried <> 1 "
         "or answered_at is null or ended_at is null or answered_at < started_at "
         "or ended_at < answered_at or duration_ms is null "
+        # issue 18 item 8: uas.xml rings (180) before it answers
+        "or ringing_at is null or ringing_at < started_at or ringing_at > answered_at "
         "or duration_seconds <> ceil(duration_ms / 1000.0) "
         + (f" or duration_seconds not between {duration[0]} and {duration[1]}"
            if isinstance(duration, tuple) else
@@ -106,6 +109,27 @@ def test_1000_calls_at_100_cps_make_1000_records(ss):
     # nothing more arrives once the switch has stopped
     assert ss.stop_switch() == 0
     assert ss.db.count() == 1000
+
+
+def test_a_call_the_caller_cancels_is_cancelled_and_rang(ss):
+    """Issue 18 item 8: CANCEL while the supplier rings -> status cancelled
+    (not no_answer), sip_status 487, ringing_at set at the 180; a call
+    refused before it rang (486 at once) has no ringing_at."""
+    _, a = simple_route(ss)
+    uas = ss.uas("uas-cancel.xml", port=a.port, calls=1)
+    ss.start_switch()
+    uac = ss.uac(NUMBER, scenario="uac-cancel.xml")
+    assert uac.wait(timeout=30) == 0, uac.summary()
+    assert uas.wait(timeout=30) == 0, uas.summary()
+    busy_uas = ss.uas("uas-486.xml", port=a.port, calls=1)
+    busy = ss.uac(NUMBER, scenario="uac-rejected.xml")
+    assert busy.wait(timeout=30) == 0, busy.summary()
+    assert busy_uas.wait(timeout=30) == 0, busy_uas.summary()
+    ss.db.wait_count(2, timeout=30)
+    rows = ss.db.rows(
+        "select status::text, sip_status, ringing_at is not null, "
+        "coalesce(ringing_at between started_at and ended_at, false) from calls order by started_at")
+    assert rows == [["cancelled", "487", "t", "t"], ["busy", "486", "f", "f"]], rows
 
 
 def test_postgres_outage_in_the_middle_of_1000_calls(ss, pg):

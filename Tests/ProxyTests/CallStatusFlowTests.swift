@@ -64,6 +64,58 @@ import Testing
     #expect(record.status == .noAnswer)
   }
 
+  /// Issue 18 item 8: the caller's CANCEL is `cancelled`, not `no_answer`,
+  /// and the first 18x the caller got is the ringing time.
+  @Test func aCallTheCallerCancelledIsCancelledAndRang() throws {
+    let h = FlowHarness()
+    let invite = forwardInvite(h)
+    h.advance(40)
+    h.deliver(H.response(to: invite, status: 100, reason: "Trying"), from: H.uas)
+    h.advance(1_200)
+    let rang = h.clock.unixMs
+    h.deliver(H.response(to: invite, status: 180, reason: "Ringing"), from: H.uas)
+    h.advance(500)
+    h.deliver(H.response(to: invite, status: 180, reason: "Ringing"), from: H.uas)
+    h.advance(3_000)
+    h.deliver(H.invite().replacingOccurrences(of: "INVITE", with: "CANCEL"))
+    h.deliver(H.response(to: invite, status: 487, reason: "Request Terminated"), from: H.uas)
+    let record = try #require(h.ended.first).callRecord
+    #expect(record.sipStatus == 487)
+    #expect(record.status == .cancelled)
+    #expect(record.ringingUnixMs == rang)
+  }
+
+  /// A 487 the caller did not ask for stays `no_answer`; a call that got only
+  /// 100 Trying never rang.
+  @Test func aSuppliers487IsNoAnswerAndTryingIsNotRinging() throws {
+    let h = FlowHarness()
+    let invite = forwardInvite(h)
+    h.deliver(H.response(to: invite, status: 100, reason: "Trying"), from: H.uas)
+    h.deliver(H.response(to: invite, status: 487, reason: "Request Terminated"), from: H.uas)
+    let record = try #require(h.ended.first).callRecord
+    #expect(record.status == .noAnswer)
+    #expect(record.ringingUnixMs == nil)
+  }
+
+  /// An answered call keeps the time it started ringing (a 183 counts).
+  @Test func anAnsweredCallKeepsItsRingingTime() throws {
+    let h = FlowHarness()
+    let invite = forwardInvite(h)
+    h.advance(700)
+    let rang = h.clock.unixMs
+    h.deliver(H.response(to: invite, status: 183, reason: "Session Progress"), from: H.uas)
+    h.advance(2_000)
+    h.deliver(H.response(to: invite, status: 200, reason: "OK"), from: H.uas)
+    _ = h.sender.take()
+    h.deliver(H.inDialog("BYE", branch: "z9hG4bK-bye", fromTag: "uactag", toTag: "uastag"))
+    let bye = try #require(h.sender.take().first?.message)
+    h.deliver(H.response(to: bye, status: 200, reason: "OK", toTag: nil, recordRoute: false), from: H.uas)
+    let record = try #require(h.ended.first).callRecord
+    #expect(record.status == .completed)
+    #expect(record.ringingUnixMs == rang)
+    #expect(record.answeredUnixMs == rang + 2_000)
+  }
+
   @Test func anAnsweredCallHasThe2xxTwice() throws {
     let h = FlowHarness()
     let invite = forwardInvite(h)

@@ -68,6 +68,8 @@ import Testing
     checkpoint.sessionInterval = 1800
     // A softphone user's call keeps its user and number across a restart.
     (checkpoint.summary.userID, checkpoint.summary.phoneNumberID) = ("1001", "8")
+    // And the time it started ringing (`calls.ringing_at`, written when it ends).
+    checkpoint.summary.ringingUnixMs = 1_790_000_000_250
     let text = checkpoint.text
     #expect(!text.contains("\n"))
     let read = try #require(DialogCheckpoint(text: text))

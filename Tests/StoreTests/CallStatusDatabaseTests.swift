@@ -6,7 +6,7 @@ import Testing
 
 /// `calls.sip_status` and `calls.supplier_sip_status` (Migration 0014): both
 /// written, and a journal line of the previous format (v3) replayed after an
-/// upgrade.
+/// upgrade; `cancelled` and `ringing_at` (Migration 0021).
 @Suite(
   "The caller's and the supplier's status in PostgreSQL",
   .enabled(if: TestEnvironment.hasDatabase, "DIDTRON_TEST_DATABASE_URL is not set"))
@@ -30,6 +30,36 @@ struct CallStatusDatabaseTests {
       ] {
         let row = try connection.query(
           "SELECT sip_status, supplier_sip_status FROM calls WHERE uuid = \(record.uuid)")
+        #expect([row.string(0, 0), row.string(0, 1)] == expected)
+      }
+    }
+  }
+
+  /// Issue 18 item 8 (Migration 0021): a call the caller cancelled is
+  /// `cancelled`, and the first 18x's time is `ringing_at`; a call that never
+  /// rang has none.
+  @Test(arguments: PostgresCallRecordStore.Method.allCases)
+  func cancelledAndRingingAreWritten(_ method: PostgresCallRecordStore.Method) throws {
+    try TestDatabase.with { database in
+      let store = try PostgresCallRecordStore(url: database.url, method: method)
+      var cancelled = Records.failed(1)
+      cancelled.status = .cancelled
+      cancelled.sipStatus = 487
+      cancelled.ringingUnixMs = 951_868_799_456
+      var answered = Records.answered(2)
+      answered.ringingUnixMs = 1_709_251_201_250
+      let neverRang = Records.failed(3)
+      #expect(try store.insert([cancelled, answered, neverRang]).inserted == 3)
+      let connection = try PGConnection(url: database.url)
+      for (record, expected) in [
+        (cancelled, ["cancelled", "951868799456"]), (answered, ["completed", "1709251201250"]),
+        (neverRang, ["busy", nil]),
+      ] {
+        let row = try connection.query(
+          """
+          SELECT status::text, (extract(epoch FROM ringing_at) * 1000)::bigint
+          FROM calls WHERE uuid = \(record.uuid)
+          """)
         #expect([row.string(0, 0), row.string(0, 1)] == expected)
       }
     }

@@ -36,6 +36,10 @@ extension ProxyCore {
     guard status > 100 else { return }
     if let response, !context.finalSent, !context.answerHeld {
       let relayed = earlyMediaPolicy(context, record, response, status: status)
+      // `calls.ringing_at`: the first 18x the caller gets (docs/database.md).
+      if context.summary.ringingUnixMs == nil, (180...189).contains(relayed) {
+        context.summary.ringingUnixMs = clock.unixMs
+      }
       relay(response, status: relayed, to: context.server)
     }
   }

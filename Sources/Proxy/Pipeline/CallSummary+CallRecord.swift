@@ -11,7 +11,8 @@ extension CallSummary {
     var record = CallRecord(
       uuid: recordID, direction: .outbound, fromNumber: fromUser, toNumber: toUser,
       originalFromNumber: originalFromUser, originalToNumber: originalToUser,
-      status: CallRecord.status(answered: answered, sipStatus: answered ? 200 : finalStatus),
+      status: CallRecord.status(
+        answered: answered, cancelledByCaller: outcome == .cancelled, sipStatus: answered ? 200 : finalStatus),
       durationSeconds: durationSeconds, durationMs: durationMs, callSID: callID, startedUnixMs: startedUnixMs,
       answeredUnixMs: answeredUnixMs, endedUnixMs: endedUnixMs, ingressCarrierID: ingress?.carrierID,
       ingressInterconnectID: ingress?.interconnectID, ingressServiceID: ingress?.serviceID,
@@ -27,6 +28,7 @@ extension CallSummary {
       }, margin: charges.margin, charges: self.charges)
     record.userID = userID
     record.phoneNumberID = phoneNumberID
+    record.ringingUnixMs = ringingUnixMs
     return record
   }
 }

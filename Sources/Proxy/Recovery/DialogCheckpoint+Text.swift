@@ -28,6 +28,7 @@ extension DialogCheckpoint {
     fields["src"] = s.source.description
     fields["dst"] = s.destination?.description
     fields["st"] = String(s.startedUnixMs)
+    fields["rg"] = s.ringingUnixMs.map { String($0) }
     fields["an"] = s.answeredUnixMs.map { String($0) }
     fields["fs"] = String(s.finalStatus)
     fields["at"] = String(s.attempts)
@@ -68,6 +69,7 @@ extension DialogCheckpoint {
       answeredUnixMs: answered, endedUnixMs: 0, finalStatus: fields["fs"].flatMap { Int($0) } ?? 200,
       outcome: .answered, attempts: fields["at"].flatMap { Int($0) } ?? 1, endedBy: nil)
     (summary.userID, summary.phoneNumberID) = (fields["uid"], fields["pn"])
+    summary.ringingUnixMs = fields["rg"].flatMap { Int64($0) }
     if let text = fields["in"] {
       guard let leg = Self.leg(text) else { return nil }
       summary.ingress = leg

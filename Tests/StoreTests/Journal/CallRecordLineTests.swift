@@ -39,7 +39,7 @@ struct CallRecordLineTests {
       text.hasSuffix(
         "\tv5\tu-1\tinbound\t\\N\t\\N\t\\N\t\\N\tbusy\t0\tsid-1\t951868799123\t\\N\t951868800000"
           + "\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t486\t1\t\\N\t\\N\t\\N"
-          + String(repeating: "\t\\N", count: 15) + "\t0\t\\N\t\\N\n"))
+          + String(repeating: "\t\\N", count: 15) + "\t0\t\\N\t\\N\t\\N\n"))
   }
 
   @Test func chargesAreOneFieldOfCommaSeparatedEntries() {
@@ -49,7 +49,7 @@ struct CallRecordLineTests {
       text.hasSuffix(
         "\tcustomer,00000000-0000-4000-8000-0000000000c1,customer,0.040000,USD,d"
           + ";supplier,00000000-0000-4000-8000-0000000000c2,bilateral,0.010450,EUR,c"
-          + ";wallet,42,wallet,1.500000,GBP,d\t200\t60004\t\\N\t\\N\n"))
+          + ";wallet,42,wallet,1.500000,GBP,d\t200\t60004\t\\N\t\\N\t\\N\n"))
   }
 
   @Test func theSupplierStatusFollowsTheCharges() throws {
@@ -58,7 +58,7 @@ struct CallRecordLineTests {
     let encoded = CallRecordLine.encode(record)
     #expect(
       String(decoding: encoded, as: UTF8.self).hasSuffix(
-        "\t486\t1\t\\N\t\\N\t\\N" + String(repeating: "\t\\N", count: 14) + "\t503\t0\t\\N\t\\N\n"))
+        "\t486\t1\t\\N\t\\N\t\\N" + String(repeating: "\t\\N", count: 14) + "\t503\t0\t\\N\t\\N\t\\N\n"))
     #expect(try CallRecordLine.decode(encoded.dropLast()) == record)
     var fields = Self.v3Fields + ["x"]
     #expect(throws: CallRecordLine.DecodingError.invalidField(name: "supplier_sip_status")) {
@@ -73,11 +73,11 @@ struct CallRecordLineTests {
     record.userID = "42"
     record.phoneNumberID = "7"
     let encoded = CallRecordLine.encode(record)
-    #expect(String(decoding: encoded, as: UTF8.self).hasSuffix("\t42\t7\n"))
+    #expect(String(decoding: encoded, as: UTF8.self).hasSuffix("\t42\t7\t\\N\n"))
     #expect(try CallRecordLine.decode(encoded.dropLast()) == record)
     // The same record as v4 wrote it: no user, no number.
     let text = String(decoding: encoded.dropLast(), as: UTF8.self).split(separator: "\t").dropFirst()
-    let v4 = "v4\t" + text.dropFirst().dropLast(3).joined(separator: "\t")
+    let v4 = "v4\t" + text.dropFirst().dropLast(4).joined(separator: "\t")
     let decoded = try CallRecordLine.decode(line(v4))
     #expect(decoded.userID == nil && decoded.phoneNumberID == nil && decoded.uuid == "u-1")
   }
@@ -105,23 +105,47 @@ struct CallRecordLineTests {
     record.durationSeconds = 3
     record.durationMs = 2_006
     let full = CallRecordLine.encode(record)
-    #expect(String(decoding: full, as: UTF8.self).hasSuffix("\t200\t2006\t\\N\t\\N\n"))
+    #expect(String(decoding: full, as: UTF8.self).hasSuffix("\t200\t2006\t\\N\t\\N\t\\N\n"))
     #expect(try CallRecordLine.decode(full.dropLast()) == record)
     let payload = String(decoding: full.dropFirst(9).dropLast(), as: UTF8.self)
     let fields = payload.split(separator: "\t", omittingEmptySubsequences: false)
-    #expect(fields.first == "v5" && fields.count == 42)
+    #expect(fields.first == "v5" && fields.count == 43)
     let v4 = "v4\t" + fields[1...38].joined(separator: "\t")
     record.durationMs = nil
     #expect(try CallRecordLine.decode(line(v4)) == record)
-    // A v4 line with a 39th field, a v5 line without the last three, and a bad value are refused.
+    // A v4 line with a 39th field, a v5 line without the last four, and a bad value are refused.
     #expect(throws: CallRecordLine.DecodingError.wrongFieldCount(found: 39, expected: 38)) {
       try CallRecordLine.decode(line("v4\t" + fields[1...39].joined(separator: "\t")))
     }
-    #expect(throws: CallRecordLine.DecodingError.wrongFieldCount(found: 38, expected: 41)) {
+    #expect(throws: CallRecordLine.DecodingError.wrongFieldCount(found: 38, expected: 42)) {
       try CallRecordLine.decode(line("v5\t" + fields[1...38].joined(separator: "\t")))
     }
     #expect(throws: CallRecordLine.DecodingError.invalidField(name: "duration_ms")) {
-      try CallRecordLine.decode(line("v5\t" + fields[1...38].joined(separator: "\t") + "\t2.006\t\\N\t\\N"))
+      try CallRecordLine.decode(
+        line("v5\t" + fields[1...38].joined(separator: "\t") + "\t2.006\t\\N\t\\N\t\\N"))
+    }
+  }
+
+  /// Issue 18 item 8: the ringing time (`calls.ringing_at`) is the last field
+  /// of `v5` (42 fields); a `cancelled` status round-trips; a `v4` line reads
+  /// without a ringing time.
+  @Test func theRingingTimeIsTheLastFieldAndAV4LineReadsWithout() throws {
+    var record = Records.failed(1, uuid: "u-ring")
+    record.status = .cancelled
+    record.sipStatus = 487
+    record.ringingUnixMs = 1_790_000_001_234
+    let encoded = CallRecordLine.encode(record)
+    let text = String(decoding: encoded, as: UTF8.self)
+    #expect(text.hasSuffix("\t1790000001234\n"))
+    #expect(text.contains("\tcancelled\t"))
+    #expect(try CallRecordLine.decode(encoded.dropLast()) == record)
+    let fields = String(decoding: encoded.dropFirst(9).dropLast(), as: UTF8.self)
+      .split(separator: "\t", omittingEmptySubsequences: false)
+    #expect(fields.count == 43)
+    let v4 = try CallRecordLine.decode(line("v4\t" + fields[1...38].joined(separator: "\t")))
+    #expect(v4.ringingUnixMs == nil && v4.status == .cancelled)
+    #expect(throws: CallRecordLine.DecodingError.invalidField(name: "ringing_unix_ms")) {
+      try CallRecordLine.decode(line("v5\t" + fields[1...41].joined(separator: "\t") + "\tsoon"))
     }
   }
 

@@ -6,7 +6,7 @@ import Routing
 /// recognised and skipped rather than misread.
 ///
 ///     <crc32>\t<payload>\n
-///     payload = v5\t<field 1>\t...\t<field 41>
+///     payload = v5\t<field 1>\t...\t<field 42>
 ///
 /// - `<crc32>` is eight lower-case hex digits: the CRC-32 (IEEE) of the payload bytes.
 /// - Fields, in order: uuid, direction, from_number, to_number, original_from_number,
@@ -17,7 +17,8 @@ import Routing
 ///   the customer's charge (rating_plan_id, prefix, currency, rate_per_minute,
 ///   billable_seconds, amount), the supplier's charge (the same six), the
 ///   margin, the account charges, supplier_sip_status, duration_ms, user_id
-///   and phone_number_id (the softphone caller, docs/softphones.md). Money is decimal
+///   and phone_number_id (the softphone caller, docs/softphones.md), and
+///   ringing_unix_ms (the first 18x to the caller). Money is decimal
 ///   text with six decimals; a side that was not rated is six `\N`.
 /// - The account charges (`CallRecord.charges`) are one field: `\N` when there
 ///   are none, else the charges joined by `;`, each
@@ -27,8 +28,8 @@ import Routing
 ///   amount (six decimals), the currency code, and `c` when the charge raises
 ///   the balance (`credits`), `d` for a debit. Owner ids and currency codes
 ///   never hold `,` or `;` (uuids, integers, ISO 4217 codes).
-/// - Lines of version `v4` (38 fields: no duration_ms, user_id or
-///   phone_number_id, read as nil), `v3` (37 fields: no supplier_sip_status), `v2` (36
+/// - Lines of version `v4` (38 fields: no duration_ms, user_id,
+///   phone_number_id or ringing_unix_ms, read as nil), `v3` (37 fields: no supplier_sip_status), `v2` (36
 ///   fields: no account charges either) and `v1` (the first 23 fields,
 ///   written before rating existed) are still read, with no supplier status,
 ///   and for `v2` and `v1` no account charges and for `v1` no rating either:
@@ -42,10 +43,10 @@ import Routing
 public enum CallRecordLine {
   /// The format version written first in every payload.
   public static let version = "v5"
-  static let fieldCount = 41
+  static let fieldCount = 42
   /// Earlier versions and their field counts, still read so an upgraded
-  /// switch replays an old journal: v4 before duration_ms, user_id and
-  /// phone_number_id, v3 before supplier_sip_status, v2 before account
+  /// switch replays an old journal: v4 before duration_ms, user_id,
+  /// phone_number_id and ringing_unix_ms, v3 before supplier_sip_status, v2 before account
   /// charges, v1 before rating.
   static let previousVersions: [String: Int] = ["v4": 38, "v3": 37, "v2": 36, "v1": 23]
 
@@ -132,6 +133,7 @@ public enum CallRecordLine {
     field(record.durationMs.map { String($0) })
     field(record.userID)
     field(record.phoneNumberID)
+    field(record.ringingUnixMs.map { String($0) })
     ChecksummedLine.finish(&buffer, start: start)
   }
 
@@ -215,6 +217,7 @@ public enum CallRecordLine {
       sourceAddress: sourceAddress, destinationAddress: destinationAddress, endedBy: endedBy,
       customerCharge: customerCharge, supplierCharge: supplierCharge, margin: margin, charges: charges)
     if expectedCount >= 41 { (record.userID, record.phoneNumberID) = (reader.optional(), reader.optional()) }
+    if expectedCount >= 42 { record.ringingUnixMs = try reader.optionalInteger("ringing_unix_ms") }
     return record
   }
 
