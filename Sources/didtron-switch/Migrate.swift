@@ -35,26 +35,7 @@ struct Migrate: ParsableCommand {
   var check = false
 
   func run() throws {
-    let settings: SwitchConfig.DatabaseSettings
-    do {
-      let file: ConfigFile? = if let config { try ConfigFile(contentsOf: config) } else { nil }
-      var overrides: [SwitchConfig.Override] = []
-      if let databaseURL {
-        overrides.append(
-          .init(key: "database.url", value: .string(databaseURL), origin: .commandLine("--database-url")))
-      }
-      settings = try SwitchConfig.loadDatabaseSettings(
-        file: file, environment: ProcessEnvironment.current, overrides: overrides)
-    } catch {
-      printToStandardError("didtron-switch: \(error)")
-      throw ExitCode(Run.configurationErrorExitCode)
-    }
-    guard let url = settings.url else {
-      printToStandardError(
-        "didtron-switch: no database: give --database-url, set DIDTRON_DATABASE_URL, or database.url in --config"
-      )
-      throw ExitCode(Run.configurationErrorExitCode)
-    }
+    let url = try DatabaseURLOption.resolve(config: config, databaseURL: databaseURL)
 
     do {
       if check {

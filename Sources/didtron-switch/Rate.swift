@@ -53,7 +53,7 @@ struct Rate: ParsableCommand {
   var to: String?
 
   func run() throws {
-    let url = try databaseURLOrExit()
+    let url = try DatabaseURLOption.resolve(config: config, databaseURL: databaseURL)
     let snapshot: Snapshot
     do {
       snapshot = try RateStream.loadSnapshot(databaseURL: url)
@@ -128,30 +128,6 @@ struct Rate: ParsableCommand {
       throw ExitCode.failure
     }
     writeToStandardOutput(output)
-  }
-
-  private func databaseURLOrExit() throws -> String {
-    let settings: SwitchConfig.DatabaseSettings
-    do {
-      let file: ConfigFile? = if let config { try ConfigFile(contentsOf: config) } else { nil }
-      var overrides: [SwitchConfig.Override] = []
-      if let databaseURL {
-        overrides.append(
-          .init(key: "database.url", value: .string(databaseURL), origin: .commandLine("--database-url")))
-      }
-      settings = try SwitchConfig.loadDatabaseSettings(
-        file: file, environment: ProcessEnvironment.current, overrides: overrides)
-    } catch {
-      printToStandardError("didtron-switch: \(error)")
-      throw ExitCode(Run.configurationErrorExitCode)
-    }
-    guard let url = settings.url else {
-      printToStandardError(
-        "didtron-switch: no database: give --database-url, set DIDTRON_DATABASE_URL, or database.url in --config"
-      )
-      throw ExitCode(Run.configurationErrorExitCode)
-    }
-    return url
   }
 }
 

@@ -53,9 +53,9 @@ final class BindingSync: BindingStore, @unchecked Sendable {
   private let state = NIOLockedValueBox(State())
   private let wakeups: AsyncStream<Void>
   private let wake: AsyncStream<Void>.Continuation
-  /// Used on the pool's one thread only (never under the lock: connecting
-  /// may take long, and the core's loop takes the lock in `changed`).
-  private var store: RegistrationStore?
+  /// Never used under the lock: connecting may take long, and the core's
+  /// loop takes the lock in `changed`.
+  private let connection: PoolConnection<RegistrationStore>
 
   init(
     core: CoreHandle, databaseURL: String, nodeID: String, logger: Logger, maxQueued: Int = 100_000,
@@ -68,6 +68,7 @@ final class BindingSync: BindingStore, @unchecked Sendable {
     self.maxQueued = maxQueued
     self.retryInterval = retryInterval
     (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    connection = PoolConnection { try RegistrationStore(url: databaseURL) }
     pool = NIOThreadPool(numberOfThreads: 1)
     pool.start()
   }
@@ -140,7 +141,7 @@ final class BindingSync: BindingStore, @unchecked Sendable {
     ticker.cancel()
     listener.stop()
     _ = await drain()
-    _ = try? await pool.runIfActive { [self] in store = nil }
+    _ = try? await pool.runIfActive { [connection] in connection.close() }
     try? await pool.shutdownGracefully()
   }
 
@@ -153,7 +154,7 @@ final class BindingSync: BindingStore, @unchecked Sendable {
   func drain() async -> Bool {
     let loaded: Result<(rows: [String: [RegistrationRow]], complete: Bool)?, any Error>
     do {
-      loaded = .success(try await pool.runIfActive { [self] in try withStore { try pass($0) } })
+      loaded = .success(try await pool.runIfActive { [self] in try connection.with { try pass($0) } })
     } catch {
       loaded = .failure(error)
     }
@@ -277,18 +278,6 @@ final class BindingSync: BindingStore, @unchecked Sendable {
     guard due else { return }
     try store.deleteExpired()
     state.withLockedValue { $0.lastCleanup = now }
-  }
-
-  /// Runs `body` on the connection, opening it first; a failure drops it.
-  private func withStore<T>(_ body: (RegistrationStore) throws -> T) throws -> T {
-    let connected = try store ?? RegistrationStore(url: databaseURL)
-    store = connected
-    do {
-      return try body(connected)
-    } catch {
-      store = nil
-      throw error
-    }
   }
 
   private func failed(_ error: any Error) {

@@ -30,9 +30,10 @@ final class CreditSync: @unchecked Sendable {
   private let pool: NIOThreadPool
   private let state = NIOLockedValueBox<State>(State())
 
-  /// Guarded by the box's lock; the store is used on the pool's one thread.
+  private let connection: PoolConnection<CreditStore>
+
+  /// Guarded by the box's lock.
   private struct State {
-    var store: CreditStore?
     var failing = false
   }
 
@@ -46,6 +47,7 @@ final class CreditSync: @unchecked Sendable {
     self.nodeID = nodeID
     self.settings = settings
     self.logger = logger
+    connection = PoolConnection { try CreditStore(url: databaseURL) }
     pool = NIOThreadPool(numberOfThreads: 1)
     pool.start()
   }
@@ -68,7 +70,7 @@ final class CreditSync: @unchecked Sendable {
     let fetched: (others: [AccountRef: Money], balances: [AccountRef: AccountBalance])
     do {
       fetched = try await pool.runIfActive { [self] in
-        try withStore { store in
+        try connection.with { store in
           let others = try store.exchangeHolds(
             node: nodeID, holds: holds, staleAfterSeconds: settings.holdStaleSeconds)
           if refreshSpend { _ = try store.refreshSpend() }
@@ -89,7 +91,7 @@ final class CreditSync: @unchecked Sendable {
     guard !changes.isEmpty else { return recovered() }
     do {
       let fired = try await pool.runIfActive { [self] in
-        try withStore { try $0.apply(changes, node: nodeID) }
+        try connection.with { try $0.apply(changes, node: nodeID) }
       }
       for change in changes {
         if case .fired(let value) = change.change {
@@ -111,24 +113,8 @@ final class CreditSync: @unchecked Sendable {
   }
 
   func shutdown() async {
-    state.withLockedValue { $0.store = nil }
+    _ = try? await pool.runIfActive { [connection] in connection.close() }
     try? await pool.shutdownGracefully()
-  }
-
-  /// Runs `body` on the connection, opening it first; a failure drops it.
-  private func withStore<T>(_ body: (CreditStore) throws -> T) throws -> T {
-    let store = try state.withLockedValue { state in
-      if let store = state.store { return store }
-      let store = try CreditStore(url: databaseURL)
-      state.store = store
-      return store
-    }
-    do {
-      return try body(store)
-    } catch {
-      state.withLockedValue { $0.store = nil }
-      throw error
-    }
   }
 
   private func failed(_ error: any Error) {

@@ -17,14 +17,16 @@ final class MonthlyCallSync: @unchecked Sendable {
   private let intervalMs: Int
   private let logger: Logger
   private let pool: NIOThreadPool
-  /// The store is used on the pool's one thread; `failing` logs once per outage.
-  private let state = NIOLockedValueBox<(store: MonthlyCallStore?, failing: Bool)>((nil, false))
+  private let connection: PoolConnection<MonthlyCallStore>
+  /// Logs once per outage.
+  private let failing = NIOLockedValueBox(false)
 
   init(core: CoreHandle, databaseURL: String, intervalMs: Int, logger: Logger) {
     self.core = core
     self.databaseURL = databaseURL
     self.intervalMs = intervalMs
     self.logger = logger
+    connection = PoolConnection { try MonthlyCallStore(url: databaseURL) }
     pool = NIOThreadPool(numberOfThreads: 1)
     pool.start()
   }
@@ -46,38 +48,22 @@ final class MonthlyCallSync: @unchecked Sendable {
     }
     let counts: [MonthlyCallCounter.Key: Int]
     do {
-      counts = try await pool.runIfActive { [self] in try withStore { try $0.counts(month: month) } }
+      counts = try await pool.runIfActive { [self] in try connection.with { try $0.counts(month: month) } }
     } catch {
-      let first = state.withLockedValue { state in
-        defer { state.failing = true }
-        return !state.failing
+      let first = failing.withLockedValue { failing in
+        defer { failing = true }
+        return !failing
       }
       if first { logger.error("monthly call count sync with PostgreSQL failed; counting goes on: \(error)") }
       return false
     }
-    state.withLockedValue { $0.failing = false }
+    failing.withLockedValue { $0 = false }
     _ = try? await core.submit { $0?.proxy.monthlyCalls.load(counts, month: month, token: token) }
     return true
   }
 
   func shutdown() async {
-    state.withLockedValue { $0.store = nil }
+    _ = try? await pool.runIfActive { [connection] in connection.close() }
     try? await pool.shutdownGracefully()
-  }
-
-  /// Runs `body` on the connection, opening it first; a failure drops it.
-  private func withStore<T>(_ body: (MonthlyCallStore) throws -> T) throws -> T {
-    let store = try state.withLockedValue { state in
-      if let store = state.store { return store }
-      let store = try MonthlyCallStore(url: databaseURL)
-      state.store = store
-      return store
-    }
-    do {
-      return try body(store)
-    } catch {
-      state.withLockedValue { $0.store = nil }
-      throw error
-    }
   }
 }
