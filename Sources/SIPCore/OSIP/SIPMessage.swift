@@ -256,9 +256,7 @@ public final class SIPMessage {
     guard let header = genericHeader("max-forwards"), let value = header.pointee.hvalue else {
       return nil
     }
-    guard let number = Int(String(cString: value).trimmingWhitespace()), (0...255).contains(number)
-    else { return nil }
-    return number
+    return MaxForwardsValue.parse(value)
   }
 
   public var hasMaxForwards: Bool { genericHeader("max-forwards") != nil }
