@@ -35,6 +35,8 @@ final class MonthlyCallSync: @unchecked Sendable {
   func run() async {
     while !Task.isCancelled {
       try? await Task.sleep(for: .milliseconds(intervalMs))
+      // Stopping: the sleep ended early and the pool may refuse work; no round.
+      if Task.isCancelled { break }
       await round()
     }
   }
@@ -49,6 +51,8 @@ final class MonthlyCallSync: @unchecked Sendable {
     let counts: [MonthlyCallCounter.Key: Int]
     do {
       counts = try await pool.runIfActive { [self] in try connection.with { try $0.counts(month: month) } }
+    } catch is CancellationError {
+      return false
     } catch {
       let first = failing.withLockedValue { failing in
         defer { failing = true }
