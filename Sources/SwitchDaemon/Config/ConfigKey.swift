@@ -145,6 +145,9 @@ public struct ConfigKey: Sendable {
     strings(
       "registrar.digest_algorithms", get: { $0.registrar.digestAlgorithms },
       set: { config, names in config.registrar.digestAlgorithms = names }),
+    strings(
+      "registrar.md5_only_user_agents", get: { $0.registrar.md5OnlyUserAgents },
+      set: { config, prefixes in config.registrar.md5OnlyUserAgents = prefixes }),
     integer(
       "registrar.nonce_lifetime_seconds", get: { $0.registrar.nonceLifetimeSeconds },
       set: { $0.registrar.nonceLifetimeSeconds = $1 }),
