@@ -186,32 +186,7 @@ public final class Registrar {
     else { return refuse(400, "Invalid Address Of Record") }
     guard serves(host: Self.host(ofAddressOfRecord: aor)) else { return refuse(404, "Not Found") }
     // Steps 3 and 6: the user proves who they are, and may change this address of record.
-    if let verifier {
-      let realm = Self.host(ofAddressOfRecord: aor)
-      let user = Self.user(ofAddressOfRecord: aor)
-      let attempt = DigestAttempt(
-        authorizations: request.authorizations, requestURI: request.requestURI,
-        sourceHost: request.source.host,
-        method: "REGISTER", requiredUser: user, claimedUser: user)
-      switch authenticate(attempt, realm: realm, password: { self.credentials[$0] }, verifier, nowMs) {
-      case .authorized:
-        break
-      case .challenge(let stale):
-        return refuse(
-          401, "Unauthorized",
-          verifier.challenges(
-            realm: realm, stale: stale, nowMs: nowMs, only: challengeAlgorithm(userAgent: request.userAgent)
-          ).map {
-            HeaderField("WWW-Authenticate", $0)
-          })
-      case .forbidden:
-        return refuse(403, "Username Does Not Match Address Of Record")
-      case .uriMismatch:
-        return refuse(400, "Digest URI Does Not Match Request-URI")
-      case .blocked(let scope):
-        return .dropped(scope)
-      }
-    }
+    if let unproven = credentialsOutcome(request, addressOfRecord: aor, nowMs: nowMs) { return unproven }
     purge(aor, nowMs: nowMs)
     var current = bindings[aor] ?? []
     guard !request.contacts.isEmpty else {
