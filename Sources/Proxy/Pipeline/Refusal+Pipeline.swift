@@ -13,6 +13,11 @@ extension Refusal {
     Refusal(status: 403, reason: failure.reason)
   }
 
+  /// 2. An operator drained the ingress interconnect or service (admin API):
+  ///    503, so the caller tries elsewhere.
+  static let drained = Refusal(
+    status: 503, reason: "Interconnect Drained", headers: [HeaderField("Retry-After", "60")])
+
   /// 3. A CPS token bucket was empty: `status` is configured, Retry-After says
   ///    when the next token comes.
   static func callRate(_ entity: LimitedEntity, status: Int, retryAfterSeconds: Int) -> Refusal {
