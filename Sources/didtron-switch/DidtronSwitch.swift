@@ -1,9 +1,10 @@
 import ArgumentParser
+import SwitchDaemon
 
 /// `didtron-switch`: the carrier softswitch daemon's command line.
 @main
 struct DidtronSwitch: AsyncParsableCommand {
-  static let version = "0.1.0-dev"
+  static let version = SwitchVersion.text
 
   static let configuration = CommandConfiguration(
     commandName: "didtron-switch",

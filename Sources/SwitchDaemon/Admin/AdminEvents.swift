@@ -1,0 +1,32 @@
+import NIOCore
+import Proxy
+
+/// The call event hub and the core it listens to, on the core's loop: the
+/// core makes call events only while someone subscribes.
+final class AdminEvents {
+  let hub: CallEventHub
+  private let core: CoreHandle
+
+  init(core: CoreHandle, maxSubscribers: Int, bufferCapacity: Int) {
+    self.core = core
+    hub = CallEventHub(maxSubscribers: maxSubscribers, bufferCapacity: bufferCapacity)
+  }
+
+  func subscribe(
+    _ filter: CallEventFilter, send: @escaping (String) -> Void, close: @escaping () -> Void
+  ) -> Int? {
+    core.loop.preconditionInEventLoop()
+    guard let id = hub.subscribe(filter, send: send, close: close) else { return nil }
+    if hub.subscribers.count == 1, let proxy = core.box.value?.proxy {
+      let hub = self.hub
+      proxy.callEvents = { hub.publish($0) }
+    }
+    return id
+  }
+
+  func unsubscribe(_ id: Int) {
+    core.loop.preconditionInEventLoop()
+    hub.unsubscribe(id)
+    if hub.isEmpty { core.box.value?.proxy.callEvents = nil }
+  }
+}
