@@ -10,5 +10,5 @@ struct DidtronSwitch: AsyncParsableCommand {
     commandName: "didtron-switch",
     abstract: "A SIP carrier softswitch.",
     version: version,
-    subcommands: [Run.self, CheckConfig.self, Migrate.self, Rate.self, Version.self])
+    subcommands: [Run.self, CheckConfig.self, Migrate.self, Rate.self, Version.self, Ctl.self])
 }

@@ -38,3 +38,20 @@ extension SwitchConfig {
     }
   }
 }
+
+extension ConfigKey {
+  /// Variables in a section's namespace that are not configuration keys:
+  /// `didtron-switch ctl`'s (docs/admin.md), left alone by the daemon.
+  static let clientVariables: Set<String> = ["DIDTRON_ADMIN_URL"]
+}
+
+extension SwitchConfig {
+  /// Only the `[admin]` settings, from the same sources and precedence as
+  /// `load`: what `didtron-switch ctl` needs to find the switch.
+  public static func loadAdminSettings(
+    file: ConfigFile?, environment: [String: String]
+  ) throws(ConfigError) -> AdminSettings {
+    let (config, _) = try assemble(file: file, environment: environment, overrides: [], onlySection: "admin")
+    return config.admin
+  }
+}
