@@ -90,7 +90,8 @@ struct ConfigOptions: ParsableArguments {
     if let adminTokenFile {
       overrides.append(
         .init(
-          key: "admin.token_file", value: .string(adminTokenFile), origin: .commandLine("--admin-token-file")))
+          key: "admin.token_file", value: .string(adminTokenFile), origin: .commandLine("--admin-token-file"))
+      )
     }
     return overrides
   }

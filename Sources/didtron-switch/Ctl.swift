@@ -12,7 +12,8 @@ struct Ctl: ParsableCommand {
 }
 
 struct CtlCalls: ParsableCommand {
-  static let configuration = CommandConfiguration(commandName: "calls", abstract: "List the calls in progress.")
+  static let configuration = CommandConfiguration(
+    commandName: "calls", abstract: "List the calls in progress.")
   @OptionGroup var options: CtlOptions
   @Option(help: "Only calls of this carrier (either leg).") var carrier: String?
   @Option(help: "Only calls on this interconnect (either leg).") var interconnect: String?
@@ -23,7 +24,9 @@ struct CtlCalls: ParsableCommand {
 
   func run() throws {
     var query = "limit=\(limit)&offset=\(offset)"
-    for (name, value) in [("carrier", carrier), ("interconnect", interconnect), ("user", user), ("number", number)] {
+    for (name, value) in [
+      ("carrier", carrier), ("interconnect", interconnect), ("user", user), ("number", number),
+    ] {
       if let value { query += "&\(name)=\(urlEncoded(value))" }
     }
     let page = try options.call("GET", "/v1/calls?\(query)")
@@ -32,14 +35,17 @@ struct CtlCalls: ParsableCommand {
     print(
       TextTable.of(
         calls,
-        columns: ["id", "state", "from", "to", "ingress.interconnect_id", "egress.interconnect_id", "destination"]
+        columns: [
+          "id", "state", "from", "to", "ingress.interconnect_id", "egress.interconnect_id", "destination",
+        ]
       ).rendered, terminator: "")
     print("\(calls.count) of \(page["total"]?.cellText ?? "?") calls")
   }
 }
 
 struct CtlCall: ParsableCommand {
-  static let configuration = CommandConfiguration(commandName: "call", abstract: "Show one call: legs, timers, money held.")
+  static let configuration = CommandConfiguration(
+    commandName: "call", abstract: "Show one call: legs, timers, money held.")
   @OptionGroup var options: CtlOptions
   @Argument(help: "The call's id (its record uuid, from ctl calls).") var id: String
 
@@ -59,7 +65,9 @@ struct CtlHangup: ParsableCommand {
   func run() throws {
     let answer = try options.call("POST", "/v1/calls/\(urlEncoded(id))/hangup")
     guard !options.json else { return }
-    print("call \(id) ended" + (answer["bye_sent"] == .bool(true) ? " (BYE sent to both sides)" : " (no BYE: record closed)"))
+    print(
+      "call \(id) ended"
+        + (answer["bye_sent"] == .bool(true) ? " (BYE sent to both sides)" : " (no BYE: record closed)"))
   }
 }
 
@@ -134,7 +142,8 @@ struct CtlAccounts: ParsableCommand {
 }
 
 struct CtlLimits: ParsableCommand {
-  static let configuration = CommandConfiguration(commandName: "limits", abstract: "CPS buckets and capacity counts.")
+  static let configuration = CommandConfiguration(
+    commandName: "limits", abstract: "CPS buckets and capacity counts.")
   @OptionGroup var options: CtlOptions
 
   func run() throws {
@@ -184,7 +193,8 @@ struct CtlReload: ParsableCommand {
 }
 
 struct CtlVersion: ParsableCommand {
-  static let configuration = CommandConfiguration(commandName: "version", abstract: "The running switch's version and uptime.")
+  static let configuration = CommandConfiguration(
+    commandName: "version", abstract: "The running switch's version and uptime.")
   @OptionGroup var options: CtlOptions
 
   func run() throws {

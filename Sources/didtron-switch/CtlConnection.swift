@@ -8,7 +8,9 @@ import SwitchDaemon
 /// when it exists), else the demo's `127.0.0.1:9465` and
 /// `$DIDTRON_DEMO_DIR/admin-token` (scripts/run-switch).
 struct CtlOptions: ParsableArguments {
-  @Option(help: ArgumentHelp("The switch's configuration file (admin.listen, admin.token_file).", valueName: "file"))
+  @Option(
+    help: ArgumentHelp("The switch's configuration file (admin.listen, admin.token_file).", valueName: "file")
+  )
   var config: String?
 
   @Option(help: ArgumentHelp("The admin API, http://HOST:PORT (or DIDTRON_ADMIN_URL).", valueName: "url"))

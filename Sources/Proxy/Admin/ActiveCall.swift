@@ -60,7 +60,8 @@ public struct ActiveCallFilter: Sendable, Equatable {
   public var user: String?
   public var number: String?
 
-  public init(carrier: String? = nil, interconnect: String? = nil, user: String? = nil, number: String? = nil) {
+  public init(carrier: String? = nil, interconnect: String? = nil, user: String? = nil, number: String? = nil)
+  {
     self.carrier = carrier
     self.interconnect = interconnect
     self.user = user

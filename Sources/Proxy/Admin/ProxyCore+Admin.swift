@@ -23,7 +23,9 @@ extension ProxyCore {
       let call = view(context.summary, dialog: nil)
       if call.matches(filter) { matching.append((context.summary, nil, context)) }
     }
-    matching.sort { ($0.summary.startedUnixMs, $0.summary.recordID) < ($1.summary.startedUnixMs, $1.summary.recordID) }
+    matching.sort {
+      ($0.summary.startedUnixMs, $0.summary.recordID) < ($1.summary.startedUnixMs, $1.summary.recordID)
+    }
     let page = matching.dropFirst(offset).prefix(limit).map { view($0.summary, dialog: $0.dialog) }
     return ActiveCallPage(calls: Array(page), total: matching.count, offset: offset, limit: limit)
   }

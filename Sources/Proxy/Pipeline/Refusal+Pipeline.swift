@@ -14,9 +14,9 @@ extension Refusal {
   }
 
   /// 2. An operator drained the ingress interconnect or service (admin API):
-  ///    503, so the caller tries elsewhere.
-  static let drained = Refusal(
-    status: 503, reason: "Interconnect Drained", headers: [HeaderField("Retry-After", "60")])
+  ///    503 with no Retry-After (which would take the whole switch out of
+  ///    the caller's routes, RFC 3261 §21.5.4), so the caller tries elsewhere.
+  static let drained = Refusal(status: 503, reason: "Interconnect Drained")
 
   /// 3. A CPS token bucket was empty: `status` is configured, Retry-After says
   ///    when the next token comes.

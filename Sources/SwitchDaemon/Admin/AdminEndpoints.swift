@@ -26,10 +26,13 @@ struct AdminEndpoints: Sendable {
     }
     switch route {
     case .calls(let filter, let offset, let limit):
-      return onCore { core in .ok(AdminJSON.page(core.proxy.activeCalls(filter, offset: offset, limit: limit))) }
+      return onCore { core in
+        .ok(AdminJSON.page(core.proxy.activeCalls(filter, offset: offset, limit: limit)))
+      }
     case .call(let id):
       return onCore { core in
-        core.proxy.activeCall(id: id).map { .ok(AdminJSON.call($0)) } ?? .error(404, "no call in progress \(id)")
+        core.proxy.activeCall(id: id).map { .ok(AdminJSON.call($0)) }
+          ?? .error(404, "no call in progress \(id)")
       }
     case .hangup(let id):
       return onCore { core in Self.hangup(core.proxy, id: id) }
@@ -76,7 +79,8 @@ struct AdminEndpoints: Sendable {
     }
   }
 
-  private func onCore(_ body: @escaping @Sendable (SwitchCore) -> AdminAnswer) -> EventLoopFuture<AdminAnswer> {
+  private func onCore(_ body: @escaping @Sendable (SwitchCore) -> AdminAnswer) -> EventLoopFuture<AdminAnswer>
+  {
     let box = core.box
     return core.loop.submit {
       guard let core = box.value else { return .error(503, "the switch is starting") }

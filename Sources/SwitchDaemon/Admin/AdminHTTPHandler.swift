@@ -46,7 +46,8 @@ final class AdminHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
   private func handle(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
     guard let name = tokens.name(authorization: head.headers.first(name: "authorization")) else {
-      return write(.error(401, "missing or wrong bearer token (admin.token_file)"), for: head, context: context)
+      return write(
+        .error(401, "missing or wrong bearer token (admin.token_file)"), for: head, context: context)
     }
     let route: AdminRoute
     do {
@@ -100,7 +101,8 @@ final class AdminHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     headers.add(name: "Content-Type", value: "text/event-stream")
     headers.add(name: "Cache-Control", value: "no-cache")
     context.write(
-      wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .ok, headers: headers))), promise: nil)
+      wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .ok, headers: headers))),
+      promise: nil)
     var hello = context.channel.allocator.buffer(capacity: 16)
     hello.writeString(": subscribed\n\n")
     context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(hello))), promise: nil)
@@ -125,7 +127,9 @@ final class AdminHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     var headers = HTTPHeaders()
     headers.add(name: "Content-Type", value: "application/json")
     headers.add(name: "Content-Length", value: "\(body.readableBytes)")
-    if answer.status == 401 { headers.add(name: "WWW-Authenticate", value: "Bearer realm=\"didtron-switch\"") }
+    if answer.status == 401 {
+      headers.add(name: "WWW-Authenticate", value: "Bearer realm=\"didtron-switch\"")
+    }
     if let allow = answer.allow { headers.add(name: "Allow", value: allow) }
     let keepAlive = head.isKeepAlive && !bodyTooLarge
     if !keepAlive { headers.add(name: "Connection", value: "close") }

@@ -33,7 +33,9 @@ enum AdminJSON {
         "reserved",
         .array(
           call.reserved.map {
-            .object([("account", .string($0.account.description)), ("amount", .string($0.amount.description))])
+            .object([
+              ("account", .string($0.account.description)), ("amount", .string($0.amount.description)),
+            ])
           })
       ),
     ])
@@ -63,7 +65,8 @@ enum AdminJSON {
     ]
     if event.state == .ended {
       members += [
-        ("status", .int(event.status)), ("ended_by", .text(event.endedBy)), ("duration_ms", .int(event.durationMs)),
+        ("status", .int(event.status)), ("ended_by", .text(event.endedBy)),
+        ("duration_ms", .int(event.durationMs)),
         ("charges", .array(event.charges.map(charge))),
       ]
     }
@@ -74,9 +77,11 @@ enum AdminJSON {
     .object([
       ("account", .string(ref.description)), ("kind", .string(ref.kind.rawValue)),
       ("owner_id", .string(ref.ownerID)), ("balance", .string(position.balance.description)),
-      ("reserved", .string(position.reserved.description)), ("pending", .string(position.pending.description)),
+      ("reserved", .string(position.reserved.description)),
+      ("pending", .string(position.pending.description)),
       ("held_elsewhere", .string(position.heldElsewhere.description)),
-      ("spent_24h", .string(position.spent24h.description)), ("available", .text(position.available?.description)),
+      ("spent_24h", .string(position.spent24h.description)),
+      ("available", .text(position.available?.description)),
     ])
   }
 

@@ -99,7 +99,8 @@ enum AdminRoute: Equatable {
         var parsed = Set<CallEvent.State>()
         for name in text.split(separator: ",") {
           guard let state = CallEvent.State(rawValue: String(name)) else {
-            throw Failure(status: 400, message: "unknown state \(name): initiating, ringing, answered or ended")
+            throw Failure(
+              status: 400, message: "unknown state \(name): initiating, ringing, answered or ended")
           }
           parsed.insert(state)
         }
@@ -107,7 +108,8 @@ enum AdminRoute: Equatable {
       }
       self = .events(
         CallEventFilter(
-          carrier: query["carrier"], interconnect: query["interconnect"], user: query["user"], states: states))
+          carrier: query["carrier"], interconnect: query["interconnect"], user: query["user"], states: states)
+      )
     default:
       throw Failure(status: 404, message: "no such path: \(path) (see docs/admin-api.yaml)")
     }

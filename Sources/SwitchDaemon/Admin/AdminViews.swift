@@ -50,13 +50,17 @@ enum AdminViews {
       for i in snapshot.interconnects.values.sorted(by: { $0.id < $1.id }) {
         let rate = snapshot.policy(of: i.id).callRate
         guard rate != nil || i.capacityLimit != nil else { continue }
-        rows.append(row("interconnect", i.id, rate, "i:", proxy, nowMs, i.capacityLimit,
-          proxy.liveCalls.calls(interconnect: i.id)))
+        rows.append(
+          row(
+            "interconnect", i.id, rate, "i:", proxy, nowMs, i.capacityLimit,
+            proxy.liveCalls.calls(interconnect: i.id)))
       }
       for s in snapshot.services.values.sorted(by: { $0.id < $1.id }) {
         guard s.callRate != nil || s.capacityLimit != nil else { continue }
-        rows.append(row("service", s.id, s.callRate, "s:", proxy, nowMs, s.capacityLimit,
-          proxy.liveCalls.calls(service: s.id)))
+        rows.append(
+          row(
+            "service", s.id, s.callRate, "s:", proxy, nowMs, s.capacityLimit,
+            proxy.liveCalls.calls(service: s.id)))
       }
     }
     return .object([
@@ -66,13 +70,17 @@ enum AdminViews {
   }
 
   private static func row(
-    _ kind: String, _ id: String, _ rate: CallRateLimit?, _ prefix: String, _ proxy: ProxyCore, _ nowMs: Int64,
+    _ kind: String, _ id: String, _ rate: CallRateLimit?, _ prefix: String, _ proxy: ProxyCore,
+    _ nowMs: Int64,
     _ capacity: Int?, _ calls: Int
   ) -> JSONValue {
     .object([
       ("kind", .string(kind)), ("id", .string(id)), ("cps_rate", .int(rate?.rate)),
       ("cps_burst", .int(rate?.burst)),
-      ("cps_tokens", .int(rate.map { limit in proxy.cpsLimiter.tokens(key: prefix + id, nowMs: nowMs) ?? limit.burst })),
+      (
+        "cps_tokens",
+        .int(rate.map { limit in proxy.cpsLimiter.tokens(key: prefix + id, nowMs: nowMs) ?? limit.burst })
+      ),
       ("capacity_limit", .int(capacity)), ("calls", .int(calls)),
     ])
   }
@@ -88,7 +96,8 @@ enum AdminViews {
       credit.position(of: ref).map { AdminJSON.position(ref, $0) }
     }
     return .object([
-      ("accounts", .array(page)), ("total", .int(refs.count)), ("offset", .int(offset)), ("limit", .int(limit)),
+      ("accounts", .array(page)), ("total", .int(refs.count)), ("offset", .int(offset)),
+      ("limit", .int(limit)),
       ("credit_control", .bool(true)),
     ])
   }

@@ -33,7 +33,9 @@ extension SwitchConfig {
     if admin.tokenFile.isEmpty {
       throw fail("admin.token_file", "must be set when admin.listen is (bearer token of the admin API)")
     }
-    if let metrics = metrics.listen, metrics.port != 0, metrics.host == listen.host, metrics.port == listen.port {
+    if let metrics = metrics.listen, metrics.port != 0, metrics.host == listen.host,
+      metrics.port == listen.port
+    {
       throw fail("admin.listen", "\(listen.hostPort) is also metrics.listen")
     }
   }

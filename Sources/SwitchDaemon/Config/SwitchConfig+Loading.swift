@@ -95,7 +95,8 @@ extension SwitchConfig {
     let sections = ConfigKey.all.filter { wanted($0.name) }.map(\.section)
     let sectionPrefixes = Set(sections.map { "DIDTRON_\($0.uppercased())_" })
     for variable in environment.keys.sorted()
-    where sectionPrefixes.contains(where: variable.hasPrefix) && !ConfigKey.clientVariables.contains(variable) {
+    where sectionPrefixes.contains(where: variable.hasPrefix) && !ConfigKey.clientVariables.contains(variable)
+    {
       guard let key = ConfigKey.all.first(where: { $0.environmentName == variable }) else {
         throw ConfigError(
           origin: .environment(variable), "names no configuration key (see etc/didtron-switch.toml)")

@@ -33,12 +33,14 @@ struct AdminService: Service {
     let events = try await core.loop.submit {
       NIOLoopBound(
         AdminEvents(
-          core: core, maxSubscribers: config.admin.maxEventSubscribers, bufferCapacity: config.admin.eventBuffer),
+          core: core, maxSubscribers: config.admin.maxEventSubscribers,
+          bufferCapacity: config.admin.eventBuffer),
         eventLoop: core.loop)
     }.get()
     do {
       let server = try await AdminServer.start(
-        host: address.host, port: address.port, core: core, endpoints: endpoints, tokens: tokens, events: events)
+        host: address.host, port: address.port, core: core, endpoints: endpoints, tokens: tokens,
+        events: events)
       logger.notice("admin API listening", metadata: ["address": "http://\(server.address)/v1"])
       return server
     } catch {

@@ -51,7 +51,9 @@ public struct AdminClient: Sendable {
     var sent = 0
     while sent < bytes.count {
       let n = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-      guard n > 0 else { throw Failure(description: "cannot send to the switch's admin API at \(host):\(port)") }
+      guard n > 0 else {
+        throw Failure(description: "cannot send to the switch's admin API at \(host):\(port)")
+      }
       sent += n
     }
     var received: [UInt8] = []
@@ -59,7 +61,9 @@ public struct AdminClient: Sendable {
     while received.count < 64 << 20 {
       let n = recv(fd, &chunk, chunk.count, 0)
       if n == 0 { break }
-      guard n > 0 else { throw Failure(description: "no answer from the switch's admin API at \(host):\(port)") }
+      guard n > 0 else {
+        throw Failure(description: "no answer from the switch's admin API at \(host):\(port)")
+      }
       received += chunk.prefix(n)
     }
     return try Self.parseResponse(received)
@@ -104,6 +108,7 @@ public struct AdminClient: Sendable {
         description: "the switch is not running (nothing listens on its admin API at \(host):\(port))")
     }
     throw Failure(
-      description: "cannot reach the switch's admin API at \(host):\(port): \(String(cString: strerror(lastError)))")
+      description:
+        "cannot reach the switch's admin API at \(host):\(port): \(String(cString: strerror(lastError)))")
   }
 }

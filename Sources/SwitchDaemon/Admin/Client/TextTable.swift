@@ -12,7 +12,9 @@ public struct TextTable: Sendable {
     let all = [columns] + rows
     var widths = columns.map(\.count)
     for row in all {
-      for (index, cell) in row.enumerated() where index < widths.count { widths[index] = max(widths[index], cell.count) }
+      for (index, cell) in row.enumerated() where index < widths.count {
+        widths[index] = max(widths[index], cell.count)
+      }
     }
     return all.map { row in
       row.enumerated().map { index, cell in
