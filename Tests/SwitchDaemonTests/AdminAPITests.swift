@@ -145,6 +145,19 @@ struct AdminAPITests {
     #expect(got.count == 2)
   }
 
+  @Test func tenThousandSubscribersAgainstACapOf100GetRefusedAndCallsPayOnlyForThe100() {
+    let hub = CallEventHub(maxSubscribers: 100, bufferCapacity: 4)
+    var sent = 0
+    var accepted = 0
+    for _ in 0..<10_000 where hub.subscribe(CallEventFilter(), send: { _ in sent += 1 }, close: {}) != nil {
+      accepted += 1
+    }
+    #expect(accepted == 100)
+    #expect(hub.refusals == 9_900)
+    hub.publish(Self.event(.ringing))
+    #expect(sent == 100)
+  }
+
   @Test func theBufferCountsUnsentEvents() {
     var buffer = EventSubscriberBuffer(capacity: 2)
     var offers: [Bool] = []
