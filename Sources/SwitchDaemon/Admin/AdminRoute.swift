@@ -94,25 +94,27 @@ enum AdminRoute: Equatable {
       self = .version
     case ["events"]:
       try need(method == "GET", "GET")
-      var states: Set<CallEvent.State>?
-      if let text = query["state"] {
-        var parsed = Set<CallEvent.State>()
-        for name in text.split(separator: ",") {
-          guard let state = CallEvent.State(rawValue: String(name)) else {
-            throw Failure(
-              status: 400, message: "unknown state \(name): initiating, ringing, answered or ended")
-          }
-          parsed.insert(state)
-        }
-        states = parsed
-      }
-      self = .events(
-        CallEventFilter(
-          carrier: query["carrier"], interconnect: query["interconnect"], user: query["user"], states: states)
-      )
+      self = .events(try Self.eventFilter(query))
     default:
       throw Failure(status: 404, message: "no such path: \(path) (see docs/admin-api.yaml)")
     }
+  }
+
+  /// `GET /v1/events?carrier=&interconnect=&user=&state=a,b`.
+  private static func eventFilter(_ query: [String: String]) throws(Failure) -> CallEventFilter {
+    var states: Set<CallEvent.State>?
+    if let text = query["state"] {
+      var parsed = Set<CallEvent.State>()
+      for name in text.split(separator: ",") {
+        guard let state = CallEvent.State(rawValue: String(name)) else {
+          throw Failure(status: 400, message: "unknown state \(name): initiating, ringing, answered or ended")
+        }
+        parsed.insert(state)
+      }
+      states = parsed
+    }
+    return CallEventFilter(
+      carrier: query["carrier"], interconnect: query["interconnect"], user: query["user"], states: states)
   }
 
   /// `offset` and `limit` (1...defaultLimit... up to `ProxyCore.maxCallPage`).
