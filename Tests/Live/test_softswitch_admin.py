@@ -124,8 +124,8 @@ def test_ctl_lists_shows_and_hangs_up_a_call_sipp_holds(ss):
 
 def test_a_drained_trunk_takes_no_new_call_while_its_running_call_completes(ss):
     """Trunk A drained while it carries a call: the new call goes to B at once,
-    the running one ends normally; the state file keeps the drain; enabled,
-    A takes calls again."""
+    the running one ends normally; a reload and a restart (admin.state_file)
+    keep the drain; enabled, A takes calls again."""
     adm = admin_switch(ss)
     uas_a = ss.uas(port=adm.a.port, calls=2)
     uas_b = ss.uas(port=adm.b.port, calls=1)
@@ -138,6 +138,11 @@ def test_a_drained_trunk_takes_no_new_call_while_its_running_call_completes(ss):
     a_row = next(i for i in trunks["interconnects"] if i["id"] == adm.a.interconnect)
     assert a_row["drained"] is True and a_row["calls"] == 1, a_row
     assert json.loads(adm.state_file.read_text()) == {"drained": [adm.a.interconnect]}
+    # A reload (the API's, as SIGHUP) keeps the drain.
+    log_from = ss.log_size()
+    assert adm.ctl("reload").returncode == 0
+    assert ss.wait_log(r"snapshot reloaded", timeout=10, since=log_from), "no reload logged"
+    assert next(i for i in adm.ctl_json("trunks")["interconnects"] if i["id"] == adm.a.interconnect)["drained"]
 
     started = time.monotonic()
     new = ss.call("15550003")
@@ -147,6 +152,11 @@ def test_a_drained_trunk_takes_no_new_call_while_its_running_call_completes(ss):
     assert running.wait(timeout=30) == 0, running.summary()
     first = ss.db.wait_call(SS.call_result(running, 0).call_id)
     assert first["status"] == "completed" and first["metadata"].get("ended_by") == "caller", first
+
+    # A restart reads the drain back from admin.state_file.
+    ss.stop_switch()
+    ss.start_switch()
+    assert next(i for i in adm.ctl_json("trunks")["interconnects"] if i["id"] == adm.a.interconnect)["drained"]
 
     assert adm.ctl("trunk", "enable", adm.a.interconnect).returncode == 0
     assert json.loads(adm.state_file.read_text()) == {"drained": []}
