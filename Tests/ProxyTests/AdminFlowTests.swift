@@ -34,7 +34,7 @@ import Testing
     #expect(h.core.activeCalls(ActiveCallFilter(carrier: "nobody"), offset: 0, limit: 10).total == 0)
     #expect(h.core.activeCalls(ActiveCallFilter(), offset: 1, limit: 10).calls.isEmpty)
 
-    #expect(h.core.hangup(id: id) == .ended(byeSent: true))
+    #expect(h.core.hangup(id: id) == .ended)
     let byes = h.sender.take()
     #expect(Set(byes.map(\.destination)) == [H.uas, H.uac])
     #expect(byes.allSatisfy { $0.message.method == .bye })
@@ -46,6 +46,19 @@ import Testing
     #expect(Set(events.map(\.id)) == [id])
     #expect(events.last?.endedBy == "admin")
     #expect(events.last?.status == 200)
+  }
+
+  @Test func aCallTheSwitchKeepsNoDialogStateForCannotBeHungUp() throws {
+    let h = FlowHarness()
+    h.deliver(H.invite())
+    let invite = try #require(h.sender.take().last?.message)
+    h.deliver(H.response(to: invite, status: 200, reason: "OK"), from: H.uas)
+    _ = h.sender.take()
+    let id = try #require(h.core.activeCalls(ActiveCallFilter(), offset: 0, limit: 1).calls.first?.id)
+    #expect(h.core.hangup(id: id) == .cannotEnd)
+    #expect(h.sender.take().isEmpty)
+    #expect(h.core.activeCall(id: id)?.state == .answered)
+    #expect(h.ended.isEmpty)
   }
 
   @Test func pagesAreClampedToTheMaximum() {

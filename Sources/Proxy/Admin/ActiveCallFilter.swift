@@ -24,9 +24,11 @@ public struct ActiveCallPage: Sendable, Equatable {
 
 /// What `ProxyCore.hangup` did.
 public enum AdminHangup: Sendable, Equatable {
-  /// BYE went to both sides (false: the call's policy leaves the switch no
-  /// way to end it; its record is closed all the same).
-  case ended(byeSent: Bool)
+  /// BYE went to both sides; the record says `ended_by` admin.
+  case ended
+  /// The call's policy gave the switch no way to end it (proxy mode without
+  /// a maximum duration or session timer: no dialog state kept to BYE with).
+  case cannotEnd
   /// The call rings: not answered, nothing to BYE.
   case notAnswered
   case notFound

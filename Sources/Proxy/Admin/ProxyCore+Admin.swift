@@ -37,15 +37,16 @@ extension ProxyCore {
   }
 
   /// Ends the answered call `id` as the switch ends a call out of credit:
-  /// BYE to both sides, its record says `ended_by` admin.
+  /// BYE to both sides, its record says `ended_by` admin. A call still
+  /// ringing is left alone (`notAnswered`).
   public func hangup(id: String) -> AdminHangup {
     guard let dialog = dialog(recordID: id) else {
       return activeCall(id: id) == nil ? .notFound : .notAnswered
     }
-    let byeSent = dialog.control != nil
+    guard dialog.control != nil else { return .cannotEnd }
     tally.callsEndedByAdmin += 1
     endCallFromSwitch(dialog, endedBy: "admin", reason: "Administrative Hangup")
-    return .ended(byeSent: byeSent)
+    return .ended
   }
 
   /// Sends `state` of a call to `callEvents`, if set.

@@ -90,8 +90,13 @@ struct AdminEndpoints: Sendable {
 
   private static func hangup(_ proxy: ProxyCore, id: String) -> AdminAnswer {
     switch proxy.hangup(id: id) {
-    case .ended(let byeSent):
-      .ok(.object([("id", .string(id)), ("ended_by", .string("admin")), ("bye_sent", .bool(byeSent))]))
+    case .ended:
+      .ok(.object([("id", .string(id)), ("ended_by", .string("admin")), ("bye_sent", .bool(true))]))
+    case .cannotEnd:
+      .error(
+        409,
+        "call \(id) cannot be ended by the switch: its policy keeps no dialog state to send BYE with (proxy mode)"
+      )
     case .notAnswered: .error(409, "call \(id) is not answered yet: only answered calls can be hung up")
     case .notFound: .error(404, "no call in progress \(id)")
     }
