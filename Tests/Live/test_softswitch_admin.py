@@ -118,7 +118,7 @@ def test_ctl_lists_shows_and_hangs_up_a_call_sipp_holds(ss):
     assert uas.wait(timeout=20) == 0, uas.summary()
     row = ss.db.wait_call(SS.call_result(uac, 0).call_id)
     assert row["metadata"].get("ended_by") == "admin", row
-    assert ss.wait_log(r"by=live@127\.0\.0\.1:\d+ change=hangup call", timeout=5)
+    assert ss.wait_log(r"by=live@127\.0\.0\.1:\d+ change=hangup call \S+ status=200 .*admin change", timeout=5)
     assert adm.ctl_json("calls")["total"] == 0
 
 

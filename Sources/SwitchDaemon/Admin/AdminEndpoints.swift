@@ -19,11 +19,20 @@ struct AdminEndpoints: Sendable {
   let stateFile: TrunkStateFile?
   let logger: Logger
 
-  /// Answers `route`; `body` is the request's JSON body (nil: none).
+  /// Answers `route`; `body` is the request's JSON body (nil: none). A
+  /// change is logged with who asked and the status it got.
   func answer(_ route: AdminRoute, body: JSONValue?, who: String) -> EventLoopFuture<AdminAnswer> {
-    if route.isChange {
-      logger.notice("admin change", metadata: ["change": "\(route.logText)", "by": "\(who)"])
+    guard route.isChange else { return perform(route) }
+    let logger = self.logger
+    return perform(route).map { answer in
+      logger.notice(
+        "admin change",
+        metadata: ["change": "\(route.logText)", "by": "\(who)", "status": "\(answer.status)"])
+      return answer
     }
+  }
+
+  private func perform(_ route: AdminRoute) -> EventLoopFuture<AdminAnswer> {
     switch route {
     case .calls(let filter, let offset, let limit):
       return onCore { core in
