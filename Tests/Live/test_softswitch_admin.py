@@ -167,6 +167,9 @@ def test_a_drained_trunk_takes_no_new_call_while_its_running_call_completes(ss):
     uas_b.wait(timeout=20)
 
 
+CALLS = 100
+
+
 class EventReader(threading.Thread):
     """Reads `GET /v1/events` (Server-Sent Events) into a list of (event, data)."""
 
@@ -201,8 +204,8 @@ class EventReader(threading.Thread):
         self.conn.close()
 
 
-def test_the_event_stream_delivers_every_state_of_20_calls_in_order(ss):
-    """20 calls: a subscriber sees initiating, ringing, answered and ended for
+def test_the_event_stream_delivers_every_state_of_100_calls_in_order(ss):
+    """100 calls: a subscriber sees initiating, ringing, answered and ended for
     each, in that order, with increasing sequence numbers; a filtered one sees
     only ended events; past max_event_subscribers the API says 503."""
     adm = admin_switch(ss)
@@ -216,11 +219,11 @@ def test_the_event_stream_delivers_every_state_of_20_calls_in_order(ss):
     refused = adm.request("GET", "/v1/events")
     assert refused[0] == 503 and "too many event subscribers" in refused[1]["error"]["message"], refused
 
-    uas = ss.uas(port=adm.a.port, calls=20)
-    uac = ss.uac("15550005", calls=20, rate=40, hold_ms=200, global_timeout="40s")
+    uas = ss.uas(port=adm.a.port, calls=CALLS)
+    uac = ss.uac("15550005", calls=CALLS, rate=100, hold_ms=200, global_timeout="40s")
     assert uac.wait(timeout=50) == 0, uac.summary()
-    SS.wait_for("20 ended events", lambda: sum(e["state"] == "ended" for e in every.events) >= 20, 15)
-    SS.wait_for("20 filtered events", lambda: len(ended_only.events) >= 20, 15)
+    SS.wait_for("every ended event", lambda: sum(e["state"] == "ended" for e in every.events) >= CALLS, 15)
+    SS.wait_for("every filtered event", lambda: len(ended_only.events) >= CALLS, 15)
     for reader in [every, ended_only, *extra]:
         reader.close()
     uas.wait(timeout=20)
@@ -230,7 +233,7 @@ def test_the_event_stream_delivers_every_state_of_20_calls_in_order(ss):
     by_call: dict[str, list[str]] = {}
     for e in every.events:
         by_call.setdefault(e["id"], []).append(e["state"])
-    assert len(by_call) == 20, by_call
+    assert len(by_call) == CALLS, by_call
     for states in by_call.values():
         assert states == ["initiating", "ringing", "answered", "ended"], by_call
     ended = [e for e in every.events if e["state"] == "ended"]
