@@ -158,6 +158,25 @@ struct AdminAPITests {
     #expect(sent == 100)
   }
 
+  @Test func aSendThatClosesSubscribersAtOnceIsSafe() {
+    let hub = CallEventHub(maxSubscribers: 10, bufferCapacity: 4)
+    var ids: [Int] = []
+    var received = 0
+    for _ in 0..<3 {
+      let id = hub.subscribe(
+        CallEventFilter(),
+        send: { _ in
+          received += 1
+          // A write that fails closes the channel: every subscriber goes.
+          for other in ids { hub.unsubscribe(other) }
+        }, close: {})
+      ids.append(id!)
+    }
+    hub.publish(Self.event(.ringing))
+    #expect(received == 1)
+    #expect(hub.isEmpty)
+  }
+
   @Test func theBufferCountsUnsentEvents() {
     var buffer = EventSubscriberBuffer(capacity: 2)
     var offers: [Bool] = []

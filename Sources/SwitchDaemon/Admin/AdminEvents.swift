@@ -12,12 +12,16 @@ final class AdminEvents {
     hub = CallEventHub(maxSubscribers: maxSubscribers, bufferCapacity: bufferCapacity)
   }
 
+  /// Whether the core exists yet (the admin listener opens before it).
+  var isReady: Bool { core.box.value != nil }
+
+  /// A new subscriber (nil past the cap); the core makes events from now on.
   func subscribe(
     _ filter: CallEventFilter, send: @escaping (String) -> Void, close: @escaping () -> Void
   ) -> Int? {
     core.loop.preconditionInEventLoop()
     guard let id = hub.subscribe(filter, send: send, close: close) else { return nil }
-    if hub.subscribers.count == 1, let proxy = core.box.value?.proxy {
+    if let proxy = core.box.value?.proxy, proxy.callEvents == nil {
       let hub = self.hub
       proxy.callEvents = { hub.publish($0) }
     }

@@ -80,6 +80,9 @@ final class AdminHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
   private func stream(_ filter: CallEventFilter, head: HTTPRequestHead, context: ChannelHandlerContext) {
     let loopBound = NIOLoopBound((context, self), eventLoop: context.eventLoop)
     let events = self.events.value
+    guard events.isReady else {
+      return write(.error(503, "the switch is starting"), for: head, context: context)
+    }
     let subscribed = events.subscribe(
       filter,
       send: { text in

@@ -58,11 +58,15 @@ final class CallEventHub {
     sequence += 1
     var text: String?
     var slow: [Int] = []
-    for (id, subscriber) in subscribers where subscriber.filter.matches(event) {
-      guard subscribers[id]!.buffer.offer() else {
+    // A send may close its own subscriber's channel at once (which
+    // unsubscribes it): each is looked up again, never assumed present.
+    for id in Array(subscribers.keys) {
+      guard var subscriber = subscribers[id], subscriber.filter.matches(event) else { continue }
+      guard subscriber.buffer.offer() else {
         slow.append(id)
         continue
       }
+      subscribers[id] = subscriber
       if text == nil { text = Self.frame(event, sequence: sequence) }
       subscriber.send(text!)
     }
