@@ -6,6 +6,11 @@ import Proxy
 final class AdminEvents {
   let hub: CallEventHub
   private let core: CoreHandle
+  /// Admin connections open now, and the most there may be: every event
+  /// stream plus 256 others (a flood of idle connections cannot take the
+  /// process's descriptors).
+  var connections = 0
+  var maxConnections: Int { hub.maxSubscribers + 256 }
 
   init(core: CoreHandle, maxSubscribers: Int, bufferCapacity: Int) {
     self.core = core

@@ -10,6 +10,9 @@ final class AdminHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
   typealias OutboundOut = HTTPServerResponsePart
 
   static let maxBodyBytes = 65_536
+  /// A connection that sends no request for this long is closed (an event
+  /// stream is not: it only receives).
+  static let idleTimeout = TimeAmount.seconds(30)
 
   private let endpoints: AdminEndpoints
   private let tokens: AdminTokens
@@ -18,6 +21,8 @@ final class AdminHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
   private var body: [UInt8] = []
   private var bodyTooLarge = false
   private var subscription: Int?
+  private var idleTask: Scheduled<Void>?
+  private var counted = false
 
   init(endpoints: AdminEndpoints, tokens: AdminTokens, events: NIOLoopBound<AdminEvents>) {
     self.endpoints = endpoints
@@ -28,6 +33,8 @@ final class AdminHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {
     switch unwrapInboundIn(data) {
     case .head(let head):
+      idleTask?.cancel()
+      idleTask = nil
       request = head
       body = []
       bodyTooLarge = false
@@ -111,7 +118,31 @@ final class AdminHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(hello))), promise: nil)
   }
 
+  /// Past `AdminEvents.maxConnections` a connection is closed at once;
+  /// otherwise it has `idleTimeout` to send a request.
+  func channelActive(context: ChannelHandlerContext) {
+    let events = self.events.value
+    guard events.connections < events.maxConnections else {
+      context.close(promise: nil)
+      return
+    }
+    events.connections += 1
+    counted = true
+    armIdleTimer(context)
+    context.fireChannelActive()
+  }
+
+  private func armIdleTimer(_ context: ChannelHandlerContext) {
+    let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+    idleTask = context.eventLoop.scheduleTask(in: Self.idleTimeout) { loopBound.value.close(promise: nil) }
+  }
+
   func channelInactive(context: ChannelHandlerContext) {
+    idleTask?.cancel()
+    if counted {
+      counted = false
+      events.value.connections -= 1
+    }
     if let id = subscription {
       subscription = nil
       events.value.unsubscribe(id)
@@ -145,5 +176,6 @@ final class AdminHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
       if !keepAlive { loopBound.value.close(promise: nil) }
     }
+    if keepAlive { armIdleTimer(context) }
   }
 }
