@@ -55,7 +55,12 @@ struct CtlHangup: ParsableCommand {
   @Argument(help: "The call's id.") var id: String
 
   func run() throws {
-    _ = try options.call("POST", "/v1/calls/\(urlEncoded(id))/hangup")
-    if !options.json { print("call \(id) ended (BYE sent to both sides)") }
+    let answer = try options.call("POST", "/v1/calls/\(urlEncoded(id))/hangup")
+    guard !options.json else { return }
+    if answer["cancelled"] == .bool(true) {
+      print("call \(id) cancelled (CANCEL sent to the target, 487 to the caller)")
+    } else {
+      print("call \(id) ended (BYE sent to both sides)")
+    }
   }
 }

@@ -122,6 +122,23 @@ def test_ctl_lists_shows_and_hangs_up_a_call_sipp_holds(ss):
     assert adm.ctl_json("calls")["total"] == 0
 
 
+def test_ctl_hangup_cancels_a_ringing_call(ss):
+    """A call that only rings: `ctl hangup` sends CANCEL to the supplier, the
+    caller gets 487, the record is cancelled with ended_by admin."""
+    adm = admin_switch(ss)
+    uas = ss.uas(scenario="uas-cancel.xml", port=adm.a.port, calls=1)
+    uac = ss.uac("15550006", scenario="uac-rejected.xml", global_timeout="30s")
+    call = adm.wait_calls("a ringing call", lambda cs: [c for c in cs if c["state"] == "ringing"])[0]
+    hung = adm.ctl("hangup", call["id"])
+    assert hung.returncode == 0 and "cancelled" in hung.stdout, hung
+    assert uac.wait(timeout=20) == 0, uac.summary()
+    assert uas.wait(timeout=20) == 0, uas.summary()
+    result = SS.call_result(uac, 0)
+    assert result.final_status == 487, result.describe()
+    row = ss.db.wait_call(result.call_id)
+    assert row["status"] == "cancelled" and row["metadata"].get("ended_by") == "admin", row
+
+
 def test_a_drained_trunk_takes_no_new_call_while_its_running_call_completes(ss):
     """Trunk A drained while it carries a call: the new call goes to B at once,
     the running one ends normally; a reload and a restart (admin.state_file)

@@ -20,7 +20,6 @@ import Testing
     #expect(ringing.total == 1)
     #expect(ringing.calls.first?.state == .initiating)
     let id = try #require(ringing.calls.first?.id)
-    #expect(h.core.hangup(id: id) == .notAnswered)
     h.deliver(PolicyFlowTests.response(to: invite, 180, "Ringing"), from: H.uas)
     #expect(h.core.activeCall(id: id)?.state == .ringing)
     h.deliver(H.response(to: invite, status: 200, reason: "OK"), from: H.uas)
@@ -46,6 +45,26 @@ import Testing
     #expect(Set(events.map(\.id)) == [id])
     #expect(events.last?.endedBy == "admin")
     #expect(events.last?.status == 200)
+  }
+
+  @Test func aRingingCallIsCancelledAndTheCallerGets487() throws {
+    let h = FlowHarness()
+    h.deliver(H.invite())
+    let invite = try #require(h.sender.take().last?.message)
+    h.deliver(PolicyFlowTests.response(to: invite, 180, "Ringing"), from: H.uas)
+    _ = h.sender.take()
+    let id = try #require(h.core.activeCalls(ActiveCallFilter(), offset: 0, limit: 1).calls.first?.id)
+    #expect(h.core.hangup(id: id) == .cancelled)
+    #expect(h.core.hangup(id: id) == .notAnswered)
+    let cancel = try #require(h.sender.take().first)
+    #expect(cancel.message.method == .cancel && cancel.destination == H.uas)
+    h.deliver(
+      H.response(to: cancel.message, status: 200, reason: "OK", toTag: nil, recordRoute: false), from: H.uas)
+    h.deliver(H.response(to: invite, status: 487, reason: "Request Terminated"), from: H.uas)
+    #expect(h.sender.take().contains { $0.message.statusCode == 487 && $0.destination == H.uac })
+    #expect(h.ended.map(\.outcome) == [.cancelled])
+    #expect(h.ended.map(\.endedBy) == ["admin"])
+    #expect(h.core.activeCall(id: id) == nil)
   }
 
   @Test func aCallTheSwitchKeepsNoDialogStateForCannotBeHungUp() throws {

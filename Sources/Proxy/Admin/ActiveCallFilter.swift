@@ -29,7 +29,11 @@ public enum AdminHangup: Sendable, Equatable {
   /// The call's policy gave the switch no way to end it (proxy mode without
   /// a maximum duration or session timer: no dialog state kept to BYE with).
   case cannotEnd
-  /// The call rings: not answered, nothing to BYE.
+  /// The call was not answered yet: CANCEL went to the target, the caller
+  /// gets 487 (RFC 3261 §16.10 as if it had cancelled), the record says
+  /// `ended_by` admin.
+  case cancelled
+  /// The call's final answer is already on its way (or was cancelled before).
   case notAnswered
   case notFound
 }

@@ -37,16 +37,30 @@ extension ProxyCore {
   }
 
   /// Ends the answered call `id` as the switch ends a call out of credit:
-  /// BYE to both sides, its record says `ended_by` admin. A call still
-  /// ringing is left alone (`notAnswered`).
+  /// BYE to both sides, its record says `ended_by` admin. A call not
+  /// answered yet is cancelled.
   public func hangup(id: String) -> AdminHangup {
     guard let dialog = dialog(recordID: id) else {
-      return activeCall(id: id) == nil ? .notFound : .notAnswered
+      guard let context = settingUp().first(where: { $0.summary.recordID == id }) else { return .notFound }
+      return cancel(context)
     }
     guard dialog.control != nil else { return .cannotEnd }
     tally.callsEndedByAdmin += 1
     endCallFromSwitch(dialog, endedBy: "admin", reason: "Administrative Hangup")
     return .ended
+  }
+
+  /// A call not answered yet ends as a caller's CANCEL ends it: CANCEL to
+  /// the target now tried (once it has sent a provisional), no failover,
+  /// 487 upstream when the target's final response comes (or Timer C).
+  private func cancel(_ context: InviteContext) -> AdminHangup {
+    guard !context.finalSent, !context.answerHeld, !context.cancelled else { return .notAnswered }
+    context.cancelled = true
+    context.summary.outcome = .cancelled
+    context.summary.endedBy = "admin"
+    tally.callsEndedByAdmin += 1
+    if let branch = context.branch, !branch.receivedFinal { cancelBranch(branch) }
+    return .cancelled
   }
 
   /// Sends `state` of a call to `callEvents`, if set.

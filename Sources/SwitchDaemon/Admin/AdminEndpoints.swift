@@ -106,7 +106,9 @@ struct AdminEndpoints: Sendable {
         409,
         "call \(id) cannot be ended by the switch: its policy keeps no dialog state to send BYE with (proxy mode)"
       )
-    case .notAnswered: .error(409, "call \(id) is not answered yet: only answered calls can be hung up")
+    case .cancelled:
+      .ok(.object([("id", .string(id)), ("ended_by", .string("admin")), ("cancelled", .bool(true))]))
+    case .notAnswered: .error(409, "call \(id) is already getting its final answer")
     case .notFound: .error(404, "no call in progress \(id)")
     }
   }
