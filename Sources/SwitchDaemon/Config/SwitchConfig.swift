@@ -263,6 +263,7 @@ public struct SwitchConfig: Sendable, Equatable {
   public var registrar = RegistrarSettings()
   public var retail = RetailSettings()
   public var metrics = MetricsSettings()
+  public var admin = AdminSettings()
   public var lifecycle = LifecycleSettings()
   public var overload = OverloadControl()
   public var log = LogSettings()
