@@ -1,4 +1,5 @@
 import Policy
+import Routing
 
 /// Reads the softphone users who can authenticate (those with a device that
 /// has digest credentials), all their devices with credentials (active or
@@ -6,9 +7,12 @@ import Policy
 /// numbers of users (docs/softphones.md, migrations 0013 and 0017).
 struct RetailRows {
   let connection: PGConnection
+  var zoneDirectory = TimeZoneFile.defaultDirectory
 
   func load() throws -> RetailDirectory {
-    RetailDirectory(users: try users(), devices: try devices(), numbers: try numbers())
+    RetailDirectory(
+      users: try users(), devices: try devices(), numbers: try numbers(),
+      dids: try DIDRows(connection: connection, zoneDirectory: zoneDirectory).load())
   }
 
   private func users() throws -> [RetailUser] {
@@ -21,6 +25,7 @@ struct RetailRows {
       FROM users u
       WHERE EXISTS (SELECT 1 FROM device_registrations d WHERE d.user_id = u.id
                     AND d.sip_username IS NOT NULL AND d.sip_password IS NOT NULL)
+         OR EXISTS (SELECT 1 FROM phone_numbers n WHERE n.user_id = u.id AND n.status = 'active')
       """)
     return try (0..<rows.rowCount).map { row in
       let fields = Fields(table: "users", id: rows.string(row, 0) ?? "", result: rows, row: row)
