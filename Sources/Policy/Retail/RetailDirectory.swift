@@ -54,6 +54,9 @@ public struct RetailDirectory: Sendable {
   /// The user whose active number this is (an on-net callee).
   public func owner(ofNumber number: String) -> RetailUser? { numberOwners[number].flatMap { users[$0] } }
 
+  /// The owner of a DID by user id (an owner without devices too).
+  public func owner(ofDID userID: String) -> RetailUser? { dids.owner(id: userID) ?? users[userID] }
+
   /// The SIP usernames of a user's active devices.
   public func usernames(ofUser id: String) -> [String] { usernames[id] ?? [] }
 }

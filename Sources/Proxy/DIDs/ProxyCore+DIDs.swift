@@ -44,7 +44,10 @@ extension ProxyCore {
     if index < leg.firstTarget, index > 0, let until = inbound.ringUntilMs, clock.monotonicMs >= until {
       index = leg.firstTarget
     }
-    if index >= leg.firstTarget { context.summary.forwardedLegTried = true }
+    if index >= leg.firstTarget, !context.summary.forwardedLegTried {
+      context.summary.forwardedLegTried = true
+      context.forgetBest()
+    }
     return index
   }
 

@@ -12,7 +12,7 @@ extension DIDDelivery {
     _ forward: CallRuleEngine.Forward, of did: DIDNumber, forwardOn: Set<Int>, into call: inout RoutedCall,
     _ inbound: inout InboundCall
   ) throws(Refusal) {
-    guard let ownerID = did.userID, let owner = snapshot.retail.user(id: ownerID) else {
+    guard let ownerID = did.userID, let owner = snapshot.retail.owner(ofDID: ownerID) else {
       throw Refusal(status: 480, reason: "Number Unassigned")
     }
     guard let recordID = context.nextRecordID?() else {

@@ -103,7 +103,7 @@ struct DIDDelivery {
   /// retail ingress service's rating plan and charged to its wallet.
   private func inboundPrice(_ did: DIDNumber) throws(Refusal) -> (AccountRef?, RateQuote?) {
     if did.isTollFree {
-      guard let owner = did.userID.flatMap(snapshot.retail.user(id:)) else {
+      guard let owner = did.userID.flatMap(snapshot.retail.owner(ofDID:)) else {
         throw Refusal(status: 480, reason: "Number Unassigned")
       }
       let match = try snapshot.retailIngress(of: owner, number: called).get()

@@ -12,7 +12,8 @@ struct DIDRows {
   let connection: PGConnection
   var zoneDirectory = TimeZoneFile.defaultDirectory
 
-  func load() throws -> DIDDirectory {
+  /// `owners`: the users who own numbers (their wallets and ingress services).
+  func load(owners: [RetailUser]) throws -> DIDDirectory {
     let rules = try activeRules()
     let rows = try connection.query(
       "SELECT id::text, number, user_id::text, status::text, type::text FROM phone_numbers")
@@ -28,7 +29,7 @@ struct DIDRows {
     }
     let zones = try timeZones()
     return DIDDirectory(
-      numbers,
+      numbers, owners: owners,
       localClock: { userID, unixMs in
         guard let zone = zones[userID] else { return DIDDirectory.utcClock(unixMs) }
         let local = zone.localTime(atUnixMs: unixMs)

@@ -37,9 +37,9 @@ struct CallRecordLineTests {
     let text = String(decoding: CallRecordLine.encode(Records.failed(1, uuid: "u-1")), as: UTF8.self)
     #expect(
       text.hasSuffix(
-        "\tv5\tu-1\tinbound\t\\N\t\\N\t\\N\t\\N\tbusy\t0\tsid-1\t951868799123\t\\N\t951868800000"
+        "\tv6\tu-1\tinbound\t\\N\t\\N\t\\N\t\\N\tbusy\t0\tsid-1\t951868799123\t\\N\t951868800000"
           + "\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t486\t1\t\\N\t\\N\t\\N"
-          + String(repeating: "\t\\N", count: 15) + "\t0\t\\N\t\\N\t\\N\n"))
+          + String(repeating: "\t\\N", count: 15) + "\t0\t\\N\t\\N\t\\N\t\\N\n"))
   }
 
   @Test func chargesAreOneFieldOfCommaSeparatedEntries() {
@@ -49,7 +49,7 @@ struct CallRecordLineTests {
       text.hasSuffix(
         "\tcustomer,00000000-0000-4000-8000-0000000000c1,customer,0.040000,USD,d"
           + ";supplier,00000000-0000-4000-8000-0000000000c2,bilateral,0.010450,EUR,c"
-          + ";wallet,42,wallet,1.500000,GBP,d\t200\t60004\t\\N\t\\N\t\\N\n"))
+          + ";wallet,42,wallet,1.500000,GBP,d\t200\t60004\t\\N\t\\N\t\\N\t\\N\n"))
   }
 
   @Test func theSupplierStatusFollowsTheCharges() throws {
@@ -58,7 +58,7 @@ struct CallRecordLineTests {
     let encoded = CallRecordLine.encode(record)
     #expect(
       String(decoding: encoded, as: UTF8.self).hasSuffix(
-        "\t486\t1\t\\N\t\\N\t\\N" + String(repeating: "\t\\N", count: 14) + "\t503\t0\t\\N\t\\N\t\\N\n"))
+        "\t486\t1\t\\N\t\\N\t\\N" + String(repeating: "\t\\N", count: 14) + "\t503\t0\t\\N\t\\N\t\\N\t\\N\n"))
     #expect(try CallRecordLine.decode(encoded.dropLast()) == record)
     var fields = Self.v3Fields + ["x"]
     #expect(throws: CallRecordLine.DecodingError.invalidField(name: "supplier_sip_status")) {
@@ -73,11 +73,11 @@ struct CallRecordLineTests {
     record.userID = "42"
     record.phoneNumberID = "7"
     let encoded = CallRecordLine.encode(record)
-    #expect(String(decoding: encoded, as: UTF8.self).hasSuffix("\t42\t7\t\\N\n"))
+    #expect(String(decoding: encoded, as: UTF8.self).hasSuffix("\t42\t7\t\\N\t\\N\n"))
     #expect(try CallRecordLine.decode(encoded.dropLast()) == record)
     // The same record as v4 wrote it: no user, no number.
     let text = String(decoding: encoded.dropLast(), as: UTF8.self).split(separator: "\t").dropFirst()
-    let v4 = "v4\t" + text.dropFirst().dropLast(4).joined(separator: "\t")
+    let v4 = "v4\t" + text.dropFirst().dropLast(5).joined(separator: "\t")
     let decoded = try CallRecordLine.decode(line(v4))
     #expect(decoded.userID == nil && decoded.phoneNumberID == nil && decoded.uuid == "u-1")
   }

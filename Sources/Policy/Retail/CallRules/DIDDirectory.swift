@@ -8,13 +8,18 @@ public struct DIDDirectory: Sendable {
   /// read against. Built by the loader from the tz database.
   public let localClock: @Sendable (_ userID: String, _ unixMs: Int64) -> WallClock
 
+  /// The users who own numbers, by id: whose wallet and retail ingress
+  /// service a forwarded leg or a toll-free leg is charged to and routed by.
+  private let owners: [String: RetailUser]
+
   public init(
-    _ numbers: [DIDNumber] = [],
+    _ numbers: [DIDNumber] = [], owners: [RetailUser] = [],
     localClock: @escaping @Sendable (_ userID: String, _ unixMs: Int64) -> WallClock = { _, unixMs in
       DIDDirectory.utcClock(unixMs)
     }
   ) {
     self.localClock = localClock
+    self.owners = Dictionary(owners.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
     var byNumber: [String: DIDNumber] = [:]
     byNumber.reserveCapacity(numbers.count)
     for number in numbers {
@@ -32,6 +37,9 @@ public struct DIDDirectory: Sendable {
   }
 
   public var count: Int { numbers.count }
+
+  /// The user who owns numbers with this id.
+  public func owner(id: String) -> RetailUser? { owners[id] }
 
   /// The row for a dialled number (with or without `+`), if it is ours.
   @inline(__always)
