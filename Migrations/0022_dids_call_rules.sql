@@ -40,6 +40,12 @@
 --   reach PostgreSQL in either order. Indexed for "the legs of this call".
 -- * phone_numbers.type = 'toll_free' (seed 000) is read: see docs/dids.md
 --   for how a toll-free number's inbound leg is charged.
+-- * Reloads (0007): the snapshot now holds every phone_numbers row (any
+--   status, owned or not) with its type, every active call rule, and the
+--   owners' time zones, so any change of call_rules, an update of
+--   phone_numbers.type and of users.time_zone notify didtron_reload too.
+--   users_notify_reload (0020) and phone_numbers_notify_reload (0017) are
+--   recreated with the new columns.
 
 alter table users
     add column time_zone text;
@@ -59,3 +65,19 @@ comment on column call_rules.schedule is
     '{"windows": [{"days": [1..7 ISO weekdays], "start": "HH:MM", "end": "HH:MM"}]} in users.time_zone; end before start runs across midnight; NULL = always (migration 0022).';
 comment on column calls.parent_call_uuid is
     'A forwarded leg: the uuid of the inbound call it was forwarded from (migration 0022).';
+
+drop trigger users_notify_reload on users;
+create trigger users_notify_reload
+    after delete or truncate or update of status, carrier_id, carrier_service_id, subscription_plan_id, time_zone
+    on users
+    for each statement execute function didtron_notify_reload();
+
+drop trigger phone_numbers_notify_reload on phone_numbers;
+create trigger phone_numbers_notify_reload
+    after insert or delete or truncate or update of number, user_id, status, is_primary, type
+    on phone_numbers
+    for each statement execute function didtron_notify_reload();
+
+create trigger call_rules_notify_reload
+    after insert or update or delete or truncate on call_rules
+    for each statement execute function didtron_notify_reload();
