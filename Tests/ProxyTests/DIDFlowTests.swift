@@ -60,11 +60,15 @@ import Testing
       DIDNumber(id: "44", number: "15550004004", userID: "1", status: .released),
       DIDNumber(id: "55", number: "+15550005005", userID: "1", rules: [rule("3", "55", .forwardNoAnswer, timeout: 10)]),
       DIDNumber(id: "66", number: "15550006006", userID: "6"),
-    ])
+      DIDNumber(id: "77", number: "18005550077", userID: "1", isTollFree: true),
+      // 88 (user 6, no wallet) forwards always to 22 (user 5): on-net, then 5's rule.
+      DIDNumber(
+        id: "88", number: "15550008008", userID: "6",
+        rules: [CallRule(id: "8", phoneNumberID: "88", kind: .forwardAlways, forwardTo: .number("15550002002"))]),
+    ], owners: [RetailUser(id: "5", carrierID: "c9", walletID: "7")])
     let retail = RetailDirectory(
       users: [
-        RetailUser(id: "1", carrierID: "c9", walletID: "7"), RetailUser(id: "5", carrierID: "c9", walletID: "7"),
-        RetailUser(id: "6", carrierID: "c9"),
+        RetailUser(id: "1", carrierID: "c9", walletID: "7"), RetailUser(id: "6", carrierID: "c9"),
       ],
       devices: [DeviceRegistration(sipUsername: "1001", sipPassword: "pw", userID: "1")],
       numbers: [PhoneNumber(id: "11", number: "15550001001", userID: "1")], dids: dids)
@@ -193,6 +197,45 @@ import Testing
     #expect(h.ended.count == 2)
     #expect(h.ended.allSatisfy { $0.charges.isEmpty })
     #expect(ledger.position(of: Self.wallet)?.reserved == .zero)
+  }
+
+  static func answerAndHangUp(_ h: FlowHarness, _ forwarded: SIPMessage, callID: String, afterMs: Int64) throws {
+    h.deliver(H.response(to: forwarded, status: 200, reason: "OK"), from: forwarded.requestURI?.port == 5080 ? H.uas : Self.phone)
+    _ = h.sender.take()
+    h.advance(afterMs)
+    h.deliver(
+      H.inDialog(
+        "BYE", callID: callID, branch: "z9hG4bK-bye-\(callID)", fromTag: "ct1", toTag: "uastag",
+        via: "SIP/2.0/UDP 10.0.0.5:5060"),
+      from: Self.carrier)
+    let bye = try #require(h.sender.take().last { $0.message.method == .bye })
+    h.deliver(H.response(to: bye.message, status: 200, reason: "OK", toTag: nil, recordRoute: false), from: bye.destination)
+  }
+
+  @Test func aTollFreeNumbersInboundLegIsChargedToTheOwnersWallet() throws {
+    let (h, _) = try Self.harness()
+    h.deliver(Self.invite(to: "18005550077", callID: "tf-1"), from: Self.carrier)
+    let forwarded = try #require(h.sender.take().last { $0.message.method == .invite })
+    #expect(forwarded.destination == Self.phone)
+    try Self.answerAndHangUp(h, forwarded.message, callID: "tf-1", afterMs: 10_000)
+    let record = try #require(h.ended.first).callRecord
+    #expect(h.ended.count == 1)
+    #expect(record.direction == .inbound && record.userID == "1" && record.phoneNumberID == "77")
+    #expect(record.customerCharge?.ratingPlanID == "r9")
+    #expect(record.charges == [AccountCharge(account: Self.wallet, column: .wallet, amount: Money("0.10")!, currency: "USD")])
+  }
+
+  @Test func anOnNetForwardFollowsTheNextNumbersRulesAndChargesItsOwner() throws {
+    let (h, _) = try Self.harness()
+    h.deliver(Self.invite(to: "15550008008", callID: "chain-1"), from: Self.carrier)
+    let forwarded = try #require(h.sender.take().last { $0.message.method == .invite })
+    // 88 -> 22 (on-net) -> 22's forward_unavailable -> 15551234 at the supplier.
+    #expect(forwarded.destination == H.uas && forwarded.message.requestURI?.user == "15551234")
+    try Self.answerAndHangUp(h, forwarded.message, callID: "chain-1", afterMs: 5_000)
+    let inbound = try #require(h.ended.first { $0.parentCallUUID == nil }).callRecord
+    let leg = try #require(h.ended.first { $0.parentCallUUID != nil }).callRecord
+    #expect(inbound.userID == "6" && inbound.phoneNumberID == "88")
+    #expect(leg.userID == "5" && leg.charges.map(\.account) == [Self.wallet])
   }
 
   @Test func sipURITargets() {

@@ -47,6 +47,7 @@ extension CallSummary {
     leg.direction = .outbound
     leg.parentCallUUID = recordID
     leg.ingress = forwarded.ingress
+    leg.userID = forwarded.userID
     leg.rating.customer = forwarded.customerQuote
     leg.charges = legCharges
     leg.fromUser = fromUser

@@ -42,7 +42,7 @@ extension DIDDelivery {
       }
       call.extraFailoverStatuses.formUnion(choice.plan.failoverCodes(for: choice.entry))
       leg = ForwardedLeg(
-        recordID: recordID, ruleID: forward.ruleID,
+        recordID: recordID, ruleID: forward.ruleID, userID: ownerID,
         ingress: CarrierLeg(
           carrierID: match.carrier.id, interconnectID: match.interconnect.id, serviceID: match.service.id),
         customerQuote: choice.customerQuote, calledNumber: number, firstTarget: first)
@@ -53,7 +53,7 @@ extension DIDDelivery {
       _ = context.credit?.admit(call: recordID, customer: nil)
       call.targets.append(RouteTarget(destination: destination, requestURI: uri))
       leg = ForwardedLeg(
-        recordID: recordID, ruleID: forward.ruleID, ingress: nil, customerQuote: nil, calledNumber: uri,
+        recordID: recordID, ruleID: forward.ruleID, userID: ownerID, ingress: nil, customerQuote: nil, calledNumber: uri,
         firstTarget: first)
     }
     inbound.forwardedLeg = leg

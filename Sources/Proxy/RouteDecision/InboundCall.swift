@@ -39,6 +39,9 @@ public struct ForwardedLeg: Sendable, Equatable {
   public var recordID: String
   /// The `call_rules.id` that forwarded the call.
   public var ruleID: String
+  /// The user whose call the leg is (the owner of the chain's last DID),
+  /// whose wallet pays it.
+  public var userID: String
   /// The owner's retail ingress side (nil for a SIP URI).
   public var ingress: CarrierLeg?
   /// The owner's price for the forwarded number (nil: not rated).
@@ -50,11 +53,12 @@ public struct ForwardedLeg: Sendable, Equatable {
   public var firstTarget: Int
 
   public init(
-    recordID: String, ruleID: String, ingress: CarrierLeg?, customerQuote: RateQuote?, calledNumber: String,
+    recordID: String, ruleID: String, userID: String, ingress: CarrierLeg?, customerQuote: RateQuote?, calledNumber: String,
     firstTarget: Int
   ) {
     self.recordID = recordID
     self.ruleID = ruleID
+    self.userID = userID
     self.ingress = ingress
     self.customerQuote = customerQuote
     self.calledNumber = calledNumber
