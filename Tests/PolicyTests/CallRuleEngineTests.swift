@@ -58,7 +58,8 @@ import Testing
     ]
     #expect(
       CallRuleEngine.decide(rules, at: Self.monday9, registered: true)
-        == .ring(.init(onBusy: Self.forward("1", "1555000"), onNoAnswer: Self.forward("2"), noAnswerSeconds: 15)))
+        == .ring(
+          .init(onBusy: Self.forward("1", "1555000"), onNoAnswer: Self.forward("2"), noAnswerSeconds: 15)))
     // Without a binding neither applies: 480.
     #expect(
       CallRuleEngine.decide(rules, at: Self.monday9, registered: false)
@@ -93,8 +94,10 @@ import Testing
     let office = CallRuleSchedule(windows: [.init(days: [1, 2, 3, 4, 5], startMinute: 540, endMinute: 1020)])
     let rules = [Self.rule("1", .doNotDisturb, to: nil, schedule: office)]
     let dnd = CallRuleEngine.Decision.refuse(status: 486, reason: "Do Not Disturb")
-    #expect(CallRuleEngine.decide(rules, at: WallClock(weekday: 1, minuteOfDay: 540), registered: true) == dnd)
-    #expect(CallRuleEngine.decide(rules, at: WallClock(weekday: 5, minuteOfDay: 1019), registered: true) == dnd)
+    #expect(
+      CallRuleEngine.decide(rules, at: WallClock(weekday: 1, minuteOfDay: 540), registered: true) == dnd)
+    #expect(
+      CallRuleEngine.decide(rules, at: WallClock(weekday: 5, minuteOfDay: 1019), registered: true) == dnd)
     // End exclusive, start inclusive; weekends out.
     #expect(
       CallRuleEngine.decide(rules, at: WallClock(weekday: 1, minuteOfDay: 1020), registered: true)
@@ -110,7 +113,8 @@ import Testing
   @Test func windowAcrossMidnightBelongsToItsStartDay() {
     // Friday 22:00 to Saturday 06:00, and Sunday 23:00 to Monday 01:00.
     let night = CallRuleSchedule(windows: [
-      .init(days: [5], startMinute: 22 * 60, endMinute: 6 * 60), .init(days: [7], startMinute: 23 * 60, endMinute: 60),
+      .init(days: [5], startMinute: 22 * 60, endMinute: 6 * 60),
+      .init(days: [7], startMinute: 23 * 60, endMinute: 60),
     ])
     let open: [(Int, Int, Bool)] = [
       (5, 22 * 60, true), (5, 1439, true), (6, 0, true), (6, 359, true), (6, 360, false),
@@ -151,9 +155,12 @@ import Testing
     DIDNumber(id: id, number: number, userID: user, rules: rules)
   }
 
-  static func route(_ first: DIDNumber, _ all: [DIDNumber], registered: Set<String> = []) -> CallRuleEngine.Route {
+  static func route(_ first: DIDNumber, _ all: [DIDNumber], registered: Set<String> = [])
+    -> CallRuleEngine.Route
+  {
     CallRuleEngine.route(
-      from: first, in: DIDDirectory(all), clock: { _ in Self.monday9 }, registered: { registered.contains($0) })
+      from: first, in: DIDDirectory(all), clock: { _ in Self.monday9 },
+      registered: { registered.contains($0) })
   }
 
   @Test func forwardToAnOwnDIDFollowsItsRules() {

@@ -47,25 +47,32 @@ import Testing
     // The owner's price for forwarded calls: 0.60 a minute, 1/1.
     var rating = try RatingPlan.Builder(id: "r9", name: "retail", currency: "USD", margin: .off)
     try rating.add(
-      prefix: "1", rate: Rate(ratePerMinute: Money("0.60")!, increments: BillingIncrements(initial: 1, recurring: 1)!))
+      prefix: "1",
+      rate: Rate(ratePerMinute: Money("0.60")!, increments: BillingIncrements(initial: 1, recurring: 1)!))
     let carriers = [
       Carrier(id: "c1", code: "CUST", name: "Customer", partnerType: .customer, status: .active),
       Carrier(id: "c9", code: "RETAIL", name: "Retail", partnerType: .customer, status: .active),
       Carrier(id: "c2", code: "SUP", name: "Supplier", partnerType: .supplier, status: .active),
     ]
-    let dids = DIDDirectory([
-      DIDNumber(id: "11", number: "15550001001", userID: "1"),
-      DIDNumber(id: "22", number: "15550002002", userID: "5", rules: [rule("1", "22", .forwardUnavailable)]),
-      DIDNumber(id: "33", number: "15550003003", userID: "1", rules: [rule("2", "33", .doNotDisturb)]),
-      DIDNumber(id: "44", number: "15550004004", userID: "1", status: .released),
-      DIDNumber(id: "55", number: "+15550005005", userID: "1", rules: [rule("3", "55", .forwardNoAnswer, timeout: 10)]),
-      DIDNumber(id: "66", number: "15550006006", userID: "6"),
-      DIDNumber(id: "77", number: "18005550077", userID: "1", isTollFree: true),
-      // 88 (user 6, no wallet) forwards always to 22 (user 5): on-net, then 5's rule.
-      DIDNumber(
-        id: "88", number: "15550008008", userID: "6",
-        rules: [CallRule(id: "8", phoneNumberID: "88", kind: .forwardAlways, forwardTo: .number("15550002002"))]),
-    ], owners: [RetailUser(id: "5", carrierID: "c9", walletID: "7")])
+    let dids = DIDDirectory(
+      [
+        DIDNumber(id: "11", number: "15550001001", userID: "1"),
+        DIDNumber(
+          id: "22", number: "15550002002", userID: "5", rules: [rule("1", "22", .forwardUnavailable)]),
+        DIDNumber(id: "33", number: "15550003003", userID: "1", rules: [rule("2", "33", .doNotDisturb)]),
+        DIDNumber(id: "44", number: "15550004004", userID: "1", status: .released),
+        DIDNumber(
+          id: "55", number: "+15550005005", userID: "1",
+          rules: [rule("3", "55", .forwardNoAnswer, timeout: 10)]),
+        DIDNumber(id: "66", number: "15550006006", userID: "6"),
+        DIDNumber(id: "77", number: "18005550077", userID: "1", isTollFree: true),
+        // 88 (user 6, no wallet) forwards always to 22 (user 5): on-net, then 5's rule.
+        DIDNumber(
+          id: "88", number: "15550008008", userID: "6",
+          rules: [
+            CallRule(id: "8", phoneNumberID: "88", kind: .forwardAlways, forwardTo: .number("15550002002"))
+          ]),
+      ], owners: [RetailUser(id: "5", carrierID: "c9", walletID: "7")])
     let retail = RetailDirectory(
       users: [
         RetailUser(id: "1", carrierID: "c9", walletID: "7"), RetailUser(id: "6", carrierID: "c9"),
@@ -91,7 +98,8 @@ import Testing
     let ledger = CreditLedger(configuration: CreditConfiguration(stepSeconds: 20, extendLeadMs: 5_000))
     ledger.load([
       CreditAccount(
-        ref: wallet, column: .wallet, currency: "USD", balance: AccountBalance(amount: Money("5")!, version: 1), floor: .zero)
+        ref: wallet, column: .wallet, currency: "USD",
+        balance: AccountBalance(amount: Money("5")!, version: 1), floor: .zero)
     ])
     h.core.credit = ledger
     return (h, ledger)
@@ -99,9 +107,11 @@ import Testing
 
   static func invite(to number: String, callID: String = "did-1") -> String {
     [
-      "INVITE sip:\(number)@127.0.0.1:5070 SIP/2.0", "Via: SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bK-\(callID)",
+      "INVITE sip:\(number)@127.0.0.1:5070 SIP/2.0",
+      "Via: SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bK-\(callID)",
       "From: <sip:4420000000@10.0.0.5>;tag=ct1", "To: <sip:\(number)@127.0.0.1:5070>", "Call-ID: \(callID)",
-      "CSeq: 1 INVITE", "Contact: <sip:4420000000@10.0.0.5:5060>", "Max-Forwards: 70", "Content-Length: 0", "", "",
+      "CSeq: 1 INVITE", "Contact: <sip:4420000000@10.0.0.5:5060>", "Max-Forwards: 70", "Content-Length: 0",
+      "", "",
     ].joined(separator: "\n")
   }
 
@@ -170,7 +180,10 @@ import Testing
     #expect(inbound.egressCarrierID == nil && inbound.charges.isEmpty && inbound.status == .completed)
     #expect(leg.direction == .outbound && leg.userID == "5" && leg.toNumber == "15551234")
     #expect(leg.ingressServiceID == "s9" && leg.egressCarrierID == "c2")
-    #expect(leg.charges == [AccountCharge(account: Self.wallet, column: .wallet, amount: Money("0.10")!, currency: "USD")])
+    #expect(
+      leg.charges == [
+        AccountCharge(account: Self.wallet, column: .wallet, amount: Money("0.10")!, currency: "USD")
+      ])
     #expect(ledger.position(of: Self.wallet)?.reserved == .zero)
   }
 
@@ -199,8 +212,12 @@ import Testing
     #expect(ledger.position(of: Self.wallet)?.reserved == .zero)
   }
 
-  static func answerAndHangUp(_ h: FlowHarness, _ forwarded: SIPMessage, callID: String, afterMs: Int64) throws {
-    h.deliver(H.response(to: forwarded, status: 200, reason: "OK"), from: forwarded.requestURI?.port == 5080 ? H.uas : Self.phone)
+  static func answerAndHangUp(_ h: FlowHarness, _ forwarded: SIPMessage, callID: String, afterMs: Int64)
+    throws
+  {
+    h.deliver(
+      H.response(to: forwarded, status: 200, reason: "OK"),
+      from: forwarded.requestURI?.port == 5080 ? H.uas : Self.phone)
     _ = h.sender.take()
     h.advance(afterMs)
     h.deliver(
@@ -209,7 +226,9 @@ import Testing
         via: "SIP/2.0/UDP 10.0.0.5:5060"),
       from: Self.carrier)
     let bye = try #require(h.sender.take().last { $0.message.method == .bye })
-    h.deliver(H.response(to: bye.message, status: 200, reason: "OK", toTag: nil, recordRoute: false), from: bye.destination)
+    h.deliver(
+      H.response(to: bye.message, status: 200, reason: "OK", toTag: nil, recordRoute: false),
+      from: bye.destination)
   }
 
   @Test func aTollFreeNumbersInboundLegIsChargedToTheOwnersWallet() throws {
@@ -222,7 +241,10 @@ import Testing
     #expect(h.ended.count == 1)
     #expect(record.direction == .inbound && record.userID == "1" && record.phoneNumberID == "77")
     #expect(record.customerCharge?.ratingPlanID == "r9")
-    #expect(record.charges == [AccountCharge(account: Self.wallet, column: .wallet, amount: Money("0.10")!, currency: "USD")])
+    #expect(
+      record.charges == [
+        AccountCharge(account: Self.wallet, column: .wallet, amount: Money("0.10")!, currency: "USD")
+      ])
   }
 
   @Test func anOnNetForwardFollowsTheNextNumbersRulesAndChargesItsOwner() throws {
@@ -242,8 +264,11 @@ import Testing
     #expect(
       DIDDelivery.endpoint(ofURI: "sip:bob@192.0.2.5:5062;transport=udp")
         == Endpoint(transport: .udp, host: "192.0.2.5", port: 5062))
-    #expect(DIDDelivery.endpoint(ofURI: "sip:bob@192.0.2.5") == Endpoint(transport: .udp, host: "192.0.2.5", port: 5060))
-    #expect(DIDDelivery.endpoint(ofURI: "sip:bob@[::1]:5070") == Endpoint(transport: .udp, host: "::1", port: 5070))
+    #expect(
+      DIDDelivery.endpoint(ofURI: "sip:bob@192.0.2.5")
+        == Endpoint(transport: .udp, host: "192.0.2.5", port: 5060))
+    #expect(
+      DIDDelivery.endpoint(ofURI: "sip:bob@[::1]:5070") == Endpoint(transport: .udp, host: "::1", port: 5070))
     #expect(DIDDelivery.endpoint(ofURI: "sip:bob@example.com") == nil)
     #expect(DIDDelivery.endpoint(ofURI: "sip:bob@192.0.2.5:0") == nil)
   }

@@ -56,13 +56,21 @@ struct DIDDatabaseTests {
   @Test(arguments: [
     ("UPDATE call_rules SET forward_to = NULL WHERE id = 100", "call_rules row 100"),
     ("UPDATE call_rules SET forward_to = 'not a number' WHERE id = 100", "call_rules row 100"),
-    (#"UPDATE call_rules SET schedule = '{"windows": [{"days": [1], "start": "9"}]}' WHERE id = 101"#,
-     "call_rules row 101"),
-    (#"UPDATE call_rules SET schedule = '{"windows": [], "zone": "x"}' WHERE id = 101"#, "call_rules row 101"),
-    (#"UPDATE call_rules SET schedule = '{"windows": [{"days": [8], "start": "09:00", "end": "10:00"}]}' WHERE id = 101"#,
-     "call_rules row 101"),
-    (#"UPDATE call_rules SET schedule = '{"windows": [{"days": [true], "start": "09:00", "end": "10:00"}]}' WHERE id = 101"#,
-     "call_rules row 101"),
+    (
+      #"UPDATE call_rules SET schedule = '{"windows": [{"days": [1], "start": "9"}]}' WHERE id = 101"#,
+      "call_rules row 101"
+    ),
+    (
+      #"UPDATE call_rules SET schedule = '{"windows": [], "zone": "x"}' WHERE id = 101"#, "call_rules row 101"
+    ),
+    (
+      #"UPDATE call_rules SET schedule = '{"windows": [{"days": [8], "start": "09:00", "end": "10:00"}]}' WHERE id = 101"#,
+      "call_rules row 101"
+    ),
+    (
+      #"UPDATE call_rules SET schedule = '{"windows": [{"days": [true], "start": "09:00", "end": "10:00"}]}' WHERE id = 101"#,
+      "call_rules row 101"
+    ),
     ("UPDATE users SET time_zone = 'Mars/Olympus' WHERE id = 1", "users row 1"),
   ])
   func aRowTheSwitchCannotActOnRefusesTheLoadNamingIt(_ change: String, _ named: String) throws {

@@ -80,7 +80,8 @@ extension ProxyCore {
     let answered = summary.outcome == .answered
     let charges =
       credit?.end(
-        call: forwarded.recordID, durationMs: answered && summary.forwardedLegTried ? summary.answeredDurationMs : nil,
+        call: forwarded.recordID,
+        durationMs: answered && summary.forwardedLegTried ? summary.answeredDurationMs : nil,
         nowUnixMs: clock.unixMs) ?? []
     guard let (inbound, leg) = summary.forwardedLegs(legCharges: charges) else { return nil }
     summary = inbound

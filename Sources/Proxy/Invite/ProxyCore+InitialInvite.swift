@@ -169,7 +169,8 @@ extension ProxyCore {
     transactions.restartDeadline(context.server)
     context.branch = record
     record.timerC = schedule(
-      .timerC(record), afterMs: ringMs.map { min($0, configuration.inviteTimeoutMs) } ?? configuration.inviteTimeoutMs)
+      .timerC(record),
+      afterMs: ringMs.map { min($0, configuration.inviteTimeoutMs) } ?? configuration.inviteTimeoutMs)
     if configuration.failoverTimeoutMs > 0 {
       _ = schedule(.targetSilent(record), afterMs: configuration.failoverTimeoutMs)
     }

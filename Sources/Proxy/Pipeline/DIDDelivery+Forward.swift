@@ -53,7 +53,8 @@ extension DIDDelivery {
       _ = context.credit?.admit(call: recordID, customer: nil)
       call.targets.append(RouteTarget(destination: destination, requestURI: uri))
       leg = ForwardedLeg(
-        recordID: recordID, ruleID: forward.ruleID, userID: ownerID, ingress: nil, customerQuote: nil, calledNumber: uri,
+        recordID: recordID, ruleID: forward.ruleID, userID: ownerID, ingress: nil, customerQuote: nil,
+        calledNumber: uri,
         firstTarget: first)
     }
     inbound.forwardedLeg = leg

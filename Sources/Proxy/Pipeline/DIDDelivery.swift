@@ -47,7 +47,8 @@ struct DIDDelivery {
       policy: CallPolicy(
         maxDurationMs: ingress.policy.signalling.maxCallDurationSeconds.map { Int64($0) * 1000 },
         sessionTimer: ingress.policy.signalling.sessionTimer != nil,
-        earlyMedia: ingress.policy.signalling.earlyMedia, releaseCauses: ingress.policy.signalling.releaseCauses,
+        earlyMedia: ingress.policy.signalling.earlyMedia,
+        releaseCauses: ingress.policy.signalling.releaseCauses,
         creditControl: context.credit != nil))
     var leg: (forward: CallRuleEngine.Forward, owner: DIDNumber, forwardOn: Set<Int>)?
     switch route {

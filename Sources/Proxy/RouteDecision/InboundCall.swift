@@ -22,8 +22,9 @@ public struct InboundCall: Sendable, Equatable {
   /// up; unavailable: 404, 408, 480, 5xx). Empty when the leg is the only one.
   public var forwardOn: Set<Int> = []
 
-  public init(userID: String, phoneNumberID: String, forwardedLeg: ForwardedLeg? = nil, ringUntilMs: Int64? = nil)
-  {
+  public init(
+    userID: String, phoneNumberID: String, forwardedLeg: ForwardedLeg? = nil, ringUntilMs: Int64? = nil
+  ) {
     self.userID = userID
     self.phoneNumberID = phoneNumberID
     self.forwardedLeg = forwardedLeg
@@ -53,7 +54,8 @@ public struct ForwardedLeg: Sendable, Equatable {
   public var firstTarget: Int
 
   public init(
-    recordID: String, ruleID: String, userID: String, ingress: CarrierLeg?, customerQuote: RateQuote?, calledNumber: String,
+    recordID: String, ruleID: String, userID: String, ingress: CarrierLeg?, customerQuote: RateQuote?,
+    calledNumber: String,
     firstTarget: Int
   ) {
     self.recordID = recordID

@@ -116,7 +116,8 @@ struct DIDRows {
       guard Set(window.days).count == window.days.count else {
         throw ShapeError(description: "a weekday is listed twice")
       }
-      guard let start = CallRuleSchedule.minutes(window.start), let end = CallRuleSchedule.minutes(window.end),
+      guard let start = CallRuleSchedule.minutes(window.start),
+        let end = CallRuleSchedule.minutes(window.end),
         start < 1440
       else { throw ShapeError(description: "start and end must be \"HH:MM\"") }
       windows.append(.init(days: Set(window.days), startMinute: start, endMinute: end))

@@ -29,12 +29,12 @@ struct RetailRows {
     let rows = try connection.query(
       PGQuery(
         unsafeSQL: """
-      SELECT u.id::text, u.status::text, u.carrier_id::text, u.carrier_service_id::text,
-             (SELECT w.id::text FROM wallets w WHERE w.user_id = u.id),
-             (SELECT p.phone_calls_limit FROM subscription_plans p
-              WHERE p.id = u.subscription_plan_id AND p.is_active AND p.phone_calls_limit >= 0)
-      FROM users u WHERE
-      """ + " " + condition))
+          SELECT u.id::text, u.status::text, u.carrier_id::text, u.carrier_service_id::text,
+                 (SELECT w.id::text FROM wallets w WHERE w.user_id = u.id),
+                 (SELECT p.phone_calls_limit FROM subscription_plans p
+                  WHERE p.id = u.subscription_plan_id AND p.is_active AND p.phone_calls_limit >= 0)
+          FROM users u WHERE
+          """ + " " + condition))
     return try (0..<rows.rowCount).map { row in
       let fields = Fields(table: "users", id: rows.string(row, 0) ?? "", result: rows, row: row)
       return RetailUser(

@@ -21,14 +21,17 @@ public struct CallRuleSchedule: Sendable, Equatable {
     var problem: String? {
       if days.isEmpty { return "a window has no days" }
       if let day = days.first(where: { !(1...7).contains($0) }) { return "weekday \(day) is not 1...7" }
-      if !(0..<1440).contains(startMinute) || !(1...1440).contains(endMinute) { return "a time is out of range" }
+      if !(0..<1440).contains(startMinute) || !(1...1440).contains(endMinute) {
+        return "a time is out of range"
+      }
       if startMinute == endMinute { return "a window starts and ends at the same time" }
       return nil
     }
 
     func isOpen(at clock: WallClock) -> Bool {
       if startMinute < endMinute {
-        return days.contains(clock.weekday) && clock.minuteOfDay >= startMinute && clock.minuteOfDay < endMinute
+        return days.contains(clock.weekday) && clock.minuteOfDay >= startMinute
+          && clock.minuteOfDay < endMinute
       }
       // Across midnight: the evening of an opening day, or the morning after one.
       let yesterday = clock.weekday == 1 ? 7 : clock.weekday - 1
