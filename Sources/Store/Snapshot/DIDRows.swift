@@ -32,9 +32,14 @@ struct DIDRows {
       numbers, owners: owners,
       localClock: { userID, unixMs in
         guard let zone = zones[userID] else { return DIDDirectory.utcClock(unixMs) }
-        let local = zone.localTime(atUnixMs: unixMs)
-        return WallClock(weekday: local.weekday, minuteOfDay: local.minuteOfDay)
+        return Self.wallClock(zone, unixMs)
       })
+  }
+
+  /// The wall clock in `zone` at `unixMs` (its offset then: daylight saving included).
+  static func wallClock(_ zone: TimeZoneRules, _ unixMs: Int64) -> WallClock {
+    let local = zone.localTime(atUnixMs: unixMs)
+    return WallClock(weekday: local.weekday, minuteOfDay: local.minuteOfDay)
   }
 
   /// Active call rules by phone number id.
