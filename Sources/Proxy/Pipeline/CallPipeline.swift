@@ -171,7 +171,7 @@ public struct CallPipeline: CallRouter {
   }
 
   /// What the core enforces for the rest of the call.
-  private func callPolicy(_ signalling: SignallingSettings, egressSessionTimer: Bool, _ context: RouteContext)
+  func callPolicy(_ signalling: SignallingSettings, egressSessionTimer: Bool, _ context: RouteContext)
     -> CallPolicy
   {
     CallPolicy(

@@ -41,6 +41,7 @@ extension DIDDelivery {
         call.targets.append(target)
       }
       call.extraFailoverStatuses.formUnion(choice.plan.failoverCodes(for: choice.entry))
+      call.policy.sessionTimer = call.policy.sessionTimer || egress.sessionTimer
       leg = ForwardedLeg(
         recordID: recordID, ruleID: forward.ruleID, userID: ownerID,
         ingress: CarrierLeg(

@@ -44,12 +44,7 @@ struct DIDDelivery {
     var inbound = InboundCall(userID: ownerID, phoneNumberID: did.id)
     var call = RoutedCall(
       targets: [], ingress: ingress.leg, callerNumber: caller.number, calledNumber: called, edits: edits,
-      policy: CallPolicy(
-        maxDurationMs: ingress.policy.signalling.maxCallDurationSeconds.map { Int64($0) * 1000 },
-        sessionTimer: ingress.policy.signalling.sessionTimer != nil,
-        earlyMedia: ingress.policy.signalling.earlyMedia,
-        releaseCauses: ingress.policy.signalling.releaseCauses,
-        creditControl: context.credit != nil))
+      policy: pipeline.callPolicy(ingress.policy.signalling, egressSessionTimer: false, context))
     var leg: (forward: CallRuleEngine.Forward, owner: DIDNumber, forwardOn: Set<Int>)?
     switch route {
     case .refuse(let status, let reason): throw Refusal(status: status, reason: reason)
