@@ -5,7 +5,9 @@ number; a number whose owner has no registered device and a
 `forward_unavailable` rule is forwarded at once to a supplier UAS as the
 owner's call, rated by the owner's retail service and debited to its wallet
 in a second row linked to the first; a `do_not_disturb` number is refused
-486. One switch serves all three."""
+486; carol's device rings past her `forward_no_answer` rule's 1 s, gets
+CANCEL, and the call goes to the supplier on her wallet. One switch serves
+all four."""
 
 from __future__ import annotations
 
@@ -28,7 +30,9 @@ def did_world(ss) -> tuple[SS.Ingress, SS.Egress]:
     (0.10 a second, 1/1) and routes it to one supplier trunk; alice (user 1,
     device `alice`) owns 15550001001 (no rules) and 15550003003 (do not
     disturb); bob (user 2, no device) owns 15550002002, forwarded to 15551234
-    when no device of his is registered; both pay with wallet 5 / 6."""
+    when no device of his is registered; carol (user 3, device `carol`) owns
+    15550004004, forwarded to 15551234 after 1 s of ringing; they pay with
+    wallets 5, 6 and 7."""
     t = SS.Topology()
     plan = t.plan()
     prices = t.rating_plan(initial=1, recurring=1)
@@ -42,14 +46,18 @@ def did_world(ss) -> tuple[SS.Ingress, SS.Egress]:
     ss.apply(t)
     ss.db.sql(f"""
         INSERT INTO users (id, email, status, carrier_id) VALUES
-          (1, 'alice@example.com', 'active', '{retail}'), (2, 'bob@example.com', 'active', '{retail}');
+          (1, 'alice@example.com', 'active', '{retail}'), (2, 'bob@example.com', 'active', '{retail}'),
+          (3, 'carol@example.com', 'active', '{retail}');
         INSERT INTO device_registrations (user_id, device_id, device_type, sip_username, sip_password)
-        VALUES (1, 'phone', 'android', 'alice', 's3cret');
+        VALUES (1, 'phone', 'android', 'alice', 's3cret'), (3, 'phone', 'ios', 'carol', 'c4rol');
         INSERT INTO phone_numbers (id, user_id, number, is_primary) VALUES
-          (8, 1, '15550001001', true), (9, 2, '+15550002002', true), (10, 1, '15550003003', false);
-        INSERT INTO call_rules (phone_number_id, rule_type, forward_to) VALUES
-          (9, 'forward_unavailable', '15551234'), (10, 'do_not_disturb', NULL);
-        INSERT INTO wallets (id, user_id, balance, currency) VALUES (5, 1, 10, 'USD'), (6, 2, 10, 'USD');
+          (8, 1, '15550001001', true), (9, 2, '+15550002002', true), (10, 1, '15550003003', false),
+          (11, 3, '15550004004', true);
+        INSERT INTO call_rules (phone_number_id, rule_type, forward_to, timeout_seconds) VALUES
+          (9, 'forward_unavailable', '15551234', NULL), (10, 'do_not_disturb', NULL, NULL),
+          (11, 'forward_no_answer', '15551234', 1);
+        INSERT INTO wallets (id, user_id, balance, currency) VALUES
+          (5, 1, 10, 'USD'), (6, 2, 10, 'USD'), (7, 3, 10, 'USD');
         """)
     return customer, egress
 
@@ -82,12 +90,22 @@ def first_invite_call_id(run: L.SippRun) -> str:
     return next(m.call_id for m in run.messages() if m.direction == "sent" and m.method == "INVITE")
 
 
+def forwarded_rows(ss, call_id: str) -> tuple[dict, dict]:
+    """The inbound row and the forwarded leg's row of one call."""
+    assert ss.db.wait_count(2, f"call_sid = '{call_id}'") == 2
+    rows = ss.db.calls(f"call_sid = '{call_id}'")
+    inbound = next(r for r in rows if r["parent_call_uuid"] is None)
+    leg = next(r for r in rows if r["parent_call_uuid"] is not None)
+    assert leg["parent_call_uuid"] == inbound["uuid"], (leg, inbound)
+    return inbound, leg
+
+
 def test_dids_ring_their_owner_forward_when_unavailable_and_refuse_when_do_not_disturb(ss):
     customer, egress = did_world(ss)
     ss.config.write_text(SS.SWITCH_CONFIG + f'\n[registrar]\ndomains = ["{DOMAIN}"]\n'
                          'authentication = "none"\n')
     ss.start_switch()
-    assert ss.wait_log(r"sip_credentials=1 ")
+    assert ss.wait_log(r"sip_credentials=2 ")
     device_port = L.free_port()
     register_from(ss, device_port, "alice")
     device = ss.uas(port=device_port, calls=1)
@@ -108,13 +126,8 @@ def test_dids_ring_their_owner_forward_when_unavailable_and_refuse_when_do_not_d
     run = ss.uac("15550002002", hold_ms=2000)
     assert run.wait(timeout=30) == 0, run.summary()
     assert supplier.wait(timeout=20) == 0, supplier.summary()
-    call_id = first_invite_call_id(run)
-    assert ss.db.wait_count(2, f"call_sid = '{call_id}'") == 2
-    rows = ss.db.calls(f"call_sid = '{call_id}'")
-    inbound = next(r for r in rows if r["parent_call_uuid"] is None)
-    leg = next(r for r in rows if r["parent_call_uuid"] is not None)
+    inbound, leg = forwarded_rows(ss, first_invite_call_id(run))
     assert inbound["direction"] == "inbound" and inbound["user_id"] == 2 and inbound["phone_number_id"] == 9
-    assert leg["parent_call_uuid"] == inbound["uuid"], (leg, inbound)
     assert leg["direction"] == "outbound" and leg["user_id"] == 2 and leg["to_number"] == "15551234", leg
     assert leg["egress_service_id"] == egress.service and leg["status"] == "completed", leg
     cost = Decimal(str(leg["cost"]))
@@ -129,3 +142,19 @@ def test_dids_ring_their_owner_forward_when_unavailable_and_refuse_when_do_not_d
     assert run.wait(timeout=30) == 0, run.summary()
     assert 486 in statuses(run), statuses(run)
     assert ss.db.count(f"call_sid = '{first_invite_call_id(run)}'") == 0
+
+    # 4. carol's device rings past her rule's 1 s: CANCEL, then the supplier, on her wallet.
+    carol_port = L.free_port()
+    register_from(ss, carol_port, "carol")
+    carol = ss.uas(scenario="uas-cancel.xml", port=carol_port, calls=1)
+    supplier = ss.uas(port=egress.port, calls=1)
+    run = ss.uac("15550004004", hold_ms=1000)
+    assert run.wait(timeout=30) == 0, run.summary()
+    assert carol.wait(timeout=20) == 0, carol.summary()
+    assert supplier.wait(timeout=20) == 0, supplier.summary()
+    assert any(m.method == "CANCEL" for m in carol.messages() if m.direction == "received")
+    inbound, leg = forwarded_rows(ss, first_invite_call_id(run))
+    assert inbound["user_id"] == 3 and inbound["phone_number_id"] == 11 and inbound["status"] == "completed"
+    assert leg["user_id"] == 3 and leg["status"] == "completed" and leg["to_number"] == "15551234", leg
+    cost = Decimal(str(leg["cost"]))
+    assert cost > 0 and Decimal(ss.db.scalar("select balance from wallets where id = 7")) == Decimal("10") - cost
