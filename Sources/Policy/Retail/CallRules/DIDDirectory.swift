@@ -44,7 +44,9 @@ public struct DIDDirectory: Sendable {
   /// The row for a dialled number (with or without `+`), if it is ours.
   @inline(__always)
   public func number(_ dialled: String) -> DIDNumber? {
-    numbers[dialled.utf8.first == UInt8(ascii: "+") ? String(dialled.dropFirst()) : dialled]
+    // No numbers (a carrier-only switch): not even a hash per call.
+    guard !numbers.isEmpty else { return nil }
+    return numbers[dialled.utf8.first == UInt8(ascii: "+") ? String(dialled.dropFirst()) : dialled]
   }
 
   /// A number as the directory keys it: E.164 digits without the leading
