@@ -84,7 +84,7 @@ import Testing
       routingPlans: [plan], ratingPlans: [try rating.build()], retail: retail)
   }
 
-  static func harness(registered: Bool = true) throws -> (FlowHarness, CreditLedger) {
+  static func harness(registered: Bool = true, balance: String = "5") throws -> (FlowHarness, CreditLedger) {
     let h = FlowHarness(router: CallPipeline(snapshot: try snapshot()))
     let registrar = Registrar(configuration: RegistrarConfiguration(domains: [domain]))
     if registered {
@@ -99,7 +99,7 @@ import Testing
     ledger.load([
       CreditAccount(
         ref: wallet, column: .wallet, currency: "USD",
-        balance: AccountBalance(amount: Money("5")!, version: 1), floor: .zero)
+        balance: AccountBalance(amount: Money(balance)!, version: 1), floor: .zero)
     ])
     h.core.credit = ledger
     return (h, ledger)
@@ -185,6 +185,24 @@ import Testing
         AccountCharge(account: Self.wallet, column: .wallet, amount: Money("0.10")!, currency: "USD")
       ])
     #expect(ledger.position(of: Self.wallet)?.reserved == .zero)
+  }
+
+  @Test func theOwnersWalletCutsAForwardedCallWithByeToBothSides() throws {
+    // 0.10 pays 10 s at 0.60 a minute; steps of 20 s.
+    let (h, ledger) = try Self.harness(balance: "0.10")
+    h.deliver(Self.invite(to: "15550002002", callID: "cut-1"), from: Self.carrier)
+    let forwarded = try #require(h.sender.take().last { $0.message.method == .invite })
+    h.deliver(H.response(to: forwarded.message, status: 200, reason: "OK"), from: H.uas)
+    _ = h.sender.take()
+    h.advance(9_999)
+    #expect(!h.sender.take().contains { $0.message.method == .bye })
+    h.advance(1)
+    let byes = h.sender.take().filter { $0.message.method == .bye }
+    #expect(Set(byes.map(\.destination)) == [H.uas, Self.carrier])
+    let leg = try #require(h.ended.first { $0.parentCallUUID != nil })
+    #expect(leg.endedBy == "credit" && leg.answeredDurationMs == 10_000)
+    #expect(leg.charges.map(\.amount) == [Money("0.10")!])
+    #expect(ledger.position(of: Self.wallet)?.available == .zero)
   }
 
   @Test func forwardNoAnswerCancelsTheDeviceAfterTheTimeoutAndForwards() throws {

@@ -93,4 +93,30 @@ extension ProxyCore {
   func isStaleInboundBranch(_ context: InviteContext, _ record: ClientTransactionRecord) -> Bool {
     context.call.inbound?.forwardedLeg != nil && context.branch !== record
   }
+
+  /// The credit of an answered call: the inbound leg's payer and, once the
+  /// call went to its forwarded leg, the owner's wallet too; the call is
+  /// paid as far as the shorter of the two (nil: neither limits it).
+  func answeredCredit(_ credit: CreditLedger, _ summary: CallSummary, supplier: CreditParty?) -> CreditGrant {
+    guard let leg = summary.forwardedLeg, summary.forwardedLegTried else {
+      return credit.answered(call: summary.recordID, customer: summary.rating.customer, supplier: supplier)
+    }
+    // The supplier is the forwarded leg's (docs/dids.md).
+    return shorter(
+      credit.answered(call: summary.recordID, customer: summary.rating.customer, supplier: nil),
+      credit.answered(call: leg.recordID, supplier: supplier))
+  }
+
+  /// The next credit step of an answered call, on both legs when forwarded.
+  func extendedCredit(_ credit: CreditLedger, _ summary: CallSummary) -> CreditGrant {
+    let inbound = credit.extend(call: summary.recordID)
+    guard let leg = summary.forwardedLeg, summary.forwardedLegTried else { return inbound }
+    return shorter(inbound, credit.extend(call: leg.recordID))
+  }
+
+  private func shorter(_ a: CreditGrant, _ b: CreditGrant) -> CreditGrant {
+    guard let x = a.paidSeconds else { return b }
+    guard let y = b.paidSeconds else { return a }
+    return x <= y ? a : b
+  }
 }

@@ -53,13 +53,7 @@ extension ProxyCore {
       let supplier = summary.rating.supplier.flatMap { quote in
         record.target?.egress.map { CreditParty(account: AccountRef(.supplier, $0.carrierID), quote: quote) }
       }
-      if let leg = summary.forwardedLeg, summary.forwardedLegTried {
-        // A forwarded call to a DID: the supplier is the forwarded leg's (docs/dids.md).
-        _ = credit.answered(call: leg.recordID, supplier: supplier)
-        grant = credit.answered(call: summary.recordID, customer: summary.rating.customer, supplier: nil)
-      } else {
-        grant = credit.answered(call: summary.recordID, customer: summary.rating.customer, supplier: supplier)
-      }
+      grant = answeredCredit(credit, summary, supplier: supplier)
     }
     let policy = context.call.policy
     guard policy.endsCalls, let caller = context.callerSide, let forwarded,
