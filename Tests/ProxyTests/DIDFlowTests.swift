@@ -72,7 +72,17 @@ import Testing
           rules: [
             CallRule(id: "8", phoneNumberID: "88", kind: .forwardAlways, forwardTo: .number("15550002002"))
           ]),
-      ], owners: [RetailUser(id: "5", carrierID: "c9", walletID: "7")])
+        // 99's owner (user 9) may place no call this month.
+        DIDNumber(
+          id: "99", number: "15550009009", userID: "9",
+          rules: [
+            CallRule(id: "9", phoneNumberID: "99", kind: .forwardAlways, forwardTo: .number("15551234"))
+          ]),
+      ],
+      owners: [
+        RetailUser(id: "5", carrierID: "c9", walletID: "7"),
+        RetailUser(id: "9", carrierID: "c9", walletID: "7", monthlyCallLimit: 0),
+      ])
     let retail = RetailDirectory(
       users: [
         RetailUser(id: "1", carrierID: "c9", walletID: "7"), RetailUser(id: "6", carrierID: "c9"),
@@ -146,6 +156,14 @@ import Testing
     // A number that is not ours is routed by the plan as before.
     h.deliver(Self.invite(to: "15559999999", callID: "plan"), from: Self.carrier)
     #expect(h.sender.take().last { $0.message.method == .invite }?.destination == H.uas)
+  }
+
+  @Test func aForwardedLegCountsAgainstTheOwnersMonthlyLimit() throws {
+    let (h, ledger) = try Self.harness()
+    h.deliver(Self.invite(to: "15550009009", callID: "month-1"), from: Self.carrier)
+    #expect(Self.finalStatus(h) == 403)
+    #expect(h.core.counters.invitesForwarded == 0)
+    #expect(ledger.position(of: Self.wallet)?.reserved == .zero)
   }
 
   @Test func noDeviceRegisteredIs480() throws {

@@ -78,6 +78,7 @@ extension ProxyCore {
   func splitForwardedLeg(_ summary: inout CallSummary) -> CallSummary? {
     guard let forwarded = summary.forwardedLeg else { return nil }
     let answered = summary.outcome == .answered
+    monthlyCalls.end(call: forwarded.recordID, answered: answered && summary.forwardedLegTried)
     let charges =
       credit?.end(
         call: forwarded.recordID,

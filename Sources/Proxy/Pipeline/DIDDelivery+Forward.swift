@@ -31,8 +31,19 @@ extension DIDDelivery {
         setPAI: ingress.policy.translation.setPAI)
       let egress = try EgressTargets(choice, builder, credit: context.credit)
       guard let wallet = owner.walletID else { throw .noWallet }
+      // The owner's plan's monthly call limit counts the leg (migration 0020).
+      if let counter = context.monthlyCalls,
+        !counter.admit(call: recordID, userID: ownerID, limit: owner.monthlyCallLimit, unixMs: context.unixMs)
+      {
+        throw .monthlyCallLimit
+      }
       if let credit = context.credit {
-        try credit.admit(call: recordID, payer: AccountRef(.wallet, wallet), quote: choice.customerQuote)
+        do {
+          try credit.admit(call: recordID, payer: AccountRef(.wallet, wallet), quote: choice.customerQuote)
+        } catch {
+          context.monthlyCalls?.end(call: recordID, answered: false)
+          throw error
+        }
       }
       for var target in egress.targets {
         // The devices' contacts rewrote the Request-URI: the supplier's is its own.
