@@ -105,7 +105,15 @@ extension ProxyCore {
     // The supplier is the forwarded leg's (docs/dids.md).
     return shorter(
       credit.answered(call: summary.recordID, customer: summary.rating.customer, supplier: nil),
-      credit.answered(call: leg.recordID, supplier: supplier))
+      credit.answered(call: leg.recordID, customer: leg.customerQuote, supplier: supplier))
+  }
+
+  /// The owner's price of an answered forwarded leg, as in force at the
+  /// answer (docs/rating.md "Priced at the answer"), like any call's.
+  func priceForwardedLegAtAnswer(_ summary: inout CallSummary, unixMs: Int64) {
+    guard summary.forwardedLegTried, let leg = summary.forwardedLeg else { return }
+    summary.forwardedLeg?.customerQuote = priceAtAnswer(
+      leg.customerQuote, number: leg.calledNumber, unixMs: unixMs)
   }
 
   /// The next credit step of an answered call, on both legs when forwarded.

@@ -31,6 +31,7 @@ extension ProxyCore {
         record.target?.supplierQuote,
         number: summary.forwardedLegTried ? summary.forwardedLeg?.calledNumber : summary.toUser,
         unixMs: answeredUnixMs))
+    priceForwardedLegAtAnswer(&summary, unixMs: answeredUnixMs)
     summary.finalStatus = response.statusCode
     summary.outcome = .answered
     summary.toTag = response.toTag
