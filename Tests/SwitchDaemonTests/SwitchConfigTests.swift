@@ -354,7 +354,9 @@ struct SwitchConfigTests {
     #expect(names.contains("DIDTRON_OVERLOAD_MIN_INVITES_PER_SECOND"))
     #expect(names.contains("DIDTRON_PROXY_MAX_DIALOG_LIFETIME_SECONDS"))
     #expect(names.contains("DIDTRON_RETAIL_EMERGENCY_NUMBERS"))
-    #expect(ConfigKey.all.count == 60)
+    #expect(names.contains("DIDTRON_REGISTRAR_MD5_ONLY_USER_AGENTS"))
+    #expect(names.contains("DIDTRON_ADMIN_TOKEN_FILE"))
+    #expect(ConfigKey.all.count == 66)
   }
 
   @Test func aRegistrarWithoutADatabaseNeedsAuthenticationNone() throws {

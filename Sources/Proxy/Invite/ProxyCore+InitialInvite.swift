@@ -20,7 +20,7 @@ extension ProxyCore {
     var routeContext = RouteContext(
       nowMs: clock.monotonicMs, unixMs: startedUnixMs, liveCalls: liveCalls, cps: cpsLimiter,
       randomSeed: recordIDs.nextWord(), credit: credit, callUUID: recordID, caller: caller,
-      monthlyCalls: monthlyCalls)
+      monthlyCalls: monthlyCalls, drained: drainedTrunks.isEmpty ? nil : drainedTrunks)
     addDIDRouting(to: &routeContext)
     let call: RoutedCall
     switch router.route(invite: request, source: source, context: routeContext) {
@@ -50,6 +50,7 @@ extension ProxyCore {
     context.summary.userID = caller?.user.id
     context.summary.phoneNumberID = caller?.user.callerNumber?.id
     noteInbound(call, in: &context.summary)
+    emit(.initiating, context.summary)
     // Record-Route (§16.6 step 4): towards the caller on the interface it used;
     // a second entry when the callee side uses another transport (RFC 5658).
     let outbound = localEndpoint(for: call.targets[0].destination)

@@ -25,7 +25,8 @@ extension DIDDelivery {
       let match = try snapshot.retailIngress(of: owner, number: number).get()
       let choice = try RouteChoice(snapshot, match, called: number, context)
       let builder = EgressTargetBuilder(
-        snapshot: snapshot, caller: match.carrier, live: context.liveCalls, fromUser: invite.fromURI?.user,
+        snapshot: snapshot, caller: match.carrier, live: context.liveCalls, drained: context.drained,
+        fromUser: invite.fromURI?.user,
         fromHost: invite.fromURI?.host ?? "invalid", callerIdentity: caller, called: number, offer: offer,
         options: options, sessionTimerSet: ingress.policy.signalling.sessionTimer != nil,
         setPAI: ingress.policy.translation.setPAI)
