@@ -27,7 +27,11 @@ extension ProxyCore {
     // Both prices as in force at the answer, the supplier's of the target that answered.
     summary.rating = CallRating(
       customer: priceAtAnswer(summary.rating.customer, number: summary.toUser, unixMs: answeredUnixMs),
-      supplier: priceAtAnswer(record.target?.supplierQuote, number: summary.toUser, unixMs: answeredUnixMs))
+      supplier: priceAtAnswer(
+        record.target?.supplierQuote,
+        number: summary.forwardedLegTried ? summary.forwardedLeg?.calledNumber : summary.toUser,
+        unixMs: answeredUnixMs))
+    priceForwardedLegAtAnswer(&summary, unixMs: answeredUnixMs)
     summary.finalStatus = response.statusCode
     summary.outcome = .answered
     summary.toTag = response.toTag
@@ -51,7 +55,7 @@ extension ProxyCore {
       let supplier = summary.rating.supplier.flatMap { quote in
         record.target?.egress.map { CreditParty(account: AccountRef(.supplier, $0.carrierID), quote: quote) }
       }
-      grant = credit.answered(call: summary.recordID, customer: summary.rating.customer, supplier: supplier)
+      grant = answeredCredit(credit, summary, supplier: supplier)
     }
     let policy = context.call.policy
     guard policy.endsCalls, let caller = context.callerSide, let forwarded,
@@ -216,6 +220,7 @@ extension ProxyCore {
   /// BYE's final response) runs when the handler releases it.
   func report(_ summary: CallSummary, then answer: (() -> Void)?) {
     var summary = summary
+    let forwardedLeg = splitForwardedLeg(&summary)
     monthlyCalls.end(call: summary.recordID, answered: summary.outcome == .answered)
     if let credit {
       summary.charges = credit.end(
@@ -237,6 +242,7 @@ extension ProxyCore {
       answer?()
       return
     }
+    if let forwardedLeg { journal.ended(forwardedLeg, release: nil) }
     journal.ended(summary, release: answer)
   }
 

@@ -115,6 +115,15 @@ public struct CallPipeline: CallRouter {
     let offer = OfferSDP(invite)
     try offer.filter(by: ingress.policy.codecs, body: &edits.body)
 
+    // 6b. A number of this switch (a DID): delivered to its owner, not the
+    //     routing plan (docs/dids.md). One hash lookup per interconnect call.
+    if context.caller == nil, let did = snapshot.retail.dids.number(called) {
+      return try DIDDelivery(
+        pipeline: self, ingress: ingress, context: context, invite: invite, caller: caller, called: called,
+        offer: offer, options: options
+      ).routed(did, edits: edits)
+    }
+
     // 7. Routing plan, the customer's price, the egress services in order.
     let choice = try RouteChoice(snapshot, ingress.match, called: called, context)
 
@@ -167,7 +176,7 @@ public struct CallPipeline: CallRouter {
   }
 
   /// What the core enforces for the rest of the call.
-  private func callPolicy(_ signalling: SignallingSettings, egressSessionTimer: Bool, _ context: RouteContext)
+  func callPolicy(_ signalling: SignallingSettings, egressSessionTimer: Bool, _ context: RouteContext)
     -> CallPolicy
   {
     CallPolicy(
