@@ -148,12 +148,15 @@ public struct RouteContext {
   /// Softphone users' monthly call counts (plans' limits, migration 0020);
   /// nil: not counted.
   public var monthlyCalls: MonthlyCallCounter?
+  /// Supplier interconnects found down by OPTIONS probes: skipped (nil: none probed).
+  public var supplierHealth: SupplierHealth?
 
   public init(
     nowMs: Int64, unixMs: Int64 = 0, liveCalls: LiveCalls, cps: CPSLimiter, randomSeed: UInt64 = 0,
     credit: CreditLedger? = nil, callUUID: String = "", caller: RetailCaller? = nil,
-    monthlyCalls: MonthlyCallCounter? = nil
+    monthlyCalls: MonthlyCallCounter? = nil, supplierHealth: SupplierHealth? = nil
   ) {
+    self.supplierHealth = supplierHealth
     self.caller = caller
     self.monthlyCalls = monthlyCalls
     self.nowMs = nowMs

@@ -20,7 +20,7 @@ extension ProxyCore {
     let routeContext = RouteContext(
       nowMs: clock.monotonicMs, unixMs: startedUnixMs, liveCalls: liveCalls, cps: cpsLimiter,
       randomSeed: recordIDs.nextWord(), credit: credit, callUUID: recordID, caller: caller,
-      monthlyCalls: monthlyCalls)
+      monthlyCalls: monthlyCalls, supplierHealth: supplierHealth)
     let call: RoutedCall
     switch router.route(invite: request, source: source, context: routeContext) {
     case .refuse(let refusal):

@@ -12,6 +12,7 @@ extension SwitchConfig {
     try validateRegistrar()
     try validateMetricsAndLifecycle()
     try validateOverload()
+    try validateOperations()
   }
 
   func fail(_ key: String, _ message: String) -> ConfigError {

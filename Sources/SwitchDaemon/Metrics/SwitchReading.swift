@@ -1,3 +1,4 @@
+import Policy
 import Proxy
 import SIPTransport
 import Store
@@ -22,6 +23,8 @@ struct SwitchReading: Sendable {
     var creditAccounts = 0
     var draining = false
     var overload = OverloadReading()
+    /// Probed supplier interconnects (docs/operations.md, "Supplier health").
+    var supplierHealth: [SupplierHealthState] = []
   }
 
   var core = Core()
@@ -221,6 +224,7 @@ struct SwitchReading: Sendable {
       ]
     }
     families += registrarStore
+    families += supplierHealth
     return families
   }
 }

@@ -56,7 +56,7 @@ final class SwitchCore {
       authentication: proxy.registrar?.throttle.counters ?? .init(),
       bindingStore: (proxy.registrar?.store as? BindingSync)?.counters,
       creditAccounts: proxy.credit?.accountCount ?? 0, draining: proxy.isDraining,
-      overload: OverloadReading(proxy.overload))
+      overload: OverloadReading(proxy.overload), supplierHealth: proxy.supplierHealth.states)
   }
 
   /// The totals the daemon logs when it stops.
