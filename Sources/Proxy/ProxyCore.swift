@@ -64,6 +64,8 @@ public final class ProxyCore {
   /// Probed supplier interconnects: up or down, routing skips those down
   /// (docs/operations.md, "Supplier health"; `ProxyCore+Probes`).
   public let supplierHealth: SupplierHealth
+  /// Call quality per carrier interconnect (docs/operations.md, "Quality metrics").
+  public let quality = QualityTable()
   var probesInFlight: [String: ClientTransactionRecord] = [:]
   var nextProbeRoundMs: Int64 = 0
   /// The snapshot the probed set was taken from.

@@ -215,6 +215,7 @@ extension ProxyCore {
   /// BYE's final response) runs when the handler releases it.
   func report(_ summary: CallSummary, then answer: (() -> Void)?) {
     var summary = summary
+    quality.record(summary)
     monthlyCalls.end(call: summary.recordID, answered: summary.outcome == .answered)
     if let credit {
       summary.charges = credit.end(

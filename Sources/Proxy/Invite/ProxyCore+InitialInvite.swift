@@ -31,6 +31,7 @@ extension ProxyCore {
       case .capacity: tally.capacityRefusals += 1
       case .credit: tally.creditRefusals += 1
       }
+      quality.refused(reason: refusal.reason)
       logRefusal(request, source: source, status: refusal.status, reason: refusal.reason)
       respondLocally(
         record, refusal.status, refusal.reason, extra: refusal.headers.map { ($0.name, $0.value) })

@@ -25,6 +25,8 @@ struct SwitchReading: Sendable {
     var overload = OverloadReading()
     /// Probed supplier interconnects (docs/operations.md, "Supplier health").
     var supplierHealth: [SupplierHealthState] = []
+    /// Call quality per carrier interconnect (docs/operations.md, "Quality metrics").
+    var quality = QualityReading()
   }
 
   var core = Core()
@@ -225,6 +227,7 @@ struct SwitchReading: Sendable {
     }
     families += registrarStore
     families += supplierHealth
+    families += quality
     return families
   }
 }
