@@ -33,6 +33,8 @@ struct SwitchReading: Sendable {
   var transport = TransportCounters()
   var records: CallRecordPipeline.Counters?
   var snapshot: SnapshotStatus?
+  /// HEP capture (`capture.hep_address`), when on.
+  var hep: HEPCounters?
   var startedUnixSeconds: Int64 = 0
   var mode = "proxy"
 
@@ -228,6 +230,12 @@ struct SwitchReading: Sendable {
     families += registrarStore
     families += supplierHealth
     families += quality
+    if let hep {
+      families.append(
+        .counter(
+          "didtron_hep_copies_total", "HEP copies of SIP messages, by result (sent, dropped, failed).",
+          by: "result", ["sent": hep.sent, "dropped": hep.dropped, "failed": hep.failed]))
+    }
     return families
   }
 }
