@@ -8,6 +8,7 @@ costs the calls nothing."""
 from __future__ import annotations
 
 import re
+import shutil
 import socket
 import struct
 import time
@@ -133,3 +134,42 @@ def test_a_collector_that_is_down_costs_calls_nothing(ss):
     counts = dict(re.findall(r'didtron_hep_copies_total\{result="(\w+)"\} (\d+)', body))
     assert int(counts["sent"]) + int(counts["failed"]) + int(counts["dropped"]) >= 5 * 13, body[-2000:]
     assert ss.stop_switch() == 0
+
+
+def pcap_records(data: bytes) -> list[bytes]:
+    """The packets of a classic pcap file (either byte order)."""
+    assert len(data) >= 24, len(data)
+    order = "<" if data[:4] == b"\xd4\xc3\xb2\xa1" else ">"
+    out, i = [], 24
+    while i + 16 <= len(data):
+        _, _, incl, _ = struct.unpack(order + "IIII", data[i:i + 16])
+        out.append(data[i + 16:i + 16 + incl])
+        i += 16 + incl
+    return out
+
+
+@pytest.mark.skipif(shutil.which("sngrep") is None, reason="sngrep is not installed")
+def test_sngrep_as_a_real_collector_sees_the_call(ss, tmp_path):
+    """sngrep (Debian's, built with HEP support) listening for HEP, headless,
+    writing what it collects to a pcap: the call's messages are in it."""
+    a = route(ss)
+    hep_port = L.free_port()
+    pcap = tmp_path / "hep.pcap"
+    sngrep = ss.reg.spawn("sngrep", ["sngrep", "-N", "-q", "-L", f"udp:{L.LOOPBACK}:{hep_port}",
+                                     "-O", str(pcap)], tmp_path / "sngrep.log", cwd=tmp_path)
+    SS.wait_for("sngrep to listen for HEP", lambda: L._listening(hep_port, tcp=False), timeout=10)
+    ss.config.write_text(SS.SWITCH_CONFIG + f'\n[capture]\nhep_address = "{L.LOOPBACK}:{hep_port}"\n')
+    ss.uas(port=a.port, calls=1)
+    ss.start_switch()
+    r = ss.call(NUMBER)
+    assert r.rc == 0 and r.final_status == 200, r.describe()
+    assert ss.stop_switch() == 0
+    # sngrep writes its pcap as it goes and closes it at SIGTERM.
+    ss.reg.stop(sngrep, grace=5.0)
+    records = pcap_records(pcap.read_bytes())
+    call_id = r.call_id.encode()
+    ours = [p for p in records if call_id in p]
+    lines = [p[p.find(b"SIP/2.0") - 40:].split(b"\r\n", 1)[0] for p in ours]
+    assert len(ours) >= 12, (len(records), lines)
+    assert sum(1 for p in ours if re.search(rb"INVITE sip:\S+ SIP/2\.0\r\n", p)) == 2, lines
+    assert sum(1 for p in ours if re.search(rb"BYE sip:\S+ SIP/2\.0\r\n", p)) == 2, lines

@@ -18,19 +18,19 @@ public final class QualityTable {
   /// A call is over: its ingress leg counts one attempt; its last egress
   /// target one attempt too (earlier ones were counted as they failed over).
   public func record(_ summary: CallSummary) {
-    let cancelled = summary.outcome == .cancelled
-    let pdd = summary.ringingUnixMs.map { $0 - summary.startedUnixMs }
-    for (side, leg) in [(QualityKey.Side.ingress, summary.ingress), (.egress, summary.egress)] {
-      guard let leg else { continue }
-      update(QualityKey(side: side, carrierID: leg.carrierID, interconnectID: leg.interconnectID)) {
-        if summary.outcome == .answered {
-          $0.answered(durationMs: summary.durationMs)
-        } else {
-          let status = side == .egress ? (summary.supplierStatus ?? summary.finalStatus) : summary.finalStatus
-          $0.failed(status: status, cancelled: cancelled)
-        }
-        if let pdd { $0.rang(pddMs: pdd) }
+    if let leg = summary.ingress { record(summary, .ingress, leg) }
+    if let leg = summary.egress { record(summary, .egress, leg) }
+  }
+
+  private func record(_ summary: CallSummary, _ side: QualityKey.Side, _ leg: CarrierLeg) {
+    update(QualityKey(side: side, carrierID: leg.carrierID, interconnectID: leg.interconnectID)) {
+      if summary.outcome == .answered {
+        $0.answered(durationMs: summary.durationMs)
+      } else {
+        let status = side == .egress ? (summary.supplierStatus ?? summary.finalStatus) : summary.finalStatus
+        $0.failed(status: status, cancelled: summary.outcome == .cancelled)
       }
+      if let ringing = summary.ringingUnixMs { $0.rang(pddMs: ringing - summary.startedUnixMs) }
     }
   }
 
