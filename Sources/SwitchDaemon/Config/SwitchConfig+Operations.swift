@@ -1,3 +1,4 @@
+import NIOCore
 import Policy
 import Proxy
 import SIPCore
@@ -63,9 +64,10 @@ extension SwitchConfig {
           config.capture.hepAddress = nil
           return
         }
-        guard let endpoint = ConfigKey.hostAndPort(text), endpoint.port != 0 else {
-          throw ConfigError(
-            "\(ConfigValue.quote(text)) is not a valid HOST:PORT (an IP address and a UDP port)")
+        guard let endpoint = ConfigKey.hostAndPort(text), endpoint.port != 0,
+          (try? SocketAddress(ipAddress: endpoint.host, port: endpoint.port)) != nil
+        else {
+          throw ConfigError("\(ConfigValue.quote(text)) is not an IP address and UDP port (HOST:PORT)")
         }
         config.capture.hepAddress = Endpoint(transport: .udp, host: endpoint.host, port: endpoint.port)
       }),
