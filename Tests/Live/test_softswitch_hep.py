@@ -104,9 +104,16 @@ def test_every_message_of_a_call_reaches_the_collector(ss):
                for c in ours]
     invite_in = seen("INVITE ", to_switch=True)
     invite_out = seen("INVITE ", to_switch=False, peer=a.port)
-    assert len(invite_in) == 1 and len(invite_out) == 1, summary
+    # (a retransmission, on a loaded machine, is one more copy of the same)
+    assert len(invite_in) >= 1 and len(invite_out) >= 1, summary
     assert first_line(invite_in[0][0x0f]) == f"INVITE sip:{NUMBER}@{L.LOOPBACK}:{switch_port} SIP/2.0", summary
-    # The copy out is the INVITE the supplier got: the switch's Via on top.
+    # The copies decode to the very messages: the INVITE as the caller's SIPp
+    # logged sending it, and as the supplier's SIPp logged receiving it.
+    def logged(role_prefix: str) -> bytes:
+        run = next(x for x in ss.sipps if x.role.startswith(role_prefix))
+        return run.message_file.read_bytes().replace(b"\r\n", b"\n")
+    assert invite_in[0][0x0f].replace(b"\r\n", b"\n").strip() in logged("uac"), invite_in[0][0x0f][:400]
+    assert invite_out[0][0x0f].replace(b"\r\n", b"\n").strip() in logged("uas"), invite_out[0][0x0f][:400]
     assert b"Record-Route:" in invite_out[0][0x0f]
     assert seen("SIP/2.0 100", to_switch=False), summary
     assert seen("SIP/2.0 200", to_switch=True, peer=a.port) and seen("SIP/2.0 200", to_switch=False), summary
@@ -171,5 +178,5 @@ def test_sngrep_as_a_real_collector_sees_the_call(ss, tmp_path):
     ours = [p for p in records if call_id in p]
     lines = [p[p.find(b"SIP/2.0") - 40:].split(b"\r\n", 1)[0] for p in ours]
     assert len(ours) >= 12, (len(records), lines)
-    assert sum(1 for p in ours if re.search(rb"INVITE sip:\S+ SIP/2\.0\r\n", p)) == 2, lines
-    assert sum(1 for p in ours if re.search(rb"BYE sip:\S+ SIP/2\.0\r\n", p)) == 2, lines
+    assert sum(1 for p in ours if re.search(rb"INVITE sip:\S+ SIP/2\.0\r\n", p)) >= 2, lines
+    assert sum(1 for p in ours if re.search(rb"BYE sip:\S+ SIP/2\.0\r\n", p)) >= 2, lines
