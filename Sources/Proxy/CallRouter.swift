@@ -148,14 +148,19 @@ public struct RouteContext {
   /// Softphone users' monthly call counts (plans' limits, migration 0020);
   /// nil: not counted.
   public var monthlyCalls: MonthlyCallCounter?
+  /// Interconnects and services drained by an operator (admin API): no
+  /// call from them, none to them.
+  public var drained: DrainedTrunks?
   /// Supplier interconnects found down by OPTIONS probes: skipped (nil: none probed).
   public var supplierHealth: SupplierHealth?
 
   public init(
     nowMs: Int64, unixMs: Int64 = 0, liveCalls: LiveCalls, cps: CPSLimiter, randomSeed: UInt64 = 0,
     credit: CreditLedger? = nil, callUUID: String = "", caller: RetailCaller? = nil,
-    monthlyCalls: MonthlyCallCounter? = nil, supplierHealth: SupplierHealth? = nil
+    monthlyCalls: MonthlyCallCounter? = nil, drained: DrainedTrunks? = nil,
+    supplierHealth: SupplierHealth? = nil
   ) {
+    self.drained = drained
     self.supplierHealth = supplierHealth
     self.caller = caller
     self.monthlyCalls = monthlyCalls

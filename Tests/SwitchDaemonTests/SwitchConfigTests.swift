@@ -376,9 +376,11 @@ struct SwitchConfigTests {
     #expect(names.contains("DIDTRON_OVERLOAD_MIN_INVITES_PER_SECOND"))
     #expect(names.contains("DIDTRON_PROXY_MAX_DIALOG_LIFETIME_SECONDS"))
     #expect(names.contains("DIDTRON_RETAIL_EMERGENCY_NUMBERS"))
+    #expect(names.contains("DIDTRON_REGISTRAR_MD5_ONLY_USER_AGENTS"))
+    #expect(names.contains("DIDTRON_ADMIN_TOKEN_FILE"))
     #expect(names.contains("DIDTRON_HEALTH_FAILURES_TO_DOWN"))
     #expect(names.contains("DIDTRON_CAPTURE_HEP_ADDRESS"))
-    #expect(ConfigKey.all.count == 67)
+    #expect(ConfigKey.all.count == 73)
   }
 
   @Test func aRegistrarWithoutADatabaseNeedsAuthenticationNone() throws {

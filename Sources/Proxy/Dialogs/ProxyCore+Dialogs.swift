@@ -44,6 +44,7 @@ extension ProxyCore {
       callNumber: context.callNumber)
     dialog.callerCSeq = forwarded?.cseq?.number ?? 0
     dialogs.insert(dialog)
+    emit(.answered, summary)
     // Live credit: the first step of every party, the supplier's from now.
     var grant: CreditGrant?
     if let credit {
@@ -222,6 +223,7 @@ extension ProxyCore {
         call: summary.recordID, durationMs: summary.outcome == .answered ? summary.answeredDurationMs : nil,
         nowUnixMs: clock.unixMs)
     }
+    emit(.ended, summary)
     logger.info(
       "call \(summary.outcome)",
       metadata: [

@@ -20,7 +20,8 @@ extension ProxyCore {
     let routeContext = RouteContext(
       nowMs: clock.monotonicMs, unixMs: startedUnixMs, liveCalls: liveCalls, cps: cpsLimiter,
       randomSeed: recordIDs.nextWord(), credit: credit, callUUID: recordID, caller: caller,
-      monthlyCalls: monthlyCalls, supplierHealth: supplierHealth)
+      monthlyCalls: monthlyCalls, drained: drainedTrunks.isEmpty ? nil : drainedTrunks,
+      supplierHealth: supplierHealth)
     let call: RoutedCall
     switch router.route(invite: request, source: source, context: routeContext) {
     case .refuse(let refusal):
@@ -49,6 +50,7 @@ extension ProxyCore {
       request, call: call, source: source, record: record, recordID: recordID, startedUnixMs: startedUnixMs)
     context.summary.userID = caller?.user.id
     context.summary.phoneNumberID = caller?.user.callerNumber?.id
+    emit(.initiating, context.summary)
     // Record-Route (§16.6 step 4): towards the caller on the interface it used;
     // a second entry when the callee side uses another transport (RFC 5658).
     let outbound = localEndpoint(for: call.targets[0].destination)

@@ -39,6 +39,7 @@ extension ProxyCore {
       // `calls.ringing_at`: the first 18x the caller gets (docs/database.md).
       if context.summary.ringingUnixMs == nil, (180...189).contains(relayed) {
         context.summary.ringingUnixMs = clock.unixMs
+        emit(.ringing, context.summary)
       }
       relay(response, status: relayed, to: context.server)
     }

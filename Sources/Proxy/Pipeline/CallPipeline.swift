@@ -92,6 +92,11 @@ public struct CallPipeline: CallRouter {
         try IngressCall(invite, source: source, snapshot: snapshot)
       }
     try ingress.validate(invite)
+    if let drained = context.drained,
+      !drained.allows(interconnectID: ingress.match.interconnect.id, serviceID: ingress.match.service.id)
+    {
+      throw .drained
+    }
 
     // 3. CPS, then capacity.
     try CallLimits(status: limitStatus, capacityRetryAfterSeconds: capacityRetryAfterSeconds)
@@ -115,7 +120,7 @@ public struct CallPipeline: CallRouter {
 
     // 8. A target per egress service, as each supplier takes the call.
     let builder = EgressTargetBuilder(
-      snapshot: snapshot, caller: ingress.match.carrier, live: context.liveCalls,
+      snapshot: snapshot, caller: ingress.match.carrier, live: context.liveCalls, drained: context.drained,
       fromUser: invite.fromURI?.user, fromHost: invite.fromURI?.host ?? "invalid", callerIdentity: caller,
       called: called, offer: offer, options: options,
       sessionTimerSet: ingress.policy.signalling.sessionTimer != nil,
