@@ -9,8 +9,11 @@ would cost every call proxy.failover_timeout_ms (3 s)."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import socket
+import subprocess
 
 import pytest
 
@@ -49,6 +52,16 @@ def up_value(port: int, interconnect: str) -> int | None:
     return None
 
 
+def trunk_health(ss, admin_port: int, token_file) -> dict[str, tuple[str, str | None]]:
+    """interconnect id -> (health, last_probe) as `didtron-switch ctl trunks --json` shows them."""
+    env = dict(os.environ, DIDTRON_ADMIN_URL=f"http://{L.LOOPBACK}:{admin_port}",
+               DIDTRON_ADMIN_TOKEN_FILE=str(token_file))
+    r = subprocess.run([os.environ["DIDTRON_BIN"], "ctl", "trunks", "--json"], capture_output=True,
+                       text=True, timeout=20, env=env)
+    assert r.returncode == 0, r.stderr
+    return {i["id"]: (i["health"], i["last_probe"]) for i in json.loads(r.stdout)["interconnects"]}
+
+
 def test_a_silent_supplier_is_marked_down_skipped_at_once_and_back_up(ss):
     t = SS.Topology()
     plan = t.plan()
@@ -59,9 +72,13 @@ def test_a_silent_supplier_is_marked_down_skipped_at_once_and_back_up(ss):
     ss.apply(t)
     ss.db.sql("update carrier_interconnects set options_probe = true, "
               f"options_probe_interval_seconds = 1 where id = {SS.lit(a.interconnect)};")
-    metrics = L.free_port()
+    metrics, admin = L.free_port(), L.free_port()
+    token_file = ss.workdir / "admin-token"
+    token_file.write_text("live:health-test-token-0123456789\n")
+    os.chmod(token_file, 0o600)
     ss.config.write_text(
         SS.SWITCH_CONFIG + f'\n[metrics]\nlisten = "{L.LOOPBACK}:{metrics}"\n'
+        f'\n[admin]\nlisten = "{L.LOOPBACK}:{admin}"\ntoken_file = "{token_file}"\n'
         "\n[health]\nprobe_timeout_ms = 500\nfailures_to_down = 2\nsuccesses_to_up = 2\n")
     uas_a = supplier(ss, a.port)
     ss.uas(port=b.port)
@@ -73,6 +90,8 @@ def test_a_silent_supplier_is_marked_down_skipped_at_once_and_back_up(ss):
         'result="ok"}', 0) >= 1, timeout=10)
     assert up_value(metrics, a.interconnect) == 1
     assert up_value(metrics, b.interconnect) is None, "trunk b has no options_probe: not probed"
+    seen = trunk_health(ss, admin, token_file)
+    assert seen[a.interconnect] == ("up", "200") and seen[b.interconnect] == ("not_probed", None), seen
     r = ss.call("15550001111")
     assert r.rc == 0 and r.answered_by == a.port, r.describe()
 
@@ -86,6 +105,7 @@ def test_a_silent_supplier_is_marked_down_skipped_at_once_and_back_up(ss):
                         since=since)
         assert m, ss.switch_log()[-3000:]
         assert up_value(metrics, a.interconnect) == 0
+        assert trunk_health(ss, admin, token_file)[a.interconnect] == ("down", "timeout")
         # A call now goes straight to trunk b: trunk a gets no INVITE.
         r = ss.call("15550002222")
         assert r.rc == 0 and r.answered_by == b.port, r.describe()
@@ -106,6 +126,7 @@ def test_a_silent_supplier_is_marked_down_skipped_at_once_and_back_up(ss):
                     since=since)
     assert m, ss.switch_log()[-3000:]
     assert up_value(metrics, a.interconnect) == 1
+    assert trunk_health(ss, admin, token_file)[a.interconnect] == ("up", "200")
     r = ss.call("15550003333")
     assert r.rc == 0 and r.answered_by == a.port, r.describe()
     changes = scrape(metrics)[
