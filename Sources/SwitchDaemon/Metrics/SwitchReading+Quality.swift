@@ -1,14 +1,5 @@
 import Proxy
 
-/// Call quality per carrier interconnect as the metrics see it, read on the
-/// core loop (docs/operations.md, "Quality metrics").
-struct QualityReading: Sendable {
-  var carriers: [QualityKey: CarrierQuality] = [:]
-  var refusals: [String: Int] = [:]
-  var activeByCarrier: [String: Int] = [:]
-  var activeByInterconnect: [String: Int] = [:]
-}
-
 extension SwitchReading {
   /// The `didtron_carrier_*` families: one series per side, carrier and
   /// interconnect that carried a call since start (at most
@@ -74,6 +65,13 @@ extension SwitchReading {
         .gauge
       ) { Int64($0.nerPercent) },
       pddHistogram(keys, labels),
+    ] + activity
+  }
+
+  /// Refusals by rule and calls in progress.
+  private var activity: [MetricFamily] {
+    let q = core.quality
+    return [
       MetricFamily(
         name: "didtron_calls_refused_by_rule_total",
         help:
