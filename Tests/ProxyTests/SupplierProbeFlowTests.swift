@@ -96,6 +96,32 @@ import Testing
     #expect(core.supplierHealth.states.first?.changes == 2)
   }
 
+  @Test func aTCPTrunkIsProbedOverTCP() throws {
+    let base = try CallPipelineTests.snapshot()
+    var interconnects = Array(base.interconnects.values)
+    for index in interconnects.indices where interconnects[index].id == "i3" {
+      interconnects[index].optionsProbe = true
+    }
+    let snapshot = Snapshot(
+      carriers: Array(base.carriers.values), interconnects: interconnects,
+      services: Array(base.services.values),
+      routingPlans: Array(base.routingPlans.values))
+    let sender = RecordingSender()
+    let core = ProxyCore(
+      configuration: ProxyConfiguration(localEndpoints: [FlowHarness.proxyUDP, FlowHarness.proxyTCP]),
+      sender: sender, clock: ManualClock(), router: CallPipeline(snapshot: snapshot),
+      logger: Logger(label: "test"),
+      processTag: "t1")
+    core.tick()
+    let probe = try #require(sender.take().first)
+    #expect(probe.destination == Endpoint(transport: .tcp, host: "192.0.2.11", port: 5082))
+    #expect(probe.message.requestURIText == "sip:192.0.2.11:5082;transport=tcp")
+    #expect(probe.text.contains("Via: SIP/2.0/TCP 127.0.0.1:5070;branch="))
+    // Never probed again while one is in flight; the default interval is 30 s.
+    core.tick()
+    #expect(sender.take().isEmpty)
+  }
+
   @Test func routingSkipsADownTrunkWithNoWait() throws {
     let health = SupplierHealth(thresholds: HealthThresholds(failuresToDown: 1, successesToUp: 1))
     health.update(
