@@ -65,7 +65,7 @@ def trunk_health(ss, admin_port: int, token_file) -> dict[str, tuple[str, str | 
 def test_a_silent_supplier_is_marked_down_skipped_at_once_and_back_up(ss):
     t = SS.Topology()
     plan = t.plan()
-    t.customer(plan=plan)
+    customer = t.customer(plan=plan)
     sup = t.supplier()
     a, b = t.trunk(sup, L.free_port()), t.trunk(sup, L.free_port())
     t.route(plan, "1", [a.service, b.service])
@@ -129,6 +129,18 @@ def test_a_silent_supplier_is_marked_down_skipped_at_once_and_back_up(ss):
     assert trunk_health(ss, admin, token_file)[a.interconnect] == ("up", "200")
     r = ss.call("15550003333")
     assert r.rc == 0 and r.answered_by == a.port, r.describe()
+    # Quality per carrier (docs/operations.md): three calls in, two answered
+    # by trunk a and one by trunk b, all of them rang (PDD observed).
+    m = SS.wait_for("the third call in the quality series", lambda: (v := scrape(metrics)).get(
+        f'didtron_carrier_answered_total{{side="ingress",carrier_id="{customer.carrier}",'
+        f'interconnect_id="{customer.interconnect}"}}') == 3 and v, timeout=10)
+    for trunk, answered in [(a, 2), (b, 1)]:
+        leg = f'side="egress",carrier_id="{sup}",interconnect_id="{trunk.interconnect}"'
+        assert m[f"didtron_carrier_attempts_total{{{leg}}}"] == answered, m
+        assert m[f"didtron_carrier_answered_total{{{leg}}}"] == answered, m
+        assert m[f"didtron_carrier_asr_percent{{{leg}}}"] == 100
+        assert m[f"didtron_carrier_pdd_milliseconds_count{{{leg}}}"] == answered
+        assert m[f'didtron_carrier_pdd_milliseconds_bucket{{{leg},le="+Inf"}}'] == answered
     changes = scrape(metrics)[
         f'didtron_interconnect_state_changes_total{{interconnect_id="{a.interconnect}",carrier_id="{sup}"}}']
     assert changes == 2
