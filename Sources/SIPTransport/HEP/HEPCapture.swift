@@ -72,13 +72,14 @@ public final class HEPCapture: Sendable {
       return true
     }
     guard admitted else { return }
-    guard let bytes = Self.packet(message, source: source, destination: destination, captureID: captureID)
+    var packet = channel.allocator.buffer(capacity: message.readableBytes + 128)
+    guard Self.write(message, source: source, destination: destination, captureID: captureID, into: &packet)
     else {
       finished(dropped: true)
       return
     }
-    let envelope = AddressedEnvelope(remoteAddress: collector, data: channel.allocator.buffer(bytes: bytes))
-    channel.writeAndFlush(envelope).whenComplete { [self] result in
+    channel.writeAndFlush(AddressedEnvelope(remoteAddress: collector, data: packet)).whenComplete {
+      [self] result in
       switch result {
       case .success: finished(sent: true)
       case .failure: finished()
@@ -99,25 +100,36 @@ public final class HEPCapture: Sendable {
     }
   }
 
-  /// The HEP bytes of one copy, timestamped now; nil when too big for HEP.
-  static func packet(_ message: ByteBuffer, source: Endpoint, destination: Endpoint, captureID: UInt32)
-    -> [UInt8]?
-  {
-    let payload = Array(message.readableBytesView)
-    let callID = payload.withUnsafeBytes { bytes -> String? in
-      let head = RawSIPHead(scanning: bytes)
-      return head.callID.map { String(decoding: bytes[$0], as: UTF8.self) }
-    }
+  /// Writes the HEP packet of one copy, timestamped now, into `packet`
+  /// (the message's bytes copied once); false when too big for HEP.
+  static func write(
+    _ message: ByteBuffer, source: Endpoint, destination: Endpoint, captureID: UInt32,
+    into packet: inout ByteBuffer
+  ) -> Bool {
     let (sourceIP, destinationIP) = HEPAddressBytes.pair(source.host, destination.host)
     var now = timespec()
     clock_gettime(CLOCK_REALTIME, &now)
-    return HEPPacket(
+    let header = HEPPacket(
       sourceIP: sourceIP, destinationIP: destinationIP, sourcePort: UInt16(truncatingIfNeeded: source.port),
       destinationPort: UInt16(truncatingIfNeeded: destination.port),
       ipProtocol: source.transport == .udp ? HEPPacket.protocolUDP : HEPPacket.protocolTCP,
       seconds: UInt32(truncatingIfNeeded: now.tv_sec), microseconds: UInt32(now.tv_nsec / 1000),
-      captureID: captureID, payload: payload, correlationID: callID
-    ).encoded()
+      captureID: captureID, payload: [])
+    return message.withUnsafeReadableBytes { bytes in
+      let callID = RawSIPHead(scanning: bytes).callID.map { UnsafeRawBufferPointer(rebasing: bytes[$0]) }
+      return header.write(into: &packet, payload: bytes, correlationID: callID)
+    }
+  }
+
+  /// The HEP bytes of one copy (tests).
+  static func packet(_ message: ByteBuffer, source: Endpoint, destination: Endpoint, captureID: UInt32)
+    -> [UInt8]?
+  {
+    var packet = ByteBufferAllocator().buffer(capacity: message.readableBytes + 128)
+    guard write(message, source: source, destination: destination, captureID: captureID, into: &packet) else {
+      return nil
+    }
+    return Array(packet.readableBytesView)
   }
 
   public func stop() async {

@@ -1,3 +1,5 @@
+import NIOCore
+
 /// One HEP v3 packet (the Homer Encapsulation Protocol, version 3): a copy
 /// of one SIP message with where it went and when, as capture collectors
 /// (Homer's heplify-server, sngrep -L) read it. Encoded as the "HEP3" magic,
@@ -71,47 +73,74 @@ public struct HEPPacket: Sendable, Equatable {
 
   /// The encoded length: header, fixed chunks, addresses, payload, correlation id.
   public var encodedLength: Int {
-    let address = isIPv6 ? 16 : 4
-    return 6 + 7 + 7 + 2 * (6 + address) + 8 + 8 + 10 + 10 + 7 + 10 + (6 + payload.count)
-      + (correlationID.map { 6 + $0.utf8.count } ?? 0)
+    Self.encodedLength(
+      addressBytes: sourceIP.count, payload: payload.count, correlationID: correlationID?.utf8.count)
+  }
+
+  static func encodedLength(addressBytes: Int, payload: Int, correlationID: Int?) -> Int {
+    6 + 7 + 7 + 2 * (6 + addressBytes) + 8 + 8 + 10 + 10 + 7 + 10 + (6 + payload)
+      + (correlationID.map { 6 + $0 } ?? 0)
   }
 
   /// The packet's bytes; nil when it is longer than 65535 bytes (a HEP
   /// length cannot say so) or the addresses are not 4 or 16 bytes each.
   public func encoded() -> [UInt8]? {
-    let length = encodedLength
+    var buffer = ByteBufferAllocator().buffer(capacity: encodedLength)
+    let written = payload.withUnsafeBytes { payload in
+      Array((correlationID ?? "").utf8).withUnsafeBytes { id in
+        write(into: &buffer, payload: payload, correlationID: correlationID == nil ? nil : id)
+      }
+    }
+    return written ? Array(buffer.readableBytesView) : nil
+  }
+
+  /// Writes the packet with `payload` and `correlationID` in place of its
+  /// own (the capture path copies a message once, into the packet); false,
+  /// and nothing written, when it cannot be encoded (see `encoded()`).
+  func write(
+    into out: inout ByteBuffer, payload: UnsafeRawBufferPointer, correlationID: UnsafeRawBufferPointer?
+  ) -> Bool {
+    let length = Self.encodedLength(
+      addressBytes: sourceIP.count, payload: payload.count, correlationID: correlationID?.count)
     guard length <= Self.maximumLength, sourceIP.count == destinationIP.count,
       sourceIP.count == 4 || sourceIP.count == 16
-    else { return nil }
-    var out: [UInt8] = []
-    out.reserveCapacity(length)
-    out += Array("HEP3".utf8)
-    Self.append16(&out, UInt16(length))
-    Self.chunk(&out, .ipFamily, [isIPv6 ? Self.familyIPv6 : Self.familyIPv4])
-    Self.chunk(&out, .ipProtocol, [ipProtocol])
-    Self.chunk(&out, isIPv6 ? .ipv6Source : .ipv4Source, sourceIP)
-    Self.chunk(&out, isIPv6 ? .ipv6Destination : .ipv4Destination, destinationIP)
-    Self.chunk(&out, .sourcePort, Self.bytes16(sourcePort))
-    Self.chunk(&out, .destinationPort, Self.bytes16(destinationPort))
-    Self.chunk(&out, .seconds, Self.bytes32(seconds))
-    Self.chunk(&out, .microseconds, Self.bytes32(microseconds))
-    Self.chunk(&out, .protocolType, [protocolType])
-    Self.chunk(&out, .captureID, Self.bytes32(captureID))
-    Self.chunk(&out, .payload, payload)
-    if let correlationID { Self.chunk(&out, .correlationID, Array(correlationID.utf8)) }
-    return out
+    else { return false }
+    out.writeString("HEP3")
+    out.writeInteger(UInt16(length))
+    Self.chunk(&out, .ipFamily, isIPv6 ? Self.familyIPv6 : Self.familyIPv4)
+    Self.chunk(&out, .ipProtocol, ipProtocol)
+    Self.chunk(&out, isIPv6 ? .ipv6Source : .ipv4Source, bytes: sourceIP)
+    Self.chunk(&out, isIPv6 ? .ipv6Destination : .ipv4Destination, bytes: destinationIP)
+    Self.chunk(&out, .sourcePort, sourcePort)
+    Self.chunk(&out, .destinationPort, destinationPort)
+    Self.chunk(&out, .seconds, seconds)
+    Self.chunk(&out, .microseconds, microseconds)
+    Self.chunk(&out, .protocolType, protocolType)
+    Self.chunk(&out, .captureID, captureID)
+    Self.chunk(&out, .payload, bytes: payload)
+    if let correlationID { Self.chunk(&out, .correlationID, bytes: correlationID) }
+    return true
   }
 
-  static func chunk(_ out: inout [UInt8], _ type: Chunk, _ value: [UInt8]) {
-    append16(&out, 0)
-    append16(&out, type.rawValue)
-    append16(&out, UInt16(6 + value.count))
-    out += value
+  /// A chunk of vendor 0 holding one integer, in network order.
+  static func chunk<T: FixedWidthInteger>(_ out: inout ByteBuffer, _ type: Chunk, _ value: T) {
+    out.writeInteger(UInt16(0))
+    out.writeInteger(type.rawValue)
+    out.writeInteger(UInt16(6 + MemoryLayout<T>.size))
+    out.writeInteger(value)
   }
 
-  static func append16(_ out: inout [UInt8], _ value: UInt16) { out += bytes16(value) }
-  static func bytes16(_ value: UInt16) -> [UInt8] { [UInt8(value >> 8), UInt8(value & 0xff)] }
-  static func bytes32(_ value: UInt32) -> [UInt8] {
-    [UInt8(value >> 24), UInt8((value >> 16) & 0xff), UInt8((value >> 8) & 0xff), UInt8(value & 0xff)]
+  static func chunk(_ out: inout ByteBuffer, _ type: Chunk, bytes: some Collection<UInt8>) {
+    out.writeInteger(UInt16(0))
+    out.writeInteger(type.rawValue)
+    out.writeInteger(UInt16(6 + bytes.count))
+    out.writeBytes(bytes)
+  }
+
+  static func chunk(_ out: inout ByteBuffer, _ type: Chunk, bytes: UnsafeRawBufferPointer) {
+    out.writeInteger(UInt16(0))
+    out.writeInteger(type.rawValue)
+    out.writeInteger(UInt16(6 + bytes.count))
+    out.writeBytes(bytes)
   }
 }
