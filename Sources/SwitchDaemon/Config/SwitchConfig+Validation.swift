@@ -13,6 +13,7 @@ extension SwitchConfig {
     try validateMetricsAndLifecycle()
     try validateOverload()
     try validateAdmin()
+    try validateOperations()
   }
 
   func fail(_ key: String, _ message: String) -> ConfigError {
