@@ -66,7 +66,7 @@ struct ReferenceDataLoaderTests {
     }
   }
 
-  @Test func readsTheOptionsProbeColumnsOfMigration0024() throws {
+  @Test func readsTheOptionsProbeColumnsOfMigration0023() throws {
     try TestDatabase.with { database in
       try Self.loadDemo(into: database)
       let connection = try PGConnection(url: database.url)

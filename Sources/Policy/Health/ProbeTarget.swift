@@ -1,7 +1,7 @@
 import SIPCore
 
 /// A supplier interconnect the switch probes with OPTIONS: an active egress
-/// interconnect with an address whose `options_probe` is on (migration 0024).
+/// interconnect with an address whose `options_probe` is on (migration 0023).
 public struct ProbeTarget: Sendable, Equatable {
   public var interconnectID: String
   public var carrierID: String

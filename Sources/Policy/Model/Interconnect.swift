@@ -21,7 +21,7 @@ public struct Interconnect: Sendable, Equatable {
   public var capacityLimit: Int?
   /// Active `transport` addresses (media addresses are not used to identify calls).
   public var addresses: [InterconnectAddress]
-  /// Egress: probed with OPTIONS (`options_probe`, migration 0024;
+  /// Egress: probed with OPTIONS (`options_probe`, migration 0023;
   /// docs/operations.md, "Supplier health").
   public var optionsProbe: Bool
   /// Seconds between probes (`options_probe_interval_seconds`); nil: the

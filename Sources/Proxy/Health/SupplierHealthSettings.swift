@@ -2,7 +2,7 @@ import Policy
 
 /// How supplier interconnects are probed (`[health]` in the config;
 /// docs/operations.md, "Supplier health"). Which interconnects, and how
-/// often each, the reference data says (`options_probe`, migration 0024).
+/// often each, the reference data says (`options_probe`, migration 0023).
 public struct SupplierHealthSettings: Sendable, Equatable {
   public var thresholds: HealthThresholds
   /// Time between probes of an interconnect whose row names none.

@@ -1,4 +1,4 @@
--- 0024 Supplier health: egress interconnects probed with OPTIONS (issue 21
+-- 0023 Supplier health: egress interconnects probed with OPTIONS (issue 21
 -- item 4; docs/operations.md, "Supplier health").
 --
 -- Design decisions
