@@ -60,6 +60,11 @@ extension ProxyCore {
     }
     // The branch never settled: given up as at Timer C, with no failover.
     context.nextTarget = context.targets.count
+    if let timer = context.noAnswerTimer {
+      timers.cancel(timer)
+      context.noAnswerTimer = nil
+    }
+    abandonBranches(context, except: nil)
     if let branch = context.branch, !branch.isTerminated, !branch.receivedFinal { giveUp(branch) }
     if !record.hasFinalResponse {
       context.summary.finalStatus = 408

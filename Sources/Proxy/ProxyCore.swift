@@ -151,6 +151,10 @@ public final class ProxyCore {
       case .targetSilent(let record):
         guard !record.isTerminated, !record.receivedProvisional, !record.receivedFinal else { continue }
         timerCFired(record)
+      case .noAnswer(let context):
+        guard context.noAnswerTimer != nil else { continue }
+        context.noAnswerTimer = nil
+        forkNoAnswer(context)
       case .durationLimit(let dialog):
         dialog.limitTimer = nil
         guard dialogs.contains(dialog) else { continue }

@@ -29,6 +29,8 @@ final class ClientTransactionRecord: ClientTransaction {
   /// CANCEL wanted before any provisional arrived (§9.1: wait for one).
   var cancelPending = false
   var cancelSent = false
+  /// A late 2xx of this branch (not the call's answer) was ACKed and BYEd.
+  var lateAnswerEnded = false
 
   init(
     machine: ClientTransactionMachine, key: TransactionKey, branch: String, destination: Endpoint,

@@ -1,4 +1,5 @@
 import SIPCore
+import SIPTransaction
 
 /// The response context of one forwarded initial INVITE (RFC 3261 §16.7):
 /// the server transaction upstream, the branch now tried downstream, the
@@ -9,8 +10,10 @@ final class InviteContext {
   /// a Via is added per branch).
   /// Dropped once the call has its final answer (only failover needs it).
   var request: SIPMessage?
-  /// The pipeline's decision: targets, failover statuses, ingress facts.
-  let call: RoutedCall
+  /// The pipeline's decision: targets, failover statuses, ingress facts;
+  /// its targets and forking are replaced when an `UnansweredHook` routes
+  /// the call on.
+  var call: RoutedCall
   var targets: [RouteTarget] { call.targets }
   var nextTarget = 0
   var branch: ClientTransactionRecord?
@@ -33,6 +36,15 @@ final class InviteContext {
   var answerHeld = false
   /// The call's unanswered outcome has been reported (`finishUnanswered`).
   var finished = false
+  /// The branch whose 2xx went (or is held to go) upstream: any other 2xx
+  /// is ACKed and BYEd by the switch (§16.7 step 5, RFC 6026).
+  var winner: ClientTransactionRecord?
+  /// A parallel fork's branches not yet terminated (empty when sequential).
+  var forkBranches: [ClientTransactionRecord] = []
+  /// A parallel fork's no-answer timeout, for the whole fork.
+  var noAnswerTimer: TimerID?
+  /// A branch of the fork failed with other than 486/600 (the fork is not "busy").
+  var forkNotBusy = false
 
   init(server: ServerTransactionRecord, request: SIPMessage?, call: RoutedCall, summary: CallSummary) {
     self.server = server

@@ -67,7 +67,11 @@ extension ProxyCore {
       failoverParses = SIPMessageLimits().admits(base)
       context.baseRequest = failoverParses ? base : nil
     }
-    tryNextTarget(context)
+    if call.forking == .parallel {
+      startFork(context)
+    } else {
+      tryNextTarget(context)
+    }
     if !failoverParses { context.nextTarget = context.targets.count }
   }
 
@@ -135,7 +139,11 @@ extension ProxyCore {
   }
 
   func tryNextTarget(_ context: InviteContext) {
-    guard context.nextTarget < context.targets.count, !context.cancelled else { return }
+    // Once the caller has its final response (or an answer is on its way),
+    // no branch starts (issue 19: a 408 upstream while the next phone rang).
+    guard context.nextTarget < context.targets.count, !context.cancelled, !context.finalSent,
+      !context.answerHeld, context.winner == nil
+    else { return }
     let target = context.targets[context.nextTarget]
     context.nextTarget += 1
     context.summary.attempts += 1
@@ -164,7 +172,12 @@ extension ProxyCore {
     transactions.register(record)
     transactions.restartDeadline(context.server)
     context.branch = record
-    record.timerC = schedule(.timerC(record), afterMs: configuration.inviteTimeoutMs)
+    if context.call.forking == .parallel {
+      // The fork's one no-answer timeout stands for each branch's Timer C.
+      context.forkBranches.append(record)
+    } else {
+      record.timerC = schedule(.timerC(record), afterMs: configuration.inviteTimeoutMs)
+    }
     if configuration.failoverTimeoutMs > 0 {
       _ = schedule(.targetSilent(record), afterMs: configuration.failoverTimeoutMs)
     }

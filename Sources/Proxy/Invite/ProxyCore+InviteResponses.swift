@@ -24,17 +24,22 @@ extension ProxyCore {
       return
     }
     guard !context.finalSent, !context.answerHeld else { return }
+    if context.call.forking == .parallel {
+      forkBranchFailed(context, record, status: status, response: response)
+      return
+    }
     inviteFailed(context, record, status: status, response: response)
   }
 
-  private func inviteProvisional(
+  func inviteProvisional(
     _ context: InviteContext, _ record: ClientTransactionRecord, status: Int, response: SIPMessage?
   ) {
     // Any provisional, 100 included, allows a CANCEL (§9.1) and shows the target is alive.
     record.receivedProvisional = true
     if record.cancelPending { cancelBranch(record) }
     guard status > 100 else { return }
-    if let response, !context.finalSent, !context.answerHeld {
+    // A branch given up (or cancelled by the fork) rings for nobody.
+    if let response, !context.finalSent, !context.answerHeld, !record.receivedFinal {
       let relayed = earlyMediaPolicy(context, record, response, status: status)
       // `calls.ringing_at`: the first 18x the caller gets (docs/database.md).
       if context.summary.ringingUnixMs == nil, (180...189).contains(relayed) {
@@ -49,6 +54,20 @@ extension ProxyCore {
   private func inviteAnswered(
     _ context: InviteContext, _ record: ClientTransactionRecord, status: Int, response: SIPMessage
   ) {
+    // A 2xx of a branch that is not the call's answer: ACK and BYE (§16.7 step 5).
+    if let winner = context.winner, winner !== record {
+      endLateAnswer(context, record, response)
+      return
+    }
+    if context.winner == nil {
+      // The caller already has its final response: this answer is too late.
+      guard !context.finalSent else {
+        endLateAnswer(context, record, response)
+        return
+      }
+      context.winner = record
+      cancelOtherBranches(context, answered: record)
+    }
     // A retransmission of a 2xx held for its checkpoint: the held one goes first.
     if context.answerHeld {
       tally.retransmissionsAbsorbed += 1
@@ -79,7 +98,7 @@ extension ProxyCore {
 
   /// A final failure from a target (or its timeout): the next target, or
   /// the best response of all upstream (§16.7 step 6).
-  private func inviteFailed(
+  func inviteFailed(
     _ context: InviteContext, _ record: ClientTransactionRecord, status: Int, response: SIPMessage?
   ) {
     context.summary.supplierStatus = status
@@ -103,7 +122,7 @@ extension ProxyCore {
   }
 
   /// §16.7 step 6: the best of all the responses the targets gave goes upstream.
-  private func sendBestResponse(_ context: InviteContext, latest: (status: Int, response: SIPMessage?)) {
+  func sendBestResponse(_ context: InviteContext, latest: (status: Int, response: SIPMessage?)) {
     var best = context.best ?? latest
     if context.cancelled { best = (487, nil) }
     // The customer's release-cause mapping; what it does not map follows
