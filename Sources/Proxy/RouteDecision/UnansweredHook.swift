@@ -7,11 +7,12 @@
 ///   after the fact, a custom 480...).
 /// - `.route(call)`: the call goes on to `call`'s targets, tried as `call`
 ///   says (a forward: sequential through a supplier, or another fork), in
-///   the same server transaction and call record. Its `whenUnanswered` is
-///   asked in turn, so a chain of forwards stops only when a hook says nil.
-///   Limits: the call's rating, ingress and edits stay the first decision's
-///   (the Record-Route too); only targets, forking, failover statuses and
-///   the hook are taken from `call`.
+///   the same server transaction and call record. When `call` is forked
+///   too, its own `whenUnanswered` is asked at its end (a sequential call
+///   ends with its best response). Limits: the call's rating, ingress and
+///   edits stay the first decision's (the Record-Route too); only targets,
+///   forking, failover statuses, the hook and `noAnswerTimeoutMs` are taken
+///   from `call`.
 ///
 /// No targets at all (no live binding) is the router's own decision: it
 /// returns its refusal (480) or its forward directly.
