@@ -262,6 +262,37 @@ import Testing
     #expect(h.ended.count == 1)
   }
 
+  @Test func aRouterMayShortenTheNoAnswerTimeoutAndHearsUnavailable() throws {
+    let heard = Heard()
+    let hook = UnansweredHook { outcome in
+      heard.outcomes.append(outcome)
+      return nil
+    }
+    var call = RoutedCall(
+      targets: [RouteTarget(destination: H.uas), RouteTarget(destination: H.uas2)], forking: .parallel,
+      whenUnanswered: hook)
+    call.noAnswerTimeoutMs = 3_000
+    let h = FlowHarness(call: call)
+    h.deliver(H.invite())
+    let invites = Self.invites(h.sender.take())
+    Self.answer(h, try #require(invites[H.uas]), from: H.uas, 180, "Ringing")
+    _ = h.sender.take()
+    h.advance(2_999)
+    #expect(Self.toCaller(h.sender.take()).isEmpty)
+    h.advance(1)
+    #expect(heard.outcomes == [.noAnswer])
+    #expect(Self.toCaller(h.sender.take()) == [408])
+
+    // Busy and unavailable mixed: unavailable, with the best response's status.
+    let h2 = Self.fork([(H.uas, nil), (H.uas2, nil)], hook: hook)
+    h2.deliver(H.invite())
+    let second = Self.invites(h2.sender.take())
+    Self.answer(h2, try #require(second[H.uas]), from: H.uas, 486, "Busy Here")
+    Self.answer(h2, try #require(second[H.uas2]), from: H.uas2, 480, "Temporarily Unavailable")
+    #expect(heard.outcomes == [.noAnswer, .unavailable(status: 486)])
+    #expect(Self.toCaller(h2.sender.take()) == [486])
+  }
+
   @Test func theRegistrarRouterForksEveryDeviceInParallelByQ() throws {
     let h = RegistrarFlowTests.harness()
     let desk = Endpoint(transport: .udp, host: "192.0.2.77", port: 40_123)

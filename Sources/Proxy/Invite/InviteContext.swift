@@ -12,8 +12,10 @@ final class InviteContext {
   var request: SIPMessage?
   /// The pipeline's decision: targets, failover statuses, ingress facts;
   /// its targets and forking are replaced when an `UnansweredHook` routes
-  /// the call on.
-  var call: RoutedCall
+  /// the call on. `@exclusivity(unchecked)` (as the transaction layer's
+  /// hot storage): it is read on every message of the call and written in
+  /// one statement (`routeOn`), never while a read is open.
+  @exclusivity(unchecked) var call: RoutedCall
   var targets: [RouteTarget] { call.targets }
   var nextTarget = 0
   var branch: ClientTransactionRecord?
@@ -45,6 +47,8 @@ final class InviteContext {
   var noAnswerTimer: TimerID?
   /// A branch of the fork failed with other than 486/600 (the fork is not "busy").
   var forkNotBusy = false
+  /// A q group's branches are being started (`startGroup`).
+  var forkStarting = false
 
   init(server: ServerTransactionRecord, request: SIPMessage?, call: RoutedCall, summary: CallSummary) {
     self.server = server

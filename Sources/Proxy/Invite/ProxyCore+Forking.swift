@@ -17,15 +17,23 @@ extension ProxyCore {
     if let timer = context.noAnswerTimer { timers.cancel(timer) }
     context.noAnswerTimer = schedule(
       .noAnswer(context), afterMs: context.call.noAnswerTimeoutMs ?? configuration.inviteTimeoutMs)
-    if !startGroup(context) { endFork(context, outcome: nil) }
+    advanceFork(context)
+  }
+
+  /// Starts the next group with a branch left pending, else ends the fork.
+  private func advanceFork(_ context: InviteContext) {
+    while !context.cancelled, !context.finalSent, context.nextTarget < context.targets.count {
+      if startGroup(context) { return }
+    }
+    endFork(context, outcome: nil)
   }
 
   /// Every target of the next q group at once (§16.6: equal q, in parallel).
-  /// Whether a branch of it is pending.
-  @discardableResult
-  func startGroup(_ context: InviteContext) -> Bool {
-    guard context.nextTarget < context.targets.count else { return false }
+  /// Whether a branch of it is pending. A branch that fails while the group
+  /// starts (a transport error) is counted, and the group judged after.
+  private func startGroup(_ context: InviteContext) -> Bool {
     let q = context.targets[context.nextTarget].qThousandths ?? 1000
+    context.forkStarting = true
     while context.nextTarget < context.targets.count,
       (context.targets[context.nextTarget].qThousandths ?? 1000) == q
     {
@@ -33,6 +41,7 @@ extension ProxyCore {
       tryNextTarget(context)
       if context.nextTarget == before { break }
     }
+    context.forkStarting = false
     return context.forkBranches.contains { !$0.receivedFinal }
   }
 
@@ -51,9 +60,8 @@ extension ProxyCore {
       endFork(context, outcome: status == 600 ? .busy : .declined(status: status))
       return
     }
-    guard !context.forkBranches.contains(where: { !$0.receivedFinal }) else { return }
-    if !context.cancelled, startGroup(context) { return }
-    endFork(context, outcome: nil)
+    guard !context.forkStarting, !context.forkBranches.contains(where: { !$0.receivedFinal }) else { return }
+    advanceFork(context)
   }
 
   /// The fork's no-answer timeout: every pending branch is cancelled, the
@@ -80,6 +88,7 @@ extension ProxyCore {
   /// branch is cancelled (a sequential call's, a crossed CANCEL's, too).
   func cancelOtherBranches(_ context: InviteContext, answered: ClientTransactionRecord) {
     context.summary.destination = answered.destination
+    context.summary.egress = answered.target?.egress
     if let timer = context.noAnswerTimer {
       timers.cancel(timer)
       context.noAnswerTimer = nil
