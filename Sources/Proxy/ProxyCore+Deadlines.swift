@@ -60,10 +60,7 @@ extension ProxyCore {
     }
     // The branch never settled: given up as at Timer C, with no failover.
     context.nextTarget = context.targets.count
-    if let timer = context.noAnswerTimer {
-      timers.cancel(timer)
-      context.noAnswerTimer = nil
-    }
+    stopNoAnswerTimer(context)
     abandonBranches(context, except: nil)
     if let branch = context.branch, !branch.isTerminated, !branch.receivedFinal { giveUp(branch) }
     if !record.hasFinalResponse {

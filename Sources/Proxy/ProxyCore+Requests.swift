@@ -75,6 +75,6 @@ extension ProxyCore {
       cancelBranch(branch)
     }
     // §16.10: every pending branch of a parallel fork; their 487s settle it.
-    for branch in context.forkBranches where !branch.receivedFinal { cancelBranch(branch) }
+    for branch in context.fork?.branches ?? [] where !branch.receivedFinal { cancelBranch(branch) }
   }
 }

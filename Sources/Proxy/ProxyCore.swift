@@ -152,8 +152,8 @@ public final class ProxyCore {
         guard !record.isTerminated, !record.receivedProvisional, !record.receivedFinal else { continue }
         timerCFired(record)
       case .noAnswer(let context):
-        guard context.noAnswerTimer != nil else { continue }
-        context.noAnswerTimer = nil
+        guard let fork = context.fork, fork.noAnswerTimer != nil else { continue }
+        fork.noAnswerTimer = nil
         forkNoAnswer(context)
       case .durationLimit(let dialog):
         dialog.limitTimer = nil

@@ -54,7 +54,7 @@ final class CoreTransactionUser: TransactionUser {
     // A branch and its context hold each other: the context lets go of an ended branch.
     if case .invite(let context) = record.owner {
       if context.branch === record { context.branch = nil }
-      if !context.forkBranches.isEmpty { context.forkBranches.removeAll { $0 === record } }
+      if let fork = context.fork { fork.branches.removeAll { $0 === record } }
       if context.winner === record { context.winner = nil }
     }
   }

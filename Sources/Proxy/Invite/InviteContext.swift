@@ -1,5 +1,4 @@
 import SIPCore
-import SIPTransaction
 
 /// The response context of one forwarded initial INVITE (RFC 3261 §16.7):
 /// the server transaction upstream, the branch now tried downstream, the
@@ -38,17 +37,13 @@ final class InviteContext {
   var answerHeld = false
   /// The call's unanswered outcome has been reported (`finishUnanswered`).
   var finished = false
+  // `@exclusivity(unchecked)` like `call`: each access is one statement
+  // that calls nothing touching the same field.
   /// The branch whose 2xx went (or is held to go) upstream: any other 2xx
   /// is ACKed and BYEd by the switch (§16.7 step 5, RFC 6026).
-  var winner: ClientTransactionRecord?
-  /// A parallel fork's branches not yet terminated (empty when sequential).
-  var forkBranches: [ClientTransactionRecord] = []
-  /// A parallel fork's no-answer timeout, for the whole fork.
-  var noAnswerTimer: TimerID?
-  /// A branch of the fork failed with other than 486/600 (the fork is not "busy").
-  var forkNotBusy = false
-  /// A q group's branches are being started (`startGroup`).
-  var forkStarting = false
+  @exclusivity(unchecked) var winner: ClientTransactionRecord?
+  /// A parallel fork's state (nil: the call's targets are tried in turn).
+  @exclusivity(unchecked) var fork: ForkState?
 
   init(server: ServerTransactionRecord, request: SIPMessage?, call: RoutedCall, summary: CallSummary) {
     self.server = server

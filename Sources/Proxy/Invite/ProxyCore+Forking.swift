@@ -14,15 +14,19 @@ import SIPTransaction
 extension ProxyCore {
   /// The fork's no-answer timeout, then its first group.
   func startFork(_ context: InviteContext) {
-    if let timer = context.noAnswerTimer { timers.cancel(timer) }
-    context.noAnswerTimer = schedule(
+    let fork = context.fork ?? ForkState()
+    context.fork = fork
+    if let timer = fork.noAnswerTimer { timers.cancel(timer) }
+    fork.noAnswerTimer = schedule(
       .noAnswer(context), afterMs: context.call.noAnswerTimeoutMs ?? configuration.inviteTimeoutMs)
     advanceFork(context)
   }
 
   /// Starts the next group with a branch left pending, else ends the fork.
   private func advanceFork(_ context: InviteContext) {
-    while !context.cancelled, !context.finalSent, context.nextTarget < context.targets.count {
+    while !context.cancelled, !context.finalSent, !context.answerHeld, context.winner == nil,
+      context.nextTarget < context.targets.count
+    {
       if startGroup(context) { return }
     }
     endFork(context, outcome: nil)
@@ -32,8 +36,9 @@ extension ProxyCore {
   /// Whether a branch of it is pending. A branch that fails while the group
   /// starts (a transport error) is counted, and the group judged after.
   private func startGroup(_ context: InviteContext) -> Bool {
+    guard let fork = context.fork else { return false }
     let q = context.targets[context.nextTarget].qThousandths ?? 1000
-    context.forkStarting = true
+    fork.starting = true
     while context.nextTarget < context.targets.count,
       (context.targets[context.nextTarget].qThousandths ?? 1000) == q
     {
@@ -41,8 +46,8 @@ extension ProxyCore {
       tryNextTarget(context)
       if context.nextTarget == before { break }
     }
-    context.forkStarting = false
-    return context.forkBranches.contains { !$0.receivedFinal }
+    fork.starting = false
+    return fork.hasPendingBranch
   }
 
   /// A branch's final non-2xx (or its timeout): a 6xx ends the search; when
@@ -52,7 +57,8 @@ extension ProxyCore {
   ) {
     context.summary.supplierStatus = status
     context.consider(status: status, response: response)
-    if status != 486, status != 600 { context.forkNotBusy = true }
+    guard let fork = context.fork else { return }
+    if status != 486, status != 600 { fork.notBusy = true }
     if status >= 600 {
       // §16.7 step 6: a 6xx cancels every pending branch and goes upstream.
       abandonBranches(context, except: nil)
@@ -60,7 +66,7 @@ extension ProxyCore {
       endFork(context, outcome: status == 600 ? .busy : .declined(status: status))
       return
     }
-    guard !context.forkStarting, !context.forkBranches.contains(where: { !$0.receivedFinal }) else { return }
+    guard !fork.starting, !fork.hasPendingBranch else { return }
     advanceFork(context)
   }
 
@@ -78,7 +84,7 @@ extension ProxyCore {
   /// once it has had a provisional) and counts it as ended: its 487 goes
   /// nowhere, its 2xx is ACKed and BYEd.
   func abandonBranches(_ context: InviteContext, except: ClientTransactionRecord?) {
-    for branch in context.forkBranches where branch !== except && !branch.receivedFinal {
+    for branch in context.fork?.branches ?? [] where branch !== except && !branch.receivedFinal {
       branch.receivedFinal = true
       cancelBranch(branch)
     }
@@ -87,35 +93,39 @@ extension ProxyCore {
   /// The call's answer: the fork's timeout stops and every other pending
   /// branch is cancelled (a sequential call's, a crossed CANCEL's, too).
   func cancelOtherBranches(_ context: InviteContext, answered: ClientTransactionRecord) {
-    context.summary.destination = answered.destination
-    context.summary.egress = answered.target?.egress
-    if let timer = context.noAnswerTimer {
-      timers.cancel(timer)
-      context.noAnswerTimer = nil
-    }
-    if context.forkBranches.isEmpty {
-      if let other = context.branch, other !== answered, !other.receivedFinal {
-        other.receivedFinal = true
-        cancelBranch(other)
+    let latest = context.branch
+    if latest !== answered {
+      // Not the branch started last: the summary names the one that
+      // answered, and the one started last (a sequential call's) is cancelled.
+      context.summary.destination = answered.destination
+      context.summary.egress = answered.target?.egress
+      if let latest, !latest.receivedFinal {
+        latest.receivedFinal = true
+        cancelBranch(latest)
       }
-      return
     }
+    guard context.fork != nil else { return }
+    stopNoAnswerTimer(context)
     abandonBranches(context, except: answered)
+  }
+
+  func stopNoAnswerTimer(_ context: InviteContext) {
+    guard let fork = context.fork, let timer = fork.noAnswerTimer else { return }
+    timers.cancel(timer)
+    fork.noAnswerTimer = nil
   }
 
   /// The fork ended with no answer: the router's hook may route the call
   /// on or answer it; else the best response goes upstream. `outcome` nil:
   /// read it from the branches' answers.
   func endFork(_ context: InviteContext, outcome: ForkOutcome?) {
-    if let timer = context.noAnswerTimer {
-      timers.cancel(timer)
-      context.noAnswerTimer = nil
-    }
+    stopNoAnswerTimer(context)
     guard !context.finalSent, !context.answerHeld, context.winner == nil else { return }
     let best = context.best ?? (480, nil)
     if !context.cancelled, let hook = context.call.whenUnanswered {
       let outcome =
-        outcome ?? (context.forkNotBusy || context.best == nil ? .unavailable(status: best.status) : .busy)
+        outcome
+        ?? (context.fork?.notBusy != false || context.best == nil ? .unavailable(status: best.status) : .busy)
       switch hook.next(outcome) {
       case nil:
         break
@@ -144,7 +154,7 @@ extension ProxyCore {
     context.call = call
     context.nextTarget = 0
     context.baseRequest = nil
-    context.forkNotBusy = false
+    context.fork?.notBusy = false
     // The last branch's Via leaves with it; the next branch adds its own.
     request.removeTopVia()
     if call.forking == .parallel {

@@ -139,11 +139,11 @@ extension ProxyCore {
   }
 
   func tryNextTarget(_ context: InviteContext) {
-    // Once the caller has its final response (or an answer is on its way),
-    // no branch starts (issue 19: a 408 upstream while the next phone rang).
-    guard context.nextTarget < context.targets.count, !context.cancelled, !context.finalSent,
-      !context.answerHeld, context.winner == nil
-    else { return }
+    // Its callers start no branch once the caller has its final response or
+    // an answer is on its way (issue 19: a 408 upstream while the next phone
+    // rang): failover runs on a final response passed up before any
+    // (`inviteResponse`), a fork's next group checks (`advanceFork`).
+    guard context.nextTarget < context.targets.count, !context.cancelled else { return }
     let target = context.targets[context.nextTarget]
     context.nextTarget += 1
     context.summary.attempts += 1
@@ -174,7 +174,7 @@ extension ProxyCore {
     context.branch = record
     if context.call.forking == .parallel {
       // The fork's one no-answer timeout stands for each branch's Timer C.
-      context.forkBranches.append(record)
+      context.fork?.branches.append(record)
     } else {
       record.timerC = schedule(.timerC(record), afterMs: configuration.inviteTimeoutMs)
     }

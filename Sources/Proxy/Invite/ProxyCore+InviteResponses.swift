@@ -55,26 +55,29 @@ extension ProxyCore {
     _ context: InviteContext, _ record: ClientTransactionRecord, status: Int, response: SIPMessage
   ) {
     // A 2xx of a branch that is not the call's answer: ACK and BYE (§16.7 step 5).
-    if let winner = context.winner, winner !== record {
+    let winner = context.winner
+    if let winner, winner !== record {
       endLateAnswer(context, record, response)
       return
-    }
-    if context.winner == nil {
-      // The caller already has its final response: this answer is too late.
-      guard !context.finalSent else {
-        endLateAnswer(context, record, response)
-        return
-      }
-      context.winner = record
-      cancelOtherBranches(context, answered: record)
     }
     // A retransmission of a 2xx held for its checkpoint: the held one goes first.
     if context.answerHeld {
       tally.retransmissionsAbsorbed += 1
       return
     }
-    // Every 2xx goes upstream, retransmissions too (§16.7 step 5, RFC 6026).
-    if !context.finalSent {
+    let finalSent = context.finalSent
+    if winner == nil {
+      // The caller already has its final response: this answer is too late.
+      guard !finalSent else {
+        endLateAnswer(context, record, response)
+        return
+      }
+      context.winner = record
+      // A sequential call answered by the branch it tried last has no other.
+      if context.fork != nil || context.branch !== record { cancelOtherBranches(context, answered: record) }
+    }
+    // Every 2xx of the answer goes upstream, retransmissions too (§16.7 step 5, RFC 6026).
+    if !finalSent {
       filterAnswerCodecs(record, response, provisional: false)
       if let dialog = answered(context, response, record), let journal {
         response.removeTopVia()
@@ -88,8 +91,8 @@ extension ProxyCore {
       }
     }
     response.removeTopVia()
-    tally.statelessForwards += context.finalSent ? 1 : 0
-    if context.finalSent {
+    tally.statelessForwards += finalSent ? 1 : 0
+    if finalSent {
       sender.send(.message(response), to: context.server.responseDestination)
     } else {
       relay(response, status: status, alreadyStripped: true, to: context.server)
