@@ -31,7 +31,7 @@ extension ProxyCore {
     inviteFailed(context, record, status: status, response: response)
   }
 
-  func inviteProvisional(
+  private func inviteProvisional(
     _ context: InviteContext, _ record: ClientTransactionRecord, status: Int, response: SIPMessage?
   ) {
     // Any provisional, 100 included, allows a CANCEL (§9.1) and shows the target is alive.
@@ -101,7 +101,7 @@ extension ProxyCore {
 
   /// A final failure from a target (or its timeout): the next target, or
   /// the best response of all upstream (§16.7 step 6).
-  func inviteFailed(
+  private func inviteFailed(
     _ context: InviteContext, _ record: ClientTransactionRecord, status: Int, response: SIPMessage?
   ) {
     context.summary.supplierStatus = status
