@@ -170,6 +170,32 @@ import Testing
     #expect(h.ended.first?.finalStatus == 408)
   }
 
+  @Test func anAnswerAfterTheCallersFinalResponseIsAckedAndByed() throws {
+    let h = Self.fork([(H.uas, nil)])
+    h.deliver(H.invite())
+    let invite = try #require(Self.invites(h.sender.take())[H.uas])
+    Self.answer(h, invite, from: H.uas, 180, "Ringing")
+    _ = h.sender.take()
+    h.advance(10_000)
+    #expect(Self.toCaller(h.sender.take()) == [408])
+    // The phone answered as the CANCEL crossed: never relayed, ACKed and BYEd.
+    Self.answer(h, invite, from: H.uas, 200, "OK")
+    let sent = h.sender.take()
+    #expect(Self.toCaller(sent).isEmpty)
+    #expect(Self.methods(sent, to: H.uas) == [.ack, .bye])
+    #expect(h.core.dialogCount == 0)
+    #expect(h.ended.count == 1)
+  }
+
+  @Test func a503FromEveryBranchGoesUpAs500() throws {
+    let h = Self.fork([(H.uas, nil), (H.uas2, nil)])
+    h.deliver(H.invite())
+    let invites = Self.invites(h.sender.take())
+    Self.answer(h, try #require(invites[H.uas]), from: H.uas, 503, "Service Unavailable")
+    Self.answer(h, try #require(invites[H.uas2]), from: H.uas2, 503, "Service Unavailable")
+    #expect(Self.toCaller(h.sender.take()) == [500])
+  }
+
   /// The carrier path keeps failing over at Timer C, but the cancelled
   /// target's 487 no longer ends the call while the next one rings.
   @Test func sequentialFailoverAtTimerCIgnoresTheCancelledTargets487() throws {
