@@ -53,6 +53,8 @@ public struct RoutedCall: Sendable, Equatable {
   /// A parallel fork's no-answer timeout (nil: `inviteTimeoutMs`), e.g. a
   /// call rule's `timeout_seconds`.
   public var noAnswerTimeoutMs: Int64?
+  /// A call delivered to a DID of this switch (docs/dids.md); nil otherwise.
+  public var inbound: InboundCall?
 
   public init(
     targets: [RouteTarget], extraFailoverStatuses: Set<Int> = [], ingress: CarrierLeg? = nil,
@@ -166,12 +168,25 @@ public struct RouteContext {
   /// Softphone users' monthly call counts (plans' limits, migration 0020);
   /// nil: not counted.
   public var monthlyCalls: MonthlyCallCounter?
+  /// Interconnects and services drained by an operator (admin API): no
+  /// call from them, none to them.
+  public var drained: DrainedTrunks?
+  /// A user's registered devices as targets (their bindings, best q first):
+  /// where a call to the user's DID goes (docs/dids.md); nil: no registrar.
+  public var deviceTargets: ((_ userID: String) -> [RouteTarget])?
+  /// A new call-record uuid (a forwarded leg's); nil: none can be made.
+  public var nextRecordID: (() -> String)?
+  /// Supplier interconnects found down by OPTIONS probes: skipped (nil: none probed).
+  public var supplierHealth: SupplierHealth?
 
   public init(
     nowMs: Int64, unixMs: Int64 = 0, liveCalls: LiveCalls, cps: CPSLimiter, randomSeed: UInt64 = 0,
     credit: CreditLedger? = nil, callUUID: String = "", caller: RetailCaller? = nil,
-    monthlyCalls: MonthlyCallCounter? = nil
+    monthlyCalls: MonthlyCallCounter? = nil, drained: DrainedTrunks? = nil,
+    supplierHealth: SupplierHealth? = nil
   ) {
+    self.drained = drained
+    self.supplierHealth = supplierHealth
     self.caller = caller
     self.monthlyCalls = monthlyCalls
     self.nowMs = nowMs

@@ -42,6 +42,13 @@ struct ConfigOptions: ParsableArguments {
       "Serve GET /metrics and /health over HTTP here (metrics.listen).", valueName: "host:port"))
   var metricsListen: String?
 
+  @Option(
+    help: ArgumentHelp("Serve the admin HTTP API here (admin.listen).", valueName: "host:port"))
+  var adminListen: String?
+
+  @Option(help: ArgumentHelp("The admin API's bearer token file (admin.token_file).", valueName: "path"))
+  var adminTokenFile: String?
+
   /// The command-line values, as overrides of their configuration keys.
   var overrides: [SwitchConfig.Override] {
     var overrides: [SwitchConfig.Override] = []
@@ -75,6 +82,16 @@ struct ConfigOptions: ParsableArguments {
       overrides.append(
         .init(
           key: "metrics.listen", value: .string(metricsListen), origin: .commandLine("--metrics-listen")))
+    }
+    if let adminListen {
+      overrides.append(
+        .init(key: "admin.listen", value: .string(adminListen), origin: .commandLine("--admin-listen")))
+    }
+    if let adminTokenFile {
+      overrides.append(
+        .init(
+          key: "admin.token_file", value: .string(adminTokenFile), origin: .commandLine("--admin-token-file"))
+      )
     }
     return overrides
   }

@@ -66,6 +66,26 @@ struct ReferenceDataLoaderTests {
     }
   }
 
+  @Test func readsTheOptionsProbeColumnsOfMigration0024() throws {
+    try TestDatabase.with { database in
+      try Self.loadDemo(into: database)
+      let connection = try PGConnection(url: database.url)
+      let egressID = "00000000-0000-4000-8000-000000000013"
+      var data = try ReferenceDataLoader().load(from: connection)
+      let before = try #require(data.interconnects.first { $0.id == egressID })
+      #expect(!before.optionsProbe && before.optionsProbeIntervalSeconds == nil)
+      try connection.query(
+        "UPDATE carrier_interconnects SET options_probe = true, options_probe_interval_seconds = 15 WHERE id = \(egressID)"
+      )
+      data = try ReferenceDataLoader().load(from: connection)
+      let after = try #require(data.interconnects.first { $0.id == egressID })
+      #expect(after.optionsProbe && after.optionsProbeIntervalSeconds == 15)
+      let targets = ProbeTarget.targets(data.interconnects, defaultIntervalMs: 30_000)
+      #expect(targets.map(\.interconnectID) == [egressID])
+      #expect(targets.first?.intervalMs == 15_000)
+    }
+  }
+
   static let customerInterconnect = "00000000-0000-4000-8000-000000000011"
 
   @Test func loadsEachInterconnectsSettings() throws {

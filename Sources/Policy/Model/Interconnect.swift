@@ -21,13 +21,21 @@ public struct Interconnect: Sendable, Equatable {
   public var capacityLimit: Int?
   /// Active `transport` addresses (media addresses are not used to identify calls).
   public var addresses: [InterconnectAddress]
+  /// Egress: probed with OPTIONS (`options_probe`, migration 0024;
+  /// docs/operations.md, "Supplier health").
+  public var optionsProbe: Bool
+  /// Seconds between probes (`options_probe_interval_seconds`); nil: the
+  /// configured default (`health.probe_interval_ms`).
+  public var optionsProbeIntervalSeconds: Int?
 
   public init(
     id: String, carrierID: String, shortCode: String? = nil, name: String, direction: InterconnectDirection,
     isActive: Bool = true, techPrefix: String = "", host: String? = nil, sipPort: Int = 5060,
     transport: TransportKind = .udp, capacityMode: CapacityMode = .unrestricted, capacityLimit: Int? = nil,
-    addresses: [InterconnectAddress] = []
+    addresses: [InterconnectAddress] = [], optionsProbe: Bool = false, optionsProbeIntervalSeconds: Int? = nil
   ) {
+    self.optionsProbe = optionsProbe
+    self.optionsProbeIntervalSeconds = optionsProbeIntervalSeconds
     self.id = id
     self.carrierID = carrierID
     self.shortCode = shortCode

@@ -17,10 +17,12 @@ extension ProxyCore {
     guard let hash = admitInitialInvite(request, source: source, record: record) else { return }
     let startedUnixMs = clock.unixMs
     let recordID = recordIDs.next()
-    let routeContext = RouteContext(
+    var routeContext = RouteContext(
       nowMs: clock.monotonicMs, unixMs: startedUnixMs, liveCalls: liveCalls, cps: cpsLimiter,
       randomSeed: recordIDs.nextWord(), credit: credit, callUUID: recordID, caller: caller,
-      monthlyCalls: monthlyCalls)
+      monthlyCalls: monthlyCalls, drained: drainedTrunks.isEmpty ? nil : drainedTrunks,
+      supplierHealth: supplierHealth)
+    addDIDRouting(to: &routeContext)
     let call: RoutedCall
     switch router.route(invite: request, source: source, context: routeContext) {
     case .refuse(let refusal):
@@ -31,6 +33,7 @@ extension ProxyCore {
       case .capacity: tally.capacityRefusals += 1
       case .credit: tally.creditRefusals += 1
       }
+      quality.refused(reason: refusal.reason)
       logRefusal(request, source: source, status: refusal.status, reason: refusal.reason)
       respondLocally(
         record, refusal.status, refusal.reason, extra: refusal.headers.map { ($0.name, $0.value) })
@@ -48,6 +51,8 @@ extension ProxyCore {
       request, call: call, source: source, record: record, recordID: recordID, startedUnixMs: startedUnixMs)
     context.summary.userID = caller?.user.id
     context.summary.phoneNumberID = caller?.user.callerNumber?.id
+    noteInbound(call, in: &context.summary)
+    emit(.initiating, context.summary)
     // Record-Route (§16.6 step 4): towards the caller on the interface it used;
     // a second entry when the callee side uses another transport (RFC 5658).
     let outbound = localEndpoint(for: call.targets[0].destination)
@@ -144,6 +149,8 @@ extension ProxyCore {
     // rang): failover runs on a final response passed up before any
     // (`inviteResponse`), a fork's next group checks (`advanceFork`).
     guard context.nextTarget < context.targets.count, !context.cancelled else { return }
+    context.nextTarget = inboundTarget(context, index: context.nextTarget)
+    let ringMs = deviceRingMs(context, index: context.nextTarget)
     let target = context.targets[context.nextTarget]
     context.nextTarget += 1
     context.summary.attempts += 1
@@ -176,7 +183,9 @@ extension ProxyCore {
       // The fork's one no-answer timeout stands for each branch's Timer C.
       context.fork?.branches.append(record)
     } else {
-      record.timerC = schedule(.timerC(record), afterMs: configuration.inviteTimeoutMs)
+      record.timerC = schedule(
+        .timerC(record),
+        afterMs: ringMs.map { min($0, configuration.inviteTimeoutMs) } ?? configuration.inviteTimeoutMs)
     }
     if configuration.failoverTimeoutMs > 0 {
       _ = schedule(.targetSilent(record), afterMs: configuration.failoverTimeoutMs)

@@ -30,7 +30,7 @@ public struct ReferenceDataLoader {
       ).load()
       let assignments = try loadAssignments(connection)
       let sipCredentials = try loadSIPCredentials(connection)
-      let retail = try RetailRows(connection: connection).load()
+      let retail = try RetailRows(connection: connection, zoneDirectory: zoneDirectory).load()
       try connection.execute(script: "COMMIT")
       // validation_settings.tech_prefix, when set, is the ingress tech prefix.
       for index in interconnects.indices {
@@ -96,7 +96,8 @@ public struct ReferenceDataLoader {
     let rows = try connection.query(
       """
       SELECT id::text, carrier_id::text, short_code, name, direction, is_active, tech_prefix, ip_address,
-             sip_port, transport, capacity_mode::text, capacity_limit
+             sip_port, transport, capacity_mode::text, capacity_limit, options_probe,
+             options_probe_interval_seconds
       FROM carrier_interconnects ORDER BY id
       """)
     var interconnects: [Interconnect] = []
@@ -116,7 +117,8 @@ public struct ReferenceDataLoader {
           direction: try fields.enumValue(4), isActive: fields.bool(5), techPrefix: try fields.text(6),
           host: host,
           sipPort: try fields.int(8) ?? 5060, transport: transport, capacityMode: try fields.enumValue(10),
-          capacityLimit: try fields.int(11), addresses: addresses[id] ?? []))
+          capacityLimit: try fields.int(11), addresses: addresses[id] ?? [], optionsProbe: fields.bool(12),
+          optionsProbeIntervalSeconds: try fields.int(13)))
     }
     return interconnects
   }

@@ -12,6 +12,8 @@ extension SwitchConfig {
     try validateRegistrar()
     try validateMetricsAndLifecycle()
     try validateOverload()
+    try validateAdmin()
+    try validateOperations()
   }
 
   func fail(_ key: String, _ message: String) -> ConfigError {

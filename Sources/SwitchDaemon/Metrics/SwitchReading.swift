@@ -1,3 +1,4 @@
+import Policy
 import Proxy
 import SIPTransport
 import Store
@@ -22,12 +23,18 @@ struct SwitchReading: Sendable {
     var creditAccounts = 0
     var draining = false
     var overload = OverloadReading()
+    /// Probed supplier interconnects (docs/operations.md, "Supplier health").
+    var supplierHealth: [SupplierHealthState] = []
+    /// Call quality per carrier interconnect (docs/operations.md, "Quality metrics").
+    var quality = QualityReading()
   }
 
   var core = Core()
   var transport = TransportCounters()
   var records: CallRecordPipeline.Counters?
   var snapshot: SnapshotStatus?
+  /// HEP capture (`capture.hep_address`), when on.
+  var hep: HEPCounters?
   var startedUnixSeconds: Int64 = 0
   var mode = "proxy"
 
@@ -103,6 +110,7 @@ struct SwitchReading: Sendable {
         [
           "credit": c.callsEndedByCredit, "max_duration": c.callsEndedByDurationLimit,
           "session_expired": c.callsEndedBySessionExpiry, "max_lifetime": c.dialogsExpired,
+          "admin": c.callsEndedByAdmin,
         ]),
       .counter(
         "didtron_calls_restored_total", "Answered calls taken over from the last run's checkpoints.",
@@ -225,6 +233,14 @@ struct SwitchReading: Sendable {
       ]
     }
     families += registrarStore
+    families += supplierHealth
+    families += quality
+    if let hep {
+      families.append(
+        .counter(
+          "didtron_hep_copies_total", "HEP copies of SIP messages, by result (sent, dropped, failed).",
+          by: "result", ["sent": hep.sent, "dropped": hep.dropped, "failed": hep.failed]))
+    }
     return families
   }
 }

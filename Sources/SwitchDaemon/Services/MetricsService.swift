@@ -36,7 +36,7 @@ struct MetricsService: Service {
   /// the softswitch's counters (which are safe to read from anywhere).
   static func endpoints(
     core: CoreHandle, transport: SIPTransportLayer, softswitch: Softswitch?, startedUnixSeconds: Int64,
-    listenerWatch: ListenerWatch
+    listenerWatch: ListenerWatch, capture: HEPCapture? = nil
   ) -> MetricsEndpoints {
     let box = core.box
     return MetricsEndpoints(
@@ -47,6 +47,7 @@ struct MetricsService: Service {
           switchReading.transport = transport.counters
           switchReading.records = softswitch?.records.counters
           switchReading.snapshot = softswitch?.status
+          switchReading.hep = capture?.counters
           switchReading.startedUnixSeconds = startedUnixSeconds
           switchReading.mode = softswitch == nil ? "proxy" : "softswitch"
           return PrometheusExposition.render(switchReading.families)

@@ -29,14 +29,15 @@ extension SwitchConfig {
       failoverTimeoutMs: Int64(proxy.failoverTimeoutMs), defaultMaxForwards: proxy.maxForwards,
       serverHeader: proxy.serverHeader,
       retryAfterSeconds: lifecycle.retryAfterSeconds, overload: overload.settings,
-      maxDialogLifetimeMs: Int64(proxy.maxDialogLifetime.components.seconds) * 1000)
+      maxDialogLifetimeMs: Int64(proxy.maxDialogLifetime.components.seconds) * 1000,
+      health: health.settings)
   }
 
   /// The registrar of `[registrar] domains`; nil when it lists none.
   var registrarConfiguration: RegistrarConfiguration? {
     let settings = registrar
     guard !settings.domains.isEmpty else { return nil }
-    return RegistrarConfiguration(
+    var configuration = RegistrarConfiguration(
       domains: Set(settings.domains),
       defaultExpiresSeconds: settings.defaultExpiresSeconds,
       minExpiresSeconds: settings.minExpiresSeconds,
@@ -55,6 +56,8 @@ extension SwitchConfig {
         forgetMs: Int64(settings.authForgetSeconds) * 1000,
         capacity: settings.authThrottleEntries,
         logIntervalMs: Int64(settings.authLogIntervalSeconds) * 1000))
+    configuration.md5OnlyUserAgents = settings.md5OnlyUserAgents
+    return configuration
   }
 
   var creditConfiguration: CreditConfiguration {
