@@ -333,6 +333,26 @@ import Testing
     #expect(invites[mobile]?.requestURIText == "sip:alice@10.0.0.6:5062")
   }
 
+  /// A carrier's call to a DID whose owner has no rule: every binding rings at once.
+  @Test func aCallToADIDWithoutARuleRingsEveryDeviceAtOnce() throws {
+    let (h, _) = try DIDFlowTests.harness()
+    let mobile = Endpoint(transport: .udp, host: "192.0.2.78", port: 40_124)
+    _ = h.core.registrar?.register(
+      Registrar.Request(
+        requestURI: "sip:\(DIDFlowTests.domain)", to: "<sip:1001@\(DIDFlowTests.domain)>",
+        contacts: ["<sip:1001@192.0.2.78:40124>"], expires: 3600, callID: "reg-2", cseq: 1, source: mobile),
+      nowMs: 0)
+    h.deliver(DIDFlowTests.invite(to: "+15550001001"), from: DIDFlowTests.carrier)
+    let invites = Self.invites(h.sender.take())
+    #expect(Set(invites.keys) == [DIDFlowTests.phone, mobile])
+    let desk = try #require(invites[DIDFlowTests.phone])
+    Self.answer(h, try #require(invites[mobile]), from: mobile, 180, "Ringing")
+    Self.answer(h, desk, from: DIDFlowTests.phone, 200, "OK")
+    let sent = h.sender.take()
+    #expect(sent.contains { $0.destination == DIDFlowTests.carrier && $0.message.statusCode == 200 })
+    #expect(Self.methods(sent, to: mobile) == [.cancel])
+  }
+
   static func register(contact: String, callID: String) -> String {
     RegistrarFlowTests.register.replacingOccurrences(
       of: "Contact: <sip:alice@10.0.0.5:5062;ob>;expires=300", with: "Contact: \(contact);expires=300"
