@@ -1,0 +1,49 @@
+import NIOConcurrencyHelpers
+
+/// The TLS contexts of one transport layer: the server context of the `tls:`
+/// listeners and the client context of outbound TLS connections. `reload`
+/// replaces them for new handshakes; established connections keep the context
+/// they were made from.
+public final class TLSContextStore: Sendable {
+  private struct Contexts {
+    var configuration: TLSConfiguration
+    var server: TLSContext?
+    var client: TLSContext
+  }
+
+  private let contexts: NIOLockedValueBox<Contexts>
+
+  /// Builds the contexts: the server's only if `certificateFile` is set.
+  public init(configuration: TLSConfiguration) throws(TLSError) {
+    self.contexts = NIOLockedValueBox(try Self.build(configuration))
+  }
+
+  /// Loads the files again (a renewed certificate). On any error the contexts
+  /// in use stay, and the error says why.
+  public func reload(_ configuration: TLSConfiguration) throws(TLSError) {
+    let contexts = try Self.build(configuration)
+    self.contexts.withLockedValue { $0 = contexts }
+  }
+
+  /// Checks that the files load and fit, without keeping anything.
+  public static func check(_ configuration: TLSConfiguration) throws(TLSError) {
+    _ = try Self.build(configuration)
+  }
+
+  private static func build(_ configuration: TLSConfiguration) throws(TLSError) -> Contexts {
+    let server =
+      configuration.certificateFile == nil ? nil : try TLSContext(role: .server, configuration: configuration)
+    let client = try TLSContext(role: .client, configuration: configuration)
+    return Contexts(configuration: configuration, server: server, client: client)
+  }
+
+  public var configuration: TLSConfiguration { self.contexts.withLockedValue { $0.configuration } }
+
+  /// The switch's certificate's `notAfter` (Unix seconds), if it has one.
+  public var certificateNotAfter: Int64? {
+    self.contexts.withLockedValue { $0.server?.certificateNotAfter }
+  }
+
+  var server: TLSContext? { self.contexts.withLockedValue { $0.server } }
+  var client: TLSContext { self.contexts.withLockedValue { $0.client } }
+}
