@@ -64,10 +64,11 @@ public enum Daemon {
   ) async throws -> Built {
     let core = CoreHandle(loop: group.next())
     let listenerWatch = ListenerWatch()
+    let tls = try config.tlsContextStore(logger: logger)
     let transport = SIPTransportLayer(
       group: group, udpLoop: core.loop, configuration: config.transportConfiguration, logger: logger,
       onMessage: { core.receive($0) }, onSendFailure: { core.transportError(to: $0) },
-      onListenerClosed: { listenerWatch.listenerClosed($0) })
+      onListenerClosed: { listenerWatch.listenerClosed($0) }, tls: tls)
     let mode: SwitchMode
     let bound: [Endpoint]
     let metrics: MetricsServer?

@@ -11,7 +11,7 @@ struct ConfigOptions: ParsableArguments {
   @Option(
     help: ArgumentHelp(
       "A socket to listen on; repeat for several. Replaces sip.listen.",
-      valueName: "udp|tcp:host:port"))
+      valueName: "udp|tcp|tls:host:port"))
   var listen: [String] = []
 
   @Option(help: ArgumentHelp("The next SIP hop (proxy.next_hop).", valueName: "host:port[;transport=tcp]"))
@@ -41,6 +41,15 @@ struct ConfigOptions: ParsableArguments {
     help: ArgumentHelp(
       "Serve GET /metrics and /health over HTTP here (metrics.listen).", valueName: "host:port"))
   var metricsListen: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "The TLS certificate chain, PEM, of tls: listeners (tls.certificate_file).", valueName: "file"))
+  var tlsCertificate: String?
+
+  @Option(
+    help: ArgumentHelp("The TLS certificate's private key, PEM (tls.private_key_file).", valueName: "file"))
+  var tlsPrivateKey: String?
 
   /// The command-line values, as overrides of their configuration keys.
   var overrides: [SwitchConfig.Override] {
@@ -75,6 +84,18 @@ struct ConfigOptions: ParsableArguments {
       overrides.append(
         .init(
           key: "metrics.listen", value: .string(metricsListen), origin: .commandLine("--metrics-listen")))
+    }
+    if let tlsCertificate {
+      overrides.append(
+        .init(
+          key: "tls.certificate_file", value: .string(tlsCertificate),
+          origin: .commandLine("--tls-certificate")))
+    }
+    if let tlsPrivateKey {
+      overrides.append(
+        .init(
+          key: "tls.private_key_file", value: .string(tlsPrivateKey),
+          origin: .commandLine("--tls-private-key")))
     }
     return overrides
   }

@@ -245,7 +245,7 @@ private func readString(_ inbox: Inbox<ByteBuffer>, count: Int) async throws -> 
     await #expect {
       _ = try await harness.layer.bind([tls])
     } throws: { error in
-      "\(error)" == "cannot bind tls:127.0.0.1:0: TLS not supported yet"
+      "\(error)" == "cannot bind tls:127.0.0.1:0: no TLS certificate configured (tls.certificate_file)"
     }
     let name = Endpoint(transport: .udp, host: "localhost", port: 0)
     await #expect {
