@@ -1,0 +1,284 @@
+"""SIP over TLS (issue 20), against the running daemon in proxy mode with a
+`tls:` listener and a certificate made here by `openssl` (a test CA and a
+server certificate for 127.0.0.1):
+
+- `openssl s_client`: TLS 1.0 and 1.1 refused, TLS 1.2 and 1.3 accepted with
+  the certificate verified against the CA;
+- a call from a Python `ssl` client over TLS to SIPp on UDP: INVITE, 180/200
+  back over the caller's connection, ACK and BYE along the recorded route
+  (double Record-Route: TLS in, UDP out);
+- plain SIP, random bytes and a handshake that never finishes each cost their
+  own connection only, within the message deadline;
+- a certificate renewed on SIGHUP: the open connection keeps working, a new
+  one sees the new certificate; a bad file keeps the running one.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import ssl
+import subprocess
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+import livelib as L
+from conftest import ON_KAMAILIO
+
+pytestmark = [
+    pytest.mark.skipif(ON_KAMAILIO, reason="our daemon's tls: listener and keys"),
+    pytest.mark.skipif(not os.path.exists("/usr/bin/openssl"), reason="needs the openssl command"),
+]
+
+MESSAGE_TIMEOUT_MS = 1000
+
+
+def openssl(*args: str, cwd: Path) -> None:
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True, timeout=30)
+
+
+def make_ca(d: Path) -> None:
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+            "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=live test CA", cwd=d)
+
+
+def make_server_cert(d: Path, name: str) -> None:
+    """`name`.pem / `name`.key: signed by the CA, for 127.0.0.1, CN=`name`."""
+    (d / "ext.cnf").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+            "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN={name}", cwd=d)
+    openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            "-CAcreateserial", "-out", f"{name}.pem", "-days", "2", "-extfile", "ext.cnf", cwd=d)
+
+
+class Switch:
+    def __init__(self, live, certs: Path, uas_port: int) -> None:
+        self.udp = live.port()
+        self.tls = live.port()
+        rt = Path(tempfile.mkdtemp(prefix="dttls-", dir="/tmp"))
+        live.reg.scratch.append(rt)
+        workdir = live.workdir / "proxy"
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.log = workdir / "proxy.log"
+        self.argv = [os.environ["DIDTRON_BIN"], "run",
+                     "--listen", f"udp:{L.LOOPBACK}:{self.udp}",
+                     "--listen", f"tls:{L.LOOPBACK}:{self.tls}",
+                     "--next-hop", f"{L.LOOPBACK}:{uas_port}",
+                     "--tls-certificate", str(certs / "live.pem"),
+                     "--tls-private-key", str(certs / "live.key"),
+                     "--log-level", "info"]
+        env = dict(os.environ, DIDTRON_SIP_TCP_MESSAGE_TIMEOUT_MS=str(MESSAGE_TIMEOUT_MS))
+        self.proc = L.spawn_notify_ready(live.reg, "proxy", self.argv, self.log, workdir, rt, env=env)
+        # the failure report shows the log
+        live.proxy = L.Proxy("didtron", self.proc, self.udp, workdir, self.argv)
+
+    def hangup_and_wait_for(self, text: str, timeout: float = 10.0) -> None:
+        before = self.log.read_text().count(text)
+        self.proc.popen.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + timeout
+        while self.log.read_text().count(text) == before:
+            assert time.monotonic() < deadline, f"no {text!r} in the log after SIGHUP"
+            time.sleep(0.05)
+
+
+@pytest.fixture
+def certs(tmp_path) -> Path:
+    d = tmp_path / "certs"
+    d.mkdir()
+    make_ca(d)
+    make_server_cert(d, "live")
+    return d
+
+
+def tls_connect(port: int, certs: Path) -> ssl.SSLSocket:
+    context = ssl.create_default_context(cafile=str(certs / "ca.pem"))
+    raw = socket.create_connection((L.LOOPBACK, port), timeout=5)
+    return context.wrap_socket(raw, server_hostname=L.LOOPBACK)
+
+
+def read_message(conn: ssl.SSLSocket, buffer: bytearray) -> bytes:
+    """One SIP message from the stream (Content-Length framing)."""
+    while True:
+        head_end = buffer.find(b"\r\n\r\n")
+        if head_end >= 0:
+            m = re.search(rb"(?im)^(?:content-length|l)\s*:\s*(\d+)", bytes(buffer[:head_end]))
+            length = int(m.group(1)) if m else 0
+            total = head_end + 4 + length
+            if len(buffer) >= total:
+                message = bytes(buffer[:total])
+                del buffer[:total]
+                return message
+        chunk = conn.recv(65535)
+        assert chunk, "connection closed by the switch"
+        buffer += chunk
+
+
+def read_until_status(conn: ssl.SSLSocket, buffer: bytearray, cseq_method: str, minimum: int = 200) -> bytes:
+    while True:
+        message = read_message(conn, buffer)
+        code = L.status_code(message)
+        if code is not None and code >= minimum and f" {cseq_method}\r\n".encode() in message:
+            return message
+
+
+def options(port: int, local: tuple[str, int]) -> bytes:
+    branch = "z9hG4bK-" + uuid.uuid4().hex[:12]
+    return (f"OPTIONS sip:{L.LOOPBACK}:{port};transport=tls SIP/2.0\r\n"
+            f"Via: SIP/2.0/TLS {local[0]}:{local[1]};branch={branch};rport\r\n"
+            f"Max-Forwards: 70\r\nFrom: <sip:probe@{L.LOOPBACK}>;tag={branch[-6:]}\r\n"
+            f"To: <sip:{L.LOOPBACK}:{port}>\r\nCall-ID: {branch}@tls\r\nCSeq: 1 OPTIONS\r\n"
+            f"Content-Length: 0\r\n\r\n").encode()
+
+
+def options_answered(conn: ssl.SSLSocket, port: int) -> int:
+    conn.sendall(options(port, conn.getsockname()))
+    return L.status_code(read_until_status(conn, bytearray(), "OPTIONS"))
+
+
+def s_client(port: int, certs: Path, *flags: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["openssl", "s_client", "-connect", f"{L.LOOPBACK}:{port}", "-CAfile", str(certs / "ca.pem"),
+         "-verify_return_error", *flags],
+        input=b"", capture_output=True, timeout=10)
+
+
+def test_protocol_versions_and_options_over_tls(live, certs):
+    uas_port = live.port()
+    switch = Switch(live, certs, uas_port)
+
+    for old in (["-tls1"], ["-tls1_1"]):
+        # SECLEVEL=0 lets this client offer the old version: the refusal is the switch's.
+        r = s_client(switch.tls, certs, *old, "-cipher", "DEFAULT@SECLEVEL=0")
+        out = (r.stdout + r.stderr).decode(errors="replace")
+        assert r.returncode != 0, out
+        assert "alert protocol version" in out or "unsupported protocol" in out, out
+    for version, flag in (("TLSv1.2", "-tls1_2"), ("TLSv1.3", "-tls1_3")):
+        r = s_client(switch.tls, certs, flag)
+        out = r.stdout.decode(errors="replace")
+        assert r.returncode == 0, out + r.stderr.decode(errors="replace")
+        assert f"Protocol  : {version}" in out or f"New, {version}" in out, out
+        assert "Verify return code: 0 (ok)" in out, out
+
+    with tls_connect(switch.tls, certs) as conn:
+        assert options_answered(conn, switch.tls) == 200
+
+
+def invite(port: int, local: tuple[str, int], call_id: str) -> bytes:
+    sdp = ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+           "m=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n")
+    branch = "z9hG4bK-" + uuid.uuid4().hex[:12]
+    return (f"INVITE sip:1234@{L.LOOPBACK}:{port};transport=tls SIP/2.0\r\n"
+            f"Via: SIP/2.0/TLS {local[0]}:{local[1]};branch={branch};rport\r\n"
+            f"Max-Forwards: 70\r\nFrom: <sip:caller@{L.LOOPBACK}>;tag=caller1\r\n"
+            f"To: <sip:1234@{L.LOOPBACK}>\r\nCall-ID: {call_id}\r\nCSeq: 1 INVITE\r\n"
+            f"Contact: <sip:caller@{local[0]}:{local[1]};transport=tls>\r\n"
+            f"Content-Type: application/sdp\r\nContent-Length: {len(sdp)}\r\n\r\n{sdp}").encode()
+
+
+def in_dialog(method: str, cseq: int, ok: bytes, local: tuple[str, int], call_id: str) -> bytes:
+    """ACK or BYE along the route set of the 200 (its Record-Route reversed)."""
+    text = ok.decode()
+    routes = re.findall(r"(?im)^record-route\s*:\s*(.+?)\r$", text)
+    route_set = [r.strip() for line in routes for r in line.split(",")][::-1]
+    contact = re.search(r"(?im)^(?:contact|m)\s*:\s*<([^>]+)>", text).group(1)
+    to = re.search(r"(?im)^(?:to|t)\s*:\s*(.+?)\r$", text).group(1)
+    branch = "z9hG4bK-" + uuid.uuid4().hex[:12]
+    lines = [f"{method} {contact} SIP/2.0",
+             f"Via: SIP/2.0/TLS {local[0]}:{local[1]};branch={branch};rport",
+             "Max-Forwards: 70", f"From: <sip:caller@{L.LOOPBACK}>;tag=caller1", f"To: {to}",
+             f"Call-ID: {call_id}", f"CSeq: {cseq} {method}"]
+    lines += [f"Route: {r}" for r in route_set]
+    return ("\r\n".join(lines + ["Content-Length: 0", "", ""])).encode()
+
+
+def test_a_call_over_tls_to_udp(live, certs):
+    uas_port = live.port()
+    uas = live.uas("uas.xml", uas_port, calls=1)
+    switch = Switch(live, certs, uas_port)
+    call_id = uuid.uuid4().hex + "@tls-call"
+    buffer = bytearray()
+    with tls_connect(switch.tls, certs) as conn:
+        local = conn.getsockname()
+        conn.sendall(invite(switch.tls, local, call_id))
+        ringing = read_until_status(conn, buffer, "INVITE", minimum=180)
+        assert L.status_code(ringing) == 180, ringing
+        ok = read_until_status(conn, buffer, "INVITE")
+        assert L.status_code(ok) == 200, ok
+        # RFC 3261 §16.6 step 4 / RFC 5658: TLS in, UDP out: two Record-Route entries.
+        record_routes = re.findall(rb"(?im)^record-route\s*:.*$", ok)
+        assert len(b",".join(record_routes).split(b",")) == 2, ok
+        assert b"transport=tls" in ok.lower(), ok
+        conn.sendall(in_dialog("ACK", 1, ok, local, call_id))
+        conn.sendall(in_dialog("BYE", 2, ok, local, call_id))
+        bye_ok = read_until_status(conn, buffer, "BYE")
+        assert L.status_code(bye_ok) == 200, bye_ok
+    assert uas.wait(timeout=15) == 0, uas.summary()
+    assert int(uas.stats()["SuccessfulCall(C)"]) == 1, uas.summary()
+
+
+def test_bad_input_costs_its_own_connection_only(live, certs):
+    switch = Switch(live, certs, live.port())
+    with tls_connect(switch.tls, certs) as good:
+        # Plain SIP on the TLS port: not TLS, closed without an answer.
+        plain = socket.create_connection((L.LOOPBACK, switch.tls), timeout=5)
+        plain.sendall(options(switch.tls, plain.getsockname()))
+        assert plain.recv(65535)[:1] in (b"", b"\x15")  # nothing, or a TLS alert record
+        plain.close()
+        # Random bytes: the same.
+        noise = socket.create_connection((L.LOOPBACK, switch.tls), timeout=5)
+        noise.sendall(os.urandom(4096))
+        try:
+            noise.settimeout(5)
+            while noise.recv(65535):
+                pass
+        except ConnectionResetError:
+            pass
+        noise.close()
+        # A handshake that never finishes: a record header, then silence.
+        started = time.monotonic()
+        slow = socket.create_connection((L.LOOPBACK, switch.tls), timeout=5)
+        slow.sendall(b"\x16\x03\x01")
+        slow.settimeout(MESSAGE_TIMEOUT_MS / 1000 + 3)
+        try:
+            assert slow.recv(65535) == b""
+        except ConnectionResetError:
+            pass
+        waited = time.monotonic() - started
+        slow.close()
+        assert waited < MESSAGE_TIMEOUT_MS / 1000 + 3, f"closed after {waited:.1f} s"
+        assert waited >= MESSAGE_TIMEOUT_MS / 1000 * 0.9, f"closed after {waited:.1f} s: too early"
+        # Everyone else keeps going.
+        assert options_answered(good, switch.tls) == 200
+    assert switch.proc.alive()
+
+
+def test_certificate_renewed_on_sighup(live, certs):
+    switch = Switch(live, certs, live.port())
+    with tls_connect(switch.tls, certs) as old:
+        assert options_answered(old, switch.tls) == 200
+        first_serial = old.getpeercert()["serialNumber"]
+
+        make_server_cert(certs, "renewed")
+        os.replace(certs / "renewed.pem", certs / "live.pem")
+        os.replace(certs / "renewed.key", certs / "live.key")
+        switch.hangup_and_wait_for("TLS certificate reloaded")
+        with tls_connect(switch.tls, certs) as new:
+            assert new.getpeercert()["serialNumber"] != first_serial
+            assert dict(x[0] for x in new.getpeercert()["subject"])["commonName"] == "renewed"
+            assert options_answered(new, switch.tls) == 200
+        # The connection opened before the renewal carries on.
+        assert options_answered(old, switch.tls) == 200
+
+        # A bad file keeps the running certificate.
+        (certs / "live.pem").write_text("not a certificate\n")
+        switch.hangup_and_wait_for("TLS reload failed")
+        with tls_connect(switch.tls, certs) as after:
+            assert dict(x[0] for x in after.getpeercert()["subject"])["commonName"] == "renewed"
+        assert options_answered(old, switch.tls) == 200
+    assert switch.proc.alive()
