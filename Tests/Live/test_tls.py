@@ -45,16 +45,17 @@ def openssl(*args: str, cwd: Path) -> None:
 
 def make_ca(d: Path) -> None:
     openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-            "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=live test CA", cwd=d)
+            "-keyout", "ca.key", "-out", "ca.pem", "-days", "400", "-subj", "/CN=live test CA", cwd=d)
 
 
-def make_server_cert(d: Path, name: str) -> None:
-    """`name`.pem / `name`.key: signed by the CA, for 127.0.0.1, CN=`name`."""
+def make_server_cert(d: Path, name: str, days: int = 400) -> None:
+    """`name`.pem / `name`.key: signed by the CA, for 127.0.0.1, CN=`name`,
+    valid for `days` (-1: expired)."""
     (d / "ext.cnf").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
     openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
             "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN={name}", cwd=d)
     openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-            "-CAcreateserial", "-out", f"{name}.pem", "-days", "2", "-extfile", "ext.cnf", cwd=d)
+            "-CAcreateserial", "-out", f"{name}.pem", "-days", str(days), "-extfile", "ext.cnf", cwd=d)
 
 
 class Switch:
@@ -282,3 +283,34 @@ def test_certificate_renewed_on_sighup(live, certs):
             assert dict(x[0] for x in after.getpeercert()["subject"])["commonName"] == "renewed"
         assert options_answered(old, switch.tls) == 200
     assert switch.proc.alive()
+
+
+def check_config(certs: Path, cert: str, key: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [os.environ["DIDTRON_BIN"], "check-config", "--listen", f"tls:{L.LOOPBACK}:5061",
+         "--next-hop", f"{L.LOOPBACK}:5080", "--tls-certificate", str(certs / cert),
+         "--tls-private-key", str(certs / key)],
+        capture_output=True, text=True, timeout=30)
+
+
+def test_check_config_validates_the_files(certs):
+    ok = check_config(certs, "live.pem", "live.key")
+    assert ok.returncode == 0 and "configuration OK" in ok.stdout, ok.stderr
+    assert "expires in" not in ok.stderr, ok.stderr
+
+    make_server_cert(certs, "other")
+    wrong_key = check_config(certs, "live.pem", "other.key")
+    assert wrong_key.returncode == 1 and "mismatch" in wrong_key.stderr, wrong_key.stderr
+
+    missing = check_config(certs, "absent.pem", "live.key")
+    assert missing.returncode == 1 and "absent.pem" in missing.stderr, missing.stderr
+
+    make_server_cert(certs, "expired", days=-1)
+    expired = check_config(certs, "expired.pem", "expired.key")
+    assert expired.returncode == 1 and "expired" in expired.stderr, expired.stderr
+
+    make_server_cert(certs, "soon", days=10)
+    soon = check_config(certs, "soon.pem", "soon.key")
+    assert soon.returncode == 0, soon.stderr
+    assert "warning: tls.certificate_file" in soon.stderr, soon.stderr
+    assert re.search(r"expires in (9|10) days", soon.stderr), soon.stderr

@@ -25,9 +25,11 @@ public final class TLSContextStore: Sendable {
     self.contexts.withLockedValue { $0 = contexts }
   }
 
-  /// Checks that the files load and fit, without keeping anything.
-  public static func check(_ configuration: TLSConfiguration) throws(TLSError) {
-    _ = try Self.build(configuration)
+  /// Checks that the files load and fit, without keeping anything; returns the
+  /// certificate's `notAfter` (Unix seconds), if there is a certificate.
+  @discardableResult
+  public static func check(_ configuration: TLSConfiguration) throws(TLSError) -> Int64? {
+    try Self.build(configuration).server?.certificateNotAfter
   }
 
   private static func build(_ configuration: TLSConfiguration) throws(TLSError) -> Contexts {

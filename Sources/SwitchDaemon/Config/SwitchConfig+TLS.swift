@@ -1,3 +1,4 @@
+import Glibc
 import Logging
 import SIPTransport
 
@@ -61,14 +62,51 @@ extension SwitchConfig {
     do {
       let store = try TLSContextStore(configuration: tls.transportConfiguration)
       if let notAfter = store.certificateNotAfter {
-        logger.info(
-          "TLS certificate loaded",
-          metadata: ["file": "\(tls.certificateFile)", "not_after_unix": "\(notAfter)"])
+        let metadata: Logger.Metadata = [
+          "file": "\(tls.certificateFile)", "not_after": "\(Self.utc(notAfter))",
+        ]
+        if notAfter - Int64(time(nil)) < 30 * 86_400 {
+          logger.warning("TLS certificate expired or expires within 30 days", metadata: metadata)
+        } else {
+          logger.info("TLS certificate loaded", metadata: metadata)
+        }
       }
       return store
     } catch {
       logger.critical("cannot load TLS: \(error)")
       throw error
     }
+  }
+
+  /// What `check-config` says about the TLS files beyond `validate()`: they
+  /// load (readable, PEM, the key matches the certificate, the CA bundle
+  /// parses) and the certificate has not expired (errors); it expires within
+  /// 30 days (the returned warning).
+  public func checkTLSFiles(nowUnixSeconds: Int64) throws(ConfigError) -> [String] {
+    let notAfter: Int64?
+    do {
+      notAfter = try TLSContextStore.check(tls.transportConfiguration)
+    } catch {
+      let key = error.message.contains("CA bundle") ? "tls.ca_file" : "tls.certificate_file"
+      throw ConfigError(key: key, error.message)
+    }
+    guard let notAfter else { return [] }
+    if notAfter <= nowUnixSeconds {
+      throw ConfigError(
+        key: "tls.certificate_file", "\(tls.certificateFile) expired (notAfter \(Self.utc(notAfter)))")
+    }
+    let days = (notAfter - nowUnixSeconds) / 86_400
+    guard days < 30 else { return [] }
+    return ["tls.certificate_file: \(tls.certificateFile) expires in \(days) days (\(Self.utc(notAfter)))"]
+  }
+
+  /// `2026-12-07T12:00:00Z`.
+  static func utc(_ unixSeconds: Int64) -> String {
+    var time = time_t(unixSeconds)
+    var parts = tm()
+    gmtime_r(&time, &parts)
+    func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+    return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))"
+      + "T\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))Z"
   }
 }

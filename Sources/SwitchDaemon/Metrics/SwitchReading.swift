@@ -26,6 +26,8 @@ struct SwitchReading: Sendable {
 
   var core = Core()
   var transport = TransportCounters()
+  /// `notAfter` of the TLS certificate in use, Unix seconds.
+  var tlsCertificateNotAfter: Int64?
   var records: CallRecordPipeline.Counters?
   var snapshot: SnapshotStatus?
   var startedUnixSeconds: Int64 = 0
@@ -221,6 +223,7 @@ struct SwitchReading: Sendable {
       ]
     }
     families += registrarStore
+    families += tls
     return families
   }
 }
