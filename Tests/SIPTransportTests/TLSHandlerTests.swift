@@ -31,20 +31,25 @@ import Testing
     let box: OutcomeBox
   }
 
-  final class OutcomeBox { var outcomes: [TLSHandshakeOutcome] = [] }
+  final class OutcomeBox {
+    var outcomes: [TLSHandshakeOutcome] = []
+    var sessions: [TLSSession] = []
+  }
 
   static let serverConfiguration = TLSConfiguration(
     certificateFile: TestCertificates.path("server.pem"), privateKeyFile: TestCertificates.path("server.key"))
   static let clientConfiguration = TLSConfiguration(caFile: TestCertificates.path("ca.pem"))
 
   static func makeSide(
-    _ context: TLSContext, serverName: String? = nil, timeout: TimeAmount = .seconds(5)
+    _ context: TLSContext, serverName: String? = nil, timeout: TimeAmount = .seconds(5),
+    resuming session: TLSSession? = nil
   ) throws -> Side {
     let loop = EmbeddedEventLoop()
     let box = OutcomeBox()
     let handler = TLSHandler(
-      connection: try context.makeConnection(serverName: serverName), role: context.role,
-      handshakeTimeout: timeout, onHandshake: { box.outcomes.append($0) })
+      connection: try context.makeConnection(serverName: serverName, resuming: session), role: context.role,
+      handshakeTimeout: timeout, onHandshake: { box.outcomes.append($0) },
+      onSession: { box.sessions.append($0) })
     let sink = Sink()
     let channel = EmbeddedChannel(loop: loop)
     try channel.pipeline.syncOperations.addHandler(handler)
@@ -218,6 +223,30 @@ import Testing
     var badCurves = Self.serverConfiguration
     badCurves.curves = "no-such-curve"
     #expect(throws: TLSError.self) { try TLSContext(role: .server, configuration: badCurves) }
+  }
+
+  @Test(arguments: [TLSContext.MaxVersion.tls13, .tls12])
+  func aSecondConnectionResumesTheSession(version: TLSContext.MaxVersion) throws {
+    let serverContext = try TLSContext(role: .server, configuration: Self.serverConfiguration)
+    let clientContext = try TLSContext(
+      role: .client, configuration: Self.clientConfiguration, maxVersion: version)
+    let (server, client) = try Self.makePair(server: serverContext, client: clientContext)
+    client.channel.writeAndFlush(ByteBuffer(string: "OPTIONS"), promise: nil)
+    try Self.pump(client, server)
+    try server.channel.writeAndFlush(ByteBuffer(string: "SIP/2.0 200 OK")).wait()
+    try Self.pump(client, server)  // the client reads the TLS 1.3 tickets with the answer
+    #expect(Self.completed(client)?.resumed == false)
+    _ = client.channel.close()
+    try Self.pump(client, server)
+    let session = try #require(client.box.sessions.first)
+
+    let again = try Self.makeSide(serverContext)
+    let resumed = try Self.makeSide(clientContext, serverName: "sip.example.test", resuming: session)
+    resumed.channel.writeAndFlush(ByteBuffer(string: "OPTIONS"), promise: nil)
+    try Self.pump(resumed, again)
+    #expect(Self.completed(again)?.resumed == true)
+    #expect(Self.completed(resumed)?.resumed == true)
+    #expect(again.sink.text == "OPTIONS")
   }
 
   @Test func theCertificateExpiryIsKnown() throws {

@@ -30,7 +30,9 @@ final class TLSConnection {
   private let networkIn: OpaquePointer
   private let networkOut: OpaquePointer
 
-  init(context: OpaquePointer, role: TLSContext.Role, serverName: String?) throws(TLSError) {
+  init(
+    context: OpaquePointer, role: TLSContext.Role, serverName: String?, resuming session: TLSSession? = nil
+  ) throws(TLSError) {
     ERR_clear_error()
     guard let ssl = SSL_new(context) else { throw TLSError.fromQueue(.configuration, "SSL_new failed") }
     guard let networkIn = BIO_new(BIO_s_mem()), let networkOut = BIO_new(BIO_s_mem()) else {
@@ -48,6 +50,7 @@ final class TLSConnection {
       SSL_set_accept_state(ssl)
     case .client:
       SSL_set_connect_state(ssl)
+      if let session { _ = SSL_set_session(ssl, session.session) }
       if let serverName {
         let isAddress = serverName.contains(":") || serverName.allSatisfy { $0.isNumber || $0 == "." }
         // RFC 6066 §3: SNI carries host names only, never an IP literal.
@@ -151,6 +154,13 @@ final class TLSConnection {
       return ""
     }
     return String(cString: name)
+  }
+
+  /// The session to resume next time (client side), once there is a resumable one.
+  var session: TLSSession? {
+    guard let session = SSL_get1_session(self.ssl) else { return nil }
+    let owned = TLSSession(owning: session)
+    return owned.isResumable ? owned : nil
   }
 
   /// Whether the handshake resumed an earlier session.

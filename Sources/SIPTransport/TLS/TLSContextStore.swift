@@ -9,7 +9,12 @@ public final class TLSContextStore: Sendable {
     var configuration: TLSConfiguration
     var server: TLSContext?
     var client: TLSContext
+    /// Client sessions to resume, by server (`host:port`); emptied on reload.
+    var sessions: [String: TLSSession] = [:]
   }
+
+  /// Servers whose sessions are kept; one more empties the table (bounded memory).
+  static let maxSessions = 4096
 
   private let contexts: NIOLockedValueBox<Contexts>
 
@@ -48,4 +53,19 @@ public final class TLSContextStore: Sendable {
 
   var server: TLSContext? { self.contexts.withLockedValue { $0.server } }
   var client: TLSContext { self.contexts.withLockedValue { $0.client } }
+
+  /// The client context and the session to resume with `server`, if one is kept.
+  func client(for server: String) -> (TLSContext, TLSSession?) {
+    self.contexts.withLockedValue { ($0.client, $0.sessions[server]) }
+  }
+
+  /// Keeps `session` for the next connection to `server`.
+  func keep(_ session: TLSSession, for server: String) {
+    self.contexts.withLockedValue { contexts in
+      if contexts.sessions[server] == nil, contexts.sessions.count >= Self.maxSessions {
+        contexts.sessions.removeAll(keepingCapacity: true)
+      }
+      contexts.sessions[server] = session
+    }
+  }
 }

@@ -28,21 +28,26 @@ final class TLSHandler: ChannelDuplexHandler {
   private let role: TLSContext.Role
   private let handshakeTimeout: TimeAmount
   private let onHandshake: (TLSHandshakeOutcome) -> Void
+  private let onSession: (TLSSession) -> Void
   private var state = State.idle
   private var deadline: Scheduled<Void>?
   private var pendingWrites: [(ByteBuffer, EventLoopPromise<Void>?)] = []
   private var pendingFlush = false
 
-  /// - Parameter onHandshake: called once, on the loop, when the handshake
-  ///   succeeds or fails.
+  /// - Parameters:
+  ///   - onHandshake: called once, on the loop, when the handshake succeeds or fails.
+  ///   - onSession: client side: called once as the connection ends, with the
+  ///     session to resume on the next connection to that server, if any.
   init(
     connection: TLSConnection, role: TLSContext.Role, handshakeTimeout: TimeAmount,
-    onHandshake: @escaping (TLSHandshakeOutcome) -> Void = { _ in }
+    onHandshake: @escaping (TLSHandshakeOutcome) -> Void = { _ in },
+    onSession: @escaping (TLSSession) -> Void = { _ in }
   ) {
     self.connection = connection
     self.role = role
     self.handshakeTimeout = handshakeTimeout
     self.onHandshake = onHandshake
+    self.onSession = onSession
   }
 
   func handlerAdded(context: ChannelHandlerContext) {
@@ -224,8 +229,9 @@ final class TLSHandler: ChannelDuplexHandler {
     let wasHandshaking: Bool
     if case .handshaking = self.state { wasHandshaking = true } else { wasHandshaking = false }
     self.flushOutput(context: context)
-    self.stop(error)
+    // Reported before the waiting writes fail, so the count is there when they do.
     if wasHandshaking { self.onHandshake(.failed(error)) }
+    self.stop(error)
     context.fireErrorCaught(error)
     context.close(promise: nil)
   }
@@ -236,6 +242,9 @@ final class TLSHandler: ChannelDuplexHandler {
   }
 
   private func stop(_ error: any Error) {
+    if case .active = self.state, self.role == .client, let session = self.connection.session {
+      self.onSession(session)
+    }
     self.state = .closed
     self.deadline?.cancel()
     self.deadline = nil
