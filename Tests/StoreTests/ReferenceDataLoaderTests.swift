@@ -49,6 +49,25 @@ struct ReferenceDataLoaderTests {
     }
   }
 
+  /// Migration 0023: an interconnect reached (and identified) over TLS.
+  @Test func anInterconnectMayUseTLS() throws {
+    try TestDatabase.with { database in
+      try Self.loadDemo(into: database)
+      let connection = try PGConnection(url: database.url)
+      try connection.query(
+        "UPDATE carrier_interconnects SET transport = 'tls', sip_port = 5061 WHERE id = '00000000-0000-4000-8000-000000000013'"
+      )
+      let data = try ReferenceDataLoader().load(from: connection)
+      let egress = try #require(data.interconnects.first { $0.id == "00000000-0000-4000-8000-000000000013" })
+      #expect(egress.egressEndpoint == Endpoint(transport: .tls, host: "127.0.0.1", port: 5061))
+      #expect(throws: PGError.self) {
+        try connection.query(
+          "UPDATE carrier_interconnects SET transport = 'sctp' WHERE id = '00000000-0000-4000-8000-000000000013'"
+        )
+      }
+    }
+  }
+
   @Test func aBadAddressFailsTheLoadAndNamesTheRow() throws {
     try TestDatabase.with { database in
       try Self.loadDemo(into: database)
