@@ -10,7 +10,10 @@ server certificate for 127.0.0.1):
 - plain SIP, random bytes and a handshake that never finishes each cost their
   own connection only, within the message deadline;
 - a certificate renewed on SIGHUP: the open connection keeps working, a new
-  one sees the new certificate; a bad file keeps the running one.
+  one sees the new certificate; a bad file keeps the running one;
+- `check-config` on good, mismatched, missing, expired and expiring files;
+- a phone that registers over TLS is called over its connection (RFC 5626
+  flow reuse), its SDES SRTP offer untouched.
 """
 
 from __future__ import annotations
@@ -59,7 +62,7 @@ def make_server_cert(d: Path, name: str, days: int = 400) -> None:
 
 
 class Switch:
-    def __init__(self, live, certs: Path, uas_port: int) -> None:
+    def __init__(self, live, certs: Path, uas_port: int, env: dict | None = None) -> None:
         self.udp = live.port()
         self.tls = live.port()
         rt = Path(tempfile.mkdtemp(prefix="dttls-", dir="/tmp"))
@@ -74,7 +77,7 @@ class Switch:
                      "--tls-certificate", str(certs / "live.pem"),
                      "--tls-private-key", str(certs / "live.key"),
                      "--log-level", "info"]
-        env = dict(os.environ, DIDTRON_SIP_TCP_MESSAGE_TIMEOUT_MS=str(MESSAGE_TIMEOUT_MS))
+        env = dict(os.environ, DIDTRON_SIP_TCP_MESSAGE_TIMEOUT_MS=str(MESSAGE_TIMEOUT_MS), **(env or {}))
         self.proc = L.spawn_notify_ready(live.reg, "proxy", self.argv, self.log, workdir, rt, env=env)
         # the failure report shows the log
         live.proxy = L.Proxy("didtron", self.proc, self.udp, workdir, self.argv)
@@ -314,3 +317,96 @@ def test_check_config_validates_the_files(certs):
     assert soon.returncode == 0, soon.stderr
     assert "warning: tls.certificate_file" in soon.stderr, soon.stderr
     assert re.search(r"expires in (9|10) days", soon.stderr), soon.stderr
+
+
+def header_lines(message: bytes, name: str) -> list[str]:
+    return re.findall(rf"(?im)^{name}\s*:.*?(?=\r$)", message.decode())
+
+
+def answer(request: bytes, code: int, reason: str, contact: str, to_tag: str = "phone1",
+           body: str = "") -> bytes:
+    """A UAS's response: Via, Record-Route, From, Call-ID, CSeq copied, a To tag added."""
+    to = header_lines(request, "to")[0]
+    if ";tag=" not in to:
+        to += f";tag={to_tag}"
+    lines = [f"SIP/2.0 {code} {reason}", *header_lines(request, "via"), *header_lines(request, "record-route"),
+             *header_lines(request, "from"), to, *header_lines(request, "call-id"),
+             *header_lines(request, "cseq"), f"Contact: <{contact}>"]
+    if body:
+        lines.append("Content-Type: application/sdp")
+    return ("\r\n".join(lines + [f"Content-Length: {len(body)}", "", body])).encode()
+
+
+def udp_request(method: str, uri: str, local: tuple[str, int], call_id: str, cseq: int,
+                to: str, routes: list[str] = (), body: str = "") -> bytes:
+    branch = "z9hG4bK-" + uuid.uuid4().hex[:12]
+    lines = [f"{method} {uri} SIP/2.0", f"Via: SIP/2.0/UDP {local[0]}:{local[1]};branch={branch};rport",
+             "Max-Forwards: 70", f"From: <sip:bob@{L.LOOPBACK}>;tag=bob1", f"To: {to}",
+             f"Call-ID: {call_id}", f"CSeq: {cseq} {method}", f"Contact: <sip:bob@{local[0]}:{local[1]}>"]
+    lines += [f"Route: {r}" for r in routes]
+    if body:
+        lines.append("Content-Type: application/sdp")
+    return ("\r\n".join(lines + [f"Content-Length: {len(body)}", "", body])).encode()
+
+
+def udp_final(sock: socket.socket, method: str) -> bytes:
+    while True:
+        data = sock.recv(65535)
+        code = L.status_code(data)
+        if code is not None and code >= 200 and f" {method}\r\n".encode() in data:
+            return data
+
+
+def test_a_phone_registered_over_tls_is_called_over_its_connection(live, certs):
+    """Item 6: REGISTER over TLS; an INVITE for the phone reaches it over the
+    connection its REGISTER came on (its Contact is unreachable), and an SDES
+    SRTP offer passes untouched."""
+    switch = Switch(live, certs, live.port(),
+                    env={"DIDTRON_REGISTRAR_DOMAINS": "tls.test", "DIDTRON_REGISTRAR_AUTHENTICATION": "none"})
+    phone_buffer = bytearray()
+    with tls_connect(switch.tls, certs) as phone:
+        local = phone.getsockname()
+        branch = "z9hG4bK-" + uuid.uuid4().hex[:12]
+        unreachable = f"sip:alice@{L.LOOPBACK}:9;transport=tls"  # the phone is reached over its connection
+        phone.sendall((f"REGISTER sip:tls.test SIP/2.0\r\n"
+                       f"Via: SIP/2.0/TLS {local[0]}:{local[1]};branch={branch};rport\r\n"
+                       f"Max-Forwards: 70\r\nFrom: <sip:alice@tls.test>;tag=reg1\r\n"
+                       f"To: <sip:alice@tls.test>\r\nCall-ID: {branch}@phone\r\nCSeq: 1 REGISTER\r\n"
+                       f"Contact: <{unreachable}>\r\nExpires: 300\r\nContent-Length: 0\r\n\r\n").encode())
+        registered = read_until_status(phone, phone_buffer, "REGISTER")
+        assert L.status_code(registered) == 200, registered
+
+        caller = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        caller.bind((L.LOOPBACK, 0))
+        caller.settimeout(5)
+        sdp = ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+               "m=audio 40000 RTP/SAVP 0\r\n"
+               "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n")
+        call_id = uuid.uuid4().hex + "@caller"
+        to = "<sip:alice@tls.test>"
+        try:
+            caller.sendto(udp_request("INVITE", "sip:alice@tls.test", caller.getsockname(), call_id, 1, to,
+                                      body=sdp), (L.LOOPBACK, switch.udp))
+            phone.settimeout(5)
+            incoming = read_message(phone, phone_buffer)
+            assert incoming.startswith(b"INVITE "), incoming
+            assert sdp.encode() in incoming, incoming  # the SDES key passed untouched
+            phone.sendall(answer(incoming, 200, "OK", f"sip:alice@{local[0]}:{local[1]};transport=tls",
+                                 body=sdp))
+            ok = udp_final(caller, "INVITE")
+            assert L.status_code(ok) == 200, ok
+            routes = [r.strip() for h in header_lines(ok, "record-route") for r in h.split(":", 1)[1].split(",")]
+            contact = re.search(r"(?im)^(?:contact|m)\s*:\s*<([^>]+)>", ok.decode()).group(1)
+            to_tagged = header_lines(ok, "to")[0].split(":", 1)[1].strip()
+            caller.sendto(udp_request("ACK", contact, caller.getsockname(), call_id, 1, to_tagged,
+                                      routes=routes[::-1]), (L.LOOPBACK, switch.udp))
+            ack = read_message(phone, phone_buffer)
+            assert ack.startswith(b"ACK "), ack
+            caller.sendto(udp_request("BYE", contact, caller.getsockname(), call_id, 2, to_tagged,
+                                      routes=routes[::-1]), (L.LOOPBACK, switch.udp))
+            bye = read_message(phone, phone_buffer)
+            assert bye.startswith(b"BYE "), bye
+            phone.sendall(answer(bye, 200, "OK", f"sip:alice@{local[0]}:{local[1]};transport=tls"))
+            assert L.status_code(udp_final(caller, "BYE")) == 200
+        finally:
+            caller.close()
