@@ -42,12 +42,14 @@ import Testing
 
   static func makeSide(
     _ context: TLSContext, serverName: String? = nil, timeout: TimeAmount = .seconds(5),
-    resuming session: TLSSession? = nil
+    resuming session: TLSSession? = nil, pinnedFingerprint: String? = nil
   ) throws -> Side {
     let loop = EmbeddedEventLoop()
     let box = OutcomeBox()
     let handler = TLSHandler(
-      connection: try context.makeConnection(serverName: serverName, resuming: session), role: context.role,
+      connection: try context.makeConnection(
+        serverName: serverName, resuming: session, pinnedFingerprint: pinnedFingerprint),
+      role: context.role,
       handshakeTimeout: timeout, onHandshake: { box.outcomes.append($0) },
       onSession: { box.sessions.append($0) })
     let sink = Sink()
@@ -247,6 +249,31 @@ import Testing
     #expect(Self.completed(again)?.resumed == true)
     #expect(Self.completed(resumed)?.resumed == true)
     #expect(again.sink.text == "OPTIONS")
+  }
+
+  /// SHA-256 of other.pem (DER): `openssl x509 -in other.pem -outform DER | sha256sum`.
+  static let otherFingerprint = "61208ea0da451dc59f32df0d5b7c03a86e8e16be62c1ea624c83052f47e313f2"
+
+  @Test func aPinnedCertificateIsAcceptedWhoeverSignedItAndNoOther() throws {
+    let other = try TLSContext(
+      role: .server,
+      configuration: TLSConfiguration(
+        certificateFile: TestCertificates.path("other.pem"), privateKeyFile: TestCertificates.path("other.key")))
+    let client = try TLSContext(role: .client, configuration: Self.clientConfiguration)
+    // Self-signed, from no trusted CA, but pinned: accepted.
+    let serverSide = try Self.makeSide(other)
+    let pinned = try Self.makeSide(client, serverName: "127.0.0.1", pinnedFingerprint: Self.otherFingerprint)
+    try Self.pump(pinned, serverSide)
+    #expect(Self.completed(pinned) != nil)
+    #expect(pinned.channel.isActive)
+    // The CA-signed server certificate is not the pinned one: refused.
+    let trusted = try Self.makeSide(TLSContext(role: .server, configuration: Self.serverConfiguration))
+    let refused = try Self.makeSide(client, serverName: "sip.example.test", pinnedFingerprint: Self.otherFingerprint)
+    try Self.pump(refused, trusted)
+    #expect(!refused.channel.isActive)
+    #expect(Self.completed(refused) == nil)
+    let error = refused.sink.errors.first as? TLSError
+    #expect(error?.message.contains("is not the pinned") == true)
   }
 
   @Test func theCertificateExpiryIsKnown() throws {

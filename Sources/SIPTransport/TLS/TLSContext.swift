@@ -100,10 +100,12 @@ final class TLSContext: @unchecked Sendable {
   /// A new connection of this context's role. `serverName` (client only) is
   /// sent as SNI (unless it is an IP literal) and is what the server's
   /// certificate must name.
-  func makeConnection(serverName: String? = nil, resuming session: TLSSession? = nil) throws(TLSError)
-    -> TLSConnection
-  {
-    try TLSConnection(context: self.context, role: self.role, serverName: serverName, resuming: session)
+  func makeConnection(
+    serverName: String? = nil, resuming session: TLSSession? = nil, pinnedFingerprint: String? = nil
+  ) throws(TLSError) -> TLSConnection {
+    try TLSConnection(
+      context: self.context, role: self.role, serverName: serverName, resuming: session,
+      pinnedFingerprint: pinnedFingerprint)
   }
 
   /// `notAfter` of a certificate, in Unix seconds.

@@ -1,4 +1,5 @@
 import NIOConcurrencyHelpers
+import SIPCore
 
 /// The TLS contexts of one transport layer: the server context of the `tls:`
 /// listeners and the client context of outbound TLS connections. `reload`
@@ -17,6 +18,8 @@ public final class TLSContextStore: Sendable {
   static let maxSessions = 4096
 
   private let contexts: NIOLockedValueBox<Contexts>
+  /// What servers must present, by destination (`host:port`).
+  private let peers = NIOLockedValueBox<[String: TLSPeer]>([:])
 
   /// Builds the contexts: the server's only if `certificateFile` is set.
   public init(configuration: TLSConfiguration) throws(TLSError) {
@@ -53,6 +56,19 @@ public final class TLSContextStore: Sendable {
 
   var server: TLSContext? { self.contexts.withLockedValue { $0.server } }
   var client: TLSContext { self.contexts.withLockedValue { $0.client } }
+
+  /// Replaces what servers reached over TLS must present, by destination
+  /// (egress interconnects' names and pins, from each reference-data load).
+  public func setPeers(_ peers: [Endpoint: TLSPeer]) {
+    var byHostPort: [String: TLSPeer] = [:]
+    for (endpoint, peer) in peers where endpoint.transport == .tls { byHostPort[endpoint.hostPort] = peer }
+    self.peers.withLockedValue { $0 = byHostPort }
+  }
+
+  /// What `server` must present, if it was set.
+  func peer(_ server: String) -> TLSPeer? {
+    self.peers.withLockedValue { $0[server] }
+  }
 
   /// The client context and the session to resume with `server`, if one is kept.
   func client(for server: String) -> (TLSContext, TLSSession?) {
