@@ -10,12 +10,28 @@
 --   interconnect with 'tls' identifies calls that arrive over TLS from its
 --   addresses only; the same addresses over UDP or TCP are not this
 --   interconnect (as 'tcp' already is not 'udp').
--- * No column yet for a supplier's TLS host name, a pinned SHA-256
---   fingerprint or a client-certificate identity (mutual TLS): they come
---   with the code that uses them (docs/tls.md, "Limits").
+-- * ADDITION carrier_interconnects.tls_server_name (text, NULL): egress over
+--   TLS only. The DNS name the supplier's certificate must carry in its
+--   subjectAltName, sent as SNI (RFC 6066). NULL: the certificate must name
+--   ip_address instead. Lower-case letters, digits, '-' and '.'.
+-- * ADDITION carrier_interconnects.tls_fingerprint_sha256 (text, NULL):
+--   egress over TLS only. SHA-256 of the supplier's certificate (DER), 64
+--   lower-case hex digits (`openssl x509 -in cert.pem -outform DER |
+--   sha256sum`). When set, exactly that certificate is accepted, whoever
+--   signed it (a self-signed supplier certificate), and tls_server_name and
+--   the CA bundle are not consulted; a renewed supplier certificate needs the
+--   new pin. NULL: the CA chain and the name are verified.
+-- * Both are ignored for udp/tcp interconnects and for ingress. No column
+--   yet for a client-certificate identity (mutual TLS, docs/tls.md "Limits").
 -- * The constraint keeps its name (carrier_interconnects_transport_check),
 --   so a later migration can find it.
 
 ALTER TABLE carrier_interconnects DROP CONSTRAINT carrier_interconnects_transport_check;
 ALTER TABLE carrier_interconnects ADD CONSTRAINT carrier_interconnects_transport_check
     CHECK (transport IN ('udp', 'tcp', 'tls'));
+
+ALTER TABLE carrier_interconnects
+    ADD COLUMN tls_server_name text
+        CHECK (tls_server_name ~ '^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$'),
+    ADD COLUMN tls_fingerprint_sha256 text
+        CHECK (tls_fingerprint_sha256 ~ '^[0-9a-f]{64}$');

@@ -258,7 +258,8 @@ import Testing
     let other = try TLSContext(
       role: .server,
       configuration: TLSConfiguration(
-        certificateFile: TestCertificates.path("other.pem"), privateKeyFile: TestCertificates.path("other.key")))
+        certificateFile: TestCertificates.path("other.pem"),
+        privateKeyFile: TestCertificates.path("other.key")))
     let client = try TLSContext(role: .client, configuration: Self.clientConfiguration)
     // Self-signed, from no trusted CA, but pinned: accepted.
     let serverSide = try Self.makeSide(other)
@@ -268,7 +269,8 @@ import Testing
     #expect(pinned.channel.isActive)
     // The CA-signed server certificate is not the pinned one: refused.
     let trusted = try Self.makeSide(TLSContext(role: .server, configuration: Self.serverConfiguration))
-    let refused = try Self.makeSide(client, serverName: "sip.example.test", pinnedFingerprint: Self.otherFingerprint)
+    let refused = try Self.makeSide(
+      client, serverName: "sip.example.test", pinnedFingerprint: Self.otherFingerprint)
     try Self.pump(refused, trusted)
     #expect(!refused.channel.isActive)
     #expect(Self.completed(refused) == nil)

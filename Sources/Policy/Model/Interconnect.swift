@@ -21,6 +21,12 @@ public struct Interconnect: Sendable, Equatable {
   public var capacityLimit: Int?
   /// Active `transport` addresses (media addresses are not used to identify calls).
   public var addresses: [InterconnectAddress]
+  /// Egress over TLS (Migration 0023): the name the supplier's certificate
+  /// must carry (sent as SNI); nil: its IP address.
+  public var tlsServerName: String? = nil
+  /// Egress over TLS (Migration 0023): the supplier certificate's SHA-256
+  /// (hex); when set, exactly that certificate is accepted.
+  public var tlsFingerprintSHA256: String? = nil
 
   public init(
     id: String, carrierID: String, shortCode: String? = nil, name: String, direction: InterconnectDirection,

@@ -96,7 +96,7 @@ public struct ReferenceDataLoader {
     let rows = try connection.query(
       """
       SELECT id::text, carrier_id::text, short_code, name, direction, is_active, tech_prefix, ip_address,
-             sip_port, transport, capacity_mode::text, capacity_limit
+             sip_port, transport, capacity_mode::text, capacity_limit, tls_server_name, tls_fingerprint_sha256
       FROM carrier_interconnects ORDER BY id
       """)
     var interconnects: [Interconnect] = []
@@ -110,13 +110,15 @@ public struct ReferenceDataLoader {
           table: "carrier_interconnects", rowID: id, problem: "ip_address \(host) is not an IP address")
       }
       let transport: TransportKind = try fields.enumValue(9)
-      interconnects.append(
-        Interconnect(
-          id: id, carrierID: try fields.text(1), shortCode: rows.string(row, 2), name: try fields.text(3),
-          direction: try fields.enumValue(4), isActive: fields.bool(5), techPrefix: try fields.text(6),
-          host: host,
-          sipPort: try fields.int(8) ?? 5060, transport: transport, capacityMode: try fields.enumValue(10),
-          capacityLimit: try fields.int(11), addresses: addresses[id] ?? []))
+      var interconnect = Interconnect(
+        id: id, carrierID: try fields.text(1), shortCode: rows.string(row, 2), name: try fields.text(3),
+        direction: try fields.enumValue(4), isActive: fields.bool(5), techPrefix: try fields.text(6),
+        host: host,
+        sipPort: try fields.int(8) ?? 5060, transport: transport, capacityMode: try fields.enumValue(10),
+        capacityLimit: try fields.int(11), addresses: addresses[id] ?? [])
+      interconnect.tlsServerName = rows.string(row, 12)
+      interconnect.tlsFingerprintSHA256 = rows.string(row, 13)
+      interconnects.append(interconnect)
     }
     return interconnects
   }

@@ -57,7 +57,9 @@ struct ReloadService: Service {
   private var install: @Sendable (ReferenceLoad) async -> Void {
     let core = self.core
     let config = self.config
+    let tls = self.tls
     return { loaded in
+      tls?.setPeers(TLSPeers.of(loaded.snapshot.interconnects.values))
       try? await core.submit { switchCore in
         guard let proxy = switchCore?.proxy else { return }
         proxy.router = config.callPipeline(loaded.snapshot)

@@ -1,0 +1,36 @@
+import Policy
+import SIPCore
+import SIPTransport
+import Testing
+
+@testable import SwitchDaemon
+
+/// Migration 0023: egress interconnects over TLS tell the transport layer what
+/// their certificate must be.
+@Suite struct TLSPeersTests {
+  @Test func onlyEgressTLSInterconnectsWithANameOrAPinArePeers() {
+    var named = Interconnect(
+      id: "a", carrierID: "c", name: "named", direction: .egress, host: "192.0.2.1", sipPort: 5061,
+      transport: .tls)
+    named.tlsServerName = "sip.supplier.test"
+    var pinned = Interconnect(
+      id: "b", carrierID: "c", name: "pinned", direction: .egress, host: "192.0.2.2", sipPort: 5061,
+      transport: .tls)
+    pinned.tlsFingerprintSHA256 = String(repeating: "0f", count: 32)
+    let plain = Interconnect(
+      id: "d", carrierID: "c", name: "by address", direction: .egress, host: "192.0.2.3", transport: .tls)
+    var udp = Interconnect(id: "e", carrierID: "c", name: "udp", direction: .egress, host: "192.0.2.4")
+    udp.tlsServerName = "ignored.test"
+    var ingress = Interconnect(
+      id: "f", carrierID: "c", name: "in", direction: .ingress, host: "192.0.2.5", transport: .tls)
+    ingress.tlsServerName = "ignored.test"
+
+    let peers = TLSPeers.of([named, pinned, plain, udp, ingress])
+    #expect(
+      peers == [
+        Endpoint(transport: .tls, host: "192.0.2.1", port: 5061): TLSPeer(serverName: "sip.supplier.test"),
+        Endpoint(transport: .tls, host: "192.0.2.2", port: 5061): TLSPeer(
+          fingerprintSHA256: String(repeating: "0f", count: 32)),
+      ])
+  }
+}
