@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import socket
 import ssl
@@ -410,3 +411,33 @@ def test_a_phone_registered_over_tls_is_called_over_its_connection(live, certs):
             assert L.status_code(udp_final(caller, "BYE")) == 200
         finally:
             caller.close()
+
+
+@pytest.mark.skipif(shutil.which("baresip") is None, reason="baresip is not installed")
+def test_baresip_calls_over_tls(live, certs, tmp_path):
+    """A real softphone, headless (Debian's baresip): it dials over TLS to the
+    switch (its CA bundle is the test CA), the call reaches SIPp on UDP and is
+    hung up when baresip quits."""
+    uas_port = live.port()
+    uas = live.uas("uas.xml", uas_port, calls=1)
+    switch = Switch(live, certs, uas_port)
+    phone = tmp_path / "baresip"
+    phone.mkdir()
+    (phone / "config").write_text(
+        f"poll_method epoll\nsip_listen {L.LOOPBACK}:{L.free_port()}\nsip_transports udp,tls\n"
+        f"sip_cafile {certs / 'ca.pem'}\n"
+        f"audio_player aufile,{phone}/rx.wav\naudio_source ausine,440\naudio_alert aufile,/dev/null\n"
+        "module_path /usr/lib/baresip/modules\nmodule g711.so\nmodule ausine.so\nmodule aufile.so\n"
+        "module_app account.so\nmodule_app menu.so\n")
+    (phone / "accounts").write_text(
+        f'<sip:alice@{L.LOOPBACK}>;outbound="sip:{L.LOOPBACK}:{switch.tls};transport=tls";regint=0;'
+        "audio_codecs=PCMU\n")
+    out = subprocess.run(
+        ["baresip", "-f", str(phone), "-e", f"/dial sip:1234@{L.LOOPBACK}:{switch.tls};transport=tls", "-t", "5"],
+        capture_output=True, text=True, timeout=30)
+    assert uas.wait(timeout=15) == 0, uas.summary() + out.stdout[-3000:]
+    assert int(uas.stats()["SuccessfulCall(C)"]) == 1, uas.summary() + out.stdout[-3000:]
+    invite = next(m for m in uas.messages() if m.direction == "received" and m.method == "INVITE")
+    # Below the switch's own Via: baresip's, over TLS.
+    assert re.search(r"(?mi)^(via|v)\s*:.*SIP/2\.0/TLS ", invite.text), invite.text
+    assert "TLS handshake failed" not in switch.log.read_text()
