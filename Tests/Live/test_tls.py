@@ -7,8 +7,10 @@ server certificate for 127.0.0.1):
 - a call from a Python `ssl` client over TLS to SIPp on UDP: INVITE, 180/200
   back over the caller's connection, ACK and BYE along the recorded route
   (double Record-Route: TLS in, UDP out);
-- plain SIP, random bytes and a handshake that never finishes each cost their
-  own connection only, within the message deadline;
+- plain SIP, random bytes, a handshake that never finishes (200 at once) and
+  a client that renegotiates each cost their own connection only, within the
+  message deadline;
+- baresip dials over TLS;
 - a certificate renewed on SIGHUP: the open connection keeps working, a new
   one sees the new certificate; a bad file keeps the running one;
 - `check-config` on good, mismatched, missing, expired and expiring files;
@@ -441,3 +443,44 @@ def test_baresip_calls_over_tls(live, certs, tmp_path):
     # Below the switch's own Via: baresip's, over TLS.
     assert re.search(r"(?mi)^(via|v)\s*:.*SIP/2\.0/TLS ", invite.text), invite.text
     assert "TLS handshake failed" not in switch.log.read_text()
+
+
+def test_hundreds_of_stalled_handshakes_and_a_renegotiating_client(live, certs):
+    """Slowloris on the handshake: 200 connections (50 from each of four
+    sources, under the per-source cap) each send a record header and stop;
+    all are closed by the deadline while a good client keeps being served. A
+    client that renegotiates (TLS 1.2) is refused and loses its own connection."""
+    switch = Switch(live, certs, live.port())
+    stalled = []
+    try:
+        for i in range(200):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind((f"127.0.0.{2 + i % 4}", 0))
+            s.connect((L.LOOPBACK, switch.tls))
+            s.sendall(b"\x16\x03\x01")
+            stalled.append(s)
+        started = time.monotonic()
+        with tls_connect(switch.tls, certs) as good:
+            assert options_answered(good, switch.tls) == 200
+            deadline = started + MESSAGE_TIMEOUT_MS / 1000 + 4
+            for s in stalled:
+                s.settimeout(max(0.1, deadline - time.monotonic()))
+                try:
+                    assert s.recv(65535) == b""
+                except ConnectionResetError:
+                    pass
+            assert time.monotonic() < deadline
+            assert options_answered(good, switch.tls) == 200
+
+            # Renegotiation: refused, that connection only.
+            r = subprocess.run(
+                ["openssl", "s_client", "-connect", f"{L.LOOPBACK}:{switch.tls}", "-tls1_2",
+                 "-CAfile", str(certs / "ca.pem")],
+                input=b"R\n", capture_output=True, timeout=10)
+            out = (r.stdout + r.stderr).decode(errors="replace")
+            assert "RENEGOTIATING" in out and "no renegotiation" in out, out
+            assert options_answered(good, switch.tls) == 200
+    finally:
+        for s in stalled:
+            s.close()
+    assert switch.proc.alive()
