@@ -21,8 +21,16 @@
 --   signed it (a self-signed supplier certificate), and tls_server_name and
 --   the CA bundle are not consulted; a renewed supplier certificate needs the
 --   new pin. NULL: the CA chain and the name are verified.
--- * Both are ignored for udp/tcp interconnects and for ingress. No column
---   yet for a client-certificate identity (mutual TLS, docs/tls.md "Limits").
+-- * Both are ignored for udp/tcp interconnects and for ingress.
+-- * ADDITION carrier_interconnects.tls_client_fingerprint_sha256 (text,
+--   NULL): ingress over TLS only (mutual TLS). SHA-256 of the client
+--   certificate (DER, 64 lower-case hex digits) that TLS connections from
+--   this interconnect's addresses must present, whoever signed it. Such a
+--   connection is asked for a client certificate; without one, or with
+--   another, its handshake fails and nothing it sends reaches the switch (no
+--   403: there is no SIP to answer). The interconnect is still identified by
+--   its addresses; the certificate is a second proof. NULL: no certificate is
+--   asked for.
 -- * The constraint keeps its name (carrier_interconnects_transport_check),
 --   so a later migration can find it.
 
@@ -34,4 +42,6 @@ ALTER TABLE carrier_interconnects
     ADD COLUMN tls_server_name text
         CHECK (tls_server_name ~ '^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$'),
     ADD COLUMN tls_fingerprint_sha256 text
-        CHECK (tls_fingerprint_sha256 ~ '^[0-9a-f]{64}$');
+        CHECK (tls_fingerprint_sha256 ~ '^[0-9a-f]{64}$'),
+    ADD COLUMN tls_client_fingerprint_sha256 text
+        CHECK (tls_client_fingerprint_sha256 ~ '^[0-9a-f]{64}$');

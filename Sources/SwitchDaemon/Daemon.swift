@@ -74,7 +74,10 @@ public enum Daemon {
     let metrics: MetricsServer?
     do {
       mode = try await SwitchMode.start(config: config, logger: logger)
-      if let snapshot = mode.firstLoad?.snapshot { tls.setPeers(TLSPeers.of(snapshot.interconnects.values)) }
+      if let snapshot = mode.firstLoad?.snapshot {
+        tls.setPeers(TLSPeers.of(snapshot.interconnects.values))
+        tls.setClientCertificates(TLSPeers.clientCertificates(snapshot.interconnects.values))
+      }
     } catch {
       await transport.shutdown()
       throw error

@@ -42,13 +42,14 @@ import Testing
 
   static func makeSide(
     _ context: TLSContext, serverName: String? = nil, timeout: TimeAmount = .seconds(5),
-    resuming session: TLSSession? = nil, pinnedFingerprint: String? = nil
+    resuming session: TLSSession? = nil, pinnedFingerprint: String? = nil, requiredClient: Set<String>? = nil
   ) throws -> Side {
     let loop = EmbeddedEventLoop()
     let box = OutcomeBox()
     let handler = TLSHandler(
       connection: try context.makeConnection(
-        serverName: serverName, resuming: session, pinnedFingerprint: pinnedFingerprint),
+        serverName: serverName, resuming: session,
+        acceptedFingerprints: requiredClient ?? pinnedFingerprint.map { [$0] }),
       role: context.role,
       handshakeTimeout: timeout, onHandshake: { box.outcomes.append($0) },
       onSession: { box.sessions.append($0) })
@@ -276,6 +277,39 @@ import Testing
     #expect(Self.completed(refused) == nil)
     let error = refused.sink.errors.first as? TLSError
     #expect(error?.message.contains("is not the pinned") == true)
+  }
+
+  /// Mutual TLS: a server that requires one of some client certificates.
+  @Test func aRequiredClientCertificateIsCheckedByFingerprint() throws {
+    let serverContext = try TLSContext(role: .server, configuration: Self.serverConfiguration)
+    func attempt(clientCertificate: String?) throws -> (server: Side, client: Side) {
+      var configuration = Self.clientConfiguration
+      if let clientCertificate {
+        configuration.certificateFile = TestCertificates.path("\(clientCertificate).pem")
+        configuration.privateKeyFile = TestCertificates.path("\(clientCertificate).key")
+      }
+      let server = try Self.makeSide(serverContext, requiredClient: [Self.otherFingerprint])
+      let client = try Self.makeSide(
+        TLSContext(role: .client, configuration: configuration), serverName: "sip.example.test")
+      client.channel.writeAndFlush(ByteBuffer(string: "OPTIONS"), promise: nil)
+      try Self.pump(client, server)
+      return (server, client)
+    }
+    // The interconnect's certificate (self-signed): served.
+    let good = try attempt(clientCertificate: "other")
+    #expect(Self.completed(good.server) != nil)
+    #expect(good.server.sink.text == "OPTIONS")
+    // No certificate: the handshake fails.
+    let none = try attempt(clientCertificate: nil)
+    #expect(Self.completed(none.server) == nil)
+    #expect(!none.server.channel.isActive)
+    #expect(none.server.sink.received.readableBytes == 0)
+    // Another certificate, even one from a trusted CA: the handshake fails.
+    let wrong = try attempt(clientCertificate: "server")
+    #expect(Self.completed(wrong.server) == nil)
+    #expect(wrong.server.sink.received.readableBytes == 0)
+    let error = wrong.server.sink.errors.first as? TLSError
+    #expect(error?.message.contains("client certificate SHA-256") == true)
   }
 
   @Test func theCertificateExpiryIsKnown() throws {

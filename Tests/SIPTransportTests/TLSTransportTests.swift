@@ -77,4 +77,57 @@ import Testing
     try await client.close()
     try await server.close()
   }
+
+  /// Mutual TLS through the layer: a source that must present a client
+  /// certificate is served with it, and gets nothing through without it.
+  @Test func aSourceThatMustPresentAClientCertificate() async throws {
+    let server = try Self.server()
+    server.layer.tls?.setClientCertificates { source in
+      source.host == "127.0.0.1" ? [TLSHandlerTests.otherFingerprint] : nil
+    }
+    let listener = try await server.layer.bind([Endpoint(transport: .tls, host: "127.0.0.1", port: 0)])[0]
+
+    let anonymous = try Self.client()
+    anonymous.layer.send(ByteBuffer(string: sipMessage("INVITE")), to: listener)
+    let identified = Harness(
+      tls: try TLSContextStore(
+        configuration: TLSConfiguration(
+          certificateFile: TestCertificates.path("other.pem"),
+          privateKeyFile: TestCertificates.path("other.key"),
+          caFile: TestCertificates.path("ca.pem"))))
+    identified.layer.send(ByteBuffer(string: sipMessage("OPTIONS")), to: listener)
+
+    // Only the identified client's message arrives.
+    let request = try await server.messages.next()
+    #expect(String(buffer: request.bytes) == sipMessage("OPTIONS"))
+    #expect(server.layer.counters.tlsHandshakes == 1)
+    #expect(server.layer.counters.tlsHandshakeFailures == 1)
+    try await identified.close()
+    try await anonymous.close()
+    try await server.close()
+  }
+
+  /// An egress interconnect's pinned certificate (`TLSPeer`): accepted whoever
+  /// signed it; without the pin the same server is refused.
+  @Test func aPinnedServerCertificateIsReachedThroughTheLayer() async throws {
+    let server = Harness(
+      tls: try TLSContextStore(
+        configuration: TLSConfiguration(
+          certificateFile: TestCertificates.path("other.pem"),
+          privateKeyFile: TestCertificates.path("other.key"))))
+    let listener = try await server.layer.bind([Endpoint(transport: .tls, host: "127.0.0.1", port: 0)])[0]
+    let client = try Self.client()
+    client.layer.tls?.setPeers([
+      listener: TLSPeer(fingerprintSHA256: TLSHandlerTests.otherFingerprint.uppercased())
+    ])
+    client.layer.send(ByteBuffer(string: sipMessage("OPTIONS")), to: listener)
+    #expect(String(buffer: try await server.messages.next().bytes) == sipMessage("OPTIONS"))
+
+    let unpinned = try Self.client()
+    unpinned.layer.send(ByteBuffer(string: sipMessage("OPTIONS")), to: listener)
+    #expect(try await unpinned.sendFailures.next() == listener)
+    try await unpinned.close()
+    try await client.close()
+    try await server.close()
+  }
 }

@@ -33,4 +33,25 @@ import Testing
           fingerprintSHA256: String(repeating: "0f", count: 32)),
       ])
   }
+
+  @Test func mutualTLSAsksTheSourcesOfIngressTLSInterconnectsWithAClientFingerprint() throws {
+    let network = try #require(IPAddress("198.51.100.0"))
+    var trunk = Interconnect(
+      id: "t", carrierID: "c", name: "trunk", direction: .ingress, transport: .tls,
+      addresses: [InterconnectAddress(match: .network(network, prefixLength: 24))])
+    trunk.tlsClientFingerprintSHA256 = String(repeating: "1a", count: 32)
+    var plain = trunk
+    plain.id = "p"
+    plain.transport = .tcp
+    plain.tlsClientFingerprintSHA256 = String(repeating: "2b", count: 32)
+    let required = TLSPeers.clientCertificates([trunk, plain])
+    #expect(
+      required(Endpoint(transport: .tls, host: "198.51.100.7", port: 40000)) == [
+        String(repeating: "1a", count: 32)
+      ])
+    #expect(required(Endpoint(transport: .tls, host: "203.0.113.7", port: 40000)) == nil)
+    #expect(required(Endpoint(transport: .tcp, host: "198.51.100.7", port: 40000)) == nil)
+    #expect(
+      TLSPeers.clientCertificates([plain])(Endpoint(transport: .tls, host: "198.51.100.7", port: 1)) == nil)
+  }
 }

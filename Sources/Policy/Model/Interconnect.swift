@@ -27,6 +27,9 @@ public struct Interconnect: Sendable, Equatable {
   /// Egress over TLS (Migration 0023): the supplier certificate's SHA-256
   /// (hex); when set, exactly that certificate is accepted.
   public var tlsFingerprintSHA256: String? = nil
+  /// Ingress over TLS (Migration 0023, mutual TLS): the SHA-256 (hex) of the
+  /// client certificate connections from its addresses must present.
+  public var tlsClientFingerprintSHA256: String? = nil
 
   public init(
     id: String, carrierID: String, shortCode: String? = nil, name: String, direction: InterconnectDirection,

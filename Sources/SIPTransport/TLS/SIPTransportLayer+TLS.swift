@@ -8,21 +8,28 @@ extension SIPTransportLayer {
   /// the stream message deadline (`tcpMessageTimeoutMs`), as a message must.
   func makeTLSHandler(role: TLSContext.Role, peer: Endpoint, serverName: String?) throws -> TLSHandler {
     guard let store = self.tls else { throw TransportError.tlsNotConfigured(peer) }
-    let context: TLSContext
+    let connection: TLSConnection
     switch role {
     case .server:
       guard let server = store.server else { throw TransportError.tlsNotConfigured(peer) }
-      context = server
+      // Mutual TLS: a source that must present a client certificate is asked for it.
+      connection = try server.makeConnection(acceptedFingerprints: store.requiredClientCertificates(peer))
     case .client:
-      context = store.client
+      // A session kept from the last connection to this server resumes it; an
+      // interconnect's name or pinned certificate replaces the address check.
+      let (client, session) = store.client(for: peer.hostPort)
+      let expected = store.peer(peer.hostPort)
+      connection = try client.makeConnection(
+        serverName: expected?.serverName ?? serverName, resuming: session,
+        acceptedFingerprints: expected?.fingerprintSHA256.map { [$0] })
     }
-    let connection = try context.makeConnection(serverName: serverName)
     return TLSHandler(
       connection: connection, role: role,
       handshakeTimeout: .milliseconds(self.configuration.tcpMessageTimeoutMs),
       onHandshake: { [environment] outcome in
         Self.handshakeEnded(outcome, peer: peer, environment: environment)
-      })
+      },
+      onSession: { [store] session in store.keep(session, for: peer.hostPort) })
   }
 
   private static func handshakeEnded(

@@ -26,15 +26,17 @@ final class TLSConnection {
   }
 
   private let ssl: OpaquePointer
-  /// Client side: the SHA-256 (hex) the server's certificate must have.
-  private let pinnedFingerprint: String?
+  /// The SHA-256s (hex) one of which the peer's certificate must have: the
+  /// server's pinned certificate (client side), or the client certificates an
+  /// interconnect requires (server side, mutual TLS). Nil: no such check.
+  private let acceptedFingerprints: Set<String>?
   /// Owned by `ssl` (SSL_set_bio); kept to feed and drain them.
   private let networkIn: OpaquePointer
   private let networkOut: OpaquePointer
 
   init(
     context: OpaquePointer, role: TLSContext.Role, serverName: String?, resuming session: TLSSession? = nil,
-    pinnedFingerprint: String? = nil
+    acceptedFingerprints: Set<String>? = nil
   ) throws(TLSError) {
     ERR_clear_error()
     guard let ssl = SSL_new(context) else { throw TLSError.fromQueue(.configuration, "SSL_new failed") }
@@ -48,21 +50,26 @@ final class TLSConnection {
     self.ssl = ssl
     self.networkIn = networkIn
     self.networkOut = networkOut
-    self.pinnedFingerprint = pinnedFingerprint
+    self.acceptedFingerprints = acceptedFingerprints
     switch role {
     case .server:
       SSL_set_accept_state(ssl)
+      if acceptedFingerprints != nil {
+        // Mutual TLS: a client certificate is required; which one is checked by
+        // fingerprint once the handshake is done, whoever signed it.
+        SSL_set_verify(ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT) { _, _ in 1 }
+      }
     case .client:
       SSL_set_connect_state(ssl)
       if let session { _ = SSL_set_session(ssl, session.session) }
       // A pinned certificate stands for the CA chain and the name: checked once
       // the handshake is done (`handshake()`).
-      if pinnedFingerprint != nil { SSL_set_verify(ssl, SSL_VERIFY_NONE, nil) }
+      if acceptedFingerprints != nil { SSL_set_verify(ssl, SSL_VERIFY_NONE, nil) }
       if let serverName {
         let isAddress = serverName.contains(":") || serverName.allSatisfy { $0.isNumber || $0 == "." }
         // RFC 6066 §3: SNI carries host names only, never an IP literal.
         if !isAddress { _ = didtron_SSL_set_tlsext_host_name(ssl, serverName) }
-        guard pinnedFingerprint != nil || SSL_set1_host(ssl, serverName) == 1 else {
+        guard acceptedFingerprints != nil || SSL_set1_host(ssl, serverName) == 1 else {
           throw TLSError.fromQueue(.configuration, "cannot verify the name \(serverName)")
         }
       }
@@ -97,10 +104,14 @@ final class TLSConnection {
     ERR_clear_error()
     let result = SSL_do_handshake(self.ssl)
     guard result == 1 else { return self.step(result, .handshake) }
-    if let pinned = self.pinnedFingerprint {
+    if let accepted = self.acceptedFingerprints {
       let actual = self.peerFingerprint ?? "none"
-      guard actual == pinned else {
-        return .failed(TLSError(.handshake, "certificate SHA-256 \(actual) is not the pinned \(pinned)"))
+      guard accepted.contains(actual) else {
+        let whose = SSL_is_server(self.ssl) == 1 ? "client certificate" : "certificate"
+        return .failed(
+          TLSError(
+            .handshake,
+            "\(whose) SHA-256 \(actual) is not the pinned \(accepted.sorted().joined(separator: ", "))"))
       }
     }
     return .done

@@ -100,12 +100,14 @@ final class TLSContext: @unchecked Sendable {
   /// A new connection of this context's role. `serverName` (client only) is
   /// sent as SNI (unless it is an IP literal) and is what the server's
   /// certificate must name.
+  /// `acceptedFingerprints`: client side, the pinned server certificate;
+  /// server side, the client certificates required (mutual TLS).
   func makeConnection(
-    serverName: String? = nil, resuming session: TLSSession? = nil, pinnedFingerprint: String? = nil
+    serverName: String? = nil, resuming session: TLSSession? = nil, acceptedFingerprints: Set<String>? = nil
   ) throws(TLSError) -> TLSConnection {
     try TLSConnection(
       context: self.context, role: self.role, serverName: serverName, resuming: session,
-      pinnedFingerprint: pinnedFingerprint)
+      acceptedFingerprints: acceptedFingerprints)
   }
 
   /// `notAfter` of a certificate, in Unix seconds.

@@ -96,7 +96,8 @@ public struct ReferenceDataLoader {
     let rows = try connection.query(
       """
       SELECT id::text, carrier_id::text, short_code, name, direction, is_active, tech_prefix, ip_address,
-             sip_port, transport, capacity_mode::text, capacity_limit, tls_server_name, tls_fingerprint_sha256
+             sip_port, transport, capacity_mode::text, capacity_limit, tls_server_name, tls_fingerprint_sha256,
+             tls_client_fingerprint_sha256
       FROM carrier_interconnects ORDER BY id
       """)
     var interconnects: [Interconnect] = []
@@ -118,6 +119,7 @@ public struct ReferenceDataLoader {
         capacityLimit: try fields.int(11), addresses: addresses[id] ?? [])
       interconnect.tlsServerName = rows.string(row, 12)
       interconnect.tlsFingerprintSHA256 = rows.string(row, 13)
+      interconnect.tlsClientFingerprintSHA256 = rows.string(row, 14)
       interconnects.append(interconnect)
     }
     return interconnects

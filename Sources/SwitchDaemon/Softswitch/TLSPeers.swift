@@ -17,4 +17,30 @@ enum TLSPeers {
     }
     return peers
   }
+
+  /// Mutual TLS: for a source, the client certificates (SHA-256s) of the
+  /// ingress interconnects over TLS whose addresses it matches; nil when none
+  /// requires one.
+  static func clientCertificates(_ interconnects: some Sequence<Interconnect>)
+    -> @Sendable (Endpoint) -> Set<String>?
+  {
+    let requiring = interconnects.compactMap { interconnect -> ([InterconnectAddress], String)? in
+      guard interconnect.direction.allowsIngress, interconnect.isActive, interconnect.transport == .tls,
+        let fingerprint = interconnect.tlsClientFingerprintSHA256
+      else { return nil }
+      return (interconnect.addresses, fingerprint)
+    }
+    guard !requiring.isEmpty else { return { _ in nil } }
+    return { source in
+      guard source.transport == .tls, let address = IPAddress(source.host) else { return nil }
+      var fingerprints: Set<String> = []
+      for (addresses, fingerprint) in requiring
+      where addresses.contains(where: {
+        $0.match.contains(address) && ($0.port == nil || $0.port == source.port)
+      }) {
+        fingerprints.insert(fingerprint)
+      }
+      return fingerprints.isEmpty ? nil : fingerprints
+    }
+  }
 }
