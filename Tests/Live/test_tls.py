@@ -10,7 +10,8 @@ server certificate for 127.0.0.1):
 - plain SIP, random bytes, a handshake that never finishes (200 at once) and
   a client that renegotiates each cost their own connection only, within the
   message deadline;
-- baresip dials over TLS;
+- baresip dials over TLS; Kamailio's tls module relays SIPp's calls to the
+  switch over TLS;
 - a certificate renewed on SIGHUP: the open connection keeps working, a new
   one sees the new certificate; a bad file keeps the running one;
 - `check-config` on good, mismatched, missing, expired and expiring files;
@@ -484,3 +485,109 @@ def test_hundreds_of_stalled_handshakes_and_a_renegotiating_client(live, certs):
         for s in stalled:
             s.close()
     assert switch.proc.alive()
+
+
+KAMAILIO_CFG = """#!KAMAILIO
+debug=2
+log_stderror=yes
+fork=yes
+children=2
+tcp_children=2
+enable_tls=yes
+listen=udp:127.0.0.1:{udp}
+listen=tls:127.0.0.1:{tls}
+auto_aliases=no
+dns=no
+rev_dns=no
+mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
+loadmodule "tls.so"
+loadmodule "kex.so"
+loadmodule "corex.so"
+loadmodule "tm.so"
+loadmodule "sl.so"
+loadmodule "rr.so"
+loadmodule "pv.so"
+loadmodule "maxfwd.so"
+loadmodule "textops.so"
+loadmodule "siputils.so"
+loadmodule "ctl.so"
+modparam("ctl", "binrpc", "unix:{rt}/ctl")
+modparam("tls", "config", "{tls_cfg}")
+request_route {{
+    if (is_method("OPTIONS") && !has_totag()) {{ sl_send_reply("200", "OK"); exit; }}
+    if (has_totag()) {{
+        if (loose_route()) {{ t_relay(); exit; }}
+        if (is_method("ACK")) {{ if (t_check_trans()) t_relay(); exit; }}
+        sl_send_reply("404", "Not here");
+        exit;
+    }}
+    if (is_method("CANCEL")) {{ if (t_check_trans()) t_relay(); exit; }}
+    remove_hf("Route");
+    if (is_method("INVITE")) record_route();
+    $du = "sip:127.0.0.1:{switch};transport=tls";
+    t_relay();
+    exit;
+}}
+"""
+
+KAMAILIO_TLS_CFG = """[server:default]
+method = TLSv1.2+
+certificate = {certs}/live.pem
+private_key = {certs}/live.key
+
+[client:default]
+method = TLSv1.2+
+verify_certificate = yes
+require_certificate = yes
+ca_list = {certs}/ca.pem
+"""
+
+
+@pytest.mark.skipif(shutil.which("kamailio") is None
+                    or not os.path.exists("/usr/lib/x86_64-linux-gnu/kamailio/modules/tls.so"),
+                    reason="needs kamailio and kamailio-tls-modules")
+def test_kamailio_tls_peer_sends_calls_over_tls(live, certs):
+    """The customer side is Kamailio with its tls module (a peer nobody here
+    wrote): SIPp calls it over UDP, it relays over TLS to the switch, verifying
+    the switch's certificate against the CA, and the switch relays to SIPp on
+    UDP. Every call completes, ACK and BYE included."""
+    uas_port = live.port()
+    uas = live.uas("uas.xml", uas_port, calls=3)
+    switch = Switch(live, certs, uas_port)
+    k_udp, k_tls = live.port(), live.port()
+    rt = Path(tempfile.mkdtemp(prefix="dtkam-", dir="/tmp"))
+    live.reg.scratch.append(rt)
+    kdir = live.workdir / "kamailio"
+    kdir.mkdir()
+    (kdir / "tls.cfg").write_text(KAMAILIO_TLS_CFG.format(certs=certs))
+    (kdir / "kamailio.cfg").write_text(KAMAILIO_CFG.format(
+        udp=k_udp, tls=k_tls, rt=rt, tls_cfg=kdir / "tls.cfg", switch=switch.tls))
+    kam = live.reg.spawn("kamailio", ["kamailio", "-DD", "-E", "-f", str(kdir / "kamailio.cfg"),
+                                      "-P", str(rt / "kamailio.pid"), "-Y", str(rt), "-m", "128", "-M", "16"],
+                         kdir / "kamailio.log", cwd=kdir, kill_tree=True)
+    # Ready once it answers an OPTIONS itself.
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    probe.bind((L.LOOPBACK, 0))
+    deadline = time.monotonic() + 15
+    try:
+        while True:
+            assert kam.alive(), (kdir / "kamailio.log").read_text()[-3000:]
+            assert time.monotonic() < deadline, (kdir / "kamailio.log").read_text()[-3000:]
+            branch = "z9hG4bK-kready-" + uuid.uuid4().hex[:10]
+            probe.sendto(L.sip_options(k_udp, branch, probe.getsockname()[1]), (L.LOOPBACK, k_udp))
+            probe.settimeout(0.3)
+            try:
+                if L.status_code(probe.recv(65535)) == 200:
+                    break
+            except socket.timeout:
+                pass
+    finally:
+        probe.close()
+
+    uac = L.start_sipp(live.reg, live.workdir, "uac", "uac.xml", live.port(), remote=f"{L.LOOPBACK}:{k_udp}",
+                       calls=3, extra=["-s", "1234", "-r", "10", "-rp", "1000", "-d", "0"])
+    live.sipps.append(uac)
+    assert uac.wait(timeout=30) == 0, uac.summary()
+    assert int(uac.stats()["SuccessfulCall(C)"]) == 3, uac.summary()
+    assert uas.wait(timeout=15) == 0, uas.summary()
+    assert "TLS handshake failed" not in switch.log.read_text()
