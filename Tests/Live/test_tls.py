@@ -11,7 +11,7 @@ server certificate for 127.0.0.1):
   a client that renegotiates each cost their own connection only, within the
   message deadline;
 - baresip dials over TLS; Kamailio's tls module relays SIPp's calls to the
-  switch over TLS;
+  switch over TLS, and is the switch's TLS next hop (verified against the CA);
 - a certificate renewed on SIGHUP: the open connection keeps working, a new
   one sees the new certificate; a bad file keeps the running one;
 - `check-config` on good, mismatched, missing, expired and expiring files;
@@ -66,7 +66,8 @@ def make_server_cert(d: Path, name: str, days: int = 400) -> None:
 
 
 class Switch:
-    def __init__(self, live, certs: Path, uas_port: int, env: dict | None = None) -> None:
+    def __init__(self, live, certs: Path, uas_port: int, env: dict | None = None,
+                 next_hop: str | None = None) -> None:
         self.udp = live.port()
         self.tls = live.port()
         rt = Path(tempfile.mkdtemp(prefix="dttls-", dir="/tmp"))
@@ -77,7 +78,7 @@ class Switch:
         self.argv = [os.environ["DIDTRON_BIN"], "run",
                      "--listen", f"udp:{L.LOOPBACK}:{self.udp}",
                      "--listen", f"tls:{L.LOOPBACK}:{self.tls}",
-                     "--next-hop", f"{L.LOOPBACK}:{uas_port}",
+                     "--next-hop", next_hop or f"{L.LOOPBACK}:{uas_port}",
                      "--tls-certificate", str(certs / "live.pem"),
                      "--tls-private-key", str(certs / "live.key"),
                      "--log-level", "info"]
@@ -524,7 +525,7 @@ request_route {{
     if (is_method("CANCEL")) {{ if (t_check_trans()) t_relay(); exit; }}
     remove_hf("Route");
     if (is_method("INVITE")) record_route();
-    $du = "sip:127.0.0.1:{switch};transport=tls";
+    $du = "{target}";
     t_relay();
     exit;
 }}
@@ -561,7 +562,20 @@ def test_kamailio_tls_peer_sends_calls_over_tls(live, certs):
     kdir.mkdir()
     (kdir / "tls.cfg").write_text(KAMAILIO_TLS_CFG.format(certs=certs))
     (kdir / "kamailio.cfg").write_text(KAMAILIO_CFG.format(
-        udp=k_udp, tls=k_tls, rt=rt, tls_cfg=kdir / "tls.cfg", switch=switch.tls))
+        udp=k_udp, tls=k_tls, rt=rt, tls_cfg=kdir / "tls.cfg",
+        target=f"sip:{L.LOOPBACK}:{switch.tls};transport=tls"))
+    start_kamailio(live, kdir, rt, k_udp)
+
+    uac = L.start_sipp(live.reg, live.workdir, "uac", "uac.xml", live.port(), remote=f"{L.LOOPBACK}:{k_udp}",
+                       calls=3, extra=["-s", "1234", "-r", "10", "-rp", "1000", "-d", "0"])
+    live.sipps.append(uac)
+    assert uac.wait(timeout=30) == 0, uac.summary()
+    assert int(uac.stats()["SuccessfulCall(C)"]) == 3, uac.summary()
+    assert uas.wait(timeout=15) == 0, uas.summary()
+    assert "TLS handshake failed" not in switch.log.read_text()
+
+
+def start_kamailio(live, kdir: Path, rt: Path, k_udp: int) -> None:
     kam = live.reg.spawn("kamailio", ["kamailio", "-DD", "-E", "-f", str(kdir / "kamailio.cfg"),
                                       "-P", str(rt / "kamailio.pid"), "-Y", str(rt), "-m", "128", "-M", "16"],
                          kdir / "kamailio.log", cwd=kdir, kill_tree=True)
@@ -584,10 +598,35 @@ def test_kamailio_tls_peer_sends_calls_over_tls(live, certs):
     finally:
         probe.close()
 
-    uac = L.start_sipp(live.reg, live.workdir, "uac", "uac.xml", live.port(), remote=f"{L.LOOPBACK}:{k_udp}",
+
+@pytest.mark.skipif(shutil.which("kamailio") is None
+                    or not os.path.exists("/usr/lib/x86_64-linux-gnu/kamailio/modules/tls.so"),
+                    reason="needs kamailio and kamailio-tls-modules")
+def test_the_switch_reaches_a_kamailio_supplier_over_tls(live, certs):
+    """The supplier side: the switch's next hop is Kamailio's tls listener
+    (`;transport=tls`), its certificate verified against tls.ca_file and the
+    address; Kamailio relays to SIPp on UDP. SIPp calls the switch over UDP."""
+    uas_port = live.port()
+    uas = live.uas("uas.xml", uas_port, calls=3)
+    k_udp, k_tls = live.port(), live.port()
+    rt = Path(tempfile.mkdtemp(prefix="dtkam-", dir="/tmp"))
+    live.reg.scratch.append(rt)
+    kdir = live.workdir / "kamailio"
+    kdir.mkdir()
+    (kdir / "tls.cfg").write_text(KAMAILIO_TLS_CFG.format(certs=certs))
+    (kdir / "kamailio.cfg").write_text(KAMAILIO_CFG.format(
+        udp=k_udp, tls=k_tls, rt=rt, tls_cfg=kdir / "tls.cfg", target=f"sip:{L.LOOPBACK}:{uas_port}"))
+    start_kamailio(live, kdir, rt, k_udp)
+    switch = Switch(live, certs, uas_port, next_hop=f"{L.LOOPBACK}:{k_tls};transport=tls",
+                    env={"DIDTRON_TLS_CA_FILE": str(certs / "ca.pem")})
+
+    uac = L.start_sipp(live.reg, live.workdir, "uac", "uac.xml", live.port(),
+                       remote=f"{L.LOOPBACK}:{switch.udp}",
                        calls=3, extra=["-s", "1234", "-r", "10", "-rp", "1000", "-d", "0"])
     live.sipps.append(uac)
     assert uac.wait(timeout=30) == 0, uac.summary()
     assert int(uac.stats()["SuccessfulCall(C)"]) == 3, uac.summary()
     assert uas.wait(timeout=15) == 0, uas.summary()
-    assert "TLS handshake failed" not in switch.log.read_text()
+    invite = next(m for m in uas.messages() if m.direction == "received" and m.method == "INVITE")
+    # The switch's Via below Kamailio's: it sent over TLS.
+    assert re.search(r"(?mi)^(via|v)\s*:.*SIP/2\.0/TLS ", invite.text), invite.text
