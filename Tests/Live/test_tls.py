@@ -630,3 +630,26 @@ def test_the_switch_reaches_a_kamailio_supplier_over_tls(live, certs):
     invite = next(m for m in uas.messages() if m.direction == "received" and m.method == "INVITE")
     # The switch's Via below Kamailio's: it sent over TLS.
     assert re.search(r"(?mi)^(via|v)\s*:.*SIP/2\.0/TLS ", invite.text), invite.text
+
+
+def test_a_sips_call_is_not_sent_over_plain_transport(live, certs):
+    """RFC 3261 §26.2.2 / RFC 5630: a sips: INVITE must travel over TLS on
+    every hop; with a next hop over UDP the switch answers 480 and sends
+    nothing to it."""
+    uas_port = live.port()
+    uas = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    uas.bind((L.LOOPBACK, uas_port))
+    uas.settimeout(0.5)
+    switch = Switch(live, certs, uas_port)
+    try:
+        with tls_connect(switch.tls, certs) as conn:
+            message = invite(switch.tls, conn.getsockname(), uuid.uuid4().hex + "@sips")
+            conn.sendall(message.replace(b"INVITE sip:", b"INVITE sips:", 1).replace(b";transport=tls", b"", 1))
+            answer_ = read_until_status(conn, bytearray(), "INVITE")
+            assert L.status_code(answer_) == 480, answer_
+            # The same call as sip: is forwarded (the next hop gets it).
+            conn.sendall(invite(switch.tls, conn.getsockname(), uuid.uuid4().hex + "@sip"))
+            data = uas.recv(65535)
+            assert data.startswith(b"INVITE sip:"), data
+    finally:
+        uas.close()

@@ -41,7 +41,19 @@ extension ProxyCore {
       tally.callsRefused += 1
       respondLocally(record, 404, "Not Found")
       return
-    case .route(let routed):
+    case .route(var routed):
+      // RFC 3261 §26.2.2, RFC 5630 §3.1.3: a SIPS request is sent over TLS on
+      // every hop; targets over another transport are not tried.
+      if request.requestURI?.scheme.lowercased() == "sips" {
+        routed.targets.removeAll { $0.destination.transport != .tls }
+        guard !routed.targets.isEmpty else {
+          _ = credit?.end(call: recordID, durationMs: nil, nowUnixMs: startedUnixMs)
+          monthlyCalls.end(call: recordID, answered: false)
+          tally.callsRefused += 1
+          respondLocally(record, 480, "Secure Transport Unavailable")
+          return
+        }
+      }
       call = routed
     }
     let context = startCall(
