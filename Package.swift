@@ -96,6 +96,11 @@ let package = Package(
       name: "call-record-bench",
       dependencies: ["Store", "Billing", .product(name: "Logging", package: "swift-log")],
       path: "bench/CallRecordBench"),
+    // A called number among 1k-1M DIDs: one hash lookup (docs/dids.md).
+    .executableTarget(
+      name: "did-lookup-bench",
+      dependencies: ["Policy"],
+      path: "bench/DIDLookupBench"),
     // Rate and route lookups per second at 10k-1M prefixes, and the reference-data load time.
     .executableTarget(
       name: "rating-bench",

@@ -37,6 +37,11 @@
 --   makes demo.didtron.test the registrar domain, MD5 challenged first.
 --   The demo customer's trunk is 127.0.0.1 (any port): a softphone must
 --   call from another address (e.g. 127.0.0.2) to be taken for a user.
+--   A call from the demo customer's trunk to 15550001001 rings 1001's
+--   registered devices (docs/dids.md). call_rules id 1001: 15550001001
+--   forwards to 15551234 when no device answers in 10 s
+--   (forward_no_answer), inserted DISABLED: switch it on with
+--     update call_rules set is_active = true where id = 1001;
 
 begin;
 
@@ -178,5 +183,13 @@ values (1001, '15550001001', '1', 'active', true)
 on conflict on constraint idx_phone_numbers_number do update set
     user_id = excluded.user_id, status = excluded.status, is_primary = excluded.is_primary,
     updated_at = now();
+
+insert into call_rules (id, phone_number_id, rule_type, is_active, forward_to, timeout_seconds, priority)
+select 1001, id, 'forward_no_answer', false, '15551234', 10, 1 from phone_numbers where number = '15550001001'
+on conflict (id) do update set
+    phone_number_id = excluded.phone_number_id, rule_type = excluded.rule_type, is_active = false,
+    forward_to = excluded.forward_to, timeout_seconds = excluded.timeout_seconds, schedule = null,
+    priority = excluded.priority, updated_at = now();
+do $$ begin perform setval(pg_get_serial_sequence('call_rules', 'id'), greatest(1001, (select max(id) from call_rules))); end $$;
 
 commit;

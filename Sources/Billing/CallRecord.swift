@@ -78,6 +78,10 @@ public struct CallRecord: Sendable, Equatable {
   /// to the caller; nil when the call never rang, and in journal lines
   /// written before it was added.
   public var ringingUnixMs: Int64? = nil
+  /// `calls.parent_call_uuid` (migration 0022): a forwarded leg's inbound
+  /// call (docs/dids.md); nil for every other call and in journal lines
+  /// older than `v6`.
+  public var parentCallUUID: String? = nil
 
   /// One side of a rated call.
   public struct RatedSide: Sendable, Equatable {

@@ -52,10 +52,13 @@ public struct DigestVerifier: Sendable {
     return freshness == .fresh ? .valid : .stale
   }
 
-  /// One `WWW-Authenticate` value per algorithm, with a new nonce.
-  public func challenges(realm: String, stale: Bool, nowMs: Int64) -> [String] {
+  /// One `WWW-Authenticate` value per algorithm, with a new nonce;
+  /// `only`: just that algorithm when it is one of `algorithms` (a client
+  /// that cannot skip a challenge it does not know, `Registrar.challengeAlgorithm`).
+  public func challenges(realm: String, stale: Bool, nowMs: Int64, only: DigestHash? = nil) -> [String] {
     let nonce = nonces.issue(nowMs: nowMs)
-    return algorithms.map { hash in
+    let offered = only.flatMap { algorithms.contains($0) ? [$0] : nil } ?? algorithms
+    return offered.map { hash in
       "Digest realm=\"\(Self.quoted(realm))\", nonce=\"\(nonce)\", algorithm=\(hash.rawValue), qop=\"auth\""
         + (stale ? ", stale=true" : "")
     }

@@ -42,6 +42,8 @@ public struct RoutedCall: Sendable, Equatable {
   public var policy: CallPolicy
   /// The customer's price for this destination (nil: the call is not rated).
   public var customerQuote: RateQuote?
+  /// A call delivered to a DID of this switch (docs/dids.md); nil otherwise.
+  public var inbound: InboundCall?
 
   public init(
     targets: [RouteTarget], extraFailoverStatuses: Set<Int> = [], ingress: CarrierLeg? = nil,
@@ -148,12 +150,21 @@ public struct RouteContext {
   /// Softphone users' monthly call counts (plans' limits, migration 0020);
   /// nil: not counted.
   public var monthlyCalls: MonthlyCallCounter?
+  /// Interconnects and services drained by an operator (admin API): no
+  /// call from them, none to them.
+  public var drained: DrainedTrunks?
+  /// A user's registered devices as targets (their bindings, best q first):
+  /// where a call to the user's DID goes (docs/dids.md); nil: no registrar.
+  public var deviceTargets: ((_ userID: String) -> [RouteTarget])?
+  /// A new call-record uuid (a forwarded leg's); nil: none can be made.
+  public var nextRecordID: (() -> String)?
 
   public init(
     nowMs: Int64, unixMs: Int64 = 0, liveCalls: LiveCalls, cps: CPSLimiter, randomSeed: UInt64 = 0,
     credit: CreditLedger? = nil, callUUID: String = "", caller: RetailCaller? = nil,
-    monthlyCalls: MonthlyCallCounter? = nil
+    monthlyCalls: MonthlyCallCounter? = nil, drained: DrainedTrunks? = nil
   ) {
+    self.drained = drained
     self.caller = caller
     self.monthlyCalls = monthlyCalls
     self.nowMs = nowMs

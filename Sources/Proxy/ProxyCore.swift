@@ -51,6 +51,10 @@ public final class ProxyCore {
   public let liveCalls = LiveCalls()
   /// CPS token buckets; they outlive reloads of the router.
   public let cpsLimiter = CPSLimiter()
+  /// Interconnects and services an operator drained (admin API); they outlive reloads.
+  public let drainedTrunks = DrainedTrunks()
+  /// Receives every call's state changes on this loop (admin API events); nil: none made.
+  public var callEvents: ((CallEvent) -> Void)?
   /// Sheds new INVITEs under load and limits unknown sources (docs/overload.md).
   public let overload: OverloadGuard
   /// Live credit (softswitch mode); nil: calls are not credit-controlled.

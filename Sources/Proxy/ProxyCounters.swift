@@ -17,6 +17,8 @@ public struct ProxyCounters: Sendable, Equatable {
   public var creditRefusals = 0
   /// Answered calls the switch ended when their paid time ran out.
   public var callsEndedByCredit = 0
+  /// Answered calls an operator hung up (admin API, `ended_by` admin).
+  public var callsEndedByAdmin = 0
   /// Answered calls the switch ended itself: maximum duration / session timer expiry.
   public var callsEndedByDurationLimit = 0
   public var callsEndedBySessionExpiry = 0

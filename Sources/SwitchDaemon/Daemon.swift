@@ -72,6 +72,7 @@ public enum Daemon {
     let mode: SwitchMode
     let bound: [Endpoint]
     let metrics: MetricsServer?
+    let admin: AdminServer?
     do {
       mode = try await SwitchMode.start(config: config, logger: logger)
       if let snapshot = mode.firstLoad?.snapshot {
@@ -89,6 +90,9 @@ public enum Daemon {
         startedUnixSeconds: SystemProxyClock().unixMs / 1000, listenerWatch: listenerWatch)
       metrics = try await MetricsService.bind(
         config: config, group: group, endpoints: endpoints, logger: logger)
+      admin = try await AdminService.bind(
+        config: config, core: core, mode: mode.name, startedUnixSeconds: SystemProxyClock().unixMs / 1000,
+        logger: logger)
     } catch {
       await transport.shutdown()
       await mode.softswitch?.stop(deadline: .now)
@@ -96,9 +100,10 @@ public enum Daemon {
     }
     let ledger = try await CoreAssembly(config: config, mode: mode, transport: transport, logger: logger)
       .assemble(into: core, bound: bound)
+    await AdminService.restoreDrained(config: config, core: core, logger: logger)
     let parts = SwitchParts(
       config: config, core: core, transport: transport, bound: bound, mode: mode, metrics: metrics,
-      listenerWatch: listenerWatch, reloadConfiguration: reloadConfiguration, logger: logger)
+      admin: admin, listenerWatch: listenerWatch, reloadConfiguration: reloadConfiguration, logger: logger)
     let services = await parts.services(ledger: ledger)
     let serviceGroup = ServiceGroup(
       configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -43,6 +43,13 @@ struct ConfigOptions: ParsableArguments {
   var metricsListen: String?
 
   @Option(
+    help: ArgumentHelp("Serve the admin HTTP API here (admin.listen).", valueName: "host:port"))
+  var adminListen: String?
+
+  @Option(help: ArgumentHelp("The admin API's bearer token file (admin.token_file).", valueName: "path"))
+  var adminTokenFile: String?
+
+  @Option(
     help: ArgumentHelp(
       "The TLS certificate chain, PEM, of tls: listeners (tls.certificate_file).", valueName: "file"))
   var tlsCertificate: String?
@@ -84,6 +91,16 @@ struct ConfigOptions: ParsableArguments {
       overrides.append(
         .init(
           key: "metrics.listen", value: .string(metricsListen), origin: .commandLine("--metrics-listen")))
+    }
+    if let adminListen {
+      overrides.append(
+        .init(key: "admin.listen", value: .string(adminListen), origin: .commandLine("--admin-listen")))
+    }
+    if let adminTokenFile {
+      overrides.append(
+        .init(
+          key: "admin.token_file", value: .string(adminTokenFile), origin: .commandLine("--admin-token-file"))
+      )
     }
     if let tlsCertificate {
       overrides.append(

@@ -69,15 +69,16 @@ import Testing
       routingPlans: [plan], retail: retail)
   }
 
-  static func harness(monthlyCallLimit: Int? = nil, emergencyNumbers: Set<String> = []) throws -> FlowHarness
-  {
+  static func harness(
+    monthlyCallLimit: Int? = nil, emergencyNumbers: Set<String> = [], md5OnlyUserAgents: [String] = []
+  ) throws -> FlowHarness {
     let h = FlowHarness(
       router: CallPipeline(
         snapshot: try snapshot(monthlyCallLimit: monthlyCallLimit), emergencyNumbers: emergencyNumbers))
-    let registrar = Registrar(
-      configuration: RegistrarConfiguration(
-        domains: [domain], authentication: .digest(algorithms: [.md5, .sha256], nonceLifetimeSeconds: 300)),
-      nonceSecret: [UInt8](repeating: 7, count: 32))
+    var configuration = RegistrarConfiguration(
+      domains: [domain], authentication: .digest(algorithms: [.md5, .sha256], nonceLifetimeSeconds: 300))
+    configuration.md5OnlyUserAgents = md5OnlyUserAgents
+    let registrar = Registrar(configuration: configuration, nonceSecret: [UInt8](repeating: 7, count: 32))
     registrar.credentials = ["1001": "pw1001", "1002": "pw1002"]
     h.core.registrar = registrar
     return h
@@ -141,6 +142,23 @@ import Testing
     #expect(challenges[1].contains("algorithm=SHA-256"))
     #expect(h.core.counters.callerChallenges == 1)
     #expect(h.core.counters.invitesForwarded == 0)
+  }
+
+  /// baresip 1.0 gives up on a 407 that also offers SHA-256: a User-Agent
+  /// in `md5OnlyUserAgents` is challenged with MD5 alone; others with both.
+  @Test(arguments: [
+    ("baresip v1.0.0 (x86_64/linux)", ["MD5"]), ("BARESIP/2.0", ["MD5"]),
+    ("Linphone/5.0", ["MD5", "SHA-256"]),
+    ("", ["MD5", "SHA-256"]),
+  ])
+  func aUserAgentThatCannotSkipAnAlgorithmIsChallengedWithMD5Alone(agent: String, expected: [String]) throws {
+    let h = try Self.harness(md5OnlyUserAgents: ["baresip"])
+    h.deliver(Self.invite(extra: agent.isEmpty ? [] : ["User-Agent: \(agent)"]), from: Self.phone)
+    let sent = try Self.answer(h)
+    #expect(sent.message.statusCode == 407)
+    let algorithms = sent.text.components(separatedBy: "\r\n").filter { $0.hasPrefix("Proxy-Authenticate: ") }
+      .compactMap { $0.components(separatedBy: "algorithm=").last?.components(separatedBy: ",").first }
+    #expect(algorithms == expected)
   }
 
   @Test(arguments: [DigestHash.md5, .sha256])

@@ -11,11 +11,13 @@ import Testing
   static let secret = [UInt8](repeating: 9, count: 32)
   static let phone = Endpoint(transport: .udp, host: "192.0.2.10", port: 40_000)
 
-  static func registrar(algorithms: [DigestHash] = [.sha256, .md5]) -> Registrar {
-    let registrar = Registrar(
-      configuration: RegistrarConfiguration(
-        domains: ["example.com"], authentication: .digest(algorithms: algorithms, nonceLifetimeSeconds: 300)),
-      nonceSecret: secret)
+  static func registrar(algorithms: [DigestHash] = [.sha256, .md5], md5OnlyUserAgents: [String] = [])
+    -> Registrar
+  {
+    var configuration = RegistrarConfiguration(
+      domains: ["example.com"], authentication: .digest(algorithms: algorithms, nonceLifetimeSeconds: 300))
+    configuration.md5OnlyUserAgents = md5OnlyUserAgents
+    let registrar = Registrar(configuration: configuration, nonceSecret: secret)
     registrar.credentials = ["alice": "s3cret", "bob": "b0b"]
     return registrar
   }
@@ -66,6 +68,27 @@ import Testing
     #expect(challenges[0].hasSuffix(", algorithm=SHA-256, qop=\"auth\""))
     #expect(challenges[1].hasSuffix(", algorithm=MD5, qop=\"auth\""))
     #expect(registrar.bindingCount == 0)
+  }
+
+  @Test func aUserAgentInTheMD5OnlyListIsChallengedWithMD5AloneAndRegisters() throws {
+    let registrar = Self.registrar(md5OnlyUserAgents: ["baresip"])
+    var request = Self.request()
+    request.userAgent = "baresip v1.0.0 (x86_64/linux)"
+    let refusal = try #require(Self.refusal(registrar.register(request, nowMs: 1_000)))
+    let challenges = refusal.headers.filter { $0.name == "WWW-Authenticate" }.map(\.value)
+    #expect(challenges.count == 1 && challenges[0].hasSuffix(", algorithm=MD5, qop=\"auth\""))
+    var answer = Self.request(authorizations: [Self.authorization(nonce: try Self.nonce(refusal))], cseq: 2)
+    answer.userAgent = request.userAgent
+    guard case .registered = registrar.register(answer, nowMs: 2_000) else {
+      Issue.record("not registered")
+      return
+    }
+    // Another client still gets both, SHA-256 first; with MD5 not offered at all, the list is kept.
+    #expect(registrar.challengeAlgorithm(userAgent: "Linphone/5.2") == nil)
+    let sha256Only = Self.registrar(algorithms: [.sha256], md5OnlyUserAgents: ["baresip"])
+    let only = try #require(Self.refusal(sha256Only.register(request, nowMs: 1_000)))
+    #expect(only.headers.filter { $0.name == "WWW-Authenticate" }.map(\.value).count == 1)
+    #expect(only.headers.first?.value.hasSuffix(", algorithm=SHA-256, qop=\"auth\"") == true)
   }
 
   @Test(arguments: [DigestHash.md5, .sha256])

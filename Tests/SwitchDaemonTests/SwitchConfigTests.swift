@@ -358,9 +358,11 @@ struct SwitchConfigTests {
     #expect(names.contains("DIDTRON_OVERLOAD_MIN_INVITES_PER_SECOND"))
     #expect(names.contains("DIDTRON_PROXY_MAX_DIALOG_LIFETIME_SECONDS"))
     #expect(names.contains("DIDTRON_RETAIL_EMERGENCY_NUMBERS"))
+    #expect(names.contains("DIDTRON_REGISTRAR_MD5_ONLY_USER_AGENTS"))
+    #expect(names.contains("DIDTRON_ADMIN_TOKEN_FILE"))
     #expect(names.contains("DIDTRON_TLS_CERTIFICATE_FILE"))
     #expect(names.contains("DIDTRON_TLS_PRIVATE_KEY_FILE"))
-    #expect(ConfigKey.all.count == 65)
+    #expect(ConfigKey.all.count == 71)
   }
 
   @Test func aRegistrarWithoutADatabaseNeedsAuthenticationNone() throws {

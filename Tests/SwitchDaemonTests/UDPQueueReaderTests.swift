@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import Testing
 
@@ -52,6 +53,35 @@ import Testing
     #expect(queued >= 1_500)
     #expect(queued < 3 * 500 * 8)
     #expect(UDPQueueReader(ports: []).queuedBytesOnce() == 0)
+  }
+
+  /// A table of megabytes (a host with thousands of UDP sockets): every line
+  /// is read, ours wherever it falls, including across a chunk's end and as
+  /// the last line without a newline.
+  @Test(arguments: [256, 1000, 16 * 1024])
+  func everyLineOfALongTableIsRead(chunkBytes: Int) throws {
+    let header =
+      "   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n"
+    func line(_ slot: Int, port: Int, queued: Int) -> String {
+      let hexPort = String(port, radix: 16, uppercase: true)
+      let hexQueue = String(queued, radix: 16, uppercase: true)
+      return
+        "\(slot): 0100007F:\(hexPort) 00000000:0000 07 00000000:\(String(repeating: "0", count: 8 - hexQueue.count))"
+        + "\(hexQueue) 00:00000000 00000000     0        0 \(10_000 + slot) 2 0000000000000000 0"
+    }
+    var text = header
+    for slot in 0..<20_000 { text += line(slot, port: 20_000 + slot % 1000, queued: 7) + "\n" }
+    text += line(20_000, port: 5070, queued: 0x1234) + "\n"
+    for slot in 20_001..<20_500 { text += line(slot, port: 30_000, queued: 9) + "\n" }
+    text += line(20_500, port: 5070, queued: 0x10)  // no newline at the end
+    let path = "/tmp/didtron-udp-table-\(getpid())-\(chunkBytes)"
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    defer { unlink(path) }
+    #expect(text.utf8.count > 2_000_000)
+    var reader = UDPQueueReader(ports: [5070], paths: [path], chunkBytes: chunkBytes)
+    #expect(reader.queuedBytes() == 0x1234 + 0x10)
+    var others = UDPQueueReader(ports: [20_007], paths: [path], chunkBytes: chunkBytes)
+    #expect(others.queuedBytes() == 20 * 7)
   }
 }
 

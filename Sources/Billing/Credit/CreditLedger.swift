@@ -150,6 +150,13 @@ public final class CreditLedger {
   }
 
   public var accountCount: Int { accounts.count }
+  /// Every account loaded, in no order (admin API).
+  public var accountRefs: [AccountRef] { Array(accounts.keys) }
+
+  /// What a live call's reservations hold, per account (admin API).
+  public func reservations(call uuid: String) -> [(account: AccountRef, amount: Money)] {
+    calls[uuid]?.parties.map { ($0.account, $0.reserved) } ?? []
+  }
   public var liveCallCount: Int { calls.count }
 
   // MARK: Calls

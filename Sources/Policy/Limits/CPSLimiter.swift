@@ -38,4 +38,12 @@ public final class CPSLimiter {
   }
 
   public var bucketCount: Int { buckets.count }
+
+  /// The whole tokens `key`'s bucket holds at `nowMs` (nil: no bucket yet,
+  /// which is a full one): the admin API's view of the CPS limits.
+  public func tokens(key: String, nowMs: Int64) -> Int? {
+    guard var bucket = buckets[key] else { return nil }
+    bucket.refill(nowMs: nowMs)
+    return Int(bucket.milliTokens / TokenBucket.perCall)
+  }
 }

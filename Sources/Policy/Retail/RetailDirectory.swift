@@ -8,11 +8,18 @@ public struct RetailDirectory: Sendable {
   private let numberOwners: [String: String]
   /// A user's devices' SIP usernames, sorted.
   private let usernames: [String: [String]]
+  /// Every `phone_numbers` row by number, with its call rules: the DIDs
+  /// that inbound calls are delivered to (docs/dids.md).
+  public let dids: DIDDirectory
 
   /// `numbers`: the active `phone_numbers` rows of users. Each user's
   /// caller number is its primary number (the lowest id among several),
   /// else its active number with the lowest id.
-  public init(users: [RetailUser] = [], devices: [DeviceRegistration] = [], numbers: [PhoneNumber] = []) {
+  public init(
+    users: [RetailUser] = [], devices: [DeviceRegistration] = [], numbers: [PhoneNumber] = [],
+    dids: DIDDirectory = DIDDirectory()
+  ) {
+    self.dids = dids
     var byID = Dictionary(users.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
     var owners: [String: String] = [:]
     for number in numbers.sorted(by: Self.callerOrder) where byID[number.userID] != nil {
@@ -46,6 +53,9 @@ public struct RetailDirectory: Sendable {
 
   /// The user whose active number this is (an on-net callee).
   public func owner(ofNumber number: String) -> RetailUser? { numberOwners[number].flatMap { users[$0] } }
+
+  /// The owner of a DID by user id (an owner without devices too).
+  public func owner(ofDID userID: String) -> RetailUser? { dids.owner(id: userID) ?? users[userID] }
 
   /// The SIP usernames of a user's active devices.
   public func usernames(ofUser id: String) -> [String] { usernames[id] ?? [] }

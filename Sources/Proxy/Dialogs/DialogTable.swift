@@ -7,6 +7,9 @@ final class DialogTable {
 
   var count: Int { table.count }
 
+  /// Every dialog, in no order.
+  var all: Dictionary<DialogKey, Dialog>.Values { table.values }
+
   /// The dialog an in-dialog message (or a 2xx) belongs to, if any.
   func find(_ message: SIPMessage) -> Dialog? {
     guard !table.isEmpty, let callID = message.callID, let from = message.fromTag, let to = message.toTag

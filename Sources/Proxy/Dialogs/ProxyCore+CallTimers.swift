@@ -65,7 +65,7 @@ extension ProxyCore {
     guard let credit, let paidMs = dialog.paidMs, let answered = dialog.summary.answeredMonotonicMs else {
       return
     }
-    let grant = credit.extend(call: dialog.summary.recordID)
+    let grant = extendedCredit(credit, dialog.summary)
     guard let paid = grant.paidSeconds else {
       dialog.paidMs = nil
       return

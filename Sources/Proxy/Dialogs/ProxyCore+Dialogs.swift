@@ -27,7 +27,11 @@ extension ProxyCore {
     // Both prices as in force at the answer, the supplier's of the target that answered.
     summary.rating = CallRating(
       customer: priceAtAnswer(summary.rating.customer, number: summary.toUser, unixMs: answeredUnixMs),
-      supplier: priceAtAnswer(record.target?.supplierQuote, number: summary.toUser, unixMs: answeredUnixMs))
+      supplier: priceAtAnswer(
+        record.target?.supplierQuote,
+        number: summary.forwardedLegTried ? summary.forwardedLeg?.calledNumber : summary.toUser,
+        unixMs: answeredUnixMs))
+    priceForwardedLegAtAnswer(&summary, unixMs: answeredUnixMs)
     summary.finalStatus = response.statusCode
     summary.outcome = .answered
     summary.toTag = response.toTag
@@ -44,13 +48,14 @@ extension ProxyCore {
       callNumber: context.callNumber)
     dialog.callerCSeq = forwarded?.cseq?.number ?? 0
     dialogs.insert(dialog)
+    emit(.answered, summary)
     // Live credit: the first step of every party, the supplier's from now.
     var grant: CreditGrant?
     if let credit {
       let supplier = summary.rating.supplier.flatMap { quote in
         record.target?.egress.map { CreditParty(account: AccountRef(.supplier, $0.carrierID), quote: quote) }
       }
-      grant = credit.answered(call: summary.recordID, customer: summary.rating.customer, supplier: supplier)
+      grant = answeredCredit(credit, summary, supplier: supplier)
     }
     let policy = context.call.policy
     guard policy.endsCalls, let caller = context.callerSide, let forwarded,
@@ -215,12 +220,14 @@ extension ProxyCore {
   /// BYE's final response) runs when the handler releases it.
   func report(_ summary: CallSummary, then answer: (() -> Void)?) {
     var summary = summary
+    let forwardedLeg = splitForwardedLeg(&summary)
     monthlyCalls.end(call: summary.recordID, answered: summary.outcome == .answered)
     if let credit {
       summary.charges = credit.end(
         call: summary.recordID, durationMs: summary.outcome == .answered ? summary.answeredDurationMs : nil,
         nowUnixMs: clock.unixMs)
     }
+    emit(.ended, summary)
     logger.info(
       "call \(summary.outcome)",
       metadata: [
@@ -235,6 +242,7 @@ extension ProxyCore {
       answer?()
       return
     }
+    if let forwardedLeg { journal.ended(forwardedLeg, release: nil) }
     journal.ended(summary, release: answer)
   }
 

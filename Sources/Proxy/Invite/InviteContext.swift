@@ -47,6 +47,10 @@ final class InviteContext {
 
   var finalSent: Bool { server.hasFinalResponse }
 
+  /// A call to a DID moving on to its forwarded leg: what the owner's
+  /// devices answered is not the call's answer any more (docs/dids.md).
+  func forgetBest() { best = nil }
+
   /// Keeps a final response if it beats the best so far: any 6xx wins, then
   /// the lowest class; the first of a class stays.
   func consider(status: Int, response: SIPMessage?) {

@@ -92,7 +92,10 @@ extension ProxyCore {
       tally.callerChallenges += 1
       respondLocally(
         record, 407, "Proxy Authentication Required",
-        extra: verifier.challenges(realm: realm, stale: stale, nowMs: now).map { ("Proxy-Authenticate", $0) })
+        extra: verifier.challenges(
+          realm: realm, stale: stale, nowMs: now,
+          only: registrar.challengeAlgorithm(userAgent: request.headerValues("user-agent").first)
+        ).map { ("Proxy-Authenticate", $0) })
     case .forbidden:
       refuseCaller(request, source: source, record: record, 403, "Forbidden")
     case .uriMismatch:

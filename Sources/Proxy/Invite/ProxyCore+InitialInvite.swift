@@ -17,10 +17,11 @@ extension ProxyCore {
     guard let hash = admitInitialInvite(request, source: source, record: record) else { return }
     let startedUnixMs = clock.unixMs
     let recordID = recordIDs.next()
-    let routeContext = RouteContext(
+    var routeContext = RouteContext(
       nowMs: clock.monotonicMs, unixMs: startedUnixMs, liveCalls: liveCalls, cps: cpsLimiter,
       randomSeed: recordIDs.nextWord(), credit: credit, callUUID: recordID, caller: caller,
-      monthlyCalls: monthlyCalls)
+      monthlyCalls: monthlyCalls, drained: drainedTrunks.isEmpty ? nil : drainedTrunks)
+    addDIDRouting(to: &routeContext)
     let call: RoutedCall
     switch router.route(invite: request, source: source, context: routeContext) {
     case .refuse(let refusal):
@@ -60,6 +61,8 @@ extension ProxyCore {
       request, call: call, source: source, record: record, recordID: recordID, startedUnixMs: startedUnixMs)
     context.summary.userID = caller?.user.id
     context.summary.phoneNumberID = caller?.user.callerNumber?.id
+    noteInbound(call, in: &context.summary)
+    emit(.initiating, context.summary)
     // Record-Route (§16.6 step 4): towards the caller on the interface it used;
     // a second entry when the callee side uses another transport (RFC 5658).
     let outbound = localEndpoint(for: call.targets[0].destination)
@@ -148,6 +151,8 @@ extension ProxyCore {
 
   func tryNextTarget(_ context: InviteContext) {
     guard context.nextTarget < context.targets.count, !context.cancelled else { return }
+    context.nextTarget = inboundTarget(context, index: context.nextTarget)
+    let ringMs = deviceRingMs(context, index: context.nextTarget)
     let target = context.targets[context.nextTarget]
     context.nextTarget += 1
     context.summary.attempts += 1
@@ -176,7 +181,9 @@ extension ProxyCore {
     transactions.register(record)
     transactions.restartDeadline(context.server)
     context.branch = record
-    record.timerC = schedule(.timerC(record), afterMs: configuration.inviteTimeoutMs)
+    record.timerC = schedule(
+      .timerC(record),
+      afterMs: ringMs.map { min($0, configuration.inviteTimeoutMs) } ?? configuration.inviteTimeoutMs)
     if configuration.failoverTimeoutMs > 0 {
       _ = schedule(.targetSilent(record), afterMs: configuration.failoverTimeoutMs)
     }

@@ -39,6 +39,7 @@ extension ProxyCore {
       // `calls.ringing_at`: the first 18x the caller gets (docs/database.md).
       if context.summary.ringingUnixMs == nil, (180...189).contains(relayed) {
         context.summary.ringingUnixMs = clock.unixMs
+        emit(.ringing, context.summary)
       }
       relay(response, status: relayed, to: context.server)
     }
@@ -82,6 +83,7 @@ extension ProxyCore {
   private func inviteFailed(
     _ context: InviteContext, _ record: ClientTransactionRecord, status: Int, response: SIPMessage?
   ) {
+    if isStaleInboundBranch(context, record) { return }
     context.summary.supplierStatus = status
     // The supplier's status as this switch reads it (its release-cause mapping).
     var status = status
@@ -95,7 +97,7 @@ extension ProxyCore {
     context.consider(status: status, response: response)
     // Failover (§16.7 step 6 with a sequential target set): 408, 5xx, timeout
     // and transport errors move on to the next target unless the caller cancelled.
-    if context.call.failsOver(on: status), !context.cancelled, context.nextTarget < context.targets.count {
+    if movesOn(context, status: status), !context.cancelled, context.nextTarget < context.targets.count {
       tryNextTarget(context)
       return
     }

@@ -92,6 +92,11 @@ public struct CallPipeline: CallRouter {
         try IngressCall(invite, source: source, snapshot: snapshot)
       }
     try ingress.validate(invite)
+    if let drained = context.drained,
+      !drained.allows(interconnectID: ingress.match.interconnect.id, serviceID: ingress.match.service.id)
+    {
+      throw .drained
+    }
 
     // 3. CPS, then capacity.
     try CallLimits(status: limitStatus, capacityRetryAfterSeconds: capacityRetryAfterSeconds)
@@ -110,12 +115,21 @@ public struct CallPipeline: CallRouter {
     let offer = OfferSDP(invite)
     try offer.filter(by: ingress.policy.codecs, body: &edits.body)
 
+    // 6b. A number of this switch (a DID): delivered to its owner, not the
+    //     routing plan (docs/dids.md). One hash lookup per interconnect call.
+    if context.caller == nil, let did = snapshot.retail.dids.number(called) {
+      return try DIDDelivery(
+        pipeline: self, ingress: ingress, context: context, invite: invite, caller: caller, called: called,
+        offer: offer, options: options
+      ).routed(did, edits: edits)
+    }
+
     // 7. Routing plan, the customer's price, the egress services in order.
     let choice = try RouteChoice(snapshot, ingress.match, called: called, context)
 
     // 8. A target per egress service, as each supplier takes the call.
     let builder = EgressTargetBuilder(
-      snapshot: snapshot, caller: ingress.match.carrier, live: context.liveCalls,
+      snapshot: snapshot, caller: ingress.match.carrier, live: context.liveCalls, drained: context.drained,
       fromUser: invite.fromURI?.user, fromHost: invite.fromURI?.host ?? "invalid", callerIdentity: caller,
       called: called, offer: offer, options: options,
       sessionTimerSet: ingress.policy.signalling.sessionTimer != nil,
@@ -162,7 +176,7 @@ public struct CallPipeline: CallRouter {
   }
 
   /// What the core enforces for the rest of the call.
-  private func callPolicy(_ signalling: SignallingSettings, egressSessionTimer: Bool, _ context: RouteContext)
+  func callPolicy(_ signalling: SignallingSettings, egressSessionTimer: Bool, _ context: RouteContext)
     -> CallPolicy
   {
     CallPolicy(

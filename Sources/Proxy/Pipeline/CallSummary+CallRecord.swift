@@ -9,7 +9,7 @@ extension CallSummary {
     let answered = outcome == .answered
     let charges = rating.charges(durationMs: answered ? answeredDurationMs : nil)
     var record = CallRecord(
-      uuid: recordID, direction: .outbound, fromNumber: fromUser, toNumber: toUser,
+      uuid: recordID, direction: direction, fromNumber: fromUser, toNumber: toUser,
       originalFromNumber: originalFromUser, originalToNumber: originalToUser,
       status: CallRecord.status(
         answered: answered, cancelledByCaller: outcome == .cancelled, sipStatus: answered ? 200 : finalStatus),
@@ -29,6 +29,31 @@ extension CallSummary {
     record.userID = userID
     record.phoneNumberID = phoneNumberID
     record.ringingUnixMs = ringingUnixMs
+    record.parentCallUUID = parentCallUUID
     return record
+  }
+
+  /// A call to a DID that was forwarded (docs/dids.md): the inbound leg's
+  /// summary (the carrier's side only) and the forwarded leg's (the owner's
+  /// call to `forward_to`, through the supplier, linked to the inbound row).
+  /// Nil when the call has no forwarded leg or none of its targets was tried.
+  func forwardedLegs(legCharges: [AccountCharge]) -> (inbound: CallSummary, leg: CallSummary)? {
+    guard let forwarded = forwardedLeg, forwardedLegTried else { return nil }
+    var inbound = self
+    inbound.egress = nil
+    inbound.rating.supplier = nil
+    var leg = self
+    leg.recordID = forwarded.recordID
+    leg.direction = .outbound
+    leg.parentCallUUID = recordID
+    leg.ingress = forwarded.ingress
+    leg.userID = forwarded.userID
+    leg.rating.customer = forwarded.customerQuote
+    leg.charges = legCharges
+    leg.fromUser = fromUser
+    leg.toUser = forwarded.calledNumber
+    leg.originalToUser = toUser
+    leg.forwardedLeg = nil
+    return (inbound, leg)
   }
 }

@@ -18,6 +18,8 @@ struct EgressTargetBuilder {
   /// The carrier the call came from.
   let caller: Carrier
   let live: LiveCalls
+  /// Drained by an operator: skipped like an inactive interconnect.
+  let drained: DrainedTrunks?
   /// What the targets are built from: the offer after ingress policy.
   let fromUser: String?
   let fromHost: String
@@ -77,6 +79,7 @@ struct EgressTargetBuilder {
       interconnect.direction.allowsEgress, let destination = interconnect.egressEndpoint,
       let carrier = snapshot.carriers[service.carrierID]
     else { return nil }
+    if let drained, !drained.allows(interconnectID: interconnect.id, serviceID: service.id) { return nil }
     // `testing` entities only carry their own carrier's calls (docs/database.md).
     guard service.status.isUsable(forIngressCarrier: caller.id, ownerCarrier: carrier.id),
       carrier.status.isUsable(forIngressCarrier: caller.id, ownerCarrier: carrier.id)

@@ -13,6 +13,11 @@ extension Refusal {
     Refusal(status: 403, reason: failure.reason)
   }
 
+  /// 2. An operator drained the ingress interconnect or service (admin API):
+  ///    503 with no Retry-After (which would take the whole switch out of
+  ///    the caller's routes, RFC 3261 §21.5.4), so the caller tries elsewhere.
+  static let drained = Refusal(status: 503, reason: "Interconnect Drained")
+
   /// 3. A CPS token bucket was empty: `status` is configured, Retry-After says
   ///    when the next token comes.
   static func callRate(_ entity: LimitedEntity, status: Int, retryAfterSeconds: Int) -> Refusal {

@@ -42,7 +42,7 @@ extension ProxyCore {
       Registrar.Request(
         requestURI: parts.uri, to: parts.to, contacts: parts.contacts, expires: expires,
         callID: request.callID ?? "", cseq: request.cseq?.number ?? 0, source: source,
-        authorizations: parts.authorizations),
+        authorizations: parts.authorizations, userAgent: request.headerValues("user-agent").first),
       nowMs: now)
     logThrottleReports(registrar.throttle)
     switch outcome {

@@ -88,4 +88,33 @@ extension Registrar {
     }
     return true
   }
+
+  /// RFC 3261 §10.3 steps 3 and 6 for `register`: nil when the REGISTER's
+  /// credentials prove the address of record's user (or no authentication
+  /// is asked), else the answer: a challenge, 403, 400, or silence while blocked.
+  func credentialsOutcome(_ request: Request, addressOfRecord aor: String, nowMs: Int64) -> Outcome? {
+    guard let verifier else { return nil }
+    let realm = Self.host(ofAddressOfRecord: aor)
+    let user = Self.user(ofAddressOfRecord: aor)
+    let attempt = DigestAttempt(
+      authorizations: request.authorizations, requestURI: request.requestURI, sourceHost: request.source.host,
+      method: "REGISTER", requiredUser: user, claimedUser: user)
+    switch authenticate(attempt, realm: realm, password: { self.credentials[$0] }, verifier, nowMs) {
+    case .authorized:
+      return nil
+    case .challenge(let stale):
+      let challenges = verifier.challenges(
+        realm: realm, stale: stale, nowMs: nowMs, only: challengeAlgorithm(userAgent: request.userAgent))
+      return .refused(
+        Refusal(
+          status: 401, reason: "Unauthorized", headers: challenges.map { HeaderField("WWW-Authenticate", $0) }
+        ))
+    case .forbidden:
+      return .refused(Refusal(status: 403, reason: "Username Does Not Match Address Of Record"))
+    case .uriMismatch:
+      return .refused(Refusal(status: 400, reason: "Digest URI Does Not Match Request-URI"))
+    case .blocked(let scope):
+      return .dropped(scope)
+    }
+  }
 }

@@ -50,4 +50,15 @@ extension Registrar {
 
   /// Every address of record held now (tests, and a full reload).
   public var addressesOfRecord: [String] { Array(bindings.keys) }
+
+  /// The bindings of the addresses of record whose user part is `user`
+  /// (at most `limit` addresses; the admin API's `GET /v1/registrations`).
+  public func bindings(user: String, limit: Int = 100) -> [(addressOfRecord: String, bindings: [Binding])] {
+    var found: [(String, [Binding])] = []
+    for (aor, held) in bindings where found.count < limit {
+      let afterScheme = aor.drop { $0 != ":" }.dropFirst()
+      if afterScheme.prefix(while: { $0 != "@" }) == user { found.append((aor, held)) }
+    }
+    return found.sorted { $0.0 < $1.0 }
+  }
 }

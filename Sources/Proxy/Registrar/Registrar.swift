@@ -19,6 +19,11 @@ public struct RegistrarConfiguration: Sendable, Equatable {
   public var authentication: Authentication
   /// How failed authentications are throttled (docs/registrar.md "Brute force").
   public var throttle: AuthenticationThrottle.Configuration
+  /// User-Agent prefixes (case-insensitive) challenged with MD5 alone:
+  /// clients that give up on a challenge set holding an algorithm they do
+  /// not know instead of answering the one they do (baresip 1.0's libre;
+  /// RFC 8760 §2.4). Their answers are checked as anyone's.
+  public var md5OnlyUserAgents: [String] = []
 
   public enum Authentication: Sendable, Equatable {
     /// Any REGISTER for a domain is accepted (a trusted network).
@@ -84,12 +89,15 @@ public final class Registrar {
     public var source: Endpoint
     /// The Authorization header values, as written.
     public var authorizations: [String]
+    /// The User-Agent header, if any (`RegistrarConfiguration.md5OnlyUserAgents`).
+    public var userAgent: String?
 
     public init(
       requestURI: String, to: String?, contacts: [String], expires: Int?, callID: String, cseq: UInt32,
-      source: Endpoint, authorizations: [String] = []
+      source: Endpoint, authorizations: [String] = [], userAgent: String? = nil
     ) {
       self.requestURI = requestURI
+      self.userAgent = userAgent
       self.authorizations = authorizations
       self.to = to
       self.contacts = contacts
@@ -149,6 +157,14 @@ public final class Registrar {
     }
   }
 
+  /// The one algorithm to challenge a client with, or nil for every
+  /// configured one: MD5 for a User-Agent in `md5OnlyUserAgents`.
+  public func challengeAlgorithm(userAgent: String?) -> DigestHash? {
+    guard let userAgent, !configuration.md5OnlyUserAgents.isEmpty else { return nil }
+    let agent = userAgent.lowercased()
+    return configuration.md5OnlyUserAgents.contains { agent.hasPrefix($0.lowercased()) } ? .md5 : nil
+  }
+
   /// The number of bindings held (expired ones included until they are purged).
   public var bindingCount: Int { bindings.values.reduce(0) { $0 + $1.count } }
 
@@ -170,30 +186,7 @@ public final class Registrar {
     else { return refuse(400, "Invalid Address Of Record") }
     guard serves(host: Self.host(ofAddressOfRecord: aor)) else { return refuse(404, "Not Found") }
     // Steps 3 and 6: the user proves who they are, and may change this address of record.
-    if let verifier {
-      let realm = Self.host(ofAddressOfRecord: aor)
-      let user = Self.user(ofAddressOfRecord: aor)
-      let attempt = DigestAttempt(
-        authorizations: request.authorizations, requestURI: request.requestURI,
-        sourceHost: request.source.host,
-        method: "REGISTER", requiredUser: user, claimedUser: user)
-      switch authenticate(attempt, realm: realm, password: { self.credentials[$0] }, verifier, nowMs) {
-      case .authorized:
-        break
-      case .challenge(let stale):
-        return refuse(
-          401, "Unauthorized",
-          verifier.challenges(realm: realm, stale: stale, nowMs: nowMs).map {
-            HeaderField("WWW-Authenticate", $0)
-          })
-      case .forbidden:
-        return refuse(403, "Username Does Not Match Address Of Record")
-      case .uriMismatch:
-        return refuse(400, "Digest URI Does Not Match Request-URI")
-      case .blocked(let scope):
-        return .dropped(scope)
-      }
-    }
+    if let unproven = credentialsOutcome(request, addressOfRecord: aor, nowMs: nowMs) { return unproven }
     purge(aor, nowMs: nowMs)
     var current = bindings[aor] ?? []
     guard !request.contacts.isEmpty else {

@@ -35,7 +35,7 @@ public final class PostgresCallRecordStore: CallRecordStore {
     ("supplier_rating_plan_id", "uuid"), ("supplier_rate_prefix", "text"),
     ("supplier_rate_per_minute", "numeric"),
     ("margin", "numeric"), ("duration_ms", "bigint"), ("user_id", "bigint"), ("phone_number_id", "bigint"),
-    ("ringing_at", "timestamptz"),
+    ("ringing_at", "timestamptz"), ("parent_call_uuid", "uuid"),
   ]
 
   private static let columnList = columns.map(\.name).joined(separator: ", ")
@@ -195,7 +195,7 @@ public final class PostgresCallRecordStore: CallRecordStore {
       record.destinationAddress,
     ] + chargeColumns(record.customerCharge) + chargeColumns(record.supplierCharge) + [
       record.margin?.description, record.durationMs.map { String($0) }, record.userID, record.phoneNumberID,
-      record.ringingUnixMs.map { TimestampText.utc(unixMilliseconds: $0) },
+      record.ringingUnixMs.map { TimestampText.utc(unixMilliseconds: $0) }, record.parentCallUUID,
     ]
   }
 

@@ -30,7 +30,7 @@ public struct ReferenceDataLoader {
       ).load()
       let assignments = try loadAssignments(connection)
       let sipCredentials = try loadSIPCredentials(connection)
-      let retail = try RetailRows(connection: connection).load()
+      let retail = try RetailRows(connection: connection, zoneDirectory: zoneDirectory).load()
       try connection.execute(script: "COMMIT")
       // validation_settings.tech_prefix, when set, is the ingress tech prefix.
       for index in interconnects.indices {

@@ -153,6 +153,9 @@ public struct ConfigKey: Sendable {
     strings(
       "registrar.digest_algorithms", get: { $0.registrar.digestAlgorithms },
       set: { config, names in config.registrar.digestAlgorithms = names }),
+    strings(
+      "registrar.md5_only_user_agents", get: { $0.registrar.md5OnlyUserAgents },
+      set: { config, prefixes in config.registrar.md5OnlyUserAgents = prefixes }),
     integer(
       "registrar.nonce_lifetime_seconds", get: { $0.registrar.nonceLifetimeSeconds },
       set: { $0.registrar.nonceLifetimeSeconds = $1 }),
@@ -195,6 +198,26 @@ public struct ConfigKey: Sendable {
         }
         config.metrics.listen = endpoint
       }),
+
+    string(
+      "admin.listen", get: { $0.admin.listen?.hostPort ?? "" },
+      set: { config, text in
+        guard !text.isEmpty else {
+          config.admin.listen = nil
+          return
+        }
+        guard let endpoint = hostAndPort(text) else {
+          throw ConfigError(
+            "\(ConfigValue.quote(text)) is not a valid address (expected HOST:PORT or [IPv6]:PORT)")
+        }
+        config.admin.listen = endpoint
+      }),
+    string("admin.token_file", get: { $0.admin.tokenFile }, set: { $0.admin.tokenFile = $1 }),
+    string("admin.state_file", get: { $0.admin.stateFile }, set: { $0.admin.stateFile = $1 }),
+    integer(
+      "admin.max_event_subscribers", get: { $0.admin.maxEventSubscribers },
+      set: { $0.admin.maxEventSubscribers = $1 }),
+    integer("admin.event_buffer", get: { $0.admin.eventBuffer }, set: { $0.admin.eventBuffer = $1 }),
 
     integer(
       "lifecycle.shutdown_grace_seconds", get: { seconds($0.lifecycle.shutdownGrace) },

@@ -58,7 +58,7 @@ extension SwitchConfig {
   /// The defaults, then `file`, then the environment, then `overrides`,
   /// unvalidated, with where each key's value came from. With `onlySection`,
   /// keys of other sections are skipped rather than applied or checked.
-  private static func assemble(
+  static func assemble(
     file: ConfigFile?, environment: [String: String], overrides: [Override], onlySection: String? = nil
   ) throws(ConfigError) -> (SwitchConfig, [String: ConfigOrigin]) {
     var config = SwitchConfig()
@@ -94,7 +94,9 @@ extension SwitchConfig {
 
     let sections = ConfigKey.all.filter { wanted($0.name) }.map(\.section)
     let sectionPrefixes = Set(sections.map { "DIDTRON_\($0.uppercased())_" })
-    for variable in environment.keys.sorted() where sectionPrefixes.contains(where: variable.hasPrefix) {
+    for variable in environment.keys.sorted()
+    where sectionPrefixes.contains(where: variable.hasPrefix) && !ConfigKey.clientVariables.contains(variable)
+    {
       guard let key = ConfigKey.all.first(where: { $0.environmentName == variable }) else {
         throw ConfigError(
           origin: .environment(variable), "names no configuration key (see etc/didtron-switch.toml)")

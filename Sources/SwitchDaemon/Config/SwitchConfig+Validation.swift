@@ -12,6 +12,7 @@ extension SwitchConfig {
     try validateRegistrar()
     try validateMetricsAndLifecycle()
     try validateOverload()
+    try validateAdmin()
     try validateTLS()
   }
 

@@ -142,6 +142,11 @@ public struct SwitchConfig: Sendable, Equatable {
     /// `registrar.digest_algorithms`: the challenges, in order of
     /// preference (RFC 8760). Default ["SHA-256", "MD5"].
     public var digestAlgorithms: [String] = ["SHA-256", "MD5"]
+    /// `registrar.md5_only_user_agents`: User-Agent prefixes challenged with
+    /// MD5 alone (when MD5 is offered at all): clients that give up on a
+    /// challenge they cannot answer instead of answering the one they can.
+    /// Default ["baresip"] (baresip 1.0's libre).
+    public var md5OnlyUserAgents: [String] = ["baresip"]
     /// `registrar.nonce_lifetime_seconds`: how long a challenge's nonce is
     /// fresh; later the phone is challenged again with stale=true. Default 300.
     public var nonceLifetimeSeconds: Int = 300
@@ -259,6 +264,7 @@ public struct SwitchConfig: Sendable, Equatable {
   public var retail = RetailSettings()
   public var tls = TLSSettings()
   public var metrics = MetricsSettings()
+  public var admin = AdminSettings()
   public var lifecycle = LifecycleSettings()
   public var overload = OverloadControl()
   public var log = LogSettings()

@@ -101,6 +101,7 @@ struct SwitchReading: Sendable {
         [
           "credit": c.callsEndedByCredit, "max_duration": c.callsEndedByDurationLimit,
           "session_expired": c.callsEndedBySessionExpiry, "max_lifetime": c.dialogsExpired,
+          "admin": c.callsEndedByAdmin,
         ]),
       .counter(
         "didtron_calls_restored_total", "Answered calls taken over from the last run's checkpoints.",

@@ -8,14 +8,25 @@ import Glibc
 /// cannot be read, it reports 0.
 struct UDPQueueReader {
   private let ports: Set<Int>
-  private var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+  /// The tables read (tests: files of their own).
+  private let paths: [String]
+  /// One chunk of a table: it is read in chunks, a line cut at a chunk's end
+  /// carried into the next, so a host with thousands of UDP sockets (a
+  /// table of megabytes) has every line read, ours wherever it falls.
+  private var buffer: [UInt8]
 
-  init(ports: Set<Int>) { self.ports = ports }
+  init(ports: Set<Int>, paths: [String] = ["/proc/net/udp", "/proc/net/udp6"], chunkBytes: Int = 16 * 1024) {
+    self.ports = ports
+    self.paths = paths
+    self.buffer = [UInt8](repeating: 0, count: max(chunkBytes, 256))
+  }
 
   /// Bytes queued now on the listening ports, all families together.
   mutating func queuedBytes() -> Int {
     guard !ports.isEmpty else { return 0 }
-    return read("/proc/net/udp") + read("/proc/net/udp6")
+    var total = 0
+    for path in paths { total += read(path) }
+    return total
   }
 
   private mutating func read(_ path: String) -> Int {
@@ -23,19 +34,29 @@ struct UDPQueueReader {
     guard fd >= 0 else { return 0 }
     defer { close(fd) }
     var total = 0
-    var length = 0
-    while length < buffer.count {
+    var length = 0  // bytes in the buffer: a carried partial line, then what was read
+    while true {
       let count = buffer.withUnsafeMutableBytes { raw in
         Glibc.read(fd, raw.baseAddress! + length, raw.count - length)
       }
       guard count > 0 else { break }
       length += count
+      var lineStart = 0
+      for index in 0..<length where buffer[index] == UInt8(ascii: "\n") {
+        total += queued(inLine: lineStart..<index)
+        lineStart = index + 1
+      }
+      if lineStart == 0 && length == buffer.count {
+        length = 0  // one line longer than a chunk: no table line is; skip it
+        continue
+      }
+      // Carry the cut line to the front for the next chunk.
+      buffer.withUnsafeMutableBytes { raw in
+        _ = memmove(raw.baseAddress!, raw.baseAddress! + lineStart, length - lineStart)
+      }
+      length -= lineStart
     }
-    var lineStart = 0
-    for index in 0..<length where buffer[index] == UInt8(ascii: "\n") {
-      total += queued(inLine: lineStart..<index)
-      lineStart = index + 1
-    }
+    if length > 0 { total += queued(inLine: 0..<length) }
     return total
   }
 

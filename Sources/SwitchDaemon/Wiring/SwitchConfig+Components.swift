@@ -36,7 +36,7 @@ extension SwitchConfig {
   var registrarConfiguration: RegistrarConfiguration? {
     let settings = registrar
     guard !settings.domains.isEmpty else { return nil }
-    return RegistrarConfiguration(
+    var configuration = RegistrarConfiguration(
       domains: Set(settings.domains),
       defaultExpiresSeconds: settings.defaultExpiresSeconds,
       minExpiresSeconds: settings.minExpiresSeconds,
@@ -55,6 +55,8 @@ extension SwitchConfig {
         forgetMs: Int64(settings.authForgetSeconds) * 1000,
         capacity: settings.authThrottleEntries,
         logIntervalMs: Int64(settings.authLogIntervalSeconds) * 1000))
+    configuration.md5OnlyUserAgents = settings.md5OnlyUserAgents
+    return configuration
   }
 
   var creditConfiguration: CreditConfiguration {

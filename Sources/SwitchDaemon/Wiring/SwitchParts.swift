@@ -16,6 +16,7 @@ struct SwitchParts {
   let bound: [Endpoint]
   let mode: SwitchMode
   let metrics: MetricsServer?
+  let admin: AdminServer?
   let listenerWatch: ListenerWatch
   let reloadConfiguration: (@Sendable () throws -> SwitchConfig)?
   let logger: Logger
@@ -41,6 +42,7 @@ struct SwitchParts {
           nextHop: mode.softswitch == nil ? config.proxy.nextHop : nil, logger: logger)))
     services.append(.init(service: TickerService(core: core, bound: bound, logger: logger)))
     if let metrics { services.append(.init(service: MetricsService(server: metrics))) }
+    if let admin { services.append(.init(service: AdminService(server: admin))) }
     services.append(
       .init(
         service: DrainService(

@@ -37,9 +37,9 @@ struct CallRecordLineTests {
     let text = String(decoding: CallRecordLine.encode(Records.failed(1, uuid: "u-1")), as: UTF8.self)
     #expect(
       text.hasSuffix(
-        "\tv5\tu-1\tinbound\t\\N\t\\N\t\\N\t\\N\tbusy\t0\tsid-1\t951868799123\t\\N\t951868800000"
+        "\tv6\tu-1\tinbound\t\\N\t\\N\t\\N\t\\N\tbusy\t0\tsid-1\t951868799123\t\\N\t951868800000"
           + "\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t486\t1\t\\N\t\\N\t\\N"
-          + String(repeating: "\t\\N", count: 15) + "\t0\t\\N\t\\N\t\\N\n"))
+          + String(repeating: "\t\\N", count: 15) + "\t0\t\\N\t\\N\t\\N\t\\N\n"))
   }
 
   @Test func chargesAreOneFieldOfCommaSeparatedEntries() {
@@ -49,7 +49,7 @@ struct CallRecordLineTests {
       text.hasSuffix(
         "\tcustomer,00000000-0000-4000-8000-0000000000c1,customer,0.040000,USD,d"
           + ";supplier,00000000-0000-4000-8000-0000000000c2,bilateral,0.010450,EUR,c"
-          + ";wallet,42,wallet,1.500000,GBP,d\t200\t60004\t\\N\t\\N\t\\N\n"))
+          + ";wallet,42,wallet,1.500000,GBP,d\t200\t60004\t\\N\t\\N\t\\N\t\\N\n"))
   }
 
   @Test func theSupplierStatusFollowsTheCharges() throws {
@@ -58,7 +58,7 @@ struct CallRecordLineTests {
     let encoded = CallRecordLine.encode(record)
     #expect(
       String(decoding: encoded, as: UTF8.self).hasSuffix(
-        "\t486\t1\t\\N\t\\N\t\\N" + String(repeating: "\t\\N", count: 14) + "\t503\t0\t\\N\t\\N\t\\N\n"))
+        "\t486\t1\t\\N\t\\N\t\\N" + String(repeating: "\t\\N", count: 14) + "\t503\t0\t\\N\t\\N\t\\N\t\\N\n"))
     #expect(try CallRecordLine.decode(encoded.dropLast()) == record)
     var fields = Self.v3Fields + ["x"]
     #expect(throws: CallRecordLine.DecodingError.invalidField(name: "supplier_sip_status")) {
@@ -73,11 +73,11 @@ struct CallRecordLineTests {
     record.userID = "42"
     record.phoneNumberID = "7"
     let encoded = CallRecordLine.encode(record)
-    #expect(String(decoding: encoded, as: UTF8.self).hasSuffix("\t42\t7\t\\N\n"))
+    #expect(String(decoding: encoded, as: UTF8.self).hasSuffix("\t42\t7\t\\N\t\\N\n"))
     #expect(try CallRecordLine.decode(encoded.dropLast()) == record)
     // The same record as v4 wrote it: no user, no number.
     let text = String(decoding: encoded.dropLast(), as: UTF8.self).split(separator: "\t").dropFirst()
-    let v4 = "v4\t" + text.dropFirst().dropLast(4).joined(separator: "\t")
+    let v4 = "v4\t" + text.dropFirst().dropLast(5).joined(separator: "\t")
     let decoded = try CallRecordLine.decode(line(v4))
     #expect(decoded.userID == nil && decoded.phoneNumberID == nil && decoded.uuid == "u-1")
   }
@@ -105,11 +105,11 @@ struct CallRecordLineTests {
     record.durationSeconds = 3
     record.durationMs = 2_006
     let full = CallRecordLine.encode(record)
-    #expect(String(decoding: full, as: UTF8.self).hasSuffix("\t200\t2006\t\\N\t\\N\t\\N\n"))
+    #expect(String(decoding: full, as: UTF8.self).hasSuffix("\t200\t2006\t\\N\t\\N\t\\N\t\\N\n"))
     #expect(try CallRecordLine.decode(full.dropLast()) == record)
     let payload = String(decoding: full.dropFirst(9).dropLast(), as: UTF8.self)
     let fields = payload.split(separator: "\t", omittingEmptySubsequences: false)
-    #expect(fields.first == "v5" && fields.count == 43)
+    #expect(fields.first == "v6" && fields.count == 44)
     let v4 = "v4\t" + fields[1...38].joined(separator: "\t")
     record.durationMs = nil
     #expect(try CallRecordLine.decode(line(v4)) == record)
@@ -136,16 +136,38 @@ struct CallRecordLineTests {
     record.ringingUnixMs = 1_790_000_001_234
     let encoded = CallRecordLine.encode(record)
     let text = String(decoding: encoded, as: UTF8.self)
-    #expect(text.hasSuffix("\t1790000001234\n"))
+    #expect(text.hasSuffix("\t1790000001234\t\\N\n"))
     #expect(text.contains("\tcancelled\t"))
     #expect(try CallRecordLine.decode(encoded.dropLast()) == record)
     let fields = String(decoding: encoded.dropFirst(9).dropLast(), as: UTF8.self)
       .split(separator: "\t", omittingEmptySubsequences: false)
-    #expect(fields.count == 43)
+    #expect(fields.count == 44)
     let v4 = try CallRecordLine.decode(line("v4\t" + fields[1...38].joined(separator: "\t")))
     #expect(v4.ringingUnixMs == nil && v4.status == .cancelled)
     #expect(throws: CallRecordLine.DecodingError.invalidField(name: "ringing_unix_ms")) {
       try CallRecordLine.decode(line("v5\t" + fields[1...41].joined(separator: "\t") + "\tsoon"))
+    }
+  }
+
+  /// Issue 19: a forwarded leg names its inbound call (`calls.parent_call_uuid`),
+  /// the last field of `v6` (43 fields); a `v5` line (42 fields) still
+  /// replays, without it; a `v6` line of 42 fields is refused.
+  @Test func theParentCallIsTheLastFieldAndAV5LineReadsWithout() throws {
+    var record = Records.failed(1, uuid: "u-leg")
+    record.ringingUnixMs = 1_790_000_001_234
+    record.userID = "1001"
+    record.parentCallUUID = "0b7c6a52-1d3e-4f5a-9b8c-7d6e5f4a3b2c"
+    let encoded = CallRecordLine.encode(record)
+    let text = String(decoding: encoded, as: UTF8.self)
+    #expect(text.hasSuffix("\t1790000001234\t0b7c6a52-1d3e-4f5a-9b8c-7d6e5f4a3b2c\n"))
+    #expect(try CallRecordLine.decode(encoded.dropLast()) == record)
+    let fields = String(decoding: encoded.dropFirst(9).dropLast(), as: UTF8.self)
+      .split(separator: "\t", omittingEmptySubsequences: false)
+    #expect(fields.first == "v6" && fields.count == 44)
+    let v5 = try CallRecordLine.decode(line("v5\t" + fields[1...42].joined(separator: "\t")))
+    #expect(v5.parentCallUUID == nil && v5.ringingUnixMs == 1_790_000_001_234 && v5.userID == "1001")
+    #expect(throws: CallRecordLine.DecodingError.wrongFieldCount(found: 42, expected: 43)) {
+      try CallRecordLine.decode(line("v6\t" + fields[1...42].joined(separator: "\t")))
     }
   }
 

@@ -6,7 +6,7 @@ import Routing
 /// recognised and skipped rather than misread.
 ///
 ///     <crc32>\t<payload>\n
-///     payload = v5\t<field 1>\t...\t<field 42>
+///     payload = v6\t<field 1>\t...\t<field 43>
 ///
 /// - `<crc32>` is eight lower-case hex digits: the CRC-32 (IEEE) of the payload bytes.
 /// - Fields, in order: uuid, direction, from_number, to_number, original_from_number,
@@ -17,8 +17,9 @@ import Routing
 ///   the customer's charge (rating_plan_id, prefix, currency, rate_per_minute,
 ///   billable_seconds, amount), the supplier's charge (the same six), the
 ///   margin, the account charges, supplier_sip_status, duration_ms, user_id
-///   and phone_number_id (the softphone caller, docs/softphones.md), and
-///   ringing_unix_ms (the first 18x to the caller). Money is decimal
+///   and phone_number_id (the softphone caller, docs/softphones.md),
+///   ringing_unix_ms (the first 18x to the caller), and parent_call_uuid
+///   (a forwarded leg's inbound call, docs/dids.md). Money is decimal
 ///   text with six decimals; a side that was not rated is six `\N`.
 /// - The account charges (`CallRecord.charges`) are one field: `\N` when there
 ///   are none, else the charges joined by `;`, each
@@ -28,7 +29,8 @@ import Routing
 ///   amount (six decimals), the currency code, and `c` when the charge raises
 ///   the balance (`credits`), `d` for a debit. Owner ids and currency codes
 ///   never hold `,` or `;` (uuids, integers, ISO 4217 codes).
-/// - Lines of version `v4` (38 fields: no duration_ms, user_id,
+/// - Lines of version `v5` (42 fields: no parent_call_uuid, read as nil),
+///   `v4` (38 fields: no duration_ms, user_id,
 ///   phone_number_id or ringing_unix_ms, read as nil), `v3` (37 fields: no supplier_sip_status), `v2` (36
 ///   fields: no account charges either) and `v1` (the first 23 fields,
 ///   written before rating existed) are still read, with no supplier status,
@@ -42,13 +44,13 @@ import Routing
 /// exactly the fields of its version.
 public enum CallRecordLine {
   /// The format version written first in every payload.
-  public static let version = "v5"
-  static let fieldCount = 42
+  public static let version = "v6"
+  static let fieldCount = 43
   /// Earlier versions and their field counts, still read so an upgraded
-  /// switch replays an old journal: v4 before duration_ms, user_id,
+  /// switch replays an old journal: v5 before parent_call_uuid, v4 before duration_ms, user_id,
   /// phone_number_id and ringing_unix_ms, v3 before supplier_sip_status, v2 before account
   /// charges, v1 before rating.
-  static let previousVersions: [String: Int] = ["v4": 38, "v3": 37, "v2": 36, "v1": 23]
+  static let previousVersions: [String: Int] = ["v5": 42, "v4": 38, "v3": 37, "v2": 36, "v1": 23]
 
   /// Why a line could not be read back.
   public enum DecodingError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -134,6 +136,7 @@ public enum CallRecordLine {
     field(record.userID)
     field(record.phoneNumberID)
     field(record.ringingUnixMs.map { String($0) })
+    field(record.parentCallUUID)
     ChecksummedLine.finish(&buffer, start: start)
   }
 
@@ -218,6 +221,7 @@ public enum CallRecordLine {
       customerCharge: customerCharge, supplierCharge: supplierCharge, margin: margin, charges: charges)
     if expectedCount >= 41 { (record.userID, record.phoneNumberID) = (reader.optional(), reader.optional()) }
     if expectedCount >= 42 { record.ringingUnixMs = try reader.optionalInteger("ringing_unix_ms") }
+    if expectedCount >= 43 { record.parentCallUUID = reader.optional() }
     return record
   }
 

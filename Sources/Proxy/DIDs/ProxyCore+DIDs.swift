@@ -1,0 +1,131 @@
+import Billing
+import Policy
+import SIPCore
+
+/// The proxy core's part in calls to DIDs (docs/dids.md): the owner's
+/// devices as targets, the forwarded leg on the sequential target list (a
+/// failover target after the devices, until parallel forking gives it a
+/// hook), and its own call record and charges.
+extension ProxyCore {
+  /// A user's registered devices (the bindings of its devices' addresses of
+  /// record at every registrar domain), best q first, as targets.
+  func deviceTargets(ofUser userID: String) -> [RouteTarget] {
+    guard let registrar, let directory = router.retail else { return [] }
+    let domains = registrar.configuration.domains.sorted()
+    let now = clock.monotonicMs
+    return directory.usernames(ofUser: userID).flatMap { name in
+      domains.flatMap { registrar.lookup("sip:\(name)@\($0)", nowMs: now) }
+    }.map { RouteTarget(destination: $0.source, requestURI: $0.contact) }
+  }
+
+  /// What a call to a DID adds to its route context.
+  func addDIDRouting(to context: inout RouteContext) {
+    if registrar != nil {
+      context.deviceTargets = { [unowned self] in deviceTargets(ofUser: $0) }
+    }
+    context.nextRecordID = { [unowned self] in recordIDs.next() }
+  }
+
+  /// The call record's facts of a call to a DID, once it is started.
+  func noteInbound(_ call: RoutedCall, in summary: inout CallSummary) {
+    guard let inbound = call.inbound else { return }
+    summary.direction = .inbound
+    summary.userID = inbound.userID
+    summary.phoneNumberID = inbound.phoneNumberID
+    summary.forwardedLeg = inbound.forwardedLeg
+  }
+
+  /// Before the target at `index` is tried: the index to try instead (the
+  /// forwarded leg's first target once the devices' ringing time is up),
+  /// and whether it is a target of the forwarded leg.
+  func inboundTarget(_ context: InviteContext, index: Int) -> Int {
+    guard let inbound = context.call.inbound, let leg = inbound.forwardedLeg else { return index }
+    var index = index
+    if index < leg.firstTarget, index > 0, let until = inbound.ringUntilMs, clock.monotonicMs >= until {
+      index = leg.firstTarget
+    }
+    if index >= leg.firstTarget, !context.summary.forwardedLegTried {
+      context.summary.forwardedLegTried = true
+      context.forgetBest()
+    }
+    return index
+  }
+
+  /// The ringing time of a device target of a call with a no-answer rule
+  /// (the time left until `ringUntilMs`), nil for other targets.
+  func deviceRingMs(_ context: InviteContext, index: Int) -> Int64? {
+    guard let inbound = context.call.inbound, let until = inbound.ringUntilMs,
+      index < (inbound.forwardedLeg?.firstTarget ?? Int.max)
+    else { return nil }
+    return max(1, until - clock.monotonicMs)
+  }
+
+  /// Whether a final `status` moves the call on: from the last device to
+  /// the forwarded leg only on the statuses of its rule (docs/dids.md).
+  func movesOn(_ context: InviteContext, status: Int) -> Bool {
+    if let inbound = context.call.inbound, let leg = inbound.forwardedLeg, leg.firstTarget > 0,
+      context.nextTarget == leg.firstTarget
+    {
+      return inbound.forwardOn.contains(status)
+    }
+    return context.call.failsOver(on: status)
+  }
+
+  /// The forwarded leg's row, when one of its targets was tried: its
+  /// charges (the owner's wallet, the supplier) from its own reservation;
+  /// the inbound row keeps the carrier's side only. An untried leg's
+  /// reservation is released.
+  func splitForwardedLeg(_ summary: inout CallSummary) -> CallSummary? {
+    guard let forwarded = summary.forwardedLeg else { return nil }
+    let answered = summary.outcome == .answered
+    monthlyCalls.end(call: forwarded.recordID, answered: answered && summary.forwardedLegTried)
+    let charges =
+      credit?.end(
+        call: forwarded.recordID,
+        durationMs: answered && summary.forwardedLegTried ? summary.answeredDurationMs : nil,
+        nowUnixMs: clock.unixMs) ?? []
+    guard let (inbound, leg) = summary.forwardedLegs(legCharges: charges) else { return nil }
+    summary = inbound
+    return leg
+  }
+
+  /// A device given up for the forwarded leg (its ringing time ran out) may
+  /// still answer its CANCEL with 487: that final response is not the call's.
+  func isStaleInboundBranch(_ context: InviteContext, _ record: ClientTransactionRecord) -> Bool {
+    context.call.inbound?.forwardedLeg != nil && context.branch !== record
+  }
+
+  /// The credit of an answered call: the inbound leg's payer and, once the
+  /// call went to its forwarded leg, the owner's wallet too; the call is
+  /// paid as far as the shorter of the two (nil: neither limits it).
+  func answeredCredit(_ credit: CreditLedger, _ summary: CallSummary, supplier: CreditParty?) -> CreditGrant {
+    guard let leg = summary.forwardedLeg, summary.forwardedLegTried else {
+      return credit.answered(call: summary.recordID, customer: summary.rating.customer, supplier: supplier)
+    }
+    // The supplier is the forwarded leg's (docs/dids.md).
+    return shorter(
+      credit.answered(call: summary.recordID, customer: summary.rating.customer, supplier: nil),
+      credit.answered(call: leg.recordID, customer: leg.customerQuote, supplier: supplier))
+  }
+
+  /// The owner's price of an answered forwarded leg, as in force at the
+  /// answer (docs/rating.md "Priced at the answer"), like any call's.
+  func priceForwardedLegAtAnswer(_ summary: inout CallSummary, unixMs: Int64) {
+    guard summary.forwardedLegTried, let leg = summary.forwardedLeg else { return }
+    summary.forwardedLeg?.customerQuote = priceAtAnswer(
+      leg.customerQuote, number: leg.calledNumber, unixMs: unixMs)
+  }
+
+  /// The next credit step of an answered call, on both legs when forwarded.
+  func extendedCredit(_ credit: CreditLedger, _ summary: CallSummary) -> CreditGrant {
+    let inbound = credit.extend(call: summary.recordID)
+    guard let leg = summary.forwardedLeg, summary.forwardedLegTried else { return inbound }
+    return shorter(inbound, credit.extend(call: leg.recordID))
+  }
+
+  private func shorter(_ a: CreditGrant, _ b: CreditGrant) -> CreditGrant {
+    guard let x = a.paidSeconds else { return b }
+    guard let y = b.paidSeconds else { return a }
+    return x <= y ? a : b
+  }
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import SwitchDaemon
+
+// `ctl calls`, `ctl call ID`, `ctl hangup ID`: the calls in progress.
+
+struct CtlCalls: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "calls", abstract: "List the calls in progress.")
+  @OptionGroup var options: CtlOptions
+  @Option(help: "Only calls of this carrier (either leg).") var carrier: String?
+  @Option(help: "Only calls on this interconnect (either leg).") var interconnect: String?
+  @Option(help: "Only this softphone user's calls.") var user: String?
+  @Option(help: "Only calls from or to this number.") var number: String?
+  @Option(help: "Calls per page (1-500).") var limit = 100
+  @Option(help: "Calls to skip.") var offset = 0
+
+  func run() throws {
+    var query = "limit=\(limit)&offset=\(offset)"
+    for (name, value) in [
+      ("carrier", carrier), ("interconnect", interconnect), ("user", user), ("number", number),
+    ] {
+      if let value { query += "&\(name)=\(urlEncoded(value))" }
+    }
+    let page = try options.call("GET", "/v1/calls?\(query)")
+    guard !options.json else { return }
+    let calls = page["calls"]?.arrayValue ?? []
+    print(
+      TextTable.of(
+        calls,
+        columns: [
+          "id", "state", "from", "to", "ingress.interconnect_id", "egress.interconnect_id", "destination",
+        ]
+      ).rendered, terminator: "")
+    print("\(calls.count) of \(page["total"]?.cellText ?? "?") calls")
+  }
+}
+
+struct CtlCall: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "call", abstract: "Show one call: legs, timers, money held.")
+  @OptionGroup var options: CtlOptions
+  @Argument(help: "The call's id (its record uuid, from ctl calls).") var id: String
+
+  func run() throws {
+    let call = try options.call("GET", "/v1/calls/\(urlEncoded(id))")
+    guard !options.json, case .object(let members) = call else { return }
+    for (key, value) in members { print("\(key): \(value.cellText)") }
+  }
+}
+
+struct CtlHangup: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "hangup", abstract: "End an answered call: BYE to both sides (ended_by admin).")
+  @OptionGroup var options: CtlOptions
+  @Argument(help: "The call's id.") var id: String
+
+  func run() throws {
+    let answer = try options.call("POST", "/v1/calls/\(urlEncoded(id))/hangup")
+    guard !options.json else { return }
+    if answer["cancelled"] == .bool(true) {
+      print("call \(id) cancelled (CANCEL sent to the target, 487 to the caller)")
+    } else {
+      print("call \(id) ended (BYE sent to both sides)")
+    }
+  }
+}

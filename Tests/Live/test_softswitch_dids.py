@@ -1,0 +1,160 @@
+"""Calls to DIDs (docs/dids.md, issue 19): a customer trunk's call to one of
+the switch's numbers rings the owner's registered device (a SIPp UAS whose
+port registered as `alice`) and is recorded `inbound` with the user and the
+number; a number whose owner has no registered device and a
+`forward_unavailable` rule is forwarded at once to a supplier UAS as the
+owner's call, rated by the owner's retail service and debited to its wallet
+in a second row linked to the first; a `do_not_disturb` number is refused
+486; carol's device rings past her `forward_no_answer` rule's 1 s, gets
+CANCEL, and the call goes to the supplier on her wallet. One switch serves
+all four."""
+
+from __future__ import annotations
+
+import socket
+from decimal import Decimal
+
+import pytest
+
+import livelib as L
+import softswitch as SS
+
+pytestmark = pytest.mark.softswitch
+
+DOMAIN = "example.com"
+
+
+def did_world(ss) -> tuple[SS.Ingress, SS.Egress]:
+    """A customer trunk on 127.0.0.1 (its service unrated: the inbound leg is
+    free); a retail carrier whose ingress service prices 1... at 6.00/min
+    (0.10 a second, 1/1) and routes it to one supplier trunk; alice (user 1,
+    device `alice`) owns 15550001001 (no rules) and 15550003003 (do not
+    disturb); bob (user 2, no device) owns 15550002002, forwarded to 15551234
+    when no device of his is registered; carol (user 3, device `carol`) owns
+    15550004004, forwarded to 15551234 after 1 s of ringing; they pay with
+    wallets 5, 6 and 7."""
+    t = SS.Topology()
+    plan = t.plan()
+    prices = t.rating_plan(initial=1, recurring=1)
+    t.rate(prices, "1", "6.00")
+    retail = t.carrier(partner_type="customer")
+    trunk = t.interconnect(retail, "ingress")
+    t.service(retail, trunk, "ingress", plan=plan, rating_plan=prices)
+    egress = t.trunk(t.supplier(), L.free_port())
+    t.route(plan, "1", [egress.service])
+    customer = t.customer(plan=plan)
+    ss.apply(t)
+    ss.db.sql(f"""
+        INSERT INTO users (id, email, status, carrier_id) VALUES
+          (1, 'alice@example.com', 'active', '{retail}'), (2, 'bob@example.com', 'active', '{retail}'),
+          (3, 'carol@example.com', 'active', '{retail}');
+        INSERT INTO device_registrations (user_id, device_id, device_type, sip_username, sip_password)
+        VALUES (1, 'phone', 'android', 'alice', 's3cret'), (3, 'phone', 'ios', 'carol', 'c4rol');
+        INSERT INTO phone_numbers (id, user_id, number, is_primary) VALUES
+          (8, 1, '15550001001', true), (9, 2, '+15550002002', true), (10, 1, '15550003003', false),
+          (11, 3, '15550004004', true);
+        INSERT INTO call_rules (phone_number_id, rule_type, forward_to, timeout_seconds) VALUES
+          (9, 'forward_unavailable', '15551234', NULL), (10, 'do_not_disturb', NULL, NULL),
+          (11, 'forward_no_answer', '15551234', 1);
+        INSERT INTO wallets (id, user_id, balance, currency) VALUES
+          (5, 1, 10, 'USD'), (6, 2, 10, 'USD'), (7, 3, 10, 'USD');
+        """)
+    return customer, egress
+
+
+def register_from(ss, port: int, user: str) -> None:
+    """REGISTERs `user` from 127.0.0.1:port (the registrar answers to the
+    source, and later INVITEs go there), then frees the port for the UAS."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind((L.LOOPBACK, port))
+    sock.settimeout(5)
+    try:
+        register = "\r\n".join([
+            f"REGISTER sip:{DOMAIN} SIP/2.0",
+            f"Via: SIP/2.0/UDP {L.LOOPBACK}:{port};branch=z9hG4bK-didreg-{port}",
+            "Max-Forwards: 70", f"From: <sip:{user}@{DOMAIN}>;tag=r1", f"To: <sip:{user}@{DOMAIN}>",
+            f"Call-ID: didreg-{port}", "CSeq: 1 REGISTER", f"Contact: <sip:{user}@{L.LOOPBACK}:{port}>",
+            "Expires: 300", "Content-Length: 0", "", ""])
+        sock.sendto(register.encode(), (L.LOOPBACK, ss.port))
+        text = sock.recv(65535).decode()
+        assert text.startswith("SIP/2.0 200"), text
+    finally:
+        sock.close()
+
+
+def statuses(run: L.SippRun) -> list[int]:
+    return [m.status for m in run.messages() if m.direction == "received" and m.status]
+
+
+def first_invite_call_id(run: L.SippRun) -> str:
+    return next(m.call_id for m in run.messages() if m.direction == "sent" and m.method == "INVITE")
+
+
+def forwarded_rows(ss, call_id: str) -> tuple[dict, dict]:
+    """The inbound row and the forwarded leg's row of one call."""
+    assert ss.db.wait_count(2, f"call_sid = '{call_id}'") == 2
+    rows = ss.db.calls(f"call_sid = '{call_id}'")
+    inbound = next(r for r in rows if r["parent_call_uuid"] is None)
+    leg = next(r for r in rows if r["parent_call_uuid"] is not None)
+    assert leg["parent_call_uuid"] == inbound["uuid"], (leg, inbound)
+    return inbound, leg
+
+
+def test_dids_ring_their_owner_forward_when_unavailable_and_refuse_when_do_not_disturb(ss):
+    customer, egress = did_world(ss)
+    ss.config.write_text(SS.SWITCH_CONFIG + f'\n[registrar]\ndomains = ["{DOMAIN}"]\n'
+                         'authentication = "none"\n')
+    ss.start_switch()
+    assert ss.wait_log(r"sip_credentials=2 ")
+    device_port = L.free_port()
+    register_from(ss, device_port, "alice")
+    device = ss.uas(port=device_port, calls=1)
+    supplier = ss.uas(port=egress.port, calls=1)
+
+    # 1. The DID rings alice's device; the row is inbound, hers, for her number.
+    run = ss.uac("15550001001", hold_ms=500)
+    assert run.wait(timeout=30) == 0, run.summary()
+    invite = next(m for m in device.messages() if m.direction == "received" and m.method == "INVITE")
+    assert invite.start_line.startswith(f"INVITE sip:alice@{L.LOOPBACK}:{device_port}"), invite.start_line
+    row = ss.db.wait_call(first_invite_call_id(run))
+    assert row["direction"] == "inbound" and row["status"] == "completed", row
+    assert row["user_id"] == 1 and row["phone_number_id"] == 8, row
+    assert row["ingress_carrier_id"] == customer.carrier and row["egress_carrier_id"] is None, row
+    assert row["parent_call_uuid"] is None and row["cost"] is None, row
+
+    # 2. bob has no device: forwarded at once to the supplier as his call, on his wallet.
+    run = ss.uac("15550002002", hold_ms=2000)
+    assert run.wait(timeout=30) == 0, run.summary()
+    assert supplier.wait(timeout=20) == 0, supplier.summary()
+    inbound, leg = forwarded_rows(ss, first_invite_call_id(run))
+    assert inbound["direction"] == "inbound" and inbound["user_id"] == 2 and inbound["phone_number_id"] == 9
+    assert leg["direction"] == "outbound" and leg["user_id"] == 2 and leg["to_number"] == "15551234", leg
+    assert leg["egress_service_id"] == egress.service and leg["status"] == "completed", leg
+    cost = Decimal(str(leg["cost"]))
+    assert Decimal("0.20") <= cost <= Decimal("0.40"), leg
+    assert Decimal(ss.db.scalar("select balance from wallets where id = 6")) == Decimal("10") - cost
+    assert ss.db.scalar(
+        f"select count(*) from transactions where wallet_id = 6 and reference_id = {int(leg['id'])}") == "1"
+    assert Decimal(ss.db.scalar("select balance from wallets where id = 5")) == Decimal("10")
+
+    # 3. Do not disturb: 486, nothing rings, nothing is recorded.
+    run = ss.uac("15550003003", scenario="uac-rejected.xml")
+    assert run.wait(timeout=30) == 0, run.summary()
+    assert 486 in statuses(run), statuses(run)
+    assert ss.db.count(f"call_sid = '{first_invite_call_id(run)}'") == 0
+
+    # 4. carol's device rings past her rule's 1 s: CANCEL, then the supplier, on her wallet.
+    carol_port = L.free_port()
+    register_from(ss, carol_port, "carol")
+    carol = ss.uas(scenario="uas-cancel.xml", port=carol_port, calls=1)
+    supplier = ss.uas(port=egress.port, calls=1)
+    run = ss.uac("15550004004", hold_ms=1000)
+    assert run.wait(timeout=30) == 0, run.summary()
+    assert carol.wait(timeout=20) == 0, carol.summary()
+    assert supplier.wait(timeout=20) == 0, supplier.summary()
+    assert any(m.method == "CANCEL" for m in carol.messages() if m.direction == "received")
+    inbound, leg = forwarded_rows(ss, first_invite_call_id(run))
+    assert inbound["user_id"] == 3 and inbound["phone_number_id"] == 11 and inbound["status"] == "completed"
+    assert leg["user_id"] == 3 and leg["status"] == "completed" and leg["to_number"] == "15551234", leg
+    cost = Decimal(str(leg["cost"]))
+    assert cost > 0 and Decimal(ss.db.scalar("select balance from wallets where id = 7")) == Decimal("10") - cost
