@@ -158,13 +158,17 @@ public struct RouteContext {
   public var deviceTargets: ((_ userID: String) -> [RouteTarget])?
   /// A new call-record uuid (a forwarded leg's); nil: none can be made.
   public var nextRecordID: (() -> String)?
+  /// Supplier interconnects found down by OPTIONS probes: skipped (nil: none probed).
+  public var supplierHealth: SupplierHealth?
 
   public init(
     nowMs: Int64, unixMs: Int64 = 0, liveCalls: LiveCalls, cps: CPSLimiter, randomSeed: UInt64 = 0,
     credit: CreditLedger? = nil, callUUID: String = "", caller: RetailCaller? = nil,
-    monthlyCalls: MonthlyCallCounter? = nil, drained: DrainedTrunks? = nil
+    monthlyCalls: MonthlyCallCounter? = nil, drained: DrainedTrunks? = nil,
+    supplierHealth: SupplierHealth? = nil
   ) {
     self.drained = drained
+    self.supplierHealth = supplierHealth
     self.caller = caller
     self.monthlyCalls = monthlyCalls
     self.nowMs = nowMs

@@ -32,14 +32,17 @@ public struct ProxyConfiguration: Sendable {
   /// as by the switch (BYE both ways when it can, its record either way).
   /// Covers dialogs whose BYE was lost. Default 4 hours.
   public var maxDialogLifetimeMs: Int64
+  /// OPTIONS probes of supplier interconnects (`[health]`).
+  public var health: SupplierHealthSettings
 
   public init(
     localEndpoints: [Endpoint], advertisedHost: String? = nil, aliases: [String] = [],
     timers: TimerValues = .rfc3261, inviteTimeoutMs: Int64 = 180_000, failoverTimeoutMs: Int64 = 0,
     defaultMaxForwards: Int = 70,
     serverHeader: String = "", retryAfterSeconds: Int = 30, overload: OverloadSettings = OverloadSettings(),
-    maxDialogLifetimeMs: Int64 = 14_400_000
+    maxDialogLifetimeMs: Int64 = 14_400_000, health: SupplierHealthSettings = SupplierHealthSettings()
   ) {
+    self.health = health
     self.localEndpoints = localEndpoints
     self.advertisedHost = advertisedHost
     self.aliases = aliases

@@ -41,6 +41,8 @@ extension ProxyCore {
     switch record.owner {
     case .cancel, .local:
       return
+    case .probe(let interconnectID):
+      probeAnswered(record, interconnectID: interconnectID, status: status, fromWire: response != nil)
     case .relay(let server):
       if (200..<300).contains(status), let key = record.refreshesDialog, let dialog = dialogs[key] {
         sessionRefreshed(dialog, response: response)

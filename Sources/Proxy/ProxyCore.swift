@@ -65,6 +65,15 @@ public final class ProxyCore {
   /// domains is answered here, INVITEs for them go to the registered contacts.
   public var registrar: Registrar?
   var callNumbers: UInt64 = 0
+  /// Probed supplier interconnects: up or down, routing skips those down
+  /// (docs/operations.md, "Supplier health"; `ProxyCore+Probes`).
+  public let supplierHealth: SupplierHealth
+  /// Call quality per carrier interconnect (docs/operations.md, "Quality metrics").
+  public let quality = QualityTable()
+  var probesInFlight: [String: ClientTransactionRecord] = [:]
+  var nextProbeRoundMs: Int64 = 0
+  /// The snapshot the probed set was taken from.
+  var probedSnapshot: Snapshot?
   let processTag: String
   let localHosts: Set<String>
   let localPorts: Set<Int>
@@ -80,6 +89,7 @@ public final class ProxyCore {
     self.logger = logger
     self.processTag = processTag
     branches = BranchGenerator(processPrefix: processTag)
+    supplierHealth = SupplierHealth(thresholds: configuration.health.thresholds)
     overload = OverloadGuard(settings: configuration.overload, nowMs: clock.monotonicMs)
     timers = ProxyTimers(clock: clock)
     transactions = TransactionLayer(
@@ -144,6 +154,7 @@ public final class ProxyCore {
   /// Fires every timer that is due. The driver calls this periodically.
   public func tick() {
     compactTablesIfDue()
+    probeSuppliersIfDue()
     for event in timers.expire() {
       switch event {
       case .transaction(let event):

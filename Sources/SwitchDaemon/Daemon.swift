@@ -36,6 +36,7 @@ public enum Daemon {
         failure = error
       }
       let totals = try? await built.core.submit { $0?.totals ?? "" }
+      await built.capture?.stop()
       logger.notice("didtron-switch stopped", metadata: ["totals": "\(totals ?? "")"])
     } catch {
       try? await group.shutdownGracefully()
@@ -49,6 +50,7 @@ public enum Daemon {
   struct Built {
     let services: ServiceGroup
     let core: CoreHandle
+    var capture: HEPCapture? = nil
   }
 
   /// Where the concrete types meet. Makes, in dependency order, whatever
@@ -65,9 +67,13 @@ public enum Daemon {
     let core = CoreHandle(loop: group.next())
     let listenerWatch = ListenerWatch()
     let tls = try config.tlsContextStore(logger: logger)
+    let capture = try await startCapture(config, logger: logger)
     let transport = SIPTransportLayer(
       group: group, udpLoop: core.loop, configuration: config.transportConfiguration, logger: logger,
-      onMessage: { core.receive($0) }, onSendFailure: { core.transportError(to: $0) },
+      onMessage: {
+        capture?.capture($0.bytes, source: $0.source, destination: $0.local)
+        core.receive($0)
+      }, onSendFailure: { core.transportError(to: $0) },
       onListenerClosed: { listenerWatch.listenerClosed($0) }, tls: tls)
     let mode: SwitchMode
     let bound: [Endpoint]
@@ -81,13 +87,14 @@ public enum Daemon {
       }
     } catch {
       await transport.shutdown()
+      await capture?.stop()
       throw error
     }
     do {
       bound = try await bind(transport, config.sip.listen, logger: logger)
       let endpoints = MetricsService.endpoints(
         core: core, transport: transport, softswitch: mode.softswitch,
-        startedUnixSeconds: SystemProxyClock().unixMs / 1000, listenerWatch: listenerWatch)
+        startedUnixSeconds: SystemProxyClock().unixMs / 1000, listenerWatch: listenerWatch, capture: capture)
       metrics = try await MetricsService.bind(
         config: config, group: group, endpoints: endpoints, logger: logger)
       admin = try await AdminService.bind(
@@ -96,10 +103,12 @@ public enum Daemon {
     } catch {
       await transport.shutdown()
       await mode.softswitch?.stop(deadline: .now)
+      await capture?.stop()
       throw error
     }
-    let ledger = try await CoreAssembly(config: config, mode: mode, transport: transport, logger: logger)
-      .assemble(into: core, bound: bound)
+    let ledger = try await CoreAssembly(
+      config: config, mode: mode, transport: transport, logger: logger, capture: capture
+    ).assemble(into: core, bound: bound)
     await AdminService.restoreDrained(config: config, core: core, logger: logger)
     let parts = SwitchParts(
       config: config, core: core, transport: transport, bound: bound, mode: mode, metrics: metrics,
@@ -107,7 +116,23 @@ public enum Daemon {
     let services = await parts.services(ledger: ledger)
     let serviceGroup = ServiceGroup(
       configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-    return Built(services: serviceGroup, core: core)
+    return Built(services: serviceGroup, core: core, capture: capture)
+  }
+
+  /// HEP capture when `capture.hep_address` is set; a collector address
+  /// that cannot be used stops the start.
+  private static func startCapture(_ config: SwitchConfig, logger: Logger) async throws -> HEPCapture? {
+    guard let collector = config.capture.hepAddress else { return nil }
+    do {
+      let capture = try await HEPCapture.start(
+        collector: collector, captureID: UInt32(clamping: config.capture.hepCaptureID),
+        queueSize: config.capture.hepQueueSize)
+      logger.notice("HEP capture on", metadata: ["collector": "udp:\(collector.hostPort)"])
+      return capture
+    } catch {
+      logger.critical("cannot send HEP copies to \(collector.hostPort): \(error)")
+      throw error
+    }
   }
 
   private static func bind(

@@ -15,7 +15,7 @@ struct CtlTrunks: ParsableCommand {
     print(
       TextTable.of(
         trunks["interconnects"]?.arrayValue ?? [],
-        columns: ["id", "name", "carrier_id", "direction", "active", "drained", "calls"]
+        columns: ["id", "name", "carrier_id", "direction", "active", "drained", "health", "calls"]
       ).rendered, terminator: "")
     print("services")
     print(

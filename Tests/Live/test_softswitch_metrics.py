@@ -48,7 +48,8 @@ def scrape(port: int) -> dict[str, int]:
             continue
         m = _SAMPLE.match(line)
         assert m, f"not a sample line: {line!r}"
-        assert m.group(1) in typed, f"{m.group(1)} has no # TYPE line"
+        family = re.sub(r"_(bucket|sum|count)$", "", m.group(1))
+        assert m.group(1) in typed or family in typed, f"{m.group(1)} has no # TYPE line"
         key = m.group(1) + (f"{{{m.group(2)}}}" if m.group(2) else "")
         values[key] = int(m.group(3))
     return values

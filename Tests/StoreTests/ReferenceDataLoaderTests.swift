@@ -49,7 +49,7 @@ struct ReferenceDataLoaderTests {
     }
   }
 
-  /// Migration 0023: an interconnect reached (and identified) over TLS.
+  /// Migration 0024: an interconnect reached (and identified) over TLS.
   @Test func anInterconnectMayUseTLS() throws {
     try TestDatabase.with { database in
       try Self.loadDemo(into: database)
@@ -94,6 +94,26 @@ struct ReferenceDataLoaderTests {
       }
       // The failed load left no transaction open: the connection still works.
       #expect(try connection.query("SELECT 1").string(0, 0) == "1")
+    }
+  }
+
+  @Test func readsTheOptionsProbeColumnsOfMigration0023() throws {
+    try TestDatabase.with { database in
+      try Self.loadDemo(into: database)
+      let connection = try PGConnection(url: database.url)
+      let egressID = "00000000-0000-4000-8000-000000000013"
+      var data = try ReferenceDataLoader().load(from: connection)
+      let before = try #require(data.interconnects.first { $0.id == egressID })
+      #expect(!before.optionsProbe && before.optionsProbeIntervalSeconds == nil)
+      try connection.query(
+        "UPDATE carrier_interconnects SET options_probe = true, options_probe_interval_seconds = 15 WHERE id = \(egressID)"
+      )
+      data = try ReferenceDataLoader().load(from: connection)
+      let after = try #require(data.interconnects.first { $0.id == egressID })
+      #expect(after.optionsProbe && after.optionsProbeIntervalSeconds == 15)
+      let targets = ProbeTarget.targets(data.interconnects, defaultIntervalMs: 30_000)
+      #expect(targets.map(\.interconnectID) == [egressID])
+      #expect(targets.first?.intervalMs == 15_000)
     }
   }
 

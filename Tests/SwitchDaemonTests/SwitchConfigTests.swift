@@ -319,6 +319,28 @@ struct SwitchConfigTests {
       file: minimal,
       overrides: [.init(key: "proxy.next_hop", value: .string("a:b"), origin: .commandLine("--next-hop"))],
       error: #"option --next-hop: proxy.next_hop: "a:b" is not a valid host:port"#, key: "proxy.next_hop"),
+    .init(
+      file: minimal + "[health]\nfailures_to_down = 0",
+      error: "test.toml:4: health.failures_to_down: must be between 1 and 100 (got 0)",
+      key: "health.failures_to_down"),
+    .init(
+      file: minimal + "[health]\nprobe_timeout_ms = 10",
+      error: "test.toml:4: health.probe_timeout_ms: must be between 50 and 60000 (got 10)",
+      key: "health.probe_timeout_ms"),
+    .init(
+      file: minimal + "[capture]\nhep_address = \"homer.example:9060\"",
+      error:
+        #"test.toml:4: capture.hep_address: "homer.example:9060" is not an IP address and UDP port (HOST:PORT)"#,
+      key: "capture.hep_address"),
+    .init(
+      file: minimal + "[capture]\nhep_address = \"127.0.0.1:0\"",
+      error:
+        #"test.toml:4: capture.hep_address: "127.0.0.1:0" is not an IP address and UDP port (HOST:PORT)"#,
+      key: "capture.hep_address"),
+    .init(
+      file: minimal + "[capture]\nhep_queue_size = 0",
+      error: "test.toml:4: capture.hep_queue_size: must be between 1 and 1000000 (got 0)",
+      key: "capture.hep_queue_size"),
   ]
 
   @Test(arguments: failing)
@@ -360,9 +382,11 @@ struct SwitchConfigTests {
     #expect(names.contains("DIDTRON_RETAIL_EMERGENCY_NUMBERS"))
     #expect(names.contains("DIDTRON_REGISTRAR_MD5_ONLY_USER_AGENTS"))
     #expect(names.contains("DIDTRON_ADMIN_TOKEN_FILE"))
+    #expect(names.contains("DIDTRON_HEALTH_FAILURES_TO_DOWN"))
+    #expect(names.contains("DIDTRON_CAPTURE_HEP_ADDRESS"))
     #expect(names.contains("DIDTRON_TLS_CERTIFICATE_FILE"))
     #expect(names.contains("DIDTRON_TLS_PRIVATE_KEY_FILE"))
-    #expect(ConfigKey.all.count == 71)
+    #expect(ConfigKey.all.count == 78)
   }
 
   @Test func aRegistrarWithoutADatabaseNeedsAuthenticationNone() throws {

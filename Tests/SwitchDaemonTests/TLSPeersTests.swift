@@ -5,7 +5,7 @@ import Testing
 
 @testable import SwitchDaemon
 
-/// Migration 0023: egress interconnects over TLS tell the transport layer what
+/// Migration 0024: egress interconnects over TLS tell the transport layer what
 /// their certificate must be.
 @Suite struct TLSPeersTests {
   @Test func onlyEgressTLSInterconnectsWithANameOrAPinArePeers() {

@@ -34,6 +34,20 @@ public final class LiveCalls {
     for (call, legs) in calls { copy[call] = legs }
     calls = copy
   }
+  /// Calls in progress per carrier (either side of the call), for the metrics.
+  public var carrierCounts: [String: Int] {
+    var out: [String: Int] = [:]
+    for (key, count) in counts where count > 0 { if case .carrier(let id) = key { out[id] = count } }
+    return out
+  }
+
+  /// Calls in progress per interconnect (either side of the call), for the metrics.
+  public var interconnectCounts: [String: Int] {
+    var out: [String: Int] = [:]
+    for (key, count) in counts where count > 0 { if case .interconnect(let id) = key { out[id] = count } }
+    return out
+  }
+
   public func calls(carrier id: String) -> Int { counts[.carrier(id)] ?? 0 }
   public func calls(interconnect id: String) -> Int { counts[.interconnect(id)] ?? 0 }
   public func calls(service id: String) -> Int { counts[.service(id)] ?? 0 }

@@ -21,13 +21,19 @@ public struct Interconnect: Sendable, Equatable {
   public var capacityLimit: Int?
   /// Active `transport` addresses (media addresses are not used to identify calls).
   public var addresses: [InterconnectAddress]
-  /// Egress over TLS (Migration 0023): the name the supplier's certificate
+  /// Egress: probed with OPTIONS (`options_probe`, migration 0023;
+  /// docs/operations.md, "Supplier health").
+  public var optionsProbe: Bool
+  /// Seconds between probes (`options_probe_interval_seconds`); nil: the
+  /// configured default (`health.probe_interval_ms`).
+  public var optionsProbeIntervalSeconds: Int?
+  /// Egress over TLS (Migration 0024): the name the supplier's certificate
   /// must carry (sent as SNI); nil: its IP address.
   public var tlsServerName: String? = nil
-  /// Egress over TLS (Migration 0023): the supplier certificate's SHA-256
+  /// Egress over TLS (Migration 0024): the supplier certificate's SHA-256
   /// (hex); when set, exactly that certificate is accepted.
   public var tlsFingerprintSHA256: String? = nil
-  /// Ingress over TLS (Migration 0023, mutual TLS): the SHA-256 (hex) of the
+  /// Ingress over TLS (Migration 0024, mutual TLS): the SHA-256 (hex) of the
   /// client certificate connections from its addresses must present.
   public var tlsClientFingerprintSHA256: String? = nil
 
@@ -35,8 +41,10 @@ public struct Interconnect: Sendable, Equatable {
     id: String, carrierID: String, shortCode: String? = nil, name: String, direction: InterconnectDirection,
     isActive: Bool = true, techPrefix: String = "", host: String? = nil, sipPort: Int = 5060,
     transport: TransportKind = .udp, capacityMode: CapacityMode = .unrestricted, capacityLimit: Int? = nil,
-    addresses: [InterconnectAddress] = []
+    addresses: [InterconnectAddress] = [], optionsProbe: Bool = false, optionsProbeIntervalSeconds: Int? = nil
   ) {
+    self.optionsProbe = optionsProbe
+    self.optionsProbeIntervalSeconds = optionsProbeIntervalSeconds
     self.id = id
     self.carrierID = carrierID
     self.shortCode = shortCode

@@ -14,6 +14,8 @@ final class ClientTransactionRecord: ClientTransaction {
     case cancel
     /// A request the switch sent on its own (a BYE ending a call); its response is absorbed.
     case local
+    /// An OPTIONS probe of a supplier interconnect (`ProxyCore+Probes`).
+    case probe(String)
   }
 
   var owner: Owner

@@ -221,6 +221,7 @@ extension ProxyCore {
   func report(_ summary: CallSummary, then answer: (() -> Void)?) {
     var summary = summary
     let forwardedLeg = splitForwardedLeg(&summary)
+    quality.record(summary)
     monthlyCalls.end(call: summary.recordID, answered: summary.outcome == .answered)
     if let credit {
       summary.charges = credit.end(

@@ -20,7 +20,8 @@ extension ProxyCore {
     var routeContext = RouteContext(
       nowMs: clock.monotonicMs, unixMs: startedUnixMs, liveCalls: liveCalls, cps: cpsLimiter,
       randomSeed: recordIDs.nextWord(), credit: credit, callUUID: recordID, caller: caller,
-      monthlyCalls: monthlyCalls, drained: drainedTrunks.isEmpty ? nil : drainedTrunks)
+      monthlyCalls: monthlyCalls, drained: drainedTrunks.isEmpty ? nil : drainedTrunks,
+      supplierHealth: supplierHealth)
     addDIDRouting(to: &routeContext)
     let call: RoutedCall
     switch router.route(invite: request, source: source, context: routeContext) {
@@ -32,6 +33,7 @@ extension ProxyCore {
       case .capacity: tally.capacityRefusals += 1
       case .credit: tally.creditRefusals += 1
       }
+      quality.refused(reason: refusal.reason)
       logRefusal(request, source: source, status: refusal.status, reason: refusal.reason)
       respondLocally(
         record, refusal.status, refusal.reason, extra: refusal.headers.map { ($0.name, $0.value) })

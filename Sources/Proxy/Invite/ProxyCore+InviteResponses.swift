@@ -98,6 +98,7 @@ extension ProxyCore {
     // Failover (§16.7 step 6 with a sequential target set): 408, 5xx, timeout
     // and transport errors move on to the next target unless the caller cancelled.
     if movesOn(context, status: status), !context.cancelled, context.nextTarget < context.targets.count {
+      quality.failedOver(record.target?.egress, status: context.summary.supplierStatus ?? status)
       tryNextTarget(context)
       return
     }

@@ -133,7 +133,8 @@ public struct CallPipeline: CallRouter {
       fromUser: invite.fromURI?.user, fromHost: invite.fromURI?.host ?? "invalid", callerIdentity: caller,
       called: called, offer: offer, options: options,
       sessionTimerSet: ingress.policy.signalling.sessionTimer != nil,
-      setPAI: context.caller == nil ? ingress.policy.translation.setPAI : .replace)
+      setPAI: context.caller == nil ? ingress.policy.translation.setPAI : .replace,
+      health: context.supplierHealth)
     let egress = try EgressTargets(choice, builder, credit: context.credit)
 
     // 9. Credit: the payer (the customer carrier, or a user's wallet) pays

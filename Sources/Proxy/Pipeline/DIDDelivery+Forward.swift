@@ -29,7 +29,7 @@ extension DIDDelivery {
         fromUser: invite.fromURI?.user,
         fromHost: invite.fromURI?.host ?? "invalid", callerIdentity: caller, called: number, offer: offer,
         options: options, sessionTimerSet: ingress.policy.signalling.sessionTimer != nil,
-        setPAI: ingress.policy.translation.setPAI)
+        setPAI: ingress.policy.translation.setPAI, health: context.supplierHealth)
       let egress = try EgressTargets(choice, builder, credit: context.credit)
       guard let wallet = owner.walletID else { throw .noWallet }
       // The owner's plan's monthly call limit counts the leg (migration 0020).

@@ -30,6 +30,8 @@ struct EgressTargetBuilder {
   /// The ingress interconnect set the session timer already.
   let sessionTimerSet: Bool
   let setPAI: PAIMode
+  /// Supplier interconnects down by their probes: skipped with no wait.
+  var health: SupplierHealth? = nil
 
   @inline(__always)
   func target(for serviceID: String) -> Choice {
@@ -80,6 +82,7 @@ struct EgressTargetBuilder {
       let carrier = snapshot.carriers[service.carrierID]
     else { return nil }
     if let drained, !drained.allows(interconnectID: interconnect.id, serviceID: service.id) { return nil }
+    if let health, health.isDown(interconnect.id) { return nil }
     // `testing` entities only carry their own carrier's calls (docs/database.md).
     guard service.status.isUsable(forIngressCarrier: caller.id, ownerCarrier: carrier.id),
       carrier.status.isUsable(forIngressCarrier: caller.id, ownerCarrier: carrier.id)

@@ -96,8 +96,8 @@ public struct ReferenceDataLoader {
     let rows = try connection.query(
       """
       SELECT id::text, carrier_id::text, short_code, name, direction, is_active, tech_prefix, ip_address,
-             sip_port, transport, capacity_mode::text, capacity_limit, tls_server_name, tls_fingerprint_sha256,
-             tls_client_fingerprint_sha256
+             sip_port, transport, capacity_mode::text, capacity_limit, options_probe,
+             options_probe_interval_seconds, tls_server_name, tls_fingerprint_sha256, tls_client_fingerprint_sha256
       FROM carrier_interconnects ORDER BY id
       """)
     var interconnects: [Interconnect] = []
@@ -116,10 +116,11 @@ public struct ReferenceDataLoader {
         direction: try fields.enumValue(4), isActive: fields.bool(5), techPrefix: try fields.text(6),
         host: host,
         sipPort: try fields.int(8) ?? 5060, transport: transport, capacityMode: try fields.enumValue(10),
-        capacityLimit: try fields.int(11), addresses: addresses[id] ?? [])
-      interconnect.tlsServerName = rows.string(row, 12)
-      interconnect.tlsFingerprintSHA256 = rows.string(row, 13)
-      interconnect.tlsClientFingerprintSHA256 = rows.string(row, 14)
+        capacityLimit: try fields.int(11), addresses: addresses[id] ?? [], optionsProbe: fields.bool(12),
+        optionsProbeIntervalSeconds: try fields.int(13))
+      interconnect.tlsServerName = rows.string(row, 14)
+      interconnect.tlsFingerprintSHA256 = rows.string(row, 15)
+      interconnect.tlsClientFingerprintSHA256 = rows.string(row, 16)
       interconnects.append(interconnect)
     }
     return interconnects

@@ -17,6 +17,8 @@ enum AdminViews {
   static func trunks(_ proxy: ProxyCore) -> JSONValue {
     let drained = proxy.drainedTrunks
     let live = proxy.liveCalls
+    let health = Dictionary(
+      proxy.supplierHealth.states.map { ($0.interconnectID, $0) }, uniquingKeysWith: { a, _ in a })
     guard let snapshot = snapshot(proxy) else {
       return .object([
         ("interconnects", .array([])), ("services", .array([])),
@@ -29,6 +31,9 @@ enum AdminViews {
         ("direction", .string("\(i.direction)")), ("active", .bool(i.isActive)),
         ("drained", .bool(drained.contains(i.id))), ("calls", .int(live.calls(interconnect: i.id))),
         ("capacity_limit", .int(i.capacityLimit)),
+        // Supplier health (docs/operations.md): up, down, or not probed.
+        ("health", .string(health[i.id]?.state.rawValue ?? "not_probed")),
+        ("last_probe", health[i.id]?.lastOutcome.map { .string($0) } ?? .null),
       ])
     }
     let services = snapshot.services.values.sorted { $0.id < $1.id }.map { s -> JSONValue in

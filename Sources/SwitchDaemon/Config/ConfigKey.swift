@@ -27,7 +27,10 @@ public struct ConfigKey: Sendable {
   }
 
   /// Every key, in the order of the example file.
-  public static let all: [ConfigKey] = [
+  public static let all: [ConfigKey] = core + SwitchConfig.operationsKeys
+
+  /// The keys of the sections up to `[log]`.
+  private static let core: [ConfigKey] = [
     strings(
       "sip.listen", get: { $0.sip.listen.map(\.description) },
       set: { config, texts in
@@ -302,7 +305,7 @@ public struct ConfigKey: Sendable {
     Int(duration.components.seconds)
   }
 
-  private static func string(
+  static func string(
     _ name: String, get: @escaping @Sendable (SwitchConfig) -> String,
     set: @escaping @Sendable (inout SwitchConfig, String) throws -> Void
   ) -> ConfigKey {
@@ -311,7 +314,7 @@ public struct ConfigKey: Sendable {
       set: { config, value in if case .string(let s) = value { try set(&config, s) } })
   }
 
-  private static func integer(
+  static func integer(
     _ name: String, get: @escaping @Sendable (SwitchConfig) -> Int,
     set: @escaping @Sendable (inout SwitchConfig, Int) -> Void
   ) -> ConfigKey {

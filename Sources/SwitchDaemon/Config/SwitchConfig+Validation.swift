@@ -13,6 +13,7 @@ extension SwitchConfig {
     try validateMetricsAndLifecycle()
     try validateOverload()
     try validateAdmin()
+    try validateOperations()
     try validateTLS()
   }
 

@@ -268,6 +268,8 @@ public struct SwitchConfig: Sendable, Equatable {
   public var lifecycle = LifecycleSettings()
   public var overload = OverloadControl()
   public var log = LogSettings()
+  public var health = HealthSettings()
+  public var capture = CaptureSettings()
 
   /// The all-defaults configuration (which does not validate: `proxy.next_hop` is required).
   public init() {}

@@ -6,16 +6,23 @@ public struct MetricFamily: Sendable, Equatable {
     case counter
     /// A reading that goes up and down.
     case gauge
+    /// Observations in cumulative buckets: samples suffixed `_bucket` (with
+    /// an `le` label), `_sum` and `_count`.
+    case histogram
   }
 
   /// One value of the family, with its labels in the order written.
   public struct Sample: Sendable, Equatable {
     public var labels: [Label]
     public var value: Int64
+    /// Appended to the family's name on this sample's line (a histogram's
+    /// `_bucket`, `_sum`, `_count`); empty for counters and gauges.
+    public var suffix: String
 
-    public init(labels: [Label] = [], value: Int64) {
+    public init(labels: [Label] = [], value: Int64, suffix: String = "") {
       self.labels = labels
       self.value = value
+      self.suffix = suffix
     }
   }
 

@@ -13,6 +13,7 @@ public enum PrometheusExposition {
       text += "# TYPE \(family.name) \(family.kind.rawValue)\n"
       for sample in family.samples {
         text += family.name
+        text += sample.suffix
         if !sample.labels.isEmpty {
           text += "{"
           text += sample.labels.map { "\($0.name)=\"\(escapeLabelValue($0.value))\"" }.joined(separator: ",")

@@ -1,3 +1,4 @@
+import Policy
 import Proxy
 import SIPTransport
 import Store
@@ -22,6 +23,10 @@ struct SwitchReading: Sendable {
     var creditAccounts = 0
     var draining = false
     var overload = OverloadReading()
+    /// Probed supplier interconnects (docs/operations.md, "Supplier health").
+    var supplierHealth: [SupplierHealthState] = []
+    /// Call quality per carrier interconnect (docs/operations.md, "Quality metrics").
+    var quality = QualityReading()
   }
 
   var core = Core()
@@ -30,6 +35,8 @@ struct SwitchReading: Sendable {
   var tlsCertificateNotAfter: Int64?
   var records: CallRecordPipeline.Counters?
   var snapshot: SnapshotStatus?
+  /// HEP capture (`capture.hep_address`), when on.
+  var hep: HEPCounters?
   var startedUnixSeconds: Int64 = 0
   var mode = "proxy"
 
@@ -224,6 +231,14 @@ struct SwitchReading: Sendable {
       ]
     }
     families += registrarStore
+    families += supplierHealth
+    families += quality
+    if let hep {
+      families.append(
+        .counter(
+          "didtron_hep_copies_total", "HEP copies of SIP messages, by result (sent, dropped, failed).",
+          by: "result", ["sent": hep.sent, "dropped": hep.dropped, "failed": hep.failed]))
+    }
     families += tls
     return families
   }

@@ -56,7 +56,11 @@ final class SwitchCore {
       authentication: proxy.registrar?.throttle.counters ?? .init(),
       bindingStore: (proxy.registrar?.store as? BindingSync)?.counters,
       creditAccounts: proxy.credit?.accountCount ?? 0, draining: proxy.isDraining,
-      overload: OverloadReading(proxy.overload))
+      overload: OverloadReading(proxy.overload), supplierHealth: proxy.supplierHealth.states,
+      quality: QualityReading(
+        carriers: proxy.quality.carriers, refusals: proxy.quality.refusals,
+        activeByCarrier: proxy.liveCalls.carrierCounts,
+        activeByInterconnect: proxy.liveCalls.interconnectCounts))
   }
 
   /// The totals the daemon logs when it stops.

@@ -7,9 +7,15 @@ import SIPTransport
 final class TransportSender: MessageSender {
   private let transport: SIPTransportLayer
   private let allocator = ByteBufferAllocator()
+  /// HEP capture (`capture.hep_address`), and the listeners' addresses a
+  /// copy names as its source.
+  private let capture: HEPCapture?
+  private let bound: [Endpoint]
 
-  init(transport: SIPTransportLayer) {
+  init(transport: SIPTransportLayer, capture: HEPCapture? = nil, bound: [Endpoint] = []) {
     self.transport = transport
+    self.capture = capture
+    self.bound = bound
   }
 
   func send(_ message: OutgoingMessage, to destination: Endpoint) {
@@ -22,5 +28,14 @@ final class TransportSender: MessageSender {
       buffer = serialized
     }
     transport.send(buffer, to: destination)
+    if let capture { capture.capture(buffer, source: local(for: destination), destination: destination) }
+  }
+
+  /// The listener a message to `destination` leaves from (for TCP the
+  /// listener's address stands for the connection's).
+  private func local(for destination: Endpoint) -> Endpoint {
+    bound.first { $0.transport == destination.transport && $0.isIPv6 == destination.isIPv6 }
+      ?? bound.first { $0.isIPv6 == destination.isIPv6 } ?? bound.first
+      ?? Endpoint(transport: destination.transport, host: "0.0.0.0", port: 0)
   }
 }

@@ -36,7 +36,7 @@ struct MetricsService: Service {
   /// the softswitch's counters (which are safe to read from anywhere).
   static func endpoints(
     core: CoreHandle, transport: SIPTransportLayer, softswitch: Softswitch?, startedUnixSeconds: Int64,
-    listenerWatch: ListenerWatch
+    listenerWatch: ListenerWatch, capture: HEPCapture? = nil
   ) -> MetricsEndpoints {
     let box = core.box
     return MetricsEndpoints(
@@ -48,6 +48,7 @@ struct MetricsService: Service {
           switchReading.tlsCertificateNotAfter = transport.tls?.certificateNotAfter
           switchReading.records = softswitch?.records.counters
           switchReading.snapshot = softswitch?.status
+          switchReading.hep = capture?.counters
           switchReading.startedUnixSeconds = startedUnixSeconds
           switchReading.mode = softswitch == nil ? "proxy" : "softswitch"
           return PrometheusExposition.render(switchReading.families)

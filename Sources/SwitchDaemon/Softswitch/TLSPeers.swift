@@ -3,7 +3,7 @@ import SIPCore
 import SIPTransport
 
 /// What each egress interconnect reached over TLS must present (its
-/// `tls_server_name` or `tls_fingerprint_sha256`, Migration 0023), by
+/// `tls_server_name` or `tls_fingerprint_sha256`, Migration 0024), by
 /// destination, for the transport layer. Set at each reference-data load.
 enum TLSPeers {
   static func of(_ interconnects: some Sequence<Interconnect>) -> [Endpoint: TLSPeer] {

@@ -14,6 +14,8 @@ struct CoreAssembly: Sendable {
   let mode: SwitchMode
   let transport: SIPTransportLayer
   let logger: Logger
+  /// HEP capture of the messages the core sends (`capture.hep_address`).
+  var capture: HEPCapture? = nil
 
   /// Runs on `core.loop`, fills `core.box`; returns the ledger (softswitch mode).
   func assemble(into core: CoreHandle, bound: [Endpoint]) async throws -> NIOLoopBound<CreditLedger>? {
@@ -35,7 +37,8 @@ struct CoreAssembly: Sendable {
 
   private func makeProxy(bound: [Endpoint]) -> ProxyCore {
     let proxy = ProxyCore(
-      configuration: config.proxyConfiguration(bound: bound), sender: TransportSender(transport: transport),
+      configuration: config.proxyConfiguration(bound: bound),
+      sender: TransportSender(transport: transport, capture: capture, bound: bound),
       clock: SystemProxyClock(), router: mode.router(config: config), logger: logger,
       processTag: String(UInt32.random(in: 0...UInt32.max), radix: 36))
     if let registrar = config.registrarConfiguration {

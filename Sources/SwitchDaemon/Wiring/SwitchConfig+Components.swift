@@ -29,7 +29,8 @@ extension SwitchConfig {
       failoverTimeoutMs: Int64(proxy.failoverTimeoutMs), defaultMaxForwards: proxy.maxForwards,
       serverHeader: proxy.serverHeader,
       retryAfterSeconds: lifecycle.retryAfterSeconds, overload: overload.settings,
-      maxDialogLifetimeMs: Int64(proxy.maxDialogLifetime.components.seconds) * 1000)
+      maxDialogLifetimeMs: Int64(proxy.maxDialogLifetime.components.seconds) * 1000,
+      health: health.settings)
   }
 
   /// The registrar of `[registrar] domains`; nil when it lists none.

@@ -1,4 +1,4 @@
--- 0023 SIP over TLS for interconnects (issue 20 item 2).
+-- 0024 SIP over TLS for interconnects (issue 20 item 2).
 --
 -- Design decisions
 -- * CHANGE carrier_interconnects.transport: 'tls' is allowed besides 'udp'
