@@ -6,7 +6,8 @@ import SIPCore
 /// Where an initial INVITE goes, decided by the layer above the proxy core
 /// (the call pipeline; in proxy mode one fixed next hop).
 public enum RouteDecision: Sendable, Equatable {
-  /// Try the call's targets in order, failing over as `RoutedCall` says.
+  /// Try the call's targets as `RoutedCall` says: in order with failover,
+  /// or forked in parallel.
   case route(RoutedCall)
   /// Refuse the call with this status, reason phrase and extra headers
   /// (Retry-After, Min-SE, Unsupported ...). A refused call leaves no call
@@ -42,14 +43,27 @@ public struct RoutedCall: Sendable, Equatable {
   public var policy: CallPolicy
   /// The customer's price for this destination (nil: the call is not rated).
   public var customerQuote: RateQuote?
+  /// How the targets are tried: one after another with failover (carriers,
+  /// suppliers), or forked in parallel by q group (registered phones).
+  public var forking: Forking
+  /// Asked when a parallel fork ends unanswered (busy, no answer, every
+  /// branch failed): the call's next decision, or nil for the fork's best
+  /// response (docs/softphones.md "Forking").
+  public var whenUnanswered: UnansweredHook?
+  /// A parallel fork's no-answer timeout (nil: `inviteTimeoutMs`), e.g. a
+  /// call rule's `timeout_seconds`.
+  public var noAnswerTimeoutMs: Int64?
   /// A call delivered to a DID of this switch (docs/dids.md); nil otherwise.
   public var inbound: InboundCall?
 
   public init(
     targets: [RouteTarget], extraFailoverStatuses: Set<Int> = [], ingress: CarrierLeg? = nil,
     callerNumber: String? = nil, calledNumber: String? = nil, edits: MessageEdits = MessageEdits(),
-    policy: CallPolicy = CallPolicy(), customerQuote: RateQuote? = nil
+    policy: CallPolicy = CallPolicy(), customerQuote: RateQuote? = nil, forking: Forking = .sequential,
+    whenUnanswered: UnansweredHook? = nil
   ) {
+    self.forking = forking
+    self.whenUnanswered = whenUnanswered
     self.targets = targets
     self.extraFailoverStatuses = extraFailoverStatuses
     self.ingress = ingress
@@ -80,13 +94,17 @@ public struct RouteTarget: Sendable, Equatable {
   public var policy: TargetPolicy
   /// This supplier's cost for the destination (nil: not rated).
   public var supplierQuote: RateQuote?
+  /// A registered contact's q in thousandths (RFC 3261 §20.10; nil: 1000).
+  /// A parallel fork rings adjacent targets of equal q together.
+  public var qThousandths: Int?
 
   public init(
     destination: Endpoint, requestURI: String? = nil, requestURIUser: String? = nil,
     egress: CarrierLeg? = nil,
     edits: MessageEdits = MessageEdits(), policy: TargetPolicy = TargetPolicy(),
-    supplierQuote: RateQuote? = nil
+    supplierQuote: RateQuote? = nil, qThousandths: Int? = nil
   ) {
+    self.qThousandths = qThousandths
     self.destination = destination
     self.requestURI = requestURI
     self.requestURIUser = requestURIUser

@@ -60,6 +60,8 @@ extension ProxyCore {
     }
     // The branch never settled: given up as at Timer C, with no failover.
     context.nextTarget = context.targets.count
+    stopNoAnswerTimer(context)
+    abandonBranches(context, except: nil)
     if let branch = context.branch, !branch.isTerminated, !branch.receivedFinal { giveUp(branch) }
     if !record.hasFinalResponse {
       context.summary.finalStatus = 408

@@ -74,5 +74,7 @@ extension ProxyCore {
     if let branch = context.branch, !branch.receivedFinal {
       cancelBranch(branch)
     }
+    // §16.10: every pending branch of a parallel fork; their 487s settle it.
+    for branch in context.fork?.branches ?? [] where !branch.receivedFinal { cancelBranch(branch) }
   }
 }

@@ -33,6 +33,12 @@ extension ProxyCore {
   func responseFromBranch(_ record: ClientTransactionRecord, status: Int, response: SIPMessage?) {
     // Any provisional allows a CANCEL (§9.1), a relayed re-INVITE's too.
     if status < 200 { record.receivedProvisional = true }
+    // A branch the core gave up (timer C, a fork that ended, another branch's
+    // answer) has had its final: the 487 or error it sends now goes nowhere.
+    if status >= 300, record.receivedFinal, case .invite = record.owner {
+      tally.retransmissionsAbsorbed += 1
+      return
+    }
     if status >= 200 {
       record.receivedFinal = true
       // A 2xx ends retransmissions and CANCEL for good (Accepted state).

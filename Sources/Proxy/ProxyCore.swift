@@ -166,6 +166,10 @@ public final class ProxyCore {
       case .targetSilent(let record):
         guard !record.isTerminated, !record.receivedProvisional, !record.receivedFinal else { continue }
         timerCFired(record)
+      case .noAnswer(let context):
+        guard let fork = context.fork, fork.noAnswerTimer != nil else { continue }
+        fork.noAnswerTimer = nil
+        forkNoAnswer(context)
       case .durationLimit(let dialog):
         dialog.limitTimer = nil
         guard dialogs.contains(dialog) else { continue }

@@ -35,6 +35,9 @@ public struct ProxyCounters: Sendable, Equatable {
   public var locallyAnswered = 0
   public var statelessForwards = 0
   public var strayResponses = 0
+  /// 2xx answers of a forked branch after the call's answer (or final
+  /// response), ACKed and ended with BYE by the switch (§16.7 step 5).
+  public var lateAnswersEnded = 0
   public var transactionTimeouts = 0
   /// Transactions a backstop deadline ended (or answered) because neither
   /// their RFC 3261 timers nor their transaction user had (`ProxyCore+Deadlines`).

@@ -26,11 +26,16 @@ final class ClientTransactionRecord: ClientTransaction {
   /// The target this branch of an initial INVITE tries.
   var target: RouteTarget?
   var timerC: TimerID?
-  var receivedProvisional = false
-  var receivedFinal = false
+  // The flags below are read on every response of a branch, and each
+  // access is one load or store: `@exclusivity(unchecked)`, as the
+  // transaction's own `machine`.
+  @exclusivity(unchecked) var receivedProvisional = false
+  @exclusivity(unchecked) var receivedFinal = false
   /// CANCEL wanted before any provisional arrived (§9.1: wait for one).
-  var cancelPending = false
-  var cancelSent = false
+  @exclusivity(unchecked) var cancelPending = false
+  @exclusivity(unchecked) var cancelSent = false
+  /// A late 2xx of this branch (not the call's answer) was ACKed and BYEd.
+  @exclusivity(unchecked) var lateAnswerEnded = false
 
   init(
     machine: ClientTransactionMachine, key: TransactionKey, branch: String, destination: Endpoint,

@@ -52,6 +52,10 @@ final class CoreTransactionUser: TransactionUser {
     if let timer = record.timerC { core.timers.cancel(timer) }
     record.timerC = nil
     // A branch and its context hold each other: the context lets go of an ended branch.
-    if case .invite(let context) = record.owner, context.branch === record { context.branch = nil }
+    if case .invite(let context) = record.owner {
+      if context.branch === record { context.branch = nil }
+      if let fork = context.fork { fork.branches.removeAll { $0 === record } }
+      if context.winner === record { context.winner = nil }
+    }
   }
 }

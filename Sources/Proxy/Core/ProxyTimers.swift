@@ -12,6 +12,8 @@ final class ProxyTimers: TransactionTimerScheduler {
     case timerC(ClientTransactionRecord)
     /// A branch that has said nothing within `failoverTimeoutMs`.
     case targetSilent(ClientTransactionRecord)
+    /// A parallel fork's no-answer timeout (`inviteTimeoutMs`, whole fork).
+    case noAnswer(InviteContext)
     case durationLimit(Dialog)
     case sessionExpiry(Dialog)
     case creditCheck(Dialog)

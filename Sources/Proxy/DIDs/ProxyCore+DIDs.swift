@@ -3,19 +3,31 @@ import Policy
 import SIPCore
 
 /// The proxy core's part in calls to DIDs (docs/dids.md): the owner's
-/// devices as targets, the forwarded leg on the sequential target list (a
-/// failover target after the devices, until parallel forking gives it a
-/// hook), and its own call record and charges.
+/// devices as targets (forked in parallel when no rule forwards the call),
+/// the forwarded leg on the sequential target list (a failover target after
+/// the devices; the fork's `UnansweredHook` is the way to it, not yet used
+/// here), and its own call record and charges.
 extension ProxyCore {
   /// A user's registered devices (the bindings of its devices' addresses of
-  /// record at every registrar domain), best q first, as targets.
+  /// record at every registrar domain), best q first across all of them
+  /// (equal q keep their order), as targets with their q for a parallel
+  /// fork (docs/softphones.md "Forking").
   func deviceTargets(ofUser userID: String) -> [RouteTarget] {
     guard let registrar, let directory = router.retail else { return [] }
     let domains = registrar.configuration.domains.sorted()
     let now = clock.monotonicMs
-    return directory.usernames(ofUser: userID).flatMap { name in
+    let bindings = directory.usernames(ofUser: userID).flatMap { name in
       domains.flatMap { registrar.lookup("sip:\(name)@\($0)", nowMs: now) }
-    }.map { RouteTarget(destination: $0.source, requestURI: $0.contact) }
+    }
+    return bindings.enumerated().sorted { a, b in
+      let qa = a.element.qThousandths ?? 1000
+      let qb = b.element.qThousandths ?? 1000
+      return qa != qb ? qa > qb : a.offset < b.offset
+    }.map {
+      RouteTarget(
+        destination: $0.element.source, requestURI: $0.element.contact,
+        qThousandths: $0.element.qThousandths ?? 1000)
+    }
   }
 
   /// What a call to a DID adds to its route context.

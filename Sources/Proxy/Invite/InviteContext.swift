@@ -9,8 +9,12 @@ final class InviteContext {
   /// a Via is added per branch).
   /// Dropped once the call has its final answer (only failover needs it).
   var request: SIPMessage?
-  /// The pipeline's decision: targets, failover statuses, ingress facts.
-  let call: RoutedCall
+  /// The pipeline's decision: targets, failover statuses, ingress facts;
+  /// its targets and forking are replaced when an `UnansweredHook` routes
+  /// the call on. `@exclusivity(unchecked)` (as the transaction layer's
+  /// hot storage): it is read on every message of the call and written in
+  /// one statement (`routeOn`), never while a read is open.
+  @exclusivity(unchecked) var call: RoutedCall
   var targets: [RouteTarget] { call.targets }
   var nextTarget = 0
   var branch: ClientTransactionRecord?
@@ -33,6 +37,13 @@ final class InviteContext {
   var answerHeld = false
   /// The call's unanswered outcome has been reported (`finishUnanswered`).
   var finished = false
+  // `@exclusivity(unchecked)` like `call`: each access is one statement
+  // that calls nothing touching the same field.
+  /// The branch whose 2xx went (or is held to go) upstream: any other 2xx
+  /// is ACKed and BYEd by the switch (§16.7 step 5, RFC 6026).
+  @exclusivity(unchecked) var winner: ClientTransactionRecord?
+  /// A parallel fork's state (nil: the call's targets are tried in turn).
+  @exclusivity(unchecked) var fork: ForkState?
 
   init(server: ServerTransactionRecord, request: SIPMessage?, call: RoutedCall, summary: CallSummary) {
     self.server = server

@@ -84,7 +84,11 @@ extension ProxyCore {
       failoverParses = SIPMessageLimits().admits(base)
       context.baseRequest = failoverParses ? base : nil
     }
-    tryNextTarget(context)
+    if call.forking == .parallel {
+      startFork(context)
+    } else {
+      tryNextTarget(context)
+    }
     if !failoverParses { context.nextTarget = context.targets.count }
   }
 
@@ -152,6 +156,10 @@ extension ProxyCore {
   }
 
   func tryNextTarget(_ context: InviteContext) {
+    // Its callers start no branch once the caller has its final response or
+    // an answer is on its way (issue 19: a 408 upstream while the next phone
+    // rang): failover runs on a final response passed up before any
+    // (`inviteResponse`), a fork's next group checks (`advanceFork`).
     guard context.nextTarget < context.targets.count, !context.cancelled else { return }
     context.nextTarget = inboundTarget(context, index: context.nextTarget)
     let ringMs = deviceRingMs(context, index: context.nextTarget)
@@ -183,9 +191,14 @@ extension ProxyCore {
     transactions.register(record)
     transactions.restartDeadline(context.server)
     context.branch = record
-    record.timerC = schedule(
-      .timerC(record),
-      afterMs: ringMs.map { min($0, configuration.inviteTimeoutMs) } ?? configuration.inviteTimeoutMs)
+    if context.call.forking == .parallel {
+      // The fork's one no-answer timeout stands for each branch's Timer C.
+      context.fork?.branches.append(record)
+    } else {
+      record.timerC = schedule(
+        .timerC(record),
+        afterMs: ringMs.map { min($0, configuration.inviteTimeoutMs) } ?? configuration.inviteTimeoutMs)
+    }
     if configuration.failoverTimeoutMs > 0 {
       _ = schedule(.targetSilent(record), afterMs: configuration.failoverTimeoutMs)
     }

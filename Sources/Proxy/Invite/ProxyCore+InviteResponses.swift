@@ -24,6 +24,10 @@ extension ProxyCore {
       return
     }
     guard !context.finalSent, !context.answerHeld else { return }
+    if context.call.forking == .parallel {
+      forkBranchFailed(context, record, status: status, response: response)
+      return
+    }
     inviteFailed(context, record, status: status, response: response)
   }
 
@@ -34,7 +38,8 @@ extension ProxyCore {
     record.receivedProvisional = true
     if record.cancelPending { cancelBranch(record) }
     guard status > 100 else { return }
-    if let response, !context.finalSent, !context.answerHeld {
+    // A branch given up (or cancelled by the fork) rings for nobody.
+    if let response, !context.finalSent, !context.answerHeld, !record.receivedFinal {
       let relayed = earlyMediaPolicy(context, record, response, status: status)
       // `calls.ringing_at`: the first 18x the caller gets (docs/database.md).
       if context.summary.ringingUnixMs == nil, (180...189).contains(relayed) {
@@ -50,13 +55,30 @@ extension ProxyCore {
   private func inviteAnswered(
     _ context: InviteContext, _ record: ClientTransactionRecord, status: Int, response: SIPMessage
   ) {
+    // A 2xx of a branch that is not the call's answer: ACK and BYE (§16.7 step 5).
+    let winner = context.winner
+    if let winner, winner !== record {
+      endLateAnswer(context, record, response)
+      return
+    }
     // A retransmission of a 2xx held for its checkpoint: the held one goes first.
     if context.answerHeld {
       tally.retransmissionsAbsorbed += 1
       return
     }
-    // Every 2xx goes upstream, retransmissions too (§16.7 step 5, RFC 6026).
-    if !context.finalSent {
+    let finalSent = context.finalSent
+    if winner == nil {
+      // The caller already has its final response: this answer is too late.
+      guard !finalSent else {
+        endLateAnswer(context, record, response)
+        return
+      }
+      context.winner = record
+      // A sequential call answered by the branch it tried last has no other.
+      if context.fork != nil || context.branch !== record { cancelOtherBranches(context, answered: record) }
+    }
+    // Every 2xx of the answer goes upstream, retransmissions too (§16.7 step 5, RFC 6026).
+    if !finalSent {
       filterAnswerCodecs(record, response, provisional: false)
       if let dialog = answered(context, response, record), let journal {
         response.removeTopVia()
@@ -70,8 +92,8 @@ extension ProxyCore {
       }
     }
     response.removeTopVia()
-    tally.statelessForwards += context.finalSent ? 1 : 0
-    if context.finalSent {
+    tally.statelessForwards += finalSent ? 1 : 0
+    if finalSent {
       sender.send(.message(response), to: context.server.responseDestination)
     } else {
       relay(response, status: status, alreadyStripped: true, to: context.server)
@@ -106,7 +128,7 @@ extension ProxyCore {
   }
 
   /// §16.7 step 6: the best of all the responses the targets gave goes upstream.
-  private func sendBestResponse(_ context: InviteContext, latest: (status: Int, response: SIPMessage?)) {
+  func sendBestResponse(_ context: InviteContext, latest: (status: Int, response: SIPMessage?)) {
     var best = context.best ?? latest
     if context.cancelled { best = (487, nil) }
     // The customer's release-cause mapping; what it does not map follows

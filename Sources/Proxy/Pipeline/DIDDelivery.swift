@@ -65,6 +65,10 @@ struct DIDDelivery {
         leg = (forward, owner, on)
       }
     }
+    // Devices with no forwarded leg behind them ring at once (RFC 3261
+    // §16.7, docs/softphones.md "Forking"); with one, they are tried in turn
+    // before it (the sequential path's forward rules, docs/dids.md).
+    if leg == nil, !call.targets.isEmpty { call.forking = .parallel }
     // The inbound leg's price and payer, admitted before any forwarded leg.
     let (payer, quote) = try inboundPrice(did)
     call.customerQuote = quote

@@ -66,6 +66,10 @@ struct SwitchReading: Sendable {
       .counter(
         "didtron_sip_stray_responses_total", "Responses that matched no transaction.", c.strayResponses),
       .counter(
+        "didtron_sip_late_answers_ended_total",
+        "2xx of a branch after the call's answer or final response, ACKed and BYEd by the switch.",
+        c.lateAnswersEnded),
+      .counter(
         "didtron_sip_local_answers_total", "Requests the switch answered itself (OPTIONS, refusals).",
         c.locallyAnswered),
       .counter(
