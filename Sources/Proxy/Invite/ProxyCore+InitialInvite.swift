@@ -45,17 +45,12 @@ extension ProxyCore {
       respondLocally(record, 404, "Not Found")
       return
     case .route(var routed):
-      // RFC 3261 §26.2.2, RFC 5630 §3.1.3: a SIPS request is sent over TLS on
-      // every hop; targets over another transport are not tried.
-      if request.requestURI?.scheme.lowercased() == "sips" {
-        routed.targets.removeAll { $0.destination.transport != .tls }
-        guard !routed.targets.isEmpty else {
-          _ = credit?.end(call: recordID, durationMs: nil, nowUnixMs: startedUnixMs)
-          monthlyCalls.end(call: recordID, answered: false)
-          tally.callsRefused += 1
-          respondLocally(record, 480, "Secure Transport Unavailable")
-          return
-        }
+      guard Self.keepSecureTargets(&routed, for: request) else {
+        _ = credit?.end(call: recordID, durationMs: nil, nowUnixMs: startedUnixMs)
+        monthlyCalls.end(call: recordID, answered: false)
+        tally.callsRefused += 1
+        respondLocally(record, 480, "Secure Transport Unavailable")
+        return
       }
       call = routed
     }
@@ -90,6 +85,15 @@ extension ProxyCore {
       tryNextTarget(context)
     }
     if !failoverParses { context.nextTarget = context.targets.count }
+  }
+
+  /// RFC 3261 §26.2.2, RFC 5630 §3.1.3: a SIPS request is sent over TLS on
+  /// every hop, so targets over another transport are not tried. False when
+  /// none is left.
+  static func keepSecureTargets(_ routed: inout RoutedCall, for request: SIPMessage) -> Bool {
+    guard request.requestURI?.scheme.lowercased() == "sips" else { return true }
+    routed.targets.removeAll { $0.destination.transport != .tls }
+    return !routed.targets.isEmpty
   }
 
   /// What comes before any routing: overload shedding (before even 100
