@@ -44,7 +44,7 @@ let package = Package(
     .target(
       name: "SIPTransport",
       dependencies: [
-        "SIPCore", "CSocket",
+        "SIPCore", "CSocket", "COpenSSL",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

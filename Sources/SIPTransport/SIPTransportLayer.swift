@@ -19,6 +19,8 @@ public final class SIPTransportLayer: Sendable {
   let environment: TransportEnvironment
   private let udp: UDPSender
   let admission: StreamAdmission
+  /// The TLS contexts (reloaded through it); `nil` refuses `tls:` listeners.
+  public let tls: TLSContextStore?
   private let onSendFailure: @Sendable (Endpoint) -> Void
   private let onListenerClosed: @Sendable (Endpoint) -> Void
   let state = NIOLockedValueBox(State())
@@ -54,9 +56,11 @@ public final class SIPTransportLayer: Sendable {
     group: any EventLoopGroup, udpLoop: any EventLoop, configuration: TransportConfiguration = .init(),
     logger: Logger, onMessage: @escaping @Sendable (InboundMessage) -> Void,
     onSendFailure: @escaping @Sendable (Endpoint) -> Void,
-    onListenerClosed: @escaping @Sendable (Endpoint) -> Void = { _ in }
+    onListenerClosed: @escaping @Sendable (Endpoint) -> Void = { _ in },
+    tls: TLSContextStore? = nil
   ) {
     self.group = group
+    self.tls = tls
     let environment = TransportEnvironment(
       configuration: configuration, logger: logger, onMessage: onMessage)
     self.environment = environment
@@ -150,7 +154,9 @@ public final class SIPTransportLayer: Sendable {
   }
 
   private func bindListener(_ endpoint: Endpoint) async throws -> (any Channel, DatagramOutbox?) {
-    guard endpoint.transport != .tls else { throw TransportError.tlsNotSupported(endpoint) }
+    guard endpoint.transport != .tls || self.tls?.server != nil else {
+      throw TransportError.tlsNotConfigured(endpoint)
+    }
     guard let address = endpoint.socketAddress else { throw TransportError.invalidAddress(endpoint) }
     do {
       switch endpoint.transport {
@@ -158,8 +164,8 @@ public final class SIPTransportLayer: Sendable {
         let (channel, outbox) = try await UDPListener.bind(
           address, isIPv6: endpoint.isIPv6, loop: self.udp.loop, environment: self.environment)
         return (channel, outbox)
-      case .tcp: return (try await self.bindTCP(address, isIPv6: endpoint.isIPv6), nil)
-      case .tls: throw TransportError.tlsNotSupported(endpoint)
+      case .tcp, .tls:
+        return (try await self.bindTCP(address, isIPv6: endpoint.isIPv6, transport: endpoint.transport), nil)
       }
     } catch {
       throw TransportError.bindFailed(endpoint, underlying: error)
@@ -175,7 +181,8 @@ public final class SIPTransportLayer: Sendable {
   /// - TCP: over the connection to that remote endpoint, accepted or opened; if
   ///   there is none, one is opened (the bytes wait for it, and concurrent sends
   ///   share the attempt) and kept for later sends.
-  /// - TLS: not supported yet; reported as a send failure.
+  /// - TLS: as TCP, over TLS; the server's certificate must be valid for the
+  ///   destination's address (or `serverName`).
   ///
   /// The destination host must be a numeric IP address.
   public func send(_ bytes: ByteBuffer, to destination: Endpoint) {
@@ -186,10 +193,8 @@ public final class SIPTransportLayer: Sendable {
       } else {
         self.udp.loop.execute { self.sendDatagram(bytes, to: destination) }
       }
-    case .tcp:
+    case .tcp, .tls:
       self.sendOnStream(bytes, to: destination)
-    case .tls:
-      self.reportSendFailure(destination, reason: "TLS not supported yet")
     }
   }
 
@@ -302,7 +307,8 @@ public final class SIPTransportLayer: Sendable {
       .channelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
       .channelInitializer { [self] channel in
         channel.eventLoop.makeCompletedFuture {
-          try self.addStreamHandlers(to: channel, transport: destination.transport)
+          try self.addStreamHandlers(
+            to: channel, transport: destination.transport, tlsPeer: (.client, destination, destination.host))
         }
       }
       .connect(to: address)

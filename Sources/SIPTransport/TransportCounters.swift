@@ -34,6 +34,10 @@ public struct TransportCounters: Sendable, Hashable {
   /// Stream connections closed because a message was not complete within
   /// `tcpMessageTimeoutMs` of its first byte.
   public var tcpMessageTimeouts = 0
+  /// TLS handshakes completed, inbound and outbound.
+  public var tlsHandshakes = 0
+  /// TLS handshakes that failed or did not finish in time; each closed its connection.
+  public var tlsHandshakeFailures = 0
   /// Listeners that closed while the transport layer was not shutting down.
   public var listenersClosed = 0
 

@@ -2,8 +2,8 @@ import SIPCore
 
 /// Why the transport layer could not set something up.
 public enum TransportError: Error, CustomStringConvertible {
-  /// TLS listeners are not implemented yet.
-  case tlsNotSupported(Endpoint)
+  /// A `tls:` listener without a certificate (`TLSContextStore` without `certificateFile`).
+  case tlsNotConfigured(Endpoint)
   /// The host is not a numeric IPv4 or IPv6 address (the transport layer resolves no names).
   case invalidAddress(Endpoint)
   /// The socket could not be bound (address in use, not local, no permission).
@@ -13,8 +13,8 @@ public enum TransportError: Error, CustomStringConvertible {
 
   public var description: String {
     switch self {
-    case .tlsNotSupported(let endpoint):
-      "cannot bind \(endpoint): TLS not supported yet"
+    case .tlsNotConfigured(let endpoint):
+      "cannot bind \(endpoint): no TLS certificate configured (tls.certificate_file)"
     case .invalidAddress(let endpoint):
       "cannot use \(endpoint): host is not a numeric IP address"
     case .bindFailed(let endpoint, let underlying):

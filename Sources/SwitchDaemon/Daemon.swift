@@ -66,6 +66,7 @@ public enum Daemon {
   ) async throws -> Built {
     let core = CoreHandle(loop: group.next())
     let listenerWatch = ListenerWatch()
+    let tls = try config.tlsContextStore(logger: logger)
     let capture = try await startCapture(config, logger: logger)
     let transport = SIPTransportLayer(
       group: group, udpLoop: core.loop, configuration: config.transportConfiguration, logger: logger,
@@ -73,13 +74,17 @@ public enum Daemon {
         capture?.capture($0.bytes, source: $0.source, destination: $0.local)
         core.receive($0)
       }, onSendFailure: { core.transportError(to: $0) },
-      onListenerClosed: { listenerWatch.listenerClosed($0) })
+      onListenerClosed: { listenerWatch.listenerClosed($0) }, tls: tls)
     let mode: SwitchMode
     let bound: [Endpoint]
     let metrics: MetricsServer?
     let admin: AdminServer?
     do {
       mode = try await SwitchMode.start(config: config, logger: logger)
+      if let snapshot = mode.firstLoad?.snapshot {
+        tls.setPeers(TLSPeers.of(snapshot.interconnects.values))
+        tls.setClientCertificates(TLSPeers.clientCertificates(snapshot.interconnects.values))
+      }
     } catch {
       await transport.shutdown()
       await capture?.stop()

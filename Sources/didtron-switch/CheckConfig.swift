@@ -1,4 +1,5 @@
 import ArgumentParser
+import Glibc
 import SwitchDaemon
 
 /// `didtron-switch check-config`: load and validate, print the effective configuration.
@@ -11,6 +12,10 @@ struct CheckConfig: ParsableCommand {
   func run() throws {
     do {
       let config = try options.effectiveConfig()
+      let now = Int64(time(nil))
+      for warning in try config.checkTLSFiles(nowUnixSeconds: now) {
+        printToStandardError("didtron-switch: warning: \(warning)")
+      }
       print("configuration OK")
       print("# effective configuration (defaults < file < environment < options)")
       print(config.tomlText(redactingSecrets: true), terminator: "")

@@ -11,7 +11,7 @@ struct ConfigOptions: ParsableArguments {
   @Option(
     help: ArgumentHelp(
       "A socket to listen on; repeat for several. Replaces sip.listen.",
-      valueName: "udp|tcp:host:port"))
+      valueName: "udp|tcp|tls:host:port"))
   var listen: [String] = []
 
   @Option(help: ArgumentHelp("The next SIP hop (proxy.next_hop).", valueName: "host:port[;transport=tcp]"))
@@ -48,6 +48,15 @@ struct ConfigOptions: ParsableArguments {
 
   @Option(help: ArgumentHelp("The admin API's bearer token file (admin.token_file).", valueName: "path"))
   var adminTokenFile: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "The TLS certificate chain, PEM, of tls: listeners (tls.certificate_file).", valueName: "file"))
+  var tlsCertificate: String?
+
+  @Option(
+    help: ArgumentHelp("The TLS certificate's private key, PEM (tls.private_key_file).", valueName: "file"))
+  var tlsPrivateKey: String?
 
   /// The command-line values, as overrides of their configuration keys.
   var overrides: [SwitchConfig.Override] {
@@ -92,6 +101,18 @@ struct ConfigOptions: ParsableArguments {
         .init(
           key: "admin.token_file", value: .string(adminTokenFile), origin: .commandLine("--admin-token-file"))
       )
+    }
+    if let tlsCertificate {
+      overrides.append(
+        .init(
+          key: "tls.certificate_file", value: .string(tlsCertificate),
+          origin: .commandLine("--tls-certificate")))
+    }
+    if let tlsPrivateKey {
+      overrides.append(
+        .init(
+          key: "tls.private_key_file", value: .string(tlsPrivateKey),
+          origin: .commandLine("--tls-private-key")))
     }
     return overrides
   }

@@ -14,7 +14,7 @@ struct Harness {
   let sendFailures: Inbox<Endpoint>
   let closedListeners: Inbox<Endpoint>
 
-  init(configuration: TransportConfiguration = TransportConfiguration()) {
+  init(configuration: TransportConfiguration = TransportConfiguration(), tls: TLSContextStore? = nil) {
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
     let udpLoop = group.next()
     let messages = Inbox<InboundMessage>(loop: udpLoop)
@@ -29,7 +29,7 @@ struct Harness {
       group: group, udpLoop: udpLoop, configuration: configuration,
       logger: Logger(label: "sip-transport-test", factory: { _ in SwiftLogNoOpLogHandler() }),
       onMessage: { messages.put($0) }, onSendFailure: { sendFailures.put($0) },
-      onListenerClosed: { closedListeners.put($0) })
+      onListenerClosed: { closedListeners.put($0) }, tls: tls)
   }
 
   func close() async throws {
@@ -245,7 +245,7 @@ private func readString(_ inbox: Inbox<ByteBuffer>, count: Int) async throws -> 
     await #expect {
       _ = try await harness.layer.bind([tls])
     } throws: { error in
-      "\(error)" == "cannot bind tls:127.0.0.1:0: TLS not supported yet"
+      "\(error)" == "cannot bind tls:127.0.0.1:0: no TLS certificate configured (tls.certificate_file)"
     }
     let name = Endpoint(transport: .udp, host: "localhost", port: 0)
     await #expect {

@@ -49,6 +49,37 @@ struct ReferenceDataLoaderTests {
     }
   }
 
+  /// Migration 0024: an interconnect reached (and identified) over TLS.
+  @Test func anInterconnectMayUseTLS() throws {
+    try TestDatabase.with { database in
+      try Self.loadDemo(into: database)
+      let connection = try PGConnection(url: database.url)
+      try connection.query(
+        """
+        UPDATE carrier_interconnects SET transport = 'tls', sip_port = 5061, tls_server_name = 'sip.supplier.test',
+          tls_client_fingerprint_sha256 = 'cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd',
+          tls_fingerprint_sha256 = 'abababababababababababababababababababababababababababababababab'
+        WHERE id = '00000000-0000-4000-8000-000000000013'
+        """)
+      let data = try ReferenceDataLoader().load(from: connection)
+      let egress = try #require(data.interconnects.first { $0.id == "00000000-0000-4000-8000-000000000013" })
+      #expect(egress.egressEndpoint == Endpoint(transport: .tls, host: "127.0.0.1", port: 5061))
+      #expect(egress.tlsServerName == "sip.supplier.test")
+      #expect(egress.tlsFingerprintSHA256 == String(repeating: "ab", count: 32))
+      #expect(egress.tlsClientFingerprintSHA256 == String(repeating: "cd", count: 32))
+      #expect(throws: PGError.self) {
+        try connection.query(
+          "UPDATE carrier_interconnects SET tls_fingerprint_sha256 = 'AB:CD' WHERE id = '00000000-0000-4000-8000-000000000013'"
+        )
+      }
+      #expect(throws: PGError.self) {
+        try connection.query(
+          "UPDATE carrier_interconnects SET transport = 'sctp' WHERE id = '00000000-0000-4000-8000-000000000013'"
+        )
+      }
+    }
+  }
+
   @Test func aBadAddressFailsTheLoadAndNamesTheRow() throws {
     try TestDatabase.with { database in
       try Self.loadDemo(into: database)

@@ -51,6 +51,8 @@ struct MetricsTests {
     reading.core.malformed = 6
     reading.core.draining = true
     reading.transport.tcpConnectionsAccepted = 8
+    reading.transport.tlsHandshakeFailures = 4
+    reading.tlsCertificateNotAfter = 1_900_000_000
     reading.core.overload.shedding = true
     reading.core.overload.admittedRateLimit = 1_234
     if softswitch {
@@ -102,6 +104,8 @@ struct MetricsTests {
     #expect(Self.value(families, "didtron_registrar_store_writes_total", "dropped") == 2)
     #expect(Self.value(families, "didtron_registrar_store_queued") == 3)
     #expect(Self.value(families, "didtron_registrar_store_failures_total") == 1)
+    #expect(Self.value(families, "didtron_tls_handshakes_total", "failed") == 4)
+    #expect(Self.value(families, "didtron_tls_certificate_expiry_time_seconds") == 1_900_000_000)
   }
 
   @Test func theOverloadReadingShowsTheAdmittedRateLimit() {

@@ -191,14 +191,18 @@ struct SwitchConfigTests {
     .init(
       file: minimal + "[sip]\nlisten = [\"udp:127.0.0.1:5060\", \"bogus:1:2:3\"]",
       error:
-        #"test.toml:4: sip.listen: "bogus:1:2:3" is not a valid endpoint (expected udp:HOST:PORT or tcp:HOST:PORT)"#,
+        #"test.toml:4: sip.listen: "bogus:1:2:3" is not a valid endpoint (expected udp:HOST:PORT, tcp:HOST:PORT or tls:HOST:PORT)"#,
       key: "sip.listen"),
     .init(
       file: minimal + "[sip]\nlisten = [\"udp:127.0.0.1:5060\", \"udp:127.0.0.1:5060\"]",
       error: "test.toml:4: sip.listen: udp:127.0.0.1:5060 is listed twice", key: "sip.listen"),
     .init(
       file: minimal + "[sip]\nlisten = [\"tls:127.0.0.1:5061\"]",
-      error: "test.toml:4: sip.listen: tls:127.0.0.1:5061: tls is not supported yet", key: "sip.listen"),
+      error: "tls.certificate_file: is required by a tls: listener in sip.listen", key: "tls.certificate_file"
+    ),
+    .init(
+      file: minimal + "[tls]\ncertificate_file = \"/etc/switch.pem\"",
+      error: "tls.private_key_file: is required with tls.certificate_file", key: "tls.private_key_file"),
     .init(
       file: minimal + "[sip]\nadvertised_address = \"203.0.113.7:5060\"",
       error:
@@ -380,7 +384,9 @@ struct SwitchConfigTests {
     #expect(names.contains("DIDTRON_ADMIN_TOKEN_FILE"))
     #expect(names.contains("DIDTRON_HEALTH_FAILURES_TO_DOWN"))
     #expect(names.contains("DIDTRON_CAPTURE_HEP_ADDRESS"))
-    #expect(ConfigKey.all.count == 73)
+    #expect(names.contains("DIDTRON_TLS_CERTIFICATE_FILE"))
+    #expect(names.contains("DIDTRON_TLS_PRIVATE_KEY_FILE"))
+    #expect(ConfigKey.all.count == 78)
   }
 
   @Test func aRegistrarWithoutADatabaseNeedsAuthenticationNone() throws {

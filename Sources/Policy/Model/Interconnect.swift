@@ -27,6 +27,15 @@ public struct Interconnect: Sendable, Equatable {
   /// Seconds between probes (`options_probe_interval_seconds`); nil: the
   /// configured default (`health.probe_interval_ms`).
   public var optionsProbeIntervalSeconds: Int?
+  /// Egress over TLS (Migration 0024): the name the supplier's certificate
+  /// must carry (sent as SNI); nil: its IP address.
+  public var tlsServerName: String? = nil
+  /// Egress over TLS (Migration 0024): the supplier certificate's SHA-256
+  /// (hex); when set, exactly that certificate is accepted.
+  public var tlsFingerprintSHA256: String? = nil
+  /// Ingress over TLS (Migration 0024, mutual TLS): the SHA-256 (hex) of the
+  /// client certificate connections from its addresses must present.
+  public var tlsClientFingerprintSHA256: String? = nil
 
   public init(
     id: String, carrierID: String, shortCode: String? = nil, name: String, direction: InterconnectDirection,

@@ -44,7 +44,14 @@ extension ProxyCore {
       tally.callsRefused += 1
       respondLocally(record, 404, "Not Found")
       return
-    case .route(let routed):
+    case .route(var routed):
+      guard Self.keepSecureTargets(&routed, for: request) else {
+        _ = credit?.end(call: recordID, durationMs: nil, nowUnixMs: startedUnixMs)
+        monthlyCalls.end(call: recordID, answered: false)
+        tally.callsRefused += 1
+        respondLocally(record, 480, "Secure Transport Unavailable")
+        return
+      }
       call = routed
     }
     let context = startCall(
@@ -78,6 +85,15 @@ extension ProxyCore {
       tryNextTarget(context)
     }
     if !failoverParses { context.nextTarget = context.targets.count }
+  }
+
+  /// RFC 3261 §26.2.2, RFC 5630 §3.1.3: a SIPS request is sent over TLS on
+  /// every hop, so targets over another transport are not tried. False when
+  /// none is left.
+  static func keepSecureTargets(_ routed: inout RoutedCall, for request: SIPMessage) -> Bool {
+    guard request.requestURI?.scheme.lowercased() == "sips" else { return true }
+    routed.targets.removeAll { $0.destination.transport != .tls }
+    return !routed.targets.isEmpty
   }
 
   /// What comes before any routing: overload shedding (before even 100

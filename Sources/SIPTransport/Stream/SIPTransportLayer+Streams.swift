@@ -6,20 +6,21 @@ import SIPCore
 /// The stream side of the transport layer: TCP listeners, admission of accepted
 /// connections (caps), the pipeline of every connection, and the connection table.
 extension SIPTransportLayer {
-  func bindTCP(_ address: SocketAddress, isIPv6: Bool) async throws -> any Channel {
+  /// Binds a stream listener: TCP, or TLS over TCP.
+  func bindTCP(_ address: SocketAddress, isIPv6: Bool, transport: TransportKind) async throws -> any Channel {
     var bootstrap = ServerBootstrap(group: self.group)
       .serverChannelOption(ChannelOptions.backlog, value: 256)
       .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
       .serverChannelInitializer { [environment] channel in
         channel.eventLoop.makeCompletedFuture {
           try channel.pipeline.syncOperations.addHandler(
-            AcceptErrorHandler(environment: environment, listener: "tcp:\(address)"))
+            AcceptErrorHandler(environment: environment, listener: "\(transport.rawValue):\(address)"))
         }
       }
       .childChannelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
       .childChannelInitializer { [self] channel in
         channel.eventLoop.makeCompletedFuture {
-          guard let remote = Endpoint(channel.remoteAddress, transport: .tcp) else {
+          guard let remote = Endpoint(channel.remoteAddress, transport: transport) else {
             try channel.pipeline.syncOperations.addHandler(RefusedConnectionHandler())
             return
           }
@@ -28,7 +29,7 @@ extension SIPTransportLayer {
             return
           }
           channel.closeFuture.whenComplete { [admission] _ in admission.release(remote.host) }
-          try self.addStreamHandlers(to: channel, transport: .tcp)
+          try self.addStreamHandlers(to: channel, transport: transport, tlsPeer: (.server, remote, nil))
           self.environment.count { $0.tcpConnectionsAccepted += 1 }
           self.register(channel, as: remote)
         }
@@ -59,11 +60,19 @@ extension SIPTransportLayer {
     try? channel.pipeline.syncOperations.addHandler(RefusedConnectionHandler())
   }
 
-  /// The pipeline of every stream connection: idle timeout, framing with a
-  /// per-message deadline, delivery.
-  func addStreamHandlers(to channel: any Channel, transport: TransportKind) throws {
+  /// The pipeline of every stream connection: idle timeout, TLS (for `tls`:
+  /// this side's role, the peer, the name its certificate must have), framing
+  /// with a per-message deadline, delivery.
+  func addStreamHandlers(
+    to channel: any Channel, transport: TransportKind,
+    tlsPeer: (role: TLSContext.Role, peer: Endpoint, serverName: String?)
+  ) throws {
     let handlers = channel.pipeline.syncOperations
     try handlers.addHandler(IdleStateHandler(allTimeout: .seconds(self.configuration.tcpIdleTimeoutSeconds)))
+    if transport == .tls {
+      try handlers.addHandler(
+        self.makeTLSHandler(role: tlsPeer.role, peer: tlsPeer.peer, serverName: tlsPeer.serverName))
+    }
     try handlers.addHandler(
       SIPStreamFramingHandler(
         maxMessageSize: self.configuration.maxMessageSize,

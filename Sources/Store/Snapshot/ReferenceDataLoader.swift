@@ -97,7 +97,7 @@ public struct ReferenceDataLoader {
       """
       SELECT id::text, carrier_id::text, short_code, name, direction, is_active, tech_prefix, ip_address,
              sip_port, transport, capacity_mode::text, capacity_limit, options_probe,
-             options_probe_interval_seconds
+             options_probe_interval_seconds, tls_server_name, tls_fingerprint_sha256, tls_client_fingerprint_sha256
       FROM carrier_interconnects ORDER BY id
       """)
     var interconnects: [Interconnect] = []
@@ -111,14 +111,17 @@ public struct ReferenceDataLoader {
           table: "carrier_interconnects", rowID: id, problem: "ip_address \(host) is not an IP address")
       }
       let transport: TransportKind = try fields.enumValue(9)
-      interconnects.append(
-        Interconnect(
-          id: id, carrierID: try fields.text(1), shortCode: rows.string(row, 2), name: try fields.text(3),
-          direction: try fields.enumValue(4), isActive: fields.bool(5), techPrefix: try fields.text(6),
-          host: host,
-          sipPort: try fields.int(8) ?? 5060, transport: transport, capacityMode: try fields.enumValue(10),
-          capacityLimit: try fields.int(11), addresses: addresses[id] ?? [], optionsProbe: fields.bool(12),
-          optionsProbeIntervalSeconds: try fields.int(13)))
+      var interconnect = Interconnect(
+        id: id, carrierID: try fields.text(1), shortCode: rows.string(row, 2), name: try fields.text(3),
+        direction: try fields.enumValue(4), isActive: fields.bool(5), techPrefix: try fields.text(6),
+        host: host,
+        sipPort: try fields.int(8) ?? 5060, transport: transport, capacityMode: try fields.enumValue(10),
+        capacityLimit: try fields.int(11), addresses: addresses[id] ?? [], optionsProbe: fields.bool(12),
+        optionsProbeIntervalSeconds: try fields.int(13))
+      interconnect.tlsServerName = rows.string(row, 14)
+      interconnect.tlsFingerprintSHA256 = rows.string(row, 15)
+      interconnect.tlsClientFingerprintSHA256 = rows.string(row, 16)
+      interconnects.append(interconnect)
     }
     return interconnects
   }

@@ -37,7 +37,8 @@ public struct ConfigKey: Sendable {
         config.sip.listen = try texts.map { text in
           guard let endpoint = Endpoint(parsing: text) else {
             throw ConfigError(
-              "\(ConfigValue.quote(text)) is not a valid endpoint (expected udp:HOST:PORT or tcp:HOST:PORT)")
+              "\(ConfigValue.quote(text)) is not a valid endpoint (expected udp:HOST:PORT, tcp:HOST:PORT or tls:HOST:PORT)"
+            )
           }
           return endpoint
         }
@@ -97,6 +98,13 @@ public struct ConfigKey: Sendable {
     integer("proxy.t4_ms", get: { Int($0.proxy.timers.t4) }, set: { $0.proxy.timers.t4 = Int64($1) }),
     integer("proxy.max_forwards", get: { $0.proxy.maxForwards }, set: { $0.proxy.maxForwards = $1 }),
     string("proxy.server_header", get: { $0.proxy.serverHeader }, set: { $0.proxy.serverHeader = $1 }),
+
+    string(
+      "tls.certificate_file", get: { $0.tls.certificateFile }, set: { $0.tls.certificateFile = $1 }),
+    string("tls.private_key_file", get: { $0.tls.privateKeyFile }, set: { $0.tls.privateKeyFile = $1 }),
+    string("tls.ca_file", get: { $0.tls.caFile }, set: { $0.tls.caFile = $1 }),
+    string("tls.ciphers", get: { $0.tls.ciphers }, set: { $0.tls.ciphers = $1 }),
+    string("tls.curves", get: { $0.tls.curves }, set: { $0.tls.curves = $1 }),
 
     string(
       "database.url", get: { $0.database.url ?? "" },

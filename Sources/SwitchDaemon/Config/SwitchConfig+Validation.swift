@@ -14,6 +14,7 @@ extension SwitchConfig {
     try validateOverload()
     try validateAdmin()
     try validateOperations()
+    try validateTLS()
   }
 
   func fail(_ key: String, _ message: String) -> ConfigError {
@@ -39,9 +40,6 @@ extension SwitchConfig {
     // [sip]
     guard !sip.listen.isEmpty else { throw fail("sip.listen", "must name at least one endpoint") }
     for (index, endpoint) in sip.listen.enumerated() {
-      guard endpoint.transport != .tls else {
-        throw fail("sip.listen", "\(endpoint): tls is not supported yet")
-      }
       guard !sip.listen[..<index].contains(endpoint) else {
         throw fail("sip.listen", "\(endpoint) is listed twice")
       }
@@ -87,9 +85,6 @@ extension SwitchConfig {
       throw fail(
         "proxy.next_hop",
         "is required without database.url (the next SIP hop, e.g. \"127.0.0.1:5080\")")
-    }
-    if let nextHop = proxy.nextHop, nextHop.transport == .tls {
-      throw fail("proxy.next_hop", "tls is not supported yet")
     }
     try requireSeconds("proxy.invite_timeout_seconds", proxy.inviteTimeout, in: 1...86400)
     try requireSeconds("proxy.max_dialog_lifetime_seconds", proxy.maxDialogLifetime, in: 60...604_800)

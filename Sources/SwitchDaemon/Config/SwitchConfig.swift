@@ -13,8 +13,8 @@ import SIPTransaction
 public struct SwitchConfig: Sendable, Equatable {
   /// `[sip]`: where the switch listens and how it frames messages.
   public struct SIPSettings: Sendable, Equatable {
-    /// `sip.listen`: the sockets to bind, as `udp:HOST:PORT` / `tcp:HOST:PORT`
-    /// (IPv6 hosts in brackets). Default `udp:127.0.0.1:5060`, `tcp:127.0.0.1:5060`.
+    /// `sip.listen`: the sockets to bind, as `udp:HOST:PORT` / `tcp:HOST:PORT` /
+    /// `tls:HOST:PORT` (IPv6 hosts in brackets). Default `udp:127.0.0.1:5060`, `tcp:127.0.0.1:5060`.
     public var listen: [Endpoint] = [
       Endpoint(transport: .udp, host: "127.0.0.1", port: 5060),
       Endpoint(transport: .tcp, host: "127.0.0.1", port: 5060),
@@ -262,6 +262,7 @@ public struct SwitchConfig: Sendable, Equatable {
   public var credit = CreditSettings()
   public var registrar = RegistrarSettings()
   public var retail = RetailSettings()
+  public var tls = TLSSettings()
   public var metrics = MetricsSettings()
   public var admin = AdminSettings()
   public var lifecycle = LifecycleSettings()

@@ -31,6 +31,8 @@ struct SwitchReading: Sendable {
 
   var core = Core()
   var transport = TransportCounters()
+  /// `notAfter` of the TLS certificate in use, Unix seconds.
+  var tlsCertificateNotAfter: Int64?
   var records: CallRecordPipeline.Counters?
   var snapshot: SnapshotStatus?
   /// HEP capture (`capture.hep_address`), when on.
@@ -241,6 +243,7 @@ struct SwitchReading: Sendable {
           "didtron_hep_copies_total", "HEP copies of SIP messages, by result (sent, dropped, failed).",
           by: "result", ["sent": hep.sent, "dropped": hep.dropped, "failed": hep.failed]))
     }
+    families += tls
     return families
   }
 }

@@ -45,6 +45,7 @@ struct MetricsService: Service {
           var switchReading = SwitchReading()
           switchReading.core = reading
           switchReading.transport = transport.counters
+          switchReading.tlsCertificateNotAfter = transport.tls?.certificateNotAfter
           switchReading.records = softswitch?.records.counters
           switchReading.snapshot = softswitch?.status
           switchReading.hep = capture?.counters

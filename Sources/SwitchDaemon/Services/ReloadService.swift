@@ -1,5 +1,6 @@
 import Logging
 import Proxy
+import SIPTransport
 import ServiceLifecycle
 import Store
 import UnixSignals
@@ -20,6 +21,8 @@ struct ReloadService: Service {
   /// Trapped by the build function, before READY=1.
   let hangups: UnixSignalsSequence
   let logger: Logger
+  /// The TLS contexts: SIGHUP loads the certificate and key files again.
+  var tls: TLSContextStore? = nil
 
   func run() async throws {
     let listener = startListener()
@@ -30,6 +33,7 @@ struct ReloadService: Service {
       } else {
         await reloadNextHop()
       }
+      reloadTLS()
       try? notifier.ready()
     }
     listener?.stop()
@@ -53,7 +57,10 @@ struct ReloadService: Service {
   private var install: @Sendable (ReferenceLoad) async -> Void {
     let core = self.core
     let config = self.config
+    let tls = self.tls
     return { loaded in
+      tls?.setPeers(TLSPeers.of(loaded.snapshot.interconnects.values))
+      tls?.setClientCertificates(TLSPeers.clientCertificates(loaded.snapshot.interconnects.values))
       try? await core.submit { switchCore in
         guard let proxy = switchCore?.proxy else { return }
         proxy.router = config.callPipeline(loaded.snapshot)
@@ -77,6 +84,25 @@ struct ReloadService: Service {
       logger.notice("SIGHUP: configuration reloaded", metadata: ["next_hop": "\(nextHop)"])
     } catch {
       logger.error("SIGHUP: reload failed, keeping the running configuration: \(error)")
+    }
+  }
+
+  /// The certificate and key files again (a renewed certificate), for new
+  /// handshakes; established connections keep theirs. A file that does not load
+  /// keeps the running certificate.
+  private func reloadTLS() {
+    guard let tls else { return }
+    var settings = config.tls
+    if let reloadConfiguration, let fresh = try? reloadConfiguration() { settings = fresh.tls }
+    do {
+      try tls.reload(settings.transportConfiguration)
+      if let notAfter = tls.certificateNotAfter {
+        logger.notice(
+          "SIGHUP: TLS certificate reloaded",
+          metadata: ["file": "\(settings.certificateFile)", "not_after_unix": "\(notAfter)"])
+      }
+    } catch {
+      logger.error("SIGHUP: TLS reload failed, keeping the running certificate: \(error)")
     }
   }
 }

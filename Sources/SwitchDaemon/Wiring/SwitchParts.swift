@@ -54,7 +54,7 @@ struct SwitchParts {
         service: ReloadService(
           core: core, config: config, softswitch: mode.softswitch, notifier: notifier,
           reloadConfiguration: reloadConfiguration, hangups: await UnixSignalsSequence(trapping: .sighup),
-          logger: logger)))
+          logger: logger, tls: transport.tls)))
     services.append(
       .init(
         service: ListenerWatchService(watch: listenerWatch, logger: logger),
