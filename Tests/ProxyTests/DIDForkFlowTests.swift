@@ -18,8 +18,8 @@ import Testing
   static let phone2 = Endpoint(transport: .udp, host: "192.0.2.78", port: 40_124)
 
   /// `DIDFlowTests.harness` with a second device of user 1 registered.
-  static func harness() throws -> (FlowHarness, CreditLedger) {
-    let (h, ledger) = try D.harness()
+  static func harness(balance: String = "5") throws -> (FlowHarness, CreditLedger) {
+    let (h, ledger) = try D.harness(balance: balance)
     _ = h.core.registrar?.register(
       Registrar.Request(
         requestURI: "sip:\(D.domain)", to: "<sip:1001@\(D.domain)>",
@@ -118,5 +118,18 @@ import Testing
     let mixed = h.sender.take()
     #expect(!mixed.contains { $0.message.method == .invite })
     #expect(mixed.last { $0.destination == D.carrier }?.message.statusCode == 486)
+  }
+
+  @Test func aForwardTheOwnersWalletCannotPayLeavesTheDevicesBestResponse() throws {
+    let (h, ledger) = try Self.harness(balance: "0")
+    let (first, second) = try Self.ringBoth(h, callID: "broke-1")
+    h.deliver(H.response(to: first, status: 486, reason: "Busy Here"), from: D.phone)
+    h.deliver(H.response(to: second, status: 486, reason: "Busy Here"), from: Self.phone2)
+    let sent = h.sender.take()
+    #expect(!sent.contains { $0.message.method == .invite })
+    #expect(sent.last { $0.destination == D.carrier }?.message.statusCode == 486)
+    // One row, the inbound one; nothing held on the wallet.
+    #expect(h.ended.count == 1 && h.ended.first?.parentCallUUID == nil)
+    #expect(ledger.position(of: D.wallet)?.reserved == .zero)
   }
 }

@@ -34,7 +34,7 @@ extension ProxyCore {
     if registrar != nil {
       context.deviceTargets = { [unowned self] in deviceTargets(ofUser: $0) }
     }
-    context.nextRecordID = { [unowned self] in recordIDs.next() }
+    context.startForwardedLeg = { [unowned self] in (recordIDs.next(), clock.monotonicMs, clock.unixMs) }
   }
 
   /// The call record's facts of a call to a DID, once it is started.

@@ -15,9 +15,15 @@ extension DIDDelivery {
     guard let ownerID = did.userID, let owner = snapshot.retail.owner(ofDID: ownerID) else {
       throw Refusal(status: 480, reason: "Number Unassigned")
     }
-    guard let recordID = context.nextRecordID?() else {
+    guard let start = self.context.startForwardedLeg?() else {
       throw Refusal(status: 480, reason: "Forwarding Unavailable")
     }
+    let recordID = start.recordID
+    // Rated, routed and counted as of now: a leg placed when the devices'
+    // fork ends starts later than the call.
+    var context = self.context
+    context.nowMs = start.nowMs
+    context.unixMs = start.unixMs
     let leg: ForwardedLeg
     switch forward.target {
     case .number(let number):
