@@ -174,8 +174,10 @@ public struct RouteContext {
   /// A user's registered devices as targets (their bindings, best q first):
   /// where a call to the user's DID goes (docs/dids.md); nil: no registrar.
   public var deviceTargets: ((_ userID: String) -> [RouteTarget])?
-  /// A new call-record uuid (a forwarded leg's); nil: none can be made.
-  public var nextRecordID: (() -> String)?
+  /// A forwarded leg starts: its new call-record uuid and the clocks now
+  /// (a leg placed when the devices' fork ends is later than the call's
+  /// start); nil: none can be made.
+  public var startForwardedLeg: (() -> (recordID: String, nowMs: Int64, unixMs: Int64))?
   /// Supplier interconnects found down by OPTIONS probes: skipped (nil: none probed).
   public var supplierHealth: SupplierHealth?
 

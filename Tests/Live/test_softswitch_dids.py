@@ -5,13 +5,17 @@ number; a number whose owner has no registered device and a
 `forward_unavailable` rule is forwarded at once to a supplier UAS as the
 owner's call, rated by the owner's retail service and debited to its wallet
 in a second row linked to the first; a `do_not_disturb` number is refused
-486; carol's device rings past her `forward_no_answer` rule's 1 s, gets
-CANCEL, and the call goes to the supplier on her wallet. One switch serves
-all four."""
+486; carol's two devices ring at once past her `forward_no_answer` rule's
+1 s, both get CANCEL, and the call goes to the supplier on her wallet (the
+rule rides on the parallel fork's end); and a real softphone (Debian's
+baresip, auto-answer) registered as one of alice's devices beside a SIPp
+one answers while the SIPp one gets CANCEL. One switch serves all five."""
 
 from __future__ import annotations
 
+import shutil
 import socket
+import subprocess
 from decimal import Decimal
 
 import pytest
@@ -100,7 +104,7 @@ def forwarded_rows(ss, call_id: str) -> tuple[dict, dict]:
     return inbound, leg
 
 
-def test_dids_ring_their_owner_forward_when_unavailable_and_refuse_when_do_not_disturb(ss):
+def test_dids_ring_their_owner_forward_when_unavailable_and_refuse_when_do_not_disturb(ss, tmp_path):
     customer, egress = did_world(ss)
     ss.config.write_text(SS.SWITCH_CONFIG + f'\n[registrar]\ndomains = ["{DOMAIN}"]\n'
                          'authentication = "none"\n')
@@ -143,18 +147,87 @@ def test_dids_ring_their_owner_forward_when_unavailable_and_refuse_when_do_not_d
     assert 486 in statuses(run), statuses(run)
     assert ss.db.count(f"call_sid = '{first_invite_call_id(run)}'") == 0
 
-    # 4. carol's device rings past her rule's 1 s: CANCEL, then the supplier, on her wallet.
-    carol_port = L.free_port()
-    register_from(ss, carol_port, "carol")
-    carol = ss.uas(scenario="uas-cancel.xml", port=carol_port, calls=1)
+    # 4. carol's two devices ring at once past her rule's 1 s: both get CANCEL
+    #    (rung in turn, the second would never ring), then the supplier, on her wallet.
+    carols = []
+    for _ in range(2):
+        carol_port = L.free_port()
+        register_from(ss, carol_port, "carol")
+        carols.append(ss.uas(scenario="uas-cancel.xml", port=carol_port, calls=1))
     supplier = ss.uas(port=egress.port, calls=1)
     run = ss.uac("15550004004", hold_ms=1000)
     assert run.wait(timeout=30) == 0, run.summary()
-    assert carol.wait(timeout=20) == 0, carol.summary()
+    for carol in carols:
+        assert carol.wait(timeout=20) == 0, carol.summary()
+        assert any(m.method == "CANCEL" for m in carol.messages() if m.direction == "received")
     assert supplier.wait(timeout=20) == 0, supplier.summary()
-    assert any(m.method == "CANCEL" for m in carol.messages() if m.direction == "received")
     inbound, leg = forwarded_rows(ss, first_invite_call_id(run))
     assert inbound["user_id"] == 3 and inbound["phone_number_id"] == 11 and inbound["status"] == "completed"
     assert leg["user_id"] == 3 and leg["status"] == "completed" and leg["to_number"] == "15551234", leg
     cost = Decimal(str(leg["cost"]))
     assert cost > 0 and Decimal(ss.db.scalar("select balance from wallets where id = 7")) == Decimal("10") - cost
+    assert ss.db.scalar("select count(*) from transactions where wallet_id = 7") == "1"
+
+    # 5. A real softphone as one of alice's devices beside the SIPp one:
+    #    both ring, baresip answers by itself, the SIPp device gets CANCEL.
+    if shutil.which("baresip") is None:
+        return
+    ring_port = L.free_port()
+    register_from(ss, ring_port, "alice")
+    sipp_device = ss.uas(scenario="uas-cancel.xml", port=ring_port, calls=1)
+    baresip = start_baresip(ss, tmp_path, "alice")
+    try:
+        run = ss.uac("15550001001", hold_ms=1000)
+        assert run.wait(timeout=30) == 0, run.summary() + baresip_output(tmp_path)
+        assert sipp_device.wait(timeout=20) == 0, sipp_device.summary()
+        assert any(m.method == "CANCEL" for m in sipp_device.messages() if m.direction == "received")
+        call_id = first_invite_call_id(run)
+        row = ss.db.wait_call(call_id)
+        assert ss.db.count(f"call_sid = '{call_id}'") == 1
+        assert row["direction"] == "inbound" and row["status"] == "completed", row
+        assert row["user_id"] == 1 and row["phone_number_id"] == 8, row
+        assert "Call established" in baresip_output(tmp_path), baresip_output(tmp_path)
+    finally:
+        baresip.terminate()
+        try:
+            baresip.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            baresip.kill()
+            baresip.wait(timeout=5)
+
+
+def baresip_output(tmp_path) -> str:
+    try:
+        return (tmp_path / "baresip.out").read_text(errors="replace")[-3000:]
+    except OSError:
+        return "<no baresip output>"
+
+
+def start_baresip(ss, tmp_path, user: str) -> subprocess.Popen:
+    """Debian's headless baresip (a sine tone as microphone, a file as
+    speaker, 48 kHz stereo as ausine needs) registered as `user`'s device,
+    answering every call by itself (`;answermode=auto`); returns once the
+    switch has its binding."""
+    port = L.free_port()
+    (tmp_path / "config").write_text(
+        f"poll_method epoll\nsip_listen {L.LOOPBACK}:{port}\nsip_transports udp\n"
+        f"audio_player aufile,{tmp_path}/rx.wav\naudio_source ausine,440\naudio_alert aufile,/dev/null\n"
+        "ausrc_srate 48000\nauplay_srate 48000\nausrc_channels 2\nauplay_channels 2\n"
+        "module_path /usr/lib/baresip/modules\nmodule g711.so\nmodule ausine.so\nmodule aufile.so\n"
+        "module_app account.so\nmodule_app menu.so\n")
+    (tmp_path / "accounts").write_text(
+        f'<sip:{user}@{DOMAIN}>;outbound="sip:{ss.switch.addr}";regint=300;'
+        "answermode=auto;audio_codecs=PCMU\n")
+    out = open(tmp_path / "baresip.out", "w")
+    proc = subprocess.Popen(["baresip", "-f", str(tmp_path)], stdin=subprocess.DEVNULL, stdout=out,
+                            stderr=subprocess.STDOUT)
+    out.close()
+    try:
+        SS.wait_for("baresip's registration",
+                    lambda: "200 OK" in baresip_output(tmp_path) or proc.poll() is not None, timeout=15)
+        assert proc.poll() is None, baresip_output(tmp_path)
+    except BaseException:
+        proc.kill()
+        proc.wait(timeout=5)
+        raise
+    return proc

@@ -65,6 +65,15 @@ import Testing
           id: "55", number: "+15550005005", userID: "1",
           rules: [rule("3", "55", .forwardNoAnswer, timeout: 10)]),
         DIDNumber(id: "66", number: "15550006006", userID: "6"),
+        // 56 (user 1): busy to 15551234, no answer after 10 s to 15559876.
+        DIDNumber(
+          id: "56", number: "15550005656", userID: "1",
+          rules: [
+            rule("561", "56", .forwardBusy),
+            CallRule(
+              id: "562", phoneNumberID: "56", kind: .forwardNoAnswer, forwardTo: .number("15559876"),
+              timeoutSeconds: 10, priority: 2),
+          ]),
         DIDNumber(id: "77", number: "18005550077", userID: "1", isTollFree: true),
         // 88 (user 6, no wallet) forwards always to 22 (user 5): on-net, then 5's rule.
         DIDNumber(

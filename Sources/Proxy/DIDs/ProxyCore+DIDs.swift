@@ -3,10 +3,9 @@ import Policy
 import SIPCore
 
 /// The proxy core's part in calls to DIDs (docs/dids.md): the owner's
-/// devices as targets (forked in parallel when no rule forwards the call),
-/// the forwarded leg on the sequential target list (a failover target after
-/// the devices; the fork's `UnansweredHook` is the way to it, not yet used
-/// here), and its own call record and charges.
+/// devices as targets (forked in parallel), the forwarded leg a rule adds
+/// when the fork ends unanswered (through its `UnansweredHook`) or at once,
+/// and its own call record and charges.
 extension ProxyCore {
   /// A user's registered devices (the bindings of its devices' addresses of
   /// record at every registrar domain), best q first across all of them
@@ -35,7 +34,7 @@ extension ProxyCore {
     if registrar != nil {
       context.deviceTargets = { [unowned self] in deviceTargets(ofUser: $0) }
     }
-    context.nextRecordID = { [unowned self] in recordIDs.next() }
+    context.startForwardedLeg = { [unowned self] in (recordIDs.next(), clock.monotonicMs, clock.unixMs) }
   }
 
   /// The call record's facts of a call to a DID, once it is started.
@@ -45,42 +44,20 @@ extension ProxyCore {
     summary.userID = inbound.userID
     summary.phoneNumberID = inbound.phoneNumberID
     summary.forwardedLeg = inbound.forwardedLeg
+    // A leg known from the start (a forward at once) is all the call tries.
+    summary.forwardedLegTried = inbound.forwardedLeg != nil
   }
 
-  /// Before the target at `index` is tried: the index to try instead (the
-  /// forwarded leg's first target once the devices' ringing time is up),
-  /// and whether it is a target of the forwarded leg.
-  func inboundTarget(_ context: InviteContext, index: Int) -> Int {
-    guard let inbound = context.call.inbound, let leg = inbound.forwardedLeg else { return index }
-    var index = index
-    if index < leg.firstTarget, index > 0, let until = inbound.ringUntilMs, clock.monotonicMs >= until {
-      index = leg.firstTarget
-    }
-    if index >= leg.firstTarget, !context.summary.forwardedLegTried {
-      context.summary.forwardedLegTried = true
-      context.forgetBest()
-    }
-    return index
-  }
-
-  /// The ringing time of a device target of a call with a no-answer rule
-  /// (the time left until `ringUntilMs`), nil for other targets.
-  func deviceRingMs(_ context: InviteContext, index: Int) -> Int64? {
-    guard let inbound = context.call.inbound, let until = inbound.ringUntilMs,
-      index < (inbound.forwardedLeg?.firstTarget ?? Int.max)
-    else { return nil }
-    return max(1, until - clock.monotonicMs)
-  }
-
-  /// Whether a final `status` moves the call on: from the last device to
-  /// the forwarded leg only on the statuses of its rule (docs/dids.md).
-  func movesOn(_ context: InviteContext, status: Int) -> Bool {
-    if let inbound = context.call.inbound, let leg = inbound.forwardedLeg, leg.firstTarget > 0,
-      context.nextTarget == leg.firstTarget
-    {
-      return inbound.forwardOn.contains(status)
-    }
-    return context.call.failsOver(on: status)
+  /// An `UnansweredHook`'s forwarded leg (the owner's rule after the
+  /// devices' fork ended unanswered): the call's record and credit carry
+  /// it from now on, and what the devices answered is not the call's
+  /// answer any more (the leg's best response is).
+  func routeOnToForwardedLeg(_ context: InviteContext, _ next: RoutedCall, _ call: inout RoutedCall) {
+    guard let leg = next.inbound?.forwardedLeg else { return }
+    call.inbound?.forwardedLeg = leg
+    context.summary.forwardedLeg = leg
+    context.summary.forwardedLegTried = true
+    context.forgetBest()
   }
 
   /// The forwarded leg's row, when one of its targets was tried: its
@@ -99,12 +76,6 @@ extension ProxyCore {
     guard let (inbound, leg) = summary.forwardedLegs(legCharges: charges) else { return nil }
     summary = inbound
     return leg
-  }
-
-  /// A device given up for the forwarded leg (its ringing time ran out) may
-  /// still answer its CANCEL with 487: that final response is not the call's.
-  func isStaleInboundBranch(_ context: InviteContext, _ record: ClientTransactionRecord) -> Bool {
-    context.call.inbound?.forwardedLeg != nil && context.branch !== record
   }
 
   /// The credit of an answered call: the inbound leg's payer and, once the

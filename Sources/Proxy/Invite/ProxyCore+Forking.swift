@@ -151,12 +151,19 @@ extension ProxyCore {
     call.extraFailoverStatuses = next.extraFailoverStatuses
     call.whenUnanswered = next.whenUnanswered
     call.noAnswerTimeoutMs = next.noAnswerTimeoutMs
+    call.policy.sessionTimer = call.policy.sessionTimer || next.policy.sessionTimer
+    routeOnToForwardedLeg(context, next, &call)
     context.call = call
     context.nextTarget = 0
     context.baseRequest = nil
     context.fork?.notBusy = false
     // The last branch's Via leaves with it; the next branch adds its own.
     request.removeTopVia()
+    if call.targets.count > 1, call.targets.contains(where: { !$0.edits.isEmpty }) {
+      // Each failover starts from the same message (as `receiveInitialInvite`).
+      let base = request.serialized()
+      if SIPMessageLimits().admits(base) { context.baseRequest = base }
+    }
     if call.forking == .parallel {
       startFork(context)
     } else {

@@ -165,8 +165,6 @@ extension ProxyCore {
     // rang): failover runs on a final response passed up before any
     // (`inviteResponse`), a fork's next group checks (`advanceFork`).
     guard context.nextTarget < context.targets.count, !context.cancelled else { return }
-    context.nextTarget = inboundTarget(context, index: context.nextTarget)
-    let ringMs = deviceRingMs(context, index: context.nextTarget)
     let target = context.targets[context.nextTarget]
     context.nextTarget += 1
     context.summary.attempts += 1
@@ -199,9 +197,7 @@ extension ProxyCore {
       // The fork's one no-answer timeout stands for each branch's Timer C.
       context.fork?.branches.append(record)
     } else {
-      record.timerC = schedule(
-        .timerC(record),
-        afterMs: ringMs.map { min($0, configuration.inviteTimeoutMs) } ?? configuration.inviteTimeoutMs)
+      record.timerC = schedule(.timerC(record), afterMs: configuration.inviteTimeoutMs)
     }
     if configuration.failoverTimeoutMs > 0 {
       _ = schedule(.targetSilent(record), afterMs: configuration.failoverTimeoutMs)

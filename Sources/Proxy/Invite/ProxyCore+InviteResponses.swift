@@ -105,7 +105,6 @@ extension ProxyCore {
   private func inviteFailed(
     _ context: InviteContext, _ record: ClientTransactionRecord, status: Int, response: SIPMessage?
   ) {
-    if isStaleInboundBranch(context, record) { return }
     context.summary.supplierStatus = status
     // The supplier's status as this switch reads it (its release-cause mapping).
     var status = status
@@ -119,7 +118,7 @@ extension ProxyCore {
     context.consider(status: status, response: response)
     // Failover (§16.7 step 6 with a sequential target set): 408, 5xx, timeout
     // and transport errors move on to the next target unless the caller cancelled.
-    if movesOn(context, status: status), !context.cancelled, context.nextTarget < context.targets.count {
+    if context.call.failsOver(on: status), !context.cancelled, context.nextTarget < context.targets.count {
       quality.failedOver(record.target?.egress, status: context.summary.supplierStatus ?? status)
       tryNextTarget(context)
       return

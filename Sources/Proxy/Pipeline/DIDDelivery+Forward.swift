@@ -9,16 +9,21 @@ import SIPCore
 /// its wallet; a SIP URI with an IP address goes there as it is, unrated.
 extension DIDDelivery {
   func forward(
-    _ forward: CallRuleEngine.Forward, of did: DIDNumber, forwardOn: Set<Int>, into call: inout RoutedCall,
-    _ inbound: inout InboundCall
+    _ forward: CallRuleEngine.Forward, of did: DIDNumber, from: (user: String?, host: String),
+    into call: inout RoutedCall, _ inbound: inout InboundCall
   ) throws(Refusal) {
     guard let ownerID = did.userID, let owner = snapshot.retail.owner(ofDID: ownerID) else {
       throw Refusal(status: 480, reason: "Number Unassigned")
     }
-    guard let recordID = context.nextRecordID?() else {
+    guard let start = self.context.startForwardedLeg?() else {
       throw Refusal(status: 480, reason: "Forwarding Unavailable")
     }
-    let first = call.targets.count
+    let recordID = start.recordID
+    // Rated, routed and counted as of now: a leg placed when the devices'
+    // fork ends starts later than the call.
+    var context = self.context
+    context.nowMs = start.nowMs
+    context.unixMs = start.unixMs
     let leg: ForwardedLeg
     switch forward.target {
     case .number(let number):
@@ -26,8 +31,7 @@ extension DIDDelivery {
       let choice = try RouteChoice(snapshot, match, called: number, context)
       let builder = EgressTargetBuilder(
         snapshot: snapshot, caller: match.carrier, live: context.liveCalls, drained: context.drained,
-        fromUser: invite.fromURI?.user,
-        fromHost: invite.fromURI?.host ?? "invalid", callerIdentity: caller, called: number, offer: offer,
+        fromUser: from.user, fromHost: from.host, callerIdentity: caller, called: number, offer: offer,
         options: options, sessionTimerSet: ingress.policy.signalling.sessionTimer != nil,
         setPAI: ingress.policy.translation.setPAI, health: context.supplierHealth)
       let egress = try EgressTargets(choice, builder, credit: context.credit)
@@ -47,7 +51,7 @@ extension DIDDelivery {
         }
       }
       for var target in egress.targets {
-        // The devices' contacts rewrote the Request-URI: the supplier's is its own.
+        // A device's contact may have rewritten the Request-URI: the supplier's is its own.
         target.requestURI = "sip:\(target.requestURIUser ?? number)@\(target.destination.hostPort)"
         target.requestURIUser = nil
         call.targets.append(target)
@@ -58,7 +62,7 @@ extension DIDDelivery {
         recordID: recordID, ruleID: forward.ruleID, userID: ownerID,
         ingress: CarrierLeg(
           carrierID: match.carrier.id, interconnectID: match.interconnect.id, serviceID: match.service.id),
-        customerQuote: choice.customerQuote, calledNumber: number, firstTarget: first)
+        customerQuote: choice.customerQuote, calledNumber: number)
     case .uri(let uri):
       guard let destination = Self.endpoint(ofURI: uri) else {
         throw Refusal(status: 480, reason: "Forward Target Unreachable")
@@ -67,11 +71,9 @@ extension DIDDelivery {
       call.targets.append(RouteTarget(destination: destination, requestURI: uri))
       leg = ForwardedLeg(
         recordID: recordID, ruleID: forward.ruleID, userID: ownerID, ingress: nil, customerQuote: nil,
-        calledNumber: uri,
-        firstTarget: first)
+        calledNumber: uri)
     }
     inbound.forwardedLeg = leg
-    inbound.forwardOn = forwardOn
   }
 
   /// Where a `sip:` URI's host (an IP address, IPv6 in brackets) and port

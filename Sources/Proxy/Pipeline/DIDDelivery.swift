@@ -24,9 +24,6 @@ struct DIDDelivery {
 
   var snapshot: Snapshot { pipeline.snapshot }
 
-  /// Statuses from a device that move the call on to the next device.
-  static let deviceFailover: Set<Int> = [404, 480, 486]
-
   func routed(_ did: DIDNumber, edits: MessageEdits) throws(Refusal) -> RoutedCall {
     if let refusal = did.refusal { throw Refusal(status: refusal.status, reason: refusal.reason) }
     let directory = snapshot.retail.dids
@@ -45,45 +42,71 @@ struct DIDDelivery {
     var call = RoutedCall(
       targets: [], ingress: ingress.leg, callerNumber: caller.number, calledNumber: called, edits: edits,
       policy: pipeline.callPolicy(ingress.policy.signalling, egressSessionTimer: false, context))
-    var leg: (forward: CallRuleEngine.Forward, owner: DIDNumber, forwardOn: Set<Int>)?
+    // The forwarded leg's From, read before the ingress edits touch the INVITE.
+    let from = (user: invite.fromURI?.user, host: invite.fromURI?.host ?? "invalid")
+    var forwardNow: (forward: CallRuleEngine.Forward, owner: DIDNumber)?
     switch route {
     case .refuse(let status, let reason): throw Refusal(status: status, reason: reason)
-    case .forward(let owner, let forward): leg = (forward, owner, [])
+    case .forward(let owner, let forward): forwardNow = (forward, owner)
     case .ring(let owner, let fallbacks):
+      // The devices ring at once (RFC 3261 §16.7, docs/softphones.md
+      // "Forking"); the rules' forwarded leg waits on the fork's end.
       call.targets = targets(of: owner.userID ?? "")
-      call.extraFailoverStatuses = Self.deviceFailover
-      // The sequential path has one forwarded leg after the devices: the
-      // no-answer rule's, else the busy rule's, else the unavailable rule's.
-      if let forward = fallbacks.onNoAnswer ?? fallbacks.onBusy ?? fallbacks.onUnavailable {
-        var on: Set<Int> = []
-        if fallbacks.onNoAnswer == forward, let seconds = fallbacks.noAnswerSeconds {
-          on.insert(408)
-          inbound.ringUntilMs = context.nowMs + Int64(seconds) * 1000
-        }
-        if fallbacks.onBusy == forward { on.formUnion([486, 600]) }
-        if fallbacks.onUnavailable == forward { on.formUnion([404, 408, 480, 500, 502, 503, 504]) }
-        leg = (forward, owner, on)
+      call.forking = .parallel
+      if !fallbacks.isEmpty {
+        // The offer is read now, before the core edits the INVITE it holds.
+        _ = offer.value
+        call.noAnswerTimeoutMs = fallbacks.noAnswerSeconds.map { Int64($0) * 1000 }
+        call.whenUnanswered = unansweredHook(owner, fallbacks, base: call, inbound: inbound, from: from)
       }
     }
-    // Devices with no forwarded leg behind them ring at once (RFC 3261
-    // §16.7, docs/softphones.md "Forking"); with one, they are tried in turn
-    // before it (the sequential path's forward rules, docs/dids.md).
-    if leg == nil, !call.targets.isEmpty { call.forking = .parallel }
     // The inbound leg's price and payer, admitted before any forwarded leg.
     let (payer, quote) = try inboundPrice(did)
     call.customerQuote = quote
     try admit(call: context.callUUID, payer: payer, quote: quote)
-    if let leg {
+    if let forwardNow {
       do {
-        try forward(leg.forward, of: leg.owner, forwardOn: leg.forwardOn, into: &call, &inbound)
+        try forward(forwardNow.forward, of: forwardNow.owner, from: from, into: &call, &inbound)
       } catch {
-        // Ringing devices stay: a forward that cannot be placed only loses the fallback.
-        guard call.targets.isEmpty else { return finished(call, inbound) }
         _ = context.credit?.end(call: context.callUUID, durationMs: nil, nowUnixMs: context.unixMs)
         throw error
       }
     }
     return finished(call, inbound)
+  }
+
+  /// The fork's end with no answer (`ForkOutcome`) picks the rule: busy
+  /// (every device 486/600) `forward_busy`, the rule's timeout
+  /// `forward_no_answer`, every device failing otherwise
+  /// `forward_unavailable`; a 6xx none. The forwarded leg is placed then
+  /// (routed, admitted against the owner's wallet, counted); one that
+  /// cannot be placed leaves the devices' best response.
+  private func unansweredHook(
+    _ owner: DIDNumber, _ fallbacks: CallRuleEngine.Fallbacks, base: RoutedCall, inbound: InboundCall,
+    from: (user: String?, host: String)
+  ) -> UnansweredHook {
+    var base = base
+    base.targets = []
+    base.forking = .sequential
+    base.noAnswerTimeoutMs = nil
+    return UnansweredHook { outcome in
+      let forward: CallRuleEngine.Forward?
+      switch outcome {
+      case .busy: forward = fallbacks.onBusy
+      case .noAnswer: forward = fallbacks.onNoAnswer
+      case .unavailable: forward = fallbacks.onUnavailable
+      case .declined: forward = nil
+      }
+      guard let forward else { return nil }
+      var call = base
+      var inbound = inbound
+      do {
+        try self.forward(forward, of: owner, from: from, into: &call, &inbound)
+      } catch {
+        return nil
+      }
+      return .route(finished(call, inbound))
+    }
   }
 
   private func finished(_ call: RoutedCall, _ inbound: InboundCall) -> RoutedCall {

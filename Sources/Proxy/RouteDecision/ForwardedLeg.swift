@@ -18,14 +18,10 @@ public struct ForwardedLeg: Sendable, Equatable {
   public var customerQuote: RateQuote?
   /// The number or SIP URI called.
   public var calledNumber: String
-  /// The index in `RoutedCall.targets` of the leg's first target: targets
-  /// before it are the owner's devices.
-  public var firstTarget: Int
 
   public init(
     recordID: String, ruleID: String, userID: String, ingress: CarrierLeg?, customerQuote: RateQuote?,
-    calledNumber: String,
-    firstTarget: Int
+    calledNumber: String
   ) {
     self.recordID = recordID
     self.ruleID = ruleID
@@ -33,6 +29,5 @@ public struct ForwardedLeg: Sendable, Equatable {
     self.ingress = ingress
     self.customerQuote = customerQuote
     self.calledNumber = calledNumber
-    self.firstTarget = firstTarget
   }
 }

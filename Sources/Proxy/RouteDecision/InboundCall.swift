@@ -9,22 +9,16 @@ public struct InboundCall: Sendable, Equatable {
   public var userID: String
   /// `phone_numbers.id` of the DID.
   public var phoneNumberID: String
-  /// The forwarded leg, when some of the call's targets forward it.
+  /// The forwarded leg: from the start when a rule forwards the call at
+  /// once (`forward_always`, `forward_unavailable` with no device), else
+  /// set when the devices' fork ends unanswered and its `UnansweredHook`
+  /// routes the call on (`forward_busy`, `forward_no_answer`,
+  /// `forward_unavailable`).
   public var forwardedLeg: ForwardedLeg?
-  /// The devices ring until this monotonic instant (a `forward_no_answer`
-  /// rule's timeout), then the forwarded leg is tried.
-  public var ringUntilMs: Int64?
-  /// The statuses of the last device that move the call on to the
-  /// forwarded leg (busy: 486, 600; no answer: 408 when the ringing time is
-  /// up; unavailable: 404, 408, 480, 5xx). Empty when the leg is the only one.
-  public var forwardOn: Set<Int> = []
 
-  public init(
-    userID: String, phoneNumberID: String, forwardedLeg: ForwardedLeg? = nil, ringUntilMs: Int64? = nil
-  ) {
+  public init(userID: String, phoneNumberID: String, forwardedLeg: ForwardedLeg? = nil) {
     self.userID = userID
     self.phoneNumberID = phoneNumberID
     self.forwardedLeg = forwardedLeg
-    self.ringUntilMs = ringUntilMs
   }
 }

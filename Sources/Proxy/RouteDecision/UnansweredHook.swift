@@ -11,8 +11,9 @@
 ///   too, its own `whenUnanswered` is asked at its end (a sequential call
 ///   ends with its best response). Limits: the call's rating, ingress and
 ///   edits stay the first decision's (the Record-Route too); only targets,
-///   forking, failover statuses, the hook and `noAnswerTimeoutMs` are taken
-///   from `call`.
+///   forking, failover statuses, the hook, `noAnswerTimeoutMs`, the
+///   session-timer flag (or-ed) and a DID's forwarded leg
+///   (`inbound.forwardedLeg`: its record and credit) are taken from `call`.
 ///
 /// No targets at all (no live binding) is the router's own decision: it
 /// returns its refusal (480) or its forward directly.
