@@ -35,6 +35,17 @@ import Testing
     String(decoding: message.serialized(), as: UTF8.self)
   }
 
+  /// The scheme read in place agrees with the built Request-URI's, in any case.
+  @Test(arguments: [
+    ("sips:bob@example.com", true), ("SIPS:bob@example.com", true), ("sip:bob@example.com", false),
+    ("sip:sips%3Auser%40example.com@example.net", false), ("tel:+15551234", false),
+  ])
+  func requestURIIsSIPSReadsTheSchemeInPlace(uri: String, expected: Bool) throws {
+    let message = try parse(Self.invite.replacingFirstLine(with: "INVITE \(uri) SIP/2.0\r"))
+    #expect(message.requestURIIsSIPS == expected)
+    #expect((message.requestURI?.scheme.lowercased() == "sips") == expected)
+  }
+
   @Test(arguments: ["P-Asserted-Identity", "p-asserted-identity", "P-ASSERTED-IDENTITY"])
   func removeHeadersRemovesEveryInstance(name: String) throws {
     let message = try parse()
@@ -194,5 +205,12 @@ extension String {
     var copy = self
     copy.replaceSubrange(range, with: replacement)
     return copy
+  }
+}
+
+extension String {
+  fileprivate func replacingFirstLine(with line: String) -> String {
+    guard let end = firstIndex(of: "\n") else { return line }
+    return line + self[end...]
   }
 }

@@ -91,7 +91,7 @@ extension ProxyCore {
   /// every hop, so targets over another transport are not tried. False when
   /// none is left.
   static func keepSecureTargets(_ routed: inout RoutedCall, for request: SIPMessage) -> Bool {
-    guard request.requestURI?.scheme.lowercased() == "sips" else { return true }
+    guard request.requestURIIsSIPS else { return true }
     routed.targets.removeAll { $0.destination.transport != .tls }
     return !routed.targets.isEmpty
   }
