@@ -9,7 +9,9 @@ in a second row linked to the first; a `do_not_disturb` number is refused
 1 s, both get CANCEL, and the call goes to the supplier on her wallet (the
 rule rides on the parallel fork's end); and a real softphone (Debian's
 baresip, auto-answer) registered as one of alice's devices beside a SIPp
-one answers while the SIPp one gets CANCEL. One switch serves all five."""
+one answers while the SIPp one gets CANCEL. One switch serves all five.
+A forwarded call up when the switch is killed ends, through the next run,
+with both rows and one wallet debit (its own test)."""
 
 from __future__ import annotations
 
@@ -194,6 +196,45 @@ def test_dids_ring_their_owner_forward_when_unavailable_and_refuse_when_do_not_d
         except subprocess.TimeoutExpired:
             baresip.kill()
             baresip.wait(timeout=5)
+
+
+
+def test_a_forwarded_did_call_up_when_the_switch_is_killed_ends_with_both_rows_and_one_debit(ss):
+    """bob's number, forwarded at once to the supplier UAS, answered and held
+    6 s; kill -9 once answered, a new switch on the same journal takes it over
+    from its checkpoint (which carries the forwarded leg), and the caller's BYE
+    ends it: the inbound row and the leg's row linked to it, and one debit of
+    bob's wallet equal to the leg's cost."""
+    _, egress = did_world(ss)
+    ss.config.write_text(SS.SWITCH_CONFIG + f'\n[registrar]\ndomains = ["{DOMAIN}"]\n'
+                         'authentication = "none"\n')
+    ss.start_switch()
+    supplier = ss.uas(port=egress.port, calls=1)
+    run = ss.uac("15550002002", hold_ms=6000)
+    SS.wait_for("the answer", lambda: any(
+        m.direction == "received" and m.status == 200 and "INVITE" in (m.header("CSeq") or "")
+        for m in run.messages()), timeout=10)
+    ss.kill_switch()
+    ss.start_switch()
+    assert ss.wait_log(r"calls=1 .*calls taken over from the last run", timeout=10), ss.switch_log()[-2000:]
+    assert run.wait(timeout=30) == 0, run.summary()
+    assert supplier.wait(timeout=20) == 0, supplier.summary()
+    inbound, leg = forwarded_rows(ss, first_invite_call_id(run))
+    assert inbound["direction"] == "inbound" and inbound["user_id"] == 2 and inbound["phone_number_id"] == 9
+    assert inbound["egress_carrier_id"] is None and inbound["cost"] is None, inbound
+    assert inbound["metadata"].get("ended_by") == "caller", inbound
+    assert leg["direction"] == "outbound" and leg["user_id"] == 2 and leg["to_number"] == "15551234", leg
+    assert leg["egress_service_id"] == egress.service and leg["status"] == "completed", leg
+    assert 5 <= leg["duration_seconds"] <= 7, leg
+    cost = Decimal(str(leg["cost"]))
+    assert cost == Decimal("0.10") * leg["billable_seconds"], leg
+    SS.wait_for("the leg's debit", lambda: ss.db.scalar(
+        "select count(*) from transactions where wallet_id = 6") != "0", timeout=10)
+    debits = ss.db.rows("select reference_id, amount, type from transactions where wallet_id = 6")
+    assert len(debits) == 1 and debits[0][2] == "debit", debits
+    assert int(debits[0][0]) == int(leg["id"]) and Decimal(debits[0][1]) == cost, (debits, leg)
+    assert Decimal(ss.db.scalar("select balance from wallets where id = 6")) == Decimal("10") - cost
+    assert ss.stop_switch() == 0
 
 
 def baresip_output(tmp_path) -> str:

@@ -106,6 +106,29 @@ extension ProxyCore {
     return shorter(inbound, credit.extend(call: leg.recordID))
   }
 
+  /// The credit of a call restored from its checkpoint (`restore`): its
+  /// own parties and, when it went to its forwarded leg, the leg's on the
+  /// leg's record id (the owner's wallet, the supplier), so its steps and
+  /// cut-off go on and its end charges the wallet once, in the leg's row.
+  func restoredCredit(_ credit: CreditLedger, _ checkpoint: DialogCheckpoint, elapsedMs: Int64) -> CreditGrant
+  {
+    let summary = checkpoint.summary
+    let inbound = credit.restore(
+      call: summary.recordID, parties: checkpoint.creditParties, elapsedMs: elapsedMs)
+    guard let leg = summary.forwardedLeg, summary.forwardedLegTried else { return inbound }
+    return shorter(
+      inbound,
+      credit.restore(call: leg.recordID, parties: checkpoint.forwardedLegParties, elapsedMs: elapsedMs))
+  }
+
+  /// A restored call to a DID: its tried forwarded leg holds its place in
+  /// the owner's month's count, as when it was admitted (migration 0020).
+  func restoreForwardedLegCount(_ summary: CallSummary) {
+    guard let leg = summary.forwardedLeg, summary.forwardedLegTried else { return }
+    _ = monthlyCalls.admit(
+      call: leg.recordID, userID: leg.userID, limit: nil, unixMs: summary.startedUnixMs, force: true)
+  }
+
   private func shorter(_ a: CreditGrant, _ b: CreditGrant) -> CreditGrant {
     guard let x = a.paidSeconds else { return b }
     guard let y = b.paidSeconds else { return a }

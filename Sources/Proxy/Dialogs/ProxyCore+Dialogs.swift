@@ -79,11 +79,15 @@ extension ProxyCore {
   }
 
   func checkpoint(of dialog: Dialog) -> DialogCheckpoint {
-    DialogCheckpoint(
+    var checkpoint = DialogCheckpoint(
       summary: dialog.summary, caller: dialog.caller, callee: dialog.callee, control: dialog.control,
       callerCSeq: dialog.callerCSeq, calleeCSeq: dialog.calleeCSeq, maxDurationMs: dialog.maxDurationMs,
       sessionInterval: dialog.sessionInterval,
       creditParties: credit?.parties(call: dialog.summary.recordID) ?? [])
+    if let leg = dialog.summary.forwardedLeg, dialog.summary.forwardedLegTried {
+      checkpoint.forwardedLegParties = credit?.parties(call: leg.recordID) ?? []
+    }
+    return checkpoint
   }
 
   /// In-dialog requests (To tag present) and ACKs for 2xx: loose routing by
@@ -288,7 +292,9 @@ extension ProxyCore {
     dialogs.insert(dialog)
     liveCalls.add(dialog.callNumber, ingress: summary.ingress)
     liveCalls.setEgress(dialog.callNumber, summary.egress)
-    if let userID = summary.userID, summary.ingress != nil {
+    if summary.direction == .inbound {
+      restoreForwardedLegCount(summary)
+    } else if let userID = summary.userID, summary.ingress != nil {
       // A user's call taken over holds its place in the month's count (docs/softphones.md).
       _ = monthlyCalls.admit(
         call: summary.recordID, userID: userID, limit: nil, unixMs: summary.startedUnixMs, force: true)
@@ -305,8 +311,7 @@ extension ProxyCore {
         .sessionExpiry(dialog), afterMs: SessionTimerPolicy.deadlineMs(interval: interval))
     }
     if let credit {
-      let grant = credit.restore(
-        call: summary.recordID, parties: checkpoint.creditParties, elapsedMs: elapsedMs)
+      let grant = restoredCredit(credit, checkpoint, elapsedMs: elapsedMs)
       if let paid = grant.paidSeconds {
         dialog.paidMs = paid * 1000
         dialog.creditShortage = grant.shortage

@@ -49,6 +49,7 @@ extension DialogCheckpoint {
     for (index, party) in creditParties.enumerated() {
       fields["p\(index)"] = CheckpointFields.list([party.account.description] + Self.quoteItems(party.quote))
     }
+    writeInbound(&fields)
     return Self.textVersion + fields.text
   }
 
@@ -95,9 +96,23 @@ extension DialogCheckpoint {
       guard let caller = Self.side(towardsCaller), let callee = Self.side(towardsCallee) else { return nil }
       control = DialogControl(towardsCaller: caller, towardsCallee: callee)
     }
+    guard let parties = Self.parties(fields, key: "p") else { return nil }
+    self.init(
+      summary: summary, caller: caller, callee: callee, control: control,
+      callerCSeq: fields["ccs"].flatMap { UInt32($0) } ?? 0,
+      calleeCSeq: fields["ecs"].flatMap { UInt32($0) } ?? 0,
+      maxDurationMs: fields["md"].flatMap { Int64($0) }, sessionInterval: fields["si"].flatMap { Int($0) },
+      creditParties: parties)
+    guard readInbound(fields) else { return nil }
+  }
+
+  // MARK: Values
+
+  /// The credit parties in `<key>0`, `<key>1`, ...; nil when one is malformed.
+  static func parties(_ fields: CheckpointFields, key: String) -> [CreditParty]? {
     var parties: [CreditParty] = []
     var index = 0
-    while let text = fields["p\(index)"] {
+    while let text = fields["\(key)\(index)"] {
       let items = CheckpointFields.items(text)
       guard let account = items.first.flatMap(Self.account), let quote = Self.quote(items.dropFirst()) else {
         return nil
@@ -105,29 +120,22 @@ extension DialogCheckpoint {
       parties.append(CreditParty(account: account, quote: quote))
       index += 1
     }
-    self.init(
-      summary: summary, caller: caller, callee: callee, control: control,
-      callerCSeq: fields["ccs"].flatMap { UInt32($0) } ?? 0,
-      calleeCSeq: fields["ecs"].flatMap { UInt32($0) } ?? 0,
-      maxDurationMs: fields["md"].flatMap { Int64($0) }, sessionInterval: fields["si"].flatMap { Int($0) },
-      creditParties: parties)
+    return parties
   }
 
-  // MARK: Values
-
-  private static func leg(_ leg: CarrierLeg) -> String {
+  static func leg(_ leg: CarrierLeg) -> String {
     CheckpointFields.list([leg.carrierID, leg.interconnectID, leg.serviceID])
   }
 
-  private static func leg(_ text: String) -> CarrierLeg? {
+  static func leg(_ text: String) -> CarrierLeg? {
     let items = CheckpointFields.items(text)
     guard items.count == 3 else { return nil }
     return CarrierLeg(carrierID: items[0], interconnectID: items[1], serviceID: items[2])
   }
 
-  private static func quote(_ quote: RateQuote) -> String { CheckpointFields.list(quoteItems(quote)) }
+  static func quote(_ quote: RateQuote) -> String { CheckpointFields.list(quoteItems(quote)) }
 
-  private static func quoteItems(_ quote: RateQuote) -> [String] {
+  static func quoteItems(_ quote: RateQuote) -> [String] {
     [
       quote.ratingPlanID, quote.prefix, quote.currency, String(quote.ratePerMinute.micros),
       String(quote.connectionFee.micros), String(quote.increments.initial),
@@ -136,7 +144,7 @@ extension DialogCheckpoint {
     ]
   }
 
-  private static func quote(_ items: ArraySlice<String>) -> RateQuote? {
+  static func quote(_ items: ArraySlice<String>) -> RateQuote? {
     let items = Array(items)
     guard items.count == 9, let rate = Int64(items[3]), let fee = Int64(items[4]),
       let initial = Int(items[5]), let recurring = Int(items[6]),
@@ -163,7 +171,7 @@ extension DialogCheckpoint {
     return DialogSide(requestURI: items[0], routeSet: Array(items[3...]), from: items[1], to: items[2])
   }
 
-  private static func account(_ text: String) -> AccountRef? {
+  static func account(_ text: String) -> AccountRef? {
     guard let colon = text.firstIndex(of: ":"), let kind = AccountRef.Kind(rawValue: String(text[..<colon]))
     else { return nil }
     return AccountRef(kind, String(text[text.index(after: colon)...]))

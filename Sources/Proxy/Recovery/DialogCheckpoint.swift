@@ -28,6 +28,10 @@ public struct DialogCheckpoint: Sendable, Equatable {
   public var sessionInterval: Int?
   /// The accounts the call is charged to, each quote in its account's currency.
   public var creditParties: [CreditParty]
+  /// The accounts a call to a DID's forwarded leg is charged to (the
+  /// owner's wallet, the supplier), under the leg's own record id
+  /// (`summary.forwardedLeg`); empty when the call has no tried leg.
+  public var forwardedLegParties: [CreditParty] = []
 
   public var recordID: String { summary.recordID }
 
