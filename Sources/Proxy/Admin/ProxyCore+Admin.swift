@@ -63,11 +63,13 @@ extension ProxyCore {
     return .cancelled
   }
 
-  /// Sends `state` of a call to `callEvents`, if set.
+  /// Sends `state` of a call to `callEvents`, if set. Inlined, and the
+  /// summary an autoclosure: with no subscriber (nearly always) the call's
+  /// summary is not even copied.
   @inline(__always)
-  func emit(_ state: CallEvent.State, _ summary: CallSummary) {
+  func emit(_ state: CallEvent.State, _ summary: @autoclosure () -> CallSummary) {
     guard let callEvents else { return }
-    callEvents(CallEvent(state: state, unixMs: clock.unixMs, summary: summary))
+    callEvents(CallEvent(state: state, unixMs: clock.unixMs, summary: summary()))
   }
 
   private func dialog(recordID: String) -> Dialog? {

@@ -38,6 +38,7 @@ extension ProxyCore {
   }
 
   /// The call record's facts of a call to a DID, once it is started.
+  @inline(__always)
   func noteInbound(_ call: RoutedCall, in summary: inout CallSummary) {
     guard let inbound = call.inbound else { return }
     summary.direction = .inbound

@@ -224,7 +224,8 @@ extension ProxyCore {
   /// BYE's final response) runs when the handler releases it.
   func report(_ summary: CallSummary, then answer: (() -> Void)?) {
     var summary = summary
-    let forwardedLeg = splitForwardedLeg(&summary)
+    // Most calls have no forwarded leg: no call (and no copy) for them.
+    let forwardedLeg = summary.forwardedLeg == nil ? nil : splitForwardedLeg(&summary)
     quality.record(summary)
     monthlyCalls.end(call: summary.recordID, answered: summary.outcome == .answered)
     if let credit {

@@ -50,9 +50,14 @@ public final class QualityTable {
     refusals[rule, default: 0] += 1
   }
 
+  /// One hash of the key for a series that exists (every call but a
+  /// carrier's first): its ids are two UUID strings.
   private func update(_ key: QualityKey, _ change: (inout CarrierQuality) -> Void) {
-    var key = key
-    if carriers[key] == nil, carriers.count >= Self.maxKeys { key = .overflow(key.side) }
+    if let index = carriers.index(forKey: key) {
+      change(&carriers.values[index])
+      return
+    }
+    let key = carriers.count >= Self.maxKeys ? QualityKey.overflow(key.side) : key
     change(&carriers[key, default: CarrierQuality()])
   }
 

@@ -107,7 +107,8 @@ public final class SIPMessage {
   /// asked of every INVITE (RFC 5630), where building `requestURI` costs
   /// more than a thousand instructions.
   public var requestURIIsSIPS: Bool {
-    guard let scheme = raw.pointee.req_uri?.pointee.scheme else { return false }
+    // libosip2's accessors: `raw.pointee.req_uri` copied the whole message struct.
+    guard let uri = osip_message_get_uri(raw), let scheme = osip_uri_get_scheme(uri) else { return false }
     for (index, letter) in "sips".utf8.enumerated() where UInt8(bitPattern: scheme[index]) | 0x20 != letter {
       return false  // a NUL byte ends a shorter scheme here too
     }
