@@ -192,6 +192,7 @@ async def worker_main(port, ca, rate, calls, k, nproc, conns, start_at) -> dict:
             await asyncio.sleep(delay)
         lateness.append(max(0.0, time.monotonic() - due))
         tasks.append(asyncio.ensure_future(run(i)))
+    last_dispatch = time.monotonic()
     await asyncio.gather(*tasks)
     if cipher is None:  # new mode: one more connection, only to read the suite
         c = await Conn.open(port, ctx)
@@ -199,7 +200,8 @@ async def worker_main(port, ca, rate, calls, k, nproc, conns, start_at) -> dict:
         await c.close()
     for c in shared:
         await c.close()
-    return {"setups": setups, "failed": failed, "lateness": lateness, "cipher": cipher}
+    return {"setups": setups, "failed": failed, "lateness": lateness, "cipher": cipher,
+            "last_dispatch": last_dispatch}
 
 
 def worker(args, out) -> None:
@@ -224,12 +226,12 @@ def make_certs(d: Path) -> None:
     def ossl(*a):
         subprocess.run(["openssl", *a], cwd=d, check=True, capture_output=True, timeout=30)
     ossl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-         "-keyout", "ca.key", "-out", "ca.pem", "-days", "30", "-subj", "/CN=tls-bench CA")
+         "-keyout", "ca.key", "-out", "ca.pem", "-days", "365", "-subj", "/CN=tls-bench CA")
     (d / "ext.cnf").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
     ossl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
          "-keyout", "proxy.key", "-out", "proxy.csr", "-subj", "/CN=tls-bench")
     ossl("x509", "-req", "-in", "proxy.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-         "-out", "proxy.pem", "-days", "30", "-extfile", "ext.cnf")
+         "-out", "proxy.pem", "-days", "365", "-extfile", "ext.cnf")
 
 
 def wait_tls_ready(child, port: int, ca: str, timeout: float = 30.0) -> None:
@@ -287,7 +289,9 @@ def run_step(cfg, name: str, pids_of, port: int, ca: str, rate: int, mode: str) 
     late = [x for r in results if "lateness" in r for x in r["lateness"]]
     cipher = next((r["cipher"] for r in results if r.get("cipher")), None)
     done = len(setups)
-    row = {"proxy": name, "mode": mode, "rate": rate, "calls": calls, "completed": done,
+    span = max((r["last_dispatch"] for r in results if "last_dispatch" in r), default=start_at) - start_at
+    offered = (calls - 1) / span if span > 0 else float("nan")
+    row = {"proxy": name, "mode": mode, "rate": rate, "offered_cps": offered, "calls": calls, "completed": done,
            "failed": calls - done, "cpu_s": proxy_ticks / HZ,
            "cpu_s_per_1000": (proxy_ticks / HZ) / done * 1000 if done else float("nan"),
            "proxy_core_pct": 100 * proxy_ticks / HZ / wall,
@@ -301,7 +305,7 @@ def run_step(cfg, name: str, pids_of, port: int, ca: str, rate: int, mode: str) 
 
 
 def table(rows: list[dict]) -> str:
-    cols = ["proxy", "mode", "rate", "calls", "completed", "cpu_s_per_1000", "proxy_core_pct", "p50_ms",
+    cols = ["proxy", "mode", "rate", "offered_cps", "calls", "completed", "cpu_s_per_1000", "proxy_core_pct", "p50_ms",
             "p99_ms", "uac_late_p99_ms", "others_on_proxy_core_pct", "load1", "tls"]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for r in rows:
