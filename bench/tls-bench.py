@@ -222,6 +222,14 @@ def core_busy_ticks(cpu: int) -> int:
     return 0
 
 
+def tcp_ext(*names: str) -> list[int]:
+    """Kernel-wide TcpExt counters (/proc/net/netstat), e.g. ListenOverflows."""
+    with open("/proc/net/netstat") as f:
+        lines = [l.split() for l in f if l.startswith("TcpExt:")]
+    row = dict(zip(lines[0][1:], lines[1][1:]))
+    return [int(row.get(n, 0)) for n in names]
+
+
 def make_certs(d: Path) -> None:
     def ossl(*a):
         subprocess.run(["openssl", *a], cwd=d, check=True, capture_output=True, timeout=30)
@@ -274,6 +282,7 @@ def run_step(cfg, name: str, pids_of, port: int, ca: str, rate: int, mode: str) 
         time.sleep(0.05)
     pids = pids_of()
     t0, c0, busy0 = time.monotonic(), rb.cpu_ticks(pids), core_busy_ticks(cfg.proxy_cpu)
+    net0 = tcp_ext("ListenOverflows", "TCPSynRetrans")
     results = [out.get(timeout=cfg.step_seconds + CALL_TIMEOUT + 60) for _ in procs]
     for p in procs:
         p.join(timeout=10)
@@ -282,6 +291,7 @@ def run_step(cfg, name: str, pids_of, port: int, ca: str, rate: int, mode: str) 
     time.sleep(0.3)  # the proxy's last writes and closes
     pids = pids_of()
     proxy_ticks = rb.cpu_ticks(pids) - c0
+    overflows, syn_retrans = (b - a for a, b in zip(net0, tcp_ext("ListenOverflows", "TCPSynRetrans")))
     other = core_busy_ticks(cfg.proxy_cpu) - busy0 - proxy_ticks
     wall = time.monotonic() - t0
     errors = [r["error"] for r in results if "error" in r]
@@ -297,7 +307,9 @@ def run_step(cfg, name: str, pids_of, port: int, ca: str, rate: int, mode: str) 
            "proxy_core_pct": 100 * proxy_ticks / HZ / wall,
            "others_on_proxy_core_pct": 100 * max(0, other) / HZ / wall,
            "p50_ms": 1000 * pct(setups, 50), "p99_ms": 1000 * pct(setups, 99),
-           "uac_late_p99_ms": 1000 * pct(late, 99), "load1": os.getloadavg()[0],
+           "uac_late_p99_ms": 1000 * pct(late, 99), "listen_overflows": overflows,
+           "syn_retrans": syn_retrans, "threads": sum(len(os.listdir(f"/proc/{p}/task")) for p in pids
+                                                      if os.path.isdir(f"/proc/{p}/task")), "load1": os.getloadavg()[0],
            "tls": "/".join(cipher) if cipher else "", "errors": "; ".join(errors)}
     rb.log(f"{name:8} {mode:6} {rate:4} cps: {done}/{calls} ok, {row['cpu_s_per_1000']:.2f} CPU-s/1000, "
            f"p50 {row['p50_ms']:.1f} ms p99 {row['p99_ms']:.1f} ms, load {row['load1']:.2f} {row['errors']}")
@@ -306,7 +318,7 @@ def run_step(cfg, name: str, pids_of, port: int, ca: str, rate: int, mode: str) 
 
 def table(rows: list[dict]) -> str:
     cols = ["proxy", "mode", "rate", "offered_cps", "calls", "completed", "cpu_s_per_1000", "proxy_core_pct", "p50_ms",
-            "p99_ms", "uac_late_p99_ms", "others_on_proxy_core_pct", "load1", "tls"]
+            "p99_ms", "uac_late_p99_ms", "listen_overflows", "syn_retrans", "threads", "others_on_proxy_core_pct", "load1", "tls"]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for r in rows:
         lines.append("| " + " | ".join(f"{r[c]:.2f}" if isinstance(r[c], float) else str(r[c]) for c in cols) + " |")
@@ -345,7 +357,8 @@ def parse(argv):
 def main(argv) -> int:
     cfg = parse(argv)
     cfg.processes = max(1, min(cfg.processes, cfg.connections))
-    out = Path(cfg.out or BENCH / "results" / (time.strftime("%Y%m%d-%H%M%S") + "-tls"))
+    cfg.bin = str(Path(cfg.bin).resolve())
+    out = Path(cfg.out or BENCH / "results" / (time.strftime("%Y%m%d-%H%M%S") + "-tls")).resolve()
     out.mkdir(parents=True, exist_ok=True)
     certs = out / "certs"
     certs.mkdir(exist_ok=True)
