@@ -267,8 +267,11 @@ def pct(vals: list[float], q: float) -> float:
     return rb.pct(sorted(vals), q / 100) if vals else float("nan")
 
 
-def run_step(cfg, name: str, pids_of, port: int, ca: str, rate: int, mode: str) -> dict:
+def run_step(cfg, name: str, child, pids_of, port: int, ca: str, rate: int, mode: str) -> dict | None:
+    """One step on one proxy; None if that proxy is no longer running."""
     calls = rate * cfg.step_seconds
+    if not child.alive():
+        return None
     nproc = cfg.processes
     conns = max(1, cfg.connections // nproc) if mode == "reused" else 0
     out: mp.Queue = mp.Queue()
@@ -295,6 +298,9 @@ def run_step(cfg, name: str, pids_of, port: int, ca: str, rate: int, mode: str) 
     other = core_busy_ticks(cfg.proxy_cpu) - busy0 - proxy_ticks
     wall = time.monotonic() - t0
     errors = [r["error"] for r in results if "error" in r]
+    if not child.alive():
+        errors.append(f"{name} exited during the step (status {child.popen.poll()}): see its log")
+        proxy_ticks = 0
     setups = [s for r in results if "setups" in r for s in r["setups"]]
     late = [x for r in results if "lateness" in r for x in r["lateness"]]
     cipher = next((r["cipher"] for r in results if r.get("cipher")), None)
@@ -321,6 +327,8 @@ def table(rows: list[dict]) -> str:
             "p99_ms", "uac_late_p99_ms", "listen_overflows", "syn_retrans", "threads", "others_on_proxy_core_pct", "load1", "tls"]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for r in rows:
+        if r["errors"]:
+            r = dict(r, tls=(r["tls"] + " " + r["errors"]).strip())
         lines.append("| " + " | ".join(f"{r[c]:.2f}" if isinstance(r[c], float) else str(r[c]) for c in cols) + " |")
     return "\n".join(lines)
 
@@ -370,6 +378,8 @@ def main(argv) -> int:
     reg = rb.Registry()
     rows: list[dict] = []
     env_lines = [f"date: {time.strftime('%Y-%m-%d %H:%M:%S %Z')}", f"kernel: {os.uname().release}",
+                 "cpu: " + next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?"),
+                 f"kamailio: {subprocess.run(['kamailio', '-v'], capture_output=True, text=True).stdout.splitlines()[0]}",
                  f"cpus: {os.cpu_count()}, load at start: {os.getloadavg()}", f"ssl: {ssl.OPENSSL_VERSION}"]
     try:
         pin = ["taskset", "-c", str(cfg.proxy_cpu)]
@@ -405,7 +415,9 @@ def main(argv) -> int:
         for rate in [int(x) for x in cfg.rates.split(",") if x]:
             for mode in [m for m in cfg.modes.split(",") if m]:
                 for name in (order if n % 2 == 0 else order[::-1]):
-                    rows.append(run_step(cfg, name, pids_of[name], ports[name], ca, rate, mode))
+                    row = run_step(cfg, name, procs[name], pids_of[name], ports[name], ca, rate, mode)
+                    if row is not None:
+                        rows.append(row)
                 n += 1
         env_lines.append(f"load at end: {os.getloadavg()}")
     finally:
