@@ -195,9 +195,12 @@ async def worker_main(port, ca, rate, calls, k, nproc, conns, start_at) -> dict:
     last_dispatch = time.monotonic()
     await asyncio.gather(*tasks)
     if cipher is None:  # new mode: one more connection, only to read the suite
-        c = await Conn.open(port, ctx)
-        cipher = c.cipher
-        await c.close()
+        try:
+            c = await Conn.open(port, ctx)
+            cipher = c.cipher
+            await c.close()
+        except (OSError, ssl.SSLError):
+            pass
     for c in shared:
         await c.close()
     return {"setups": setups, "failed": failed, "lateness": lateness, "cipher": cipher,
@@ -300,7 +303,7 @@ def run_step(cfg, name: str, child, pids_of, port: int, ca: str, rate: int, mode
     errors = [r["error"] for r in results if "error" in r]
     if not child.alive():
         errors.append(f"{name} exited during the step (status {child.popen.poll()}): see its log")
-        proxy_ticks = 0
+        proxy_ticks = float("nan")
     setups = [s for r in results if "setups" in r for s in r["setups"]]
     late = [x for r in results if "lateness" in r for x in r["lateness"]]
     cipher = next((r["cipher"] for r in results if r.get("cipher")), None)
