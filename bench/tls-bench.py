@@ -382,7 +382,8 @@ def main(argv) -> int:
     rows: list[dict] = []
     env_lines = [f"date: {time.strftime('%Y-%m-%d %H:%M:%S %Z')}", f"kernel: {os.uname().release}",
                  "cpu: " + next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?"),
-                 f"kamailio: {subprocess.run(['kamailio', '-v'], capture_output=True, text=True).stdout.splitlines()[0]}",
+                 "kamailio: " + (subprocess.run(["kamailio", "-v"], capture_output=True, text=True).stdout.strip()
+                                 .splitlines() or ["?"])[0] if "kamailio" in cfg.proxies else "kamailio: not run",
                  f"cpus: {os.cpu_count()}, load at start: {os.getloadavg()}", f"ssl: {ssl.OPENSSL_VERSION}"]
     try:
         pin = ["taskset", "-c", str(cfg.proxy_cpu)]
