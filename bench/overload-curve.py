@@ -90,6 +90,38 @@ def metrics(port: int) -> dict[str, float]:
     return out
 
 
+class Timeline:
+    """Samples the switch's overload gauges every 200 ms while a step runs
+    (timeline.csv: seconds, queue delay, loop lag, admitted-rate limit,
+    shedding, INVITEs shed so far): how the controller moved."""
+
+    GAUGES = ["didtron_overload_queue_delay_milliseconds", "didtron_overload_loop_lag_milliseconds",
+              "didtron_overload_admitted_invites_per_second", "didtron_overload_shedding"]
+
+    def __init__(self, port: int, path: Path):
+        import threading
+        self.port, self.path, self.done = port, path, threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self) -> None:
+        t0 = time.monotonic()
+        with open(self.path, "w") as f:
+            f.write("t_s,queue_delay_ms,loop_lag_ms,admitted_limit,shedding,shed_total\n")
+            while not self.done.wait(0.2):
+                try:
+                    m = metrics(self.port)
+                except OSError:
+                    continue
+                shed = sum(v for k, v in m.items() if k.startswith("didtron_overload_invites_shed_total"))
+                vals = [m.get(g, float("nan")) for g in self.GAUGES]
+                f.write(",".join([f"{time.monotonic() - t0:.2f}"] + [f"{v:g}" for v in vals] + [f"{shed:g}"]) + "\n")
+
+    def stop(self) -> None:
+        self.done.set()
+        self.thread.join(5)
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind((LOOP, 0))
@@ -194,8 +226,11 @@ def step(a, reg, rundir: Path, out: Path, rate: int) -> dict:
                                    "-trace_rtt", "-rtt_freq", "10", "-trace_counts",
                                    "-trace_err", "-error_file", str(d / "uac_errors.log")],
                     d / "uac.out", cwd=d, env=a.sipp_env)
+    timeline = Timeline(metrics_port, d / "timeline.csv") if metrics_port else None
     reg.wait(uac, a.step_seconds + 90)
     wall = time.monotonic() - t0
+    if timeline:
+        timeline.stop()
     cpu = (rb.cpu_ticks([proxy.pid]) - p0) / rb.HZ
     drops = rb.udp_drops(sip) - drops0
     counters = metrics(metrics_port) if metrics_port else {}
