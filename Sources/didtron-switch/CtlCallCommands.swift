@@ -1,4 +1,5 @@
 import ArgumentParser
+import JSON
 import SwitchDaemon
 
 // `ctl calls`, `ctl call ID`, `ctl hangup ID`: the calls in progress.

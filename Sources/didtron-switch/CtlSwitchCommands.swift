@@ -1,4 +1,5 @@
 import ArgumentParser
+import JSON
 import SwitchDaemon
 
 // `ctl accounts`, `ctl limits`, `ctl registrations USER`, `ctl reload`, `ctl version`.
