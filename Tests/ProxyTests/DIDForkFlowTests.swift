@@ -20,12 +20,8 @@ import Testing
   /// `DIDFlowTests.harness` with a second device of user 1 registered.
   static func harness(balance: String = "5") throws -> (FlowHarness, CreditLedger) {
     let (h, ledger) = try D.harness(balance: balance)
-    _ = h.core.registrar?.register(
-      Registrar.Request(
-        requestURI: "sip:\(D.domain)", to: "<sip:1001@\(D.domain)>",
-        contacts: ["<sip:1001@192.0.2.78:40124>"],
-        expires: 3600, callID: "reg-2", cseq: 1, source: phone2),
-      nowMs: 0)
+    RetailFlowFixture.register(
+      h.core.registrar, user: "1001", contact: "sip:1001@192.0.2.78:40124", callID: "reg-2", source: phone2)
     return (h, ledger)
   }
 
