@@ -35,6 +35,14 @@ import Testing
     return (first, second)
   }
 
+  /// Both devices answer their INVITE of `ringBoth` with `status`.
+  static func bothAnswer(
+    _ h: FlowHarness, _ invites: (SIPMessage, SIPMessage), _ status: Int, _ reason: String
+  ) {
+    h.deliver(H.response(to: invites.0, status: status, reason: reason), from: D.phone)
+    h.deliver(H.response(to: invites.1, status: status, reason: reason), from: phone2)
+  }
+
   @Test func busyFromBothDevicesForwardsToTheBusyRulesNumber() throws {
     let (h, ledger) = try Self.harness()
     let (first, second) = try Self.ringBoth(h, callID: "fb-1")
@@ -66,8 +74,7 @@ import Testing
   @Test func noAnswerCancelsEveryDeviceThenForwardsToTheNoAnswerRulesNumber() throws {
     let (h, ledger) = try Self.harness()
     let (first, second) = try Self.ringBoth(h, callID: "fna-1")
-    h.deliver(H.response(to: first, status: 180, reason: "Ringing"), from: D.phone)
-    h.deliver(H.response(to: second, status: 180, reason: "Ringing"), from: Self.phone2)
+    Self.bothAnswer(h, (first, second), 180, "Ringing")
     _ = h.sender.take()
     h.advance(9_999)
     #expect(h.sender.take().isEmpty)
@@ -82,8 +89,7 @@ import Testing
     let cancelAt = try #require(sent.lastIndex { $0.message.method == .cancel })
     #expect(cancelAt < (sent.lastIndex { $0.message.method == .invite } ?? -1))
     // The devices' 487s are not the call's answer.
-    h.deliver(H.response(to: first, status: 487, reason: "Request Terminated"), from: D.phone)
-    h.deliver(H.response(to: second, status: 487, reason: "Request Terminated"), from: Self.phone2)
+    Self.bothAnswer(h, (first, second), 487, "Request Terminated")
     #expect(D.finalStatus(h) == nil)
     h.deliver(H.response(to: forwarded.message, status: 486, reason: "Busy Here"), from: H.uas)
     #expect(D.finalStatus(h) == 486)
@@ -118,9 +124,7 @@ import Testing
 
   @Test func aForwardTheOwnersWalletCannotPayLeavesTheDevicesBestResponse() throws {
     let (h, ledger) = try Self.harness(balance: "0")
-    let (first, second) = try Self.ringBoth(h, callID: "broke-1")
-    h.deliver(H.response(to: first, status: 486, reason: "Busy Here"), from: D.phone)
-    h.deliver(H.response(to: second, status: 486, reason: "Busy Here"), from: Self.phone2)
+    Self.bothAnswer(h, try Self.ringBoth(h, callID: "broke-1"), 486, "Busy Here")
     let sent = h.sender.take()
     #expect(!sent.contains { $0.message.method == .invite })
     #expect(sent.last { $0.destination == D.carrier }?.message.statusCode == 486)
