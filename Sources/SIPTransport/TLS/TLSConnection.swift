@@ -30,6 +30,10 @@ final class TLSConnection {
   /// server's pinned certificate (client side), or the client certificates an
   /// interconnect requires (server side, mutual TLS). Nil: no such check.
   private let acceptedFingerprints: Set<String>?
+  /// The same SHA-256s, for the verify callback: it refuses another
+  /// certificate within the handshake (in TLS 1.2 before the server's
+  /// Finished, so neither side completes). Set as the `SSL`'s app data.
+  private let pinCheck: TLSPinCheck?
   /// Owned by `ssl` (SSL_set_bio); kept to feed and drain them.
   private let networkIn: OpaquePointer
   private let networkOut: OpaquePointer
@@ -51,20 +55,23 @@ final class TLSConnection {
     self.networkIn = networkIn
     self.networkOut = networkOut
     self.acceptedFingerprints = acceptedFingerprints
+    self.pinCheck = acceptedFingerprints.map(TLSPinCheck.init)
+    if let pinCheck { _ = SSL_set_ex_data(ssl, 0, Unmanaged.passUnretained(pinCheck).toOpaque()) }
     switch role {
     case .server:
       SSL_set_accept_state(ssl)
       if acceptedFingerprints != nil {
         // Mutual TLS: a client certificate is required; which one is checked by
-        // fingerprint once the handshake is done, whoever signed it.
-        SSL_set_verify(ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT) { _, _ in 1 }
+        // fingerprint, whoever signed it: in the handshake (the callback), and
+        // again once it is done (`handshake()`, a resumed session).
+        SSL_set_verify(ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, TLSPinCheck.verify)
       }
     case .client:
       SSL_set_connect_state(ssl)
       if let session { _ = SSL_set_session(ssl, session.session) }
-      // A pinned certificate stands for the CA chain and the name: checked once
-      // the handshake is done (`handshake()`).
-      if acceptedFingerprints != nil { SSL_set_verify(ssl, SSL_VERIFY_NONE, nil) }
+      // A pinned certificate stands for the CA chain and the name: checked in
+      // the handshake and once it is done, as on the server side.
+      if acceptedFingerprints != nil { SSL_set_verify(ssl, SSL_VERIFY_PEER, TLSPinCheck.verify) }
       if let serverName {
         let isAddress = serverName.contains(":") || serverName.allSatisfy { $0.isNumber || $0 == "." }
         // RFC 6066 §3: SNI carries host names only, never an IP literal.
@@ -107,27 +114,22 @@ final class TLSConnection {
     if let accepted = self.acceptedFingerprints {
       let actual = self.peerFingerprint ?? "none"
       guard accepted.contains(actual) else {
-        let whose = SSL_is_server(self.ssl) == 1 ? "client certificate" : "certificate"
-        return .failed(
-          TLSError(
-            .handshake,
-            "\(whose) SHA-256 \(actual) is not the pinned \(accepted.sorted().joined(separator: ", "))"))
+        return .failed(TLSError(.handshake, self.notPinned(actual, accepted)))
       }
     }
     return .done
+  }
+
+  private func notPinned(_ actual: String, _ accepted: Set<String>) -> String {
+    let whose = SSL_is_server(self.ssl) == 1 ? "client certificate" : "certificate"
+    return "\(whose) SHA-256 \(actual) is not the pinned \(accepted.sorted().joined(separator: ", "))"
   }
 
   /// SHA-256 of the peer's certificate (DER), lower-case hex.
   var peerFingerprint: String? {
     guard let certificate = SSL_get1_peer_certificate(self.ssl) else { return nil }
     defer { X509_free(certificate) }
-    var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-    var length: UInt32 = 0
-    guard X509_digest(certificate, EVP_sha256(), &digest, &length) == 1 else { return nil }
-    return digest.prefix(Int(length)).map { byte in
-      let hex = String(byte, radix: 16)
-      return byte < 16 ? "0" + hex : hex
-    }.joined()
+    return TLSPinCheck.fingerprint(certificate)
   }
 
   /// Appends the plaintext OpenSSL can decrypt now (at most one record's worth).
@@ -175,7 +177,9 @@ final class TLSConnection {
     default:
       var message = "SSL error \(code)"
       let verify = SSL_get_verify_result(self.ssl)
-      if verify != X509_V_OK, let text = X509_verify_cert_error_string(verify) {
+      if let rejected = self.pinCheck?.rejected, let accepted = self.acceptedFingerprints {
+        message = self.notPinned(rejected, accepted)
+      } else if verify != X509_V_OK, let text = X509_verify_cert_error_string(verify) {
         message = "certificate verify failed (\(String(cString: text)))"
       }
       return .failed(TLSError.fromQueue(kind, message))
