@@ -83,7 +83,7 @@ public enum Daemon {
       mode = try await SwitchMode.start(config: config, logger: logger)
       if let snapshot = mode.firstLoad?.snapshot {
         tls.setPeers(TLSPeers.of(snapshot.interconnects.values))
-        tls.setClientCertificates(TLSPeers.clientCertificates(snapshot.interconnects.values))
+        tls.setClientIdentities(TLSPeers.clientIdentities(snapshot.interconnects.values))
       }
     } catch {
       await transport.shutdown()

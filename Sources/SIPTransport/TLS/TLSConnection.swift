@@ -26,17 +26,18 @@ final class TLSConnection {
   }
 
   private let ssl: OpaquePointer
-  /// The SHA-256s (hex) one of which the peer's certificate must have: the
-  /// server's pinned certificate (client side), or the client certificates an
-  /// interconnect requires (server side, mutual TLS). Nil: no such check.
-  private let acceptedFingerprints: Set<String>?
+  /// The certificates one of which the peer must present: the server's pinned
+  /// certificate (client side), or the client certificates of the
+  /// interconnects at the peer's address (server side, mutual TLS: by
+  /// fingerprint, subject or subjectAltName). Nil: no such check.
+  private let accepted: [TLSClientIdentity]?
   /// Owned by `ssl` (SSL_set_bio); kept to feed and drain them.
   private let networkIn: OpaquePointer
   private let networkOut: OpaquePointer
 
   init(
     context: OpaquePointer, role: TLSContext.Role, serverName: String?, resuming session: TLSSession? = nil,
-    acceptedFingerprints: Set<String>? = nil
+    accepted: [TLSClientIdentity]? = nil
   ) throws(TLSError) {
     ERR_clear_error()
     guard let ssl = SSL_new(context) else { throw TLSError.fromQueue(.configuration, "SSL_new failed") }
@@ -50,13 +51,16 @@ final class TLSConnection {
     self.ssl = ssl
     self.networkIn = networkIn
     self.networkOut = networkOut
-    self.acceptedFingerprints = acceptedFingerprints
+    self.accepted = accepted
     switch role {
     case .server:
       SSL_set_accept_state(ssl)
-      if acceptedFingerprints != nil {
-        // Mutual TLS: a client certificate is required; which one is checked by
-        // fingerprint once the handshake is done, whoever signed it.
+      if accepted != nil {
+        // Mutual TLS: a client certificate is required; which one is checked
+        // once the handshake is done (`handshake()`): by fingerprint whoever
+        // signed it, by name only if its chain verified against tls.ca_file
+        // (OpenSSL keeps the verification's result; the callback lets the
+        // handshake go on to say why).
         SSL_set_verify(ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT) { _, _ in 1 }
       }
     case .client:
@@ -64,12 +68,12 @@ final class TLSConnection {
       if let session { _ = SSL_set_session(ssl, session.session) }
       // A pinned certificate stands for the CA chain and the name: checked once
       // the handshake is done (`handshake()`).
-      if acceptedFingerprints != nil { SSL_set_verify(ssl, SSL_VERIFY_NONE, nil) }
+      if accepted != nil { SSL_set_verify(ssl, SSL_VERIFY_NONE, nil) }
       if let serverName {
         let isAddress = serverName.contains(":") || serverName.allSatisfy { $0.isNumber || $0 == "." }
         // RFC 6066 §3: SNI carries host names only, never an IP literal.
         if !isAddress { _ = didtron_SSL_set_tlsext_host_name(ssl, serverName) }
-        guard acceptedFingerprints != nil || SSL_set1_host(ssl, serverName) == 1 else {
+        guard accepted != nil || SSL_set1_host(ssl, serverName) == 1 else {
           throw TLSError.fromQueue(.configuration, "cannot verify the name \(serverName)")
         }
       }
@@ -104,30 +108,42 @@ final class TLSConnection {
     ERR_clear_error()
     let result = SSL_do_handshake(self.ssl)
     guard result == 1 else { return self.step(result, .handshake) }
-    if let accepted = self.acceptedFingerprints {
-      let actual = self.peerFingerprint ?? "none"
-      guard accepted.contains(actual) else {
-        let whose = SSL_is_server(self.ssl) == 1 ? "client certificate" : "certificate"
-        return .failed(
-          TLSError(
-            .handshake,
-            "\(whose) SHA-256 \(actual) is not the pinned \(accepted.sorted().joined(separator: ", "))"))
-      }
+    if let accepted = self.accepted, let refusal = self.refusal(accepted) {
+      return .failed(TLSError(.handshake, refusal))
     }
     return .done
   }
 
-  /// SHA-256 of the peer's certificate (DER), lower-case hex.
-  var peerFingerprint: String? {
-    guard let certificate = SSL_get1_peer_certificate(self.ssl) else { return nil }
-    defer { X509_free(certificate) }
-    var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-    var length: UInt32 = 0
-    guard X509_digest(certificate, EVP_sha256(), &digest, &length) == 1 else { return nil }
-    return digest.prefix(Int(length)).map { byte in
-      let hex = String(byte, radix: 16)
-      return byte < 16 ? "0" + hex : hex
-    }.joined()
+  /// Why the peer's certificate is none of `accepted`; nil when it is one.
+  private func refusal(_ accepted: [TLSClientIdentity]) -> String? {
+    let presented = self.presentedCertificate
+    var reasons: [String] = []
+    for identity in accepted {
+      guard let reason = identity.refusal(of: presented) else { return nil }
+      reasons.append(reason)
+    }
+    let whose = SSL_is_server(self.ssl) == 1 ? "client certificate" : "certificate"
+    if !accepted.contains(where: \.checksNames) {
+      let pins = accepted.compactMap(\.fingerprintSHA256).sorted().joined(separator: ", ")
+      return "\(whose) SHA-256 \(presented.fingerprintSHA256 ?? "none") is not the pinned \(pins)"
+    }
+    let subject = presented.subject.map { "\"\($0)\"" } ?? "without a subject"
+    return "\(whose) \(subject) is not the interconnect's: \(reasons.joined(separator: "; "))"
+  }
+
+  /// The peer's certificate as mutual TLS compares it (no certificate: all nil).
+  var presentedCertificate: TLSPresentedCertificate {
+    guard let certificate = SSL_get1_peer_certificate(self.ssl).map(TLSCertificate.init(owning:)) else {
+      return TLSPresentedCertificate(fingerprintSHA256: nil, chainError: "no certificate")
+    }
+    let verify = SSL_get_verify_result(self.ssl)
+    var chainError: String?
+    if verify != X509_V_OK {
+      chainError = X509_verify_cert_error_string(verify).map { String(cString: $0) } ?? "error \(verify)"
+    }
+    return TLSPresentedCertificate(
+      fingerprintSHA256: certificate.fingerprintSHA256, subject: certificate.subject,
+      subjectAltNames: certificate.subjectAltNames, chainError: chainError)
   }
 
   /// Appends the plaintext OpenSSL can decrypt now (at most one record's worth).

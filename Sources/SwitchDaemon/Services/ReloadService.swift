@@ -60,7 +60,7 @@ struct ReloadService: Service {
     let tls = self.tls
     return { loaded in
       tls?.setPeers(TLSPeers.of(loaded.snapshot.interconnects.values))
-      tls?.setClientCertificates(TLSPeers.clientCertificates(loaded.snapshot.interconnects.values))
+      tls?.setClientIdentities(TLSPeers.clientIdentities(loaded.snapshot.interconnects.values))
       try? await core.submit { switchCore in
         guard let proxy = switchCore?.proxy else { return }
         proxy.router = config.callPipeline(loaded.snapshot)

@@ -18,29 +18,36 @@ enum TLSPeers {
     return peers
   }
 
-  /// Mutual TLS: for a source, the client certificates (SHA-256s) of the
-  /// ingress interconnects over TLS whose addresses it matches; nil when none
-  /// requires one.
-  static func clientCertificates(_ interconnects: some Sequence<Interconnect>)
-    -> @Sendable (Endpoint) -> Set<String>?
+  /// Mutual TLS: for a source, the client certificates of the ingress
+  /// interconnects over TLS whose addresses it matches (one of them must be
+  /// presented; each by its `tls_client_fingerprint_sha256`,
+  /// `tls_client_subject` and `tls_client_san`, Migrations 0024 and 0025);
+  /// nil when none requires one.
+  static func clientIdentities(_ interconnects: some Sequence<Interconnect>)
+    -> @Sendable (Endpoint) -> [TLSClientIdentity]?
   {
-    let requiring = interconnects.compactMap { interconnect -> ([InterconnectAddress], String)? in
+    let requiring = interconnects.compactMap { interconnect -> ([InterconnectAddress], TLSClientIdentity)? in
       guard interconnect.direction.allowsIngress, interconnect.isActive, interconnect.transport == .tls,
-        let fingerprint = interconnect.tlsClientFingerprintSHA256
+        interconnect.requiresClientCertificate
       else { return nil }
-      return (interconnect.addresses, fingerprint)
+      let identity = TLSClientIdentity(
+        fingerprintSHA256: interconnect.tlsClientFingerprintSHA256, subject: interconnect.tlsClientSubject,
+        subjectAltName: interconnect.tlsClientSubjectAltName)
+      return (interconnect.addresses, identity)
     }
     guard !requiring.isEmpty else { return { _ in nil } }
     return { source in
       guard source.transport == .tls, let address = IPAddress(source.host) else { return nil }
-      var fingerprints: Set<String> = []
-      for (addresses, fingerprint) in requiring
-      where addresses.contains(where: {
-        $0.match.contains(address) && ($0.port == nil || $0.port == source.port)
-      }) {
-        fingerprints.insert(fingerprint)
+      var identities: [TLSClientIdentity] = []
+      for (addresses, identity) in requiring
+      where !identities.contains(identity)
+        && addresses.contains(where: {
+          $0.match.contains(address) && ($0.port == nil || $0.port == source.port)
+        })
+      {
+        identities.append(identity)
       }
-      return fingerprints.isEmpty ? nil : fingerprints
+      return identities.isEmpty ? nil : identities
     }
   }
 }
