@@ -6,16 +6,17 @@ import SIPCore
 /// - One entry per side when the caller's side and the callee's differ in
 ///   transport, address family or scheme; one entry otherwise.
 /// - An entry on a TLS side is a `sips:` URI (no `transport` parameter:
-///   `sips:` means TLS, RFC 5630 §4.1) when the request on that side carries a
-///   SIPS URI: on the caller's side the Request-URI or top Route it sent, on
-///   the callee's side the Request-URI sent to the first target. Otherwise it
+///   `sips:` means TLS; RFC 5630 deprecates `transport=tls`) when the request
+///   on that side carries a SIPS URI: on the caller's side the Request-URI or
+///   top Route it sent, on the callee's side the Request-URI sent to the
+///   first target. Otherwise it
 ///   is `sip:` with `transport=tls` (§16.6 step 4: a request received over TLS
 ///   and sent without a SIPS URI gets a Record-Route that is not SIPS).
 /// - In-dialog requests that come back with these entries in their Route are
 ///   recognised as ours whatever the scheme (`isLocal`, loose routing).
 extension ProxyCore {
-  /// Adds the switch's entries on top of the INVITE's Record-Route for its
-  /// first target; returns nothing (the count is the request's).
+  /// Adds the switch's entries on top of the INVITE's Record-Route, for its
+  /// first target.
   func insertRecordRoute(_ request: SIPMessage, arrivedOn local: Endpoint, firstTarget target: RouteTarget) {
     let outbound = localEndpoint(for: target.destination)
     let callerSIPS = local.transport == .tls && Self.carriesSIPS(request)

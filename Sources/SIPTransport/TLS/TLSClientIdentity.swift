@@ -35,13 +35,14 @@ public struct TLSClientIdentity: Sendable, Hashable, CustomStringConvertible {
     if self.checksNames, let error = presented.chainError {
       return "its chain does not verify against tls.ca_file (\(error))"
     }
+    var wrong: [String] = []
     if let subject = self.subject, presented.subject != subject {
-      return "subject \"\(presented.subject?.text ?? "")\" is not \"\(subject)\""
+      wrong.append("subject \"\(presented.subject?.text ?? "")\" is not \"\(subject)\"")
     }
     if let name = self.subjectAltName, !presented.subjectAltNames.contains(name) {
-      return "it has no subjectAltName \(name)"
+      wrong.append("it has no subjectAltName \(name)")
     }
-    return nil
+    return wrong.isEmpty ? nil : wrong.joined(separator: ", ")
   }
 
   public var description: String {
