@@ -81,4 +81,17 @@ import Testing
     #expect(
       TLSPeers.clientIdentities([anonymous])(Endpoint(transport: .tls, host: "198.51.100.7", port: 1)) == nil)
   }
+
+  /// A named client certificate with no CA bundle can never match: the load warns.
+  @Test func namesWithoutACABundleAreReported() throws {
+    var named = Interconnect(id: "n", carrierID: "c", name: "carrier-a", direction: .ingress, transport: .tls)
+    named.tlsClientSubjectAltName = .dns("sbc.carrier.test")
+    var pinned = named
+    pinned.name = "carrier-b"
+    pinned.tlsClientSubjectAltName = nil
+    pinned.tlsClientFingerprintSHA256 = String(repeating: "1a", count: 32)
+    #expect(TLSPeers.namedWithoutCA([named, pinned], caFile: nil) == ["carrier-a"])
+    #expect(TLSPeers.namedWithoutCA([named, pinned], caFile: "") == ["carrier-a"])
+    #expect(TLSPeers.namedWithoutCA([named, pinned], caFile: "/etc/didtron-switch/tls/peers.pem").isEmpty)
+  }
 }

@@ -1,3 +1,4 @@
+import Logging
 import Policy
 import SIPCore
 import SIPTransport
@@ -6,6 +7,36 @@ import SIPTransport
 /// `tls_server_name` or `tls_fingerprint_sha256`, Migration 0024), by
 /// destination, for the transport layer. Set at each reference-data load.
 enum TLSPeers {
+  /// Gives the transport layer what a reference-data load says of TLS peers:
+  /// the egress interconnects' names and pins, and the ingress ones' client
+  /// certificates. Warns when a client certificate is named (subject or SAN)
+  /// but no `tls.ca_file` is set: such a name never matches.
+  static func install(
+    _ interconnects: some Collection<Interconnect>, into tls: TLSContextStore, logger: Logger
+  ) {
+    tls.setPeers(of(interconnects))
+    tls.setClientIdentities(clientIdentities(interconnects))
+    let unverifiable = namedWithoutCA(interconnects, caFile: tls.configuration.caFile)
+    if !unverifiable.isEmpty {
+      logger.warning(
+        """
+        TLS: client certificates named by subject or subjectAltName need tls.ca_file, which is not set: \
+        these interconnects' TLS connections are refused
+        """,
+        metadata: ["interconnects": "\(unverifiable.joined(separator: ", "))"])
+    }
+  }
+
+  /// The ingress TLS interconnects (by name) whose client certificate is
+  /// named while there is no CA bundle to verify it against.
+  static func namedWithoutCA(_ interconnects: some Sequence<Interconnect>, caFile: String?) -> [String] {
+    guard caFile?.isEmpty ?? true else { return [] }
+    return interconnects.filter {
+      $0.direction.allowsIngress && $0.isActive && $0.transport == .tls
+        && ($0.tlsClientSubject != nil || $0.tlsClientSubjectAltName != nil)
+    }.map(\.name).sorted()
+  }
+
   static func of(_ interconnects: some Sequence<Interconnect>) -> [Endpoint: TLSPeer] {
     var peers: [Endpoint: TLSPeer] = [:]
     for interconnect in interconnects where interconnect.direction.allowsEgress {
