@@ -71,7 +71,9 @@ public enum Daemon {
     let transport = SIPTransportLayer(
       group: group, udpLoop: core.loop, configuration: config.transportConfiguration, logger: logger,
       onMessage: {
-        capture?.capture($0.bytes, source: $0.source, destination: $0.local)
+        if let capture, !UDPQueueAgeProbe.isProbe($0.bytes) {
+          capture.capture($0.bytes, source: $0.source, destination: $0.local)
+        }
         core.receive($0)
       }, onSendFailure: { core.transportError(to: $0) },
       onListenerClosed: { listenerWatch.listenerClosed($0) }, tls: tls)

@@ -28,7 +28,8 @@ import Testing
   /// A server side that requires one of `accepted`, a client presenting
   /// `clientCertificate` (a file name stem, nil: none) that sends "OPTIONS".
   static func attempt(
-    _ accepted: [TLSClientIdentity], clientCertificate: String?, server: TLSContext? = nil
+    _ accepted: [TLSClientIdentity], clientCertificate: String?, server: TLSContext? = nil,
+    maxVersion: TLSContext.MaxVersion = .tls13
   ) throws -> (server: Side, client: Side) {
     var configuration = TLSConfiguration(caFile: TestCertificates.path("ca.pem"))
     if let clientCertificate {
@@ -47,7 +48,8 @@ import Testing
     try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 5061)).wait()
     let serverSide = Side(channel: channel, sink: sink, loop: loop, box: box)
     let client = try TLSHandlerTests.makeSide(
-      TLSContext(role: .client, configuration: configuration), serverName: "sip.example.test")
+      TLSContext(role: .client, configuration: configuration, maxVersion: maxVersion),
+      serverName: "sip.example.test")
     client.channel.writeAndFlush(ByteBuffer(string: "OPTIONS"), promise: nil)
     try TLSHandlerTests.pump(client, serverSide)
     return (serverSide, client)
@@ -102,6 +104,19 @@ import Testing
     let noCA = try Self.attempt(
       [identity], clientCertificate: "trunk", server: Self.serverContext(caFile: nil))
     #expect(Self.refusal(noCA)?.contains("does not verify against tls.ca_file") == true)
+  }
+
+  /// Checked within the handshake (the verify callback): in TLS 1.2 the
+  /// server never sends its Finished, so the client does not complete either.
+  @Test func aWrongNameFailsTheTLS12HandshakeOnBothSides() throws {
+    let identity = TLSClientIdentity(subjectAltName: .dns("sbc.carrier.test"))
+    for certificate in ["stranger", "forged"] {
+      let pair = try Self.attempt([identity], clientCertificate: certificate, maxVersion: .tls12)
+      #expect(Self.refusal(pair) != nil)
+      #expect(TLSHandlerTests.completed(pair.client) == nil)
+      #expect(!pair.client.channel.isActive)
+    }
+    #expect(Self.served(try Self.attempt([identity], clientCertificate: "trunk", maxVersion: .tls12)))
   }
 
   @Test func noCertificateIsRefused() throws {

@@ -63,4 +63,11 @@ final class TLSCertificate {
     }
     return entries
   }
+
+  /// What mutual TLS compares; `chainError`: why its chain did not verify.
+  func presented(chainError: String?) -> TLSPresentedCertificate {
+    TLSPresentedCertificate(
+      fingerprintSHA256: self.fingerprintSHA256, subject: self.subject, subjectAltNames: self.subjectAltNames,
+      chainError: chainError)
+  }
 }

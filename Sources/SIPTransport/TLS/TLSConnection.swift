@@ -29,8 +29,11 @@ final class TLSConnection {
   /// The certificates one of which the peer must present: the server's pinned
   /// certificate (client side), or the client certificates of the
   /// interconnects at the peer's address (server side, mutual TLS: by
-  /// fingerprint, subject or subjectAltName). Nil: no such check.
-  private let accepted: [TLSClientIdentity]?
+  /// fingerprint, subject or subjectAltName). Nil: no such check. Checked by
+  /// the verify callback within the handshake (in TLS 1.2 before the server's
+  /// Finished, so neither side completes; set as the `SSL`'s app data), and
+  /// again once it is done (a resumed session).
+  private let check: TLSPeerCheck?
   /// Owned by `ssl` (SSL_set_bio); kept to feed and drain them.
   private let networkIn: OpaquePointer
   private let networkOut: OpaquePointer
@@ -51,24 +54,26 @@ final class TLSConnection {
     self.ssl = ssl
     self.networkIn = networkIn
     self.networkOut = networkOut
-    self.accepted = accepted
+    self.check = accepted.map {
+      TLSPeerCheck($0, whose: role == .server ? "client certificate" : "certificate")
+    }
+    if let check { _ = SSL_set_ex_data(ssl, 0, Unmanaged.passUnretained(check).toOpaque()) }
     switch role {
     case .server:
       SSL_set_accept_state(ssl)
       if accepted != nil {
         // Mutual TLS: a client certificate is required; which one is checked
-        // once the handshake is done (`handshake()`): by fingerprint whoever
-        // signed it, by name only if its chain verified against tls.ca_file
-        // (OpenSSL keeps the verification's result; the callback lets the
-        // handshake go on to say why).
-        SSL_set_verify(ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT) { _, _ in 1 }
+        // in the handshake (the callback) and again once it is done
+        // (`handshake()`, a resumed session): by fingerprint whoever signed
+        // it, by name only if its chain verified against tls.ca_file.
+        SSL_set_verify(ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, TLSPeerCheck.verify)
       }
     case .client:
       SSL_set_connect_state(ssl)
       if let session { _ = SSL_set_session(ssl, session.session) }
-      // A pinned certificate stands for the CA chain and the name: checked once
-      // the handshake is done (`handshake()`).
-      if accepted != nil { SSL_set_verify(ssl, SSL_VERIFY_NONE, nil) }
+      // A pinned certificate stands for the CA chain and the name: checked in
+      // the handshake and once it is done, as on the server side.
+      if accepted != nil { SSL_set_verify(ssl, SSL_VERIFY_PEER, TLSPeerCheck.verify) }
       if let serverName {
         let isAddress = serverName.contains(":") || serverName.allSatisfy { $0.isNumber || $0 == "." }
         // RFC 6066 §3: SNI carries host names only, never an IP literal.
@@ -108,27 +113,10 @@ final class TLSConnection {
     ERR_clear_error()
     let result = SSL_do_handshake(self.ssl)
     guard result == 1 else { return self.step(result, .handshake) }
-    if let accepted = self.accepted, let refusal = self.refusal(accepted) {
+    if let check = self.check, let refusal = check.refusal(of: self.presentedCertificate) {
       return .failed(TLSError(.handshake, refusal))
     }
     return .done
-  }
-
-  /// Why the peer's certificate is none of `accepted`; nil when it is one.
-  private func refusal(_ accepted: [TLSClientIdentity]) -> String? {
-    let presented = self.presentedCertificate
-    var reasons: [String] = []
-    for identity in accepted {
-      guard let reason = identity.refusal(of: presented) else { return nil }
-      reasons.append(reason)
-    }
-    let whose = SSL_is_server(self.ssl) == 1 ? "client certificate" : "certificate"
-    if !accepted.contains(where: \.checksNames) {
-      let pins = accepted.compactMap(\.fingerprintSHA256).sorted().joined(separator: ", ")
-      return "\(whose) SHA-256 \(presented.fingerprintSHA256 ?? "none") is not the pinned \(pins)"
-    }
-    let subject = presented.subject.map { "\"\($0)\"" } ?? "without a subject"
-    return "\(whose) \(subject) is not the interconnect's: \(reasons.joined(separator: "; "))"
   }
 
   /// The peer's certificate as mutual TLS compares it (no certificate: all nil).
@@ -141,9 +129,7 @@ final class TLSConnection {
     if verify != X509_V_OK {
       chainError = X509_verify_cert_error_string(verify).map { String(cString: $0) } ?? "error \(verify)"
     }
-    return TLSPresentedCertificate(
-      fingerprintSHA256: certificate.fingerprintSHA256, subject: certificate.subject,
-      subjectAltNames: certificate.subjectAltNames, chainError: chainError)
+    return certificate.presented(chainError: chainError)
   }
 
   /// Appends the plaintext OpenSSL can decrypt now (at most one record's worth).
@@ -191,7 +177,9 @@ final class TLSConnection {
     default:
       var message = "SSL error \(code)"
       let verify = SSL_get_verify_result(self.ssl)
-      if verify != X509_V_OK, let text = X509_verify_cert_error_string(verify) {
+      if let refused = self.check?.refused {
+        message = refused
+      } else if verify != X509_V_OK, let text = X509_verify_cert_error_string(verify) {
         message = "certificate verify failed (\(String(cString: text)))"
       }
       return .failed(TLSError.fromQueue(kind, message))

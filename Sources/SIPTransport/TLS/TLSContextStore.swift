@@ -29,9 +29,17 @@ public final class TLSContextStore: Sendable {
   }
 
   /// Loads the files again (a renewed certificate). On any error the contexts
-  /// in use stay, and the error says why.
-  public func reload(_ configuration: TLSConfiguration) throws(TLSError) {
+  /// in use stay, and the error says why. A certificate that expired before
+  /// `nowUnix` is refused too: a renewal that left the old file in place
+  /// must not replace a good certificate with a dead one (at start there is
+  /// none to keep: the switch serves it with a warning).
+  public func reload(_ configuration: TLSConfiguration, nowUnix: Int64) throws(TLSError) {
     let contexts = try Self.build(configuration)
+    if let notAfter = contexts.server?.certificateNotAfter, notAfter < nowUnix {
+      throw TLSError(
+        .configuration,
+        "the certificate in \(configuration.certificateFile ?? "") expired at \(notAfter) (Unix time)")
+    }
     self.contexts.withLockedValue { $0 = contexts }
   }
 

@@ -1,3 +1,4 @@
+import Glibc
 import Logging
 import Proxy
 import SIPTransport
@@ -95,7 +96,7 @@ struct ReloadService: Service {
     var settings = config.tls
     if let reloadConfiguration, let fresh = try? reloadConfiguration() { settings = fresh.tls }
     do {
-      try tls.reload(settings.transportConfiguration)
+      try tls.reload(settings.transportConfiguration, nowUnix: Int64(time(nil)))
       if let notAfter = tls.certificateNotAfter {
         logger.notice(
           "SIGHUP: TLS certificate reloaded",
