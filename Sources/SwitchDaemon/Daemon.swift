@@ -84,8 +84,7 @@ public enum Daemon {
     do {
       mode = try await SwitchMode.start(config: config, logger: logger)
       if let snapshot = mode.firstLoad?.snapshot {
-        tls.setPeers(TLSPeers.of(snapshot.interconnects.values))
-        tls.setClientCertificates(TLSPeers.clientCertificates(snapshot.interconnects.values))
+        TLSPeers.install(snapshot.interconnects.values, into: tls, logger: logger)
       }
     } catch {
       await transport.shutdown()

@@ -90,8 +90,9 @@ import Testing
   /// certificate is served with it, and gets nothing through without it.
   @Test func aSourceThatMustPresentAClientCertificate() async throws {
     let server = try Self.server()
-    server.layer.tls?.setClientCertificates { source in
-      source.host == "127.0.0.1" ? [TLSHandlerTests.otherFingerprint] : nil
+    server.layer.tls?.setClientIdentities { source in
+      source.host == "127.0.0.1"
+        ? [TLSClientIdentity(fingerprintSHA256: TLSHandlerTests.otherFingerprint)] : nil
     }
     let listener = try await server.layer.bind([Endpoint(transport: .tls, host: "127.0.0.1", port: 0)])[0]
 

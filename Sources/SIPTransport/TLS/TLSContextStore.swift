@@ -20,8 +20,8 @@ public final class TLSContextStore: Sendable {
   private let contexts: NIOLockedValueBox<Contexts>
   /// What servers must present, by destination (`host:port`).
   private let peers = NIOLockedValueBox<[String: TLSPeer]>([:])
-  /// The client certificates (SHA-256s) a source must present, if any.
-  private let clientCertificates = NIOLockedValueBox<@Sendable (Endpoint) -> Set<String>?>({ _ in nil })
+  /// The client certificates a source must present (one of them), if any.
+  private let clientIdentities = NIOLockedValueBox<@Sendable (Endpoint) -> [TLSClientIdentity]?>({ _ in nil })
 
   /// Builds the contexts: the server's only if `certificateFile` is set.
   public init(configuration: TLSConfiguration) throws(TLSError) {
@@ -75,16 +75,17 @@ public final class TLSContextStore: Sendable {
     self.peers.withLockedValue { $0 = byHostPort }
   }
 
-  /// Replaces the rule of mutual TLS: for a source, the SHA-256s of the client
-  /// certificates one of which it must present (nil: none is asked for). A
-  /// connection from such a source without one of them fails its handshake.
-  public func setClientCertificates(_ required: @escaping @Sendable (Endpoint) -> Set<String>?) {
-    self.clientCertificates.withLockedValue { $0 = required }
+  /// Replaces the rule of mutual TLS: for a source, the client certificates
+  /// one of which it must present (by fingerprint, subject or subjectAltName;
+  /// nil: none is asked for). A connection from such a source without one of
+  /// them fails its handshake.
+  public func setClientIdentities(_ required: @escaping @Sendable (Endpoint) -> [TLSClientIdentity]?) {
+    self.clientIdentities.withLockedValue { $0 = required }
   }
 
-  /// The client certificates `source` must present, if any.
-  func requiredClientCertificates(_ source: Endpoint) -> Set<String>? {
-    self.clientCertificates.withLockedValue { $0 }(source)
+  /// The client certificates `source` must present (one of them), if any.
+  func requiredClientIdentities(_ source: Endpoint) -> [TLSClientIdentity]? {
+    self.clientIdentities.withLockedValue { $0 }(source)
   }
 
   /// What `server` must present, if it was set.

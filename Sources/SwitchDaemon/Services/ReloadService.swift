@@ -59,9 +59,9 @@ struct ReloadService: Service {
     let core = self.core
     let config = self.config
     let tls = self.tls
+    let logger = self.logger
     return { loaded in
-      tls?.setPeers(TLSPeers.of(loaded.snapshot.interconnects.values))
-      tls?.setClientCertificates(TLSPeers.clientCertificates(loaded.snapshot.interconnects.values))
+      if let tls { TLSPeers.install(loaded.snapshot.interconnects.values, into: tls, logger: logger) }
       try? await core.submit { switchCore in
         guard let proxy = switchCore?.proxy else { return }
         proxy.router = config.callPipeline(loaded.snapshot)
