@@ -187,6 +187,31 @@ import Testing
     #expect(limit > overflowedAt * 2)
   }
 
+  @Test func anEmptyQueueDoublesTheLimitAndAnOverflowHalvesTheCeilingAtMost() throws {
+    var admission = Self.limited(load: 1.1)
+    let ceiling = admission.ceiling
+    // A flood's backlog: a halving every half step, down to the floor; no
+    // growth between them, so the ceiling stays.
+    for peak in 0..<40 {
+      let changed = admission.observe(load: 1.5, latest: 3 + Double(peak))
+      #expect(!changed)
+    }
+    #expect(admission.limit == 10)
+    #expect(admission.ceiling == ceiling)
+    // The queue is empty: twice as much per step (not a quarter), towards 7/8 of the ceiling.
+    for expected in [20.0, 40] {
+      admission.refuse()
+      Self.step(&admission, load: 0.1)
+      #expect(admission.limit == expected)
+    }
+    // An overflow at 40 a second (the limit grew since the cut): the
+    // ceiling falls, but by half at most.
+    let changed = admission.observe(load: 1.5, latest: 5)
+    #expect(!changed)
+    #expect(admission.limit == 20)
+    #expect(admission.ceiling == ceiling / 2)
+  }
+
   @Test func theGuardHalvesOnARawSampleTwiceTheLimitBeforeTheSmoothedSignalGetsThere() throws {
     let overload = OverloadGuard(settings: OverloadSettings(maxQueueDelayMs: 20))
     for now in Int64(0)..<500 { #expect(overload.shedCause(invite: "192.0.2.1", nowMs: now) == nil) }

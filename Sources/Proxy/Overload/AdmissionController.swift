@@ -25,8 +25,11 @@
 /// - over 1 but lower than at the last step: hold (the last cut is still
 ///   draining the queue; cutting again would overshoot);
 /// - at or below 1, after a cut and below 7/8 of the ceiling: **recover**,
-///   1/4 more per step, up to 7/8 of the ceiling (the loop took that rate a
-///   moment ago; creeping back to it would waste its capacity for seconds);
+///   1/4 more per step (twice as much while the load is at or below 1/4:
+///   the queue is empty), up to 7/8 of the ceiling (the loop took that rate
+///   a moment ago; creeping back to it would waste its capacity for
+///   seconds); a cut after the limit grew makes the rate that overflowed
+///   the ceiling, but halves the ceiling at most;
 /// - at or below 1 otherwise: **probe**, 1/128 of the ceiling more per step
 ///   below the ceiling (from 7/8 of it back to it in 1.6 s: the overflows
 ///   that make the tail of the setup times come seldom); above it, 1/64 of
@@ -54,8 +57,12 @@ public struct AdmissionController: Sendable {
   static let probeAboveCeiling = 1.0 / 64
   /// At or above this load, a sample that is not lower than the last one halves the limit.
   static let deep = 2.0
-  /// After a cut, the limit grows by this share per step up to `recoverTo` of the ceiling.
+  /// After a cut, the limit grows by this share per step up to `recoverTo`
+  /// of the ceiling; by `emptyQueueGrowth` while the load is at or below
+  /// `emptyBelow` (the queue is empty: the limit is far below what the loop takes).
   static let recoveryGrowth = 1.0 / 4
+  static let emptyQueueGrowth = 1.0
+  static let emptyBelow = 0.25
   static let recoverTo = 7.0 / 8
   static let liftBelow = 0.75
   /// The bucket holds at most this share of a second's worth of tokens.
@@ -123,7 +130,7 @@ public struct AdmissionController: Sendable {
       limit = nil
       return true
     }
-    limit = raised(now)
+    limit = raised(now, load: load)
     return false
   }
 
@@ -145,19 +152,25 @@ public struct AdmissionController: Sendable {
 
   /// The loop overflowed at `rate` (the limit then): it is the new ceiling
   /// if the limit grew since the last cut (a second cut of one overflow
-  /// says the overflow was deep, not that the loop takes less).
+  /// says the overflow was deep, not that the loop takes less), but the
+  /// ceiling falls by half at most per overflow: an overflow while the
+  /// backlog of a flood still drains, at a limit cut far down, must not
+  /// leave the switch probing up from a few calls a second.
   private mutating func overflowed(at rate: Double, to newLimit: Double) {
-    if grewSinceCut { ceiling = rate }
+    if grewSinceCut { ceiling = max(rate, ceiling / 2) }
     limit = max(minRate, newLimit)
     recovering = true
     grewSinceCut = false
   }
 
   /// The limit after a step at or below the load limit.
-  private mutating func raised(_ now: Double) -> Double {
+  private mutating func raised(_ now: Double, load: Double) -> Double {
     grewSinceCut = true
     let target = ceiling * Self.recoverTo
-    if recovering, now < target { return min(target, max(now + 1, now * (1 + Self.recoveryGrowth))) }
+    if recovering, now < target {
+      let growth = load <= Self.emptyBelow ? Self.emptyQueueGrowth : Self.recoveryGrowth
+      return min(target, max(now + 1, now * (1 + growth)))
+    }
     recovering = false
     guard now >= ceiling else { return now + max(1, ceiling * Self.probeBelowCeiling) }
     // Past the ceiling with no overflow: it no longer holds; growing by a
