@@ -199,16 +199,17 @@ public struct RouteContext {
 
 /// Proxy mode: every initial INVITE goes to one configured next hop.
 public struct NextHopRouter: CallRouter {
-  public var nextHop: Endpoint { didSet { decision = .targets([RouteTarget(destination: nextHop)]) } }
-  /// Every call's decision, made once (no target array built per call).
-  private var decision: RouteDecision
+  public var nextHop: Endpoint { didSet { decision = Boxed(.targets([RouteTarget(destination: nextHop)])) } }
+  /// Every call's decision, made once (no target array built per call),
+  /// behind a reference so that a copy of the router stays small.
+  private var decision: Boxed<RouteDecision>
 
   public init(nextHop: Endpoint) {
     self.nextHop = nextHop
-    decision = .targets([RouteTarget(destination: nextHop)])
+    decision = Boxed(.targets([RouteTarget(destination: nextHop)]))
   }
 
   public func route(invite: SIPMessage, source: Endpoint, context: RouteContext) -> RouteDecision {
-    decision
+    decision.value
   }
 }
