@@ -138,13 +138,13 @@ extension ProxyCore {
     recordID: String, startedUnixMs: Int64
   ) -> InviteContext {
     decrementMaxForwards(request)
-    let originalFrom = request.fromURI?.user
+    let originalFrom = request.fromURIUser
     var callerSide: (from: String, contact: String, routeSet: [String])?
     if call.policy.endsCalls, let from = request.fromHeaderValue, let contact = request.remoteTargetText {
       callerSide = (from, contact, request.recordRouteValues)
     }
     if !call.edits.isEmpty { call.edits.apply(to: request) }
-    let originalTo = request.requestURI?.user ?? request.toURI?.user
+    let originalTo = request.requestURIUser ?? request.toURIUser
     let summary = CallSummary(
       recordID: recordID, callID: request.callID ?? "", fromTag: request.fromTag ?? "", toTag: nil,
       fromUser: call.callerNumber ?? originalFrom, toUser: call.calledNumber ?? originalTo,
