@@ -48,7 +48,10 @@ enum FuzzTarget {
     // difference is a crash the fuzzer reports.
     precondition(
       message.requestURIUser == message.requestURI?.user && message.fromURIUser == message.fromURI?.user
-        && message.toURIUser == message.toURI?.user, "a URI user read in place differs")
+        && message.toURIUser == message.toURI?.user
+        && message.requestURISchemeAndHeaders?.scheme == message.requestURI?.scheme
+        && message.requestURISchemeAndHeaders?.hasHeaders == message.requestURI?.hasHeaders,
+      "a URI part read in place differs")
     sink &+= message.requestURIIsSIPS ? 1 : 0
     sink &+= (message.contactURIText?.count ?? 0) + (message.remoteTargetText?.count ?? 0)
     sink &+= (message.topRoute?.isLooseRouter == true ? 1 : 0) + (message.recordRoute(at: 0)?.port ?? 0)

@@ -67,6 +67,20 @@ import Testing
     #expect(message.fromURIUser != "+442079460000")  // the From was replaced
   }
 
+  /// The scheme and `?headers` read in place are the built Request-URI's.
+  @Test(arguments: [
+    "sip:bob@example.com", "SIPS:bob@example.com", "tel:+15551234", "sip:bob@example.com?Subject=x",
+    "sip:bob@example.com;transport=tcp?a=b&c=d", "urn:service:sos",
+  ])
+  func requestURISchemeAndHeadersAreReadInPlace(uri: String) throws {
+    let message = try parse(Self.invite.replacingFirstLine(with: "INVITE \(uri) SIP/2.0\r"))
+    let inPlace = try #require(message.requestURISchemeAndHeaders)
+    let built = try #require(message.requestURI)
+    #expect(inPlace.scheme == built.scheme)
+    #expect(inPlace.hasHeaders == built.hasHeaders)
+    #expect(inPlace.hasHeaders == uri.contains("?"))
+  }
+
   @Test(arguments: ["P-Asserted-Identity", "p-asserted-identity", "P-ASSERTED-IDENTITY"])
   func removeHeadersRemovesEveryInstance(name: String) throws {
     let message = try parse()

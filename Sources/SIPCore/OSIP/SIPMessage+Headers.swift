@@ -105,6 +105,14 @@ extension SIPMessage {
     return swiftString(osip_uri_get_username(uri))
   }
 
+  /// The Request-URI's scheme (as `requestURI?.scheme`) and whether it
+  /// carries `?headers` (`requestURI?.hasHeaders`), read in place: the
+  /// decoder asks this of every request. Nil without a Request-URI.
+  public var requestURISchemeAndHeaders: (scheme: String, hasHeaders: Bool)? {
+    guard let uri = osip_message_get_uri(raw) else { return nil }
+    return (swiftString(osip_uri_get_scheme(uri)) ?? "", osip_list_size(&uri.pointee.url_headers) > 0)
+  }
+
   public var fromURIUser: String? {
     guard let from = osip_message_get_from(raw), let uri = osip_from_get_url(from) else { return nil }
     return swiftString(osip_uri_get_username(uri))
