@@ -33,10 +33,12 @@ let package = Package(
     .target(name: "SIPCore", dependencies: ["CLibOSIP"]),
     // SIP digest authentication (RFC 3261 §22, RFC 8760): hashing on OpenSSL, nonces, credentials.
     .target(name: "Digest", dependencies: ["COpenSSL"]),
+    // JSON (RFC 8259) without Foundation: one value type, parser, serializer and string escaping.
+    .target(name: "JSON"),
 
     // Layer 2: protocol state, rules, money.
     .target(name: "SIPTransaction", dependencies: ["SIPCore"]),
-    .target(name: "Policy", dependencies: ["SIPCore"]),
+    .target(name: "Policy", dependencies: ["SIPCore", "JSON"]),
     .target(name: "Routing"),
     .target(name: "Billing", dependencies: ["Routing"]),
 
@@ -53,7 +55,7 @@ let package = Package(
     .target(
       name: "Store",
       dependencies: [
-        "CLibPQ", "SIPCore", "Policy", "Routing", "Billing",
+        "CLibPQ", "SIPCore", "Policy", "Routing", "Billing", "JSON",
         .product(name: "Logging", package: "swift-log"),
       ]),
     .target(
@@ -69,7 +71,7 @@ let package = Package(
       name: "SwitchDaemon",
       dependencies: [
         "SIPCore", "SIPTransaction", "SIPTransport", "Proxy", "Policy", "Routing", "Billing", "Store",
-        "Digest",
+        "Digest", "JSON",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
@@ -83,7 +85,7 @@ let package = Package(
     .executableTarget(
       name: "didtron-switch",
       dependencies: [
-        "SwitchDaemon", "Store", "Proxy", "MallocConf",
+        "SwitchDaemon", "Store", "Proxy", "MallocConf", "JSON",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ],
@@ -152,6 +154,7 @@ let package = Package(
     .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"], resources: [.copy("Fixtures")]),
     .testTarget(name: "SIPTransactionTests", dependencies: ["SIPTransaction", "SIPCore"]),
     .testTarget(name: "DigestTests", dependencies: ["Digest"]),
+    .testTarget(name: "JSONTests", dependencies: ["JSON"]),
     .testTarget(name: "PolicyTests", dependencies: ["Policy", "SIPCore"]),
     .testTarget(
       name: "RoutingTests",
@@ -179,7 +182,7 @@ let package = Package(
     .testTarget(
       name: "SwitchDaemonTests",
       dependencies: [
-        "SwitchDaemon", "SIPCore", "Proxy", "SIPTransport", .product(name: "Logging", package: "swift-log"),
+        "SwitchDaemon", "SIPCore", "Proxy", "SIPTransport", "JSON", .product(name: "Logging", package: "swift-log"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOEmbedded", package: "swift-nio"),
         .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -5,7 +5,8 @@ import Routing
 import SIPCore
 import SIPTransaction
 
-/// The switch's own addresses, Via and Record-Route values, and reason phrases.
+/// The switch's own addresses, Via values, and reason phrases (Record-Route:
+/// `ProxyCore+RecordRoute`).
 extension ProxyCore {
   func isLocal(_ uri: SIPURI) -> Bool {
     guard let host = uri.host?.lowercased() else { return false }
@@ -36,11 +37,6 @@ extension ProxyCore {
   func via(for destination: Endpoint, branch: String) -> String {
     let local = localEndpoint(for: destination)
     return "SIP/2.0/\(destination.transport.viaToken) \(advertised(local));branch=\(branch)"
-  }
-
-  func recordRoute(_ local: Endpoint) -> String {
-    let transport = local.transport == .udp ? "" : ";transport=\(local.transport.rawValue)"
-    return "<sip:\(advertised(local))\(transport);lr>"
   }
 
   func endpoint(of uri: SIPURI) -> Endpoint? {

@@ -23,6 +23,13 @@ extension ProxyCore {
       return
     }
     let toTagPresent = request.toTag != nil
+    if !toTagPresent, local.transport != .tls, Self.carriesSIPS(request) {
+      // RFC 3261 §26.2.2, RFC 5630 §3.1.3: a SIPS request travels over TLS on
+      // every hop; one that came over UDP or TCP already broke that, and the
+      // switch will not carry it on as if it were secure (docs/tls.md).
+      respondLocally(record, 480, "Secure Transport Required")
+      return
+    }
     // Asked only of an OPTIONS or a request answered here: building the
     // Request-URI for every INVITE and BYE cost over a thousand instructions.
     func addressedToUs() -> Bool { request.requestURI.map(isLocal) ?? false }

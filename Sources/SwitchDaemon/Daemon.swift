@@ -71,7 +71,9 @@ public enum Daemon {
     let transport = SIPTransportLayer(
       group: group, udpLoop: core.loop, configuration: config.transportConfiguration, logger: logger,
       onMessage: {
-        capture?.capture($0.bytes, source: $0.source, destination: $0.local)
+        if let capture, !UDPQueueAgeProbe.isProbe($0.bytes) {
+          capture.capture($0.bytes, source: $0.source, destination: $0.local)
+        }
         core.receive($0)
       }, onSendFailure: { core.transportError(to: $0) },
       onListenerClosed: { listenerWatch.listenerClosed($0) }, tls: tls)
@@ -82,8 +84,7 @@ public enum Daemon {
     do {
       mode = try await SwitchMode.start(config: config, logger: logger)
       if let snapshot = mode.firstLoad?.snapshot {
-        tls.setPeers(TLSPeers.of(snapshot.interconnects.values))
-        tls.setClientCertificates(TLSPeers.clientCertificates(snapshot.interconnects.values))
+        TLSPeers.install(snapshot.interconnects.values, into: tls, logger: logger)
       }
     } catch {
       await transport.shutdown()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import JSON
 import SwitchDaemon
 
 // `ctl calls`, `ctl call ID`, `ctl hangup ID`: the calls in progress.
@@ -21,17 +22,12 @@ struct CtlCalls: ParsableCommand {
     ] {
       if let value { query += "&\(name)=\(urlEncoded(value))" }
     }
-    let page = try options.call("GET", "/v1/calls?\(query)")
-    guard !options.json else { return }
-    let calls = page["calls"]?.arrayValue ?? []
-    print(
-      TextTable.of(
-        calls,
-        columns: [
-          "id", "state", "from", "to", "ingress.interconnect_id", "egress.interconnect_id", "destination",
-        ]
-      ).rendered, terminator: "")
-    print("\(calls.count) of \(page["total"]?.cellText ?? "?") calls")
+    try options.show("GET", "/v1/calls?\(query)") { page in
+      ctlTable(
+        page["calls"],
+        ["id", "state", "from", "to", "ingress.interconnect_id", "egress.interconnect_id", "destination"])
+        + "\(page["calls"]?.arrayValue?.count ?? 0) of \(ctlCell(page["total"], or: "?")) calls\n"
+    }
   }
 }
 
@@ -42,9 +38,10 @@ struct CtlCall: ParsableCommand {
   @Argument(help: "The call's id (its record uuid, from ctl calls).") var id: String
 
   func run() throws {
-    let call = try options.call("GET", "/v1/calls/\(urlEncoded(id))")
-    guard !options.json, case .object(let members) = call else { return }
-    for (key, value) in members { print("\(key): \(value.cellText)") }
+    try options.show("GET", "/v1/calls/\(urlEncoded(id))") { call in
+      guard case .object(let members) = call else { return "" }
+      return members.map { "\($0.0): \($0.1.cellText)\n" }.joined()
+    }
   }
 }
 
@@ -55,12 +52,10 @@ struct CtlHangup: ParsableCommand {
   @Argument(help: "The call's id.") var id: String
 
   func run() throws {
-    let answer = try options.call("POST", "/v1/calls/\(urlEncoded(id))/hangup")
-    guard !options.json else { return }
-    if answer["cancelled"] == .bool(true) {
-      print("call \(id) cancelled (CANCEL sent to the target, 487 to the caller)")
-    } else {
-      print("call \(id) ended (BYE sent to both sides)")
+    try options.show("POST", "/v1/calls/\(urlEncoded(id))/hangup") { answer in
+      answer["cancelled"] == .bool(true)
+        ? "call \(id) cancelled (CANCEL sent to the target, 487 to the caller)\n"
+        : "call \(id) ended (BYE sent to both sides)\n"
     }
   }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Glibc
+import JSON
 import SwitchDaemon
 
 /// How `didtron-switch ctl` finds the switch: `--url`/`--token-file`, else

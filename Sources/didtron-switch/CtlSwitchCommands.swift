@@ -1,4 +1,5 @@
 import ArgumentParser
+import JSON
 import SwitchDaemon
 
 // `ctl accounts`, `ctl limits`, `ctl registrations USER`, `ctl reload`, `ctl version`.
@@ -11,13 +12,10 @@ struct CtlAccounts: ParsableCommand {
   @Option(help: "Accounts to skip.") var offset = 0
 
   func run() throws {
-    let page = try options.call("GET", "/v1/accounts?limit=\(limit)&offset=\(offset)")
-    guard !options.json else { return }
-    print(
-      TextTable.of(
-        page["accounts"]?.arrayValue ?? [],
-        columns: ["account", "balance", "reserved", "pending", "held_elsewhere", "available"]
-      ).rendered, terminator: "")
+    try options.show("GET", "/v1/accounts?limit=\(limit)&offset=\(offset)") { page in
+      ctlTable(
+        page["accounts"], ["account", "balance", "reserved", "pending", "held_elsewhere", "available"])
+    }
   }
 }
 
@@ -27,14 +25,11 @@ struct CtlLimits: ParsableCommand {
   @OptionGroup var options: CtlOptions
 
   func run() throws {
-    let limits = try options.call("GET", "/v1/limits")
-    guard !options.json else { return }
-    print("calls: \(limits["calls"]?.cellText ?? "-")  dialogs: \(limits["dialogs"]?.cellText ?? "-")")
-    print(
-      TextTable.of(
-        limits["limited"]?.arrayValue ?? [],
-        columns: ["kind", "id", "cps_rate", "cps_burst", "cps_tokens", "capacity_limit", "calls"]
-      ).rendered, terminator: "")
+    try options.show("GET", "/v1/limits") { limits in
+      "calls: \(ctlCell(limits["calls"]))  dialogs: \(ctlCell(limits["dialogs"]))\n"
+        + ctlTable(
+          limits["limited"], ["kind", "id", "cps_rate", "cps_burst", "cps_tokens", "capacity_limit", "calls"])
+    }
   }
 }
 
@@ -45,8 +40,13 @@ struct CtlRegistrations: ParsableCommand {
   @Argument(help: "The SIP user name.") var user: String
 
   func run() throws {
-    let found = try options.call("GET", "/v1/registrations?user=\(urlEncoded(user))")
-    guard !options.json else { return }
+    try options.show("GET", "/v1/registrations?user=\(urlEncoded(user))") { found in
+      ctlTable(.array(Self.contacts(found)), ["aor", "contact", "source", "expires_in_s"])
+    }
+  }
+
+  /// One row per registered contact, with its address of record.
+  static func contacts(_ found: JSONValue) -> [JSONValue] {
     var rows: [JSONValue] = []
     for aor in found["registrations"]?.arrayValue ?? [] {
       for contact in aor["contacts"]?.arrayValue ?? [] {
@@ -57,7 +57,7 @@ struct CtlRegistrations: ParsableCommand {
           ]))
       }
     }
-    print(TextTable.of(rows, columns: ["aor", "contact", "source", "expires_in_s"]).rendered, terminator: "")
+    return rows
   }
 }
 
@@ -67,8 +67,7 @@ struct CtlReload: ParsableCommand {
   @OptionGroup var options: CtlOptions
 
   func run() throws {
-    _ = try options.call("POST", "/v1/reload")
-    if !options.json { print("reload requested (its outcome is in the switch's log)") }
+    try options.show("POST", "/v1/reload") { _ in "reload requested (its outcome is in the switch's log)\n" }
   }
 }
 
@@ -78,10 +77,9 @@ struct CtlVersion: ParsableCommand {
   @OptionGroup var options: CtlOptions
 
   func run() throws {
-    let version = try options.call("GET", "/v1/version")
-    guard !options.json else { return }
-    print(
-      "didtron-switch \(version["version"]?.cellText ?? "?") (\(version["mode"]?.cellText ?? "?")), "
-        + "up \(version["uptime_s"]?.cellText ?? "?") s")
+    try options.show("GET", "/v1/version") { version in
+      "didtron-switch \(ctlCell(version["version"], or: "?")) (\(ctlCell(version["mode"], or: "?"))), "
+        + "up \(ctlCell(version["uptime_s"], or: "?")) s\n"
+    }
   }
 }

@@ -9,20 +9,15 @@ struct CtlTrunks: ParsableCommand {
   @OptionGroup var options: CtlOptions
 
   func run() throws {
-    let trunks = try options.call("GET", "/v1/trunks")
-    guard !options.json else { return }
-    print("interconnects")
-    print(
-      TextTable.of(
-        trunks["interconnects"]?.arrayValue ?? [],
-        columns: ["id", "name", "carrier_id", "direction", "active", "drained", "health", "calls"]
-      ).rendered, terminator: "")
-    print("services")
-    print(
-      TextTable.of(
-        trunks["services"]?.arrayValue ?? [],
-        columns: ["id", "name", "interconnect_id", "direction", "status", "drained", "calls"]
-      ).rendered, terminator: "")
+    try options.show("GET", "/v1/trunks") { trunks in
+      "interconnects\n"
+        + ctlTable(
+          trunks["interconnects"],
+          ["id", "name", "carrier_id", "direction", "active", "drained", "health", "calls"])
+        + "services\n"
+        + ctlTable(
+          trunks["services"], ["id", "name", "interconnect_id", "direction", "status", "drained", "calls"])
+    }
   }
 }
 
@@ -38,8 +33,7 @@ struct CtlTrunk: ParsableCommand {
     @Argument(help: "The interconnect's or carrier service's id.") var id: String
 
     func run() throws {
-      _ = try options.call("POST", "/v1/trunks/\(urlEncoded(id))/drain")
-      if !options.json { print("trunk \(id) drained") }
+      try options.show("POST", "/v1/trunks/\(urlEncoded(id))/drain") { _ in "trunk \(id) drained\n" }
     }
   }
 
@@ -49,8 +43,7 @@ struct CtlTrunk: ParsableCommand {
     @Argument(help: "The interconnect's or carrier service's id.") var id: String
 
     func run() throws {
-      _ = try options.call("POST", "/v1/trunks/\(urlEncoded(id))/enable")
-      if !options.json { print("trunk \(id) enabled") }
+      try options.show("POST", "/v1/trunks/\(urlEncoded(id))/enable") { _ in "trunk \(id) enabled\n" }
     }
   }
 }

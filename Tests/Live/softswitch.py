@@ -265,14 +265,18 @@ class Topology:
 
     def interconnect(self, carrier: str, direction: str, *, ip: str | None = None,
                      port: int = 5060, transport: str = "udp", tech_prefix: str = "",
-                     active: bool = True) -> str:
+                     active: bool = True, **columns) -> str:
+        """`columns`: more carrier_interconnects columns as Python values
+        (e.g. tls_fingerprint_sha256)."""
         iid = new_id()
         name = self._code("I")
+        names = "".join(f", {k}" for k in columns)
+        values = "".join(f", {lit(v)}" for v in columns.values())
         self.stmts.append(
             "insert into carrier_interconnects (id, short_code, carrier_id, name, direction, "
-            "is_active, tech_prefix, ip_address, sip_port, transport) values "
+            f"is_active, tech_prefix, ip_address, sip_port, transport{names}) values "
             f"({lit(iid)}, {lit(name)}, {lit(carrier)}, {lit('trunk ' + name)}, {lit(direction)}, "
-            f"{lit(active)}, {lit(tech_prefix)}, {lit(ip)}, {lit(port)}, {lit(transport)});")
+            f"{lit(active)}, {lit(tech_prefix)}, {lit(ip)}, {lit(port)}, {lit(transport)}{values});")
         return iid
 
     def address(self, interconnect: str, ip: str, *, sip_port: int | None = None,
@@ -506,6 +510,8 @@ class SoftswitchEnv:
         self.rt = Path(tempfile.mkdtemp(prefix="dtss-", dir="/tmp"))
         self.reg.scratch.append(self.rt)
         self._roles: dict[str, int] = {}
+        # more arguments for `run` (e.g. a tls: listener and its certificate)
+        self.extra_args: list[str] = []
 
     # -- reference data
     def apply(self, topo: Topology) -> None:
@@ -519,7 +525,7 @@ class SoftswitchEnv:
                 "--database-url", self.db.url,
                 "--journal-directory", str(self.journal),
                 "--config", str(self.config),
-                "--log-level", LOG_LEVEL]
+                "--log-level", LOG_LEVEL] + self.extra_args
 
     def start_switch(self) -> Switch:
         """Starts the switch and returns once it sent READY=1 (snapshot loaded,

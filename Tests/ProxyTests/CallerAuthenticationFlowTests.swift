@@ -14,39 +14,13 @@ import Testing
 /// unauthenticated from an unknown source rings a phone.
 @Suite struct CallerAuthenticationFlowTests {
   typealias H = FlowHarness
-  static let domain = "demo.test"
+  static let domain = RetailFlowFixture.domain
   /// A phone on an address no interconnect has (the customer trunk is
   /// 10.0.0.0/24, the supplier 127.0.0.1): an unknown source.
   static let phone = Endpoint(transport: .udp, host: "198.51.100.20", port: 5090)
   static let calleePhone = Endpoint(transport: .udp, host: "192.0.2.77", port: 40_123)
 
   static func snapshot(monthlyCallLimit: Int? = nil) throws -> Snapshot {
-    let customerTrunk = Interconnect(
-      id: "i1", carrierID: "c1", name: "cust-in", direction: .ingress,
-      addresses: [
-        try InterconnectAddress.parse(ipAddress: "10.0.0.0/24", isRange: false, rangeEnd: nil, port: nil)
-      ])
-    // The retail platform: a customer carrier with an ingress interconnect
-    // that has no address (identification never picks it).
-    let retailTrunk = Interconnect(id: "i9", carrierID: "c9", name: "retail", direction: .ingress)
-    let supplierTrunk = Interconnect(
-      id: "i2", carrierID: "c2", name: "sup", direction: .egress, host: "127.0.0.1", sipPort: 5080)
-    let services = [
-      CarrierService(
-        id: "s1", carrierID: "c1", interconnectID: "i1", name: "in", direction: .ingress, routingPlanID: "p1"),
-      CarrierService(
-        id: "s9", carrierID: "c9", interconnectID: "i9", name: "retail", direction: .ingress,
-        routingPlanID: "p1"),
-      CarrierService(id: "s2", carrierID: "c2", interconnectID: "i2", name: "out", direction: .egress),
-    ]
-    let plan = RoutingPlan(
-      id: "p1", code: "P", name: "plan",
-      entries: [RoutingPlanEntry(prefix: "1", routes: [EgressRoute(carrierServiceID: "s2")])])
-    let carriers = [
-      Carrier(id: "c1", code: "CUST", name: "Customer", partnerType: .customer, status: .active),
-      Carrier(id: "c9", code: "RETAIL", name: "Retail", partnerType: .customer, status: .active),
-      Carrier(id: "c2", code: "SUP", name: "Supplier", partnerType: .supplier, status: .active),
-    ]
     let retail = RetailDirectory(
       users: [
         RetailUser(id: "1", carrierID: "c9", monthlyCallLimit: monthlyCallLimit),
@@ -64,9 +38,7 @@ import Testing
         PhoneNumber(id: "11", number: "15550001001", userID: "1", isPrimary: true),
         PhoneNumber(id: "14", number: "15550001002", userID: "4", isPrimary: true),
       ])
-    return Snapshot(
-      carriers: carriers, interconnects: [customerTrunk, retailTrunk, supplierTrunk], services: services,
-      routingPlans: [plan], retail: retail)
+    return try RetailFlowFixture.snapshot(retail: retail)
   }
 
   static func harness(

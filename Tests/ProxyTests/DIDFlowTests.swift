@@ -13,10 +13,11 @@ import Testing
 /// second row linked to the first.
 @Suite struct DIDFlowTests {
   typealias H = FlowHarness
-  static let carrier = Endpoint(transport: .udp, host: "10.0.0.5", port: 5060)
+  typealias F = RetailFlowFixture
+  static let carrier = F.carrier
   static let phone = Endpoint(transport: .udp, host: "192.0.2.77", port: 40_123)
   static let wallet = AccountRef(.wallet, "7")
-  static let domain = "demo.test"
+  static let domain = F.domain
 
   static func rule(_ id: String, _ number: String, _ kind: CallRule.Kind, timeout: Int? = nil) -> CallRule {
     CallRule(
@@ -25,35 +26,11 @@ import Testing
   }
 
   static func snapshot() throws -> Snapshot {
-    let customerTrunk = Interconnect(
-      id: "i1", carrierID: "c1", name: "cust-in", direction: .ingress,
-      addresses: [
-        try InterconnectAddress.parse(ipAddress: "10.0.0.0/24", isRange: false, rangeEnd: nil, port: nil)
-      ])
-    let retailTrunk = Interconnect(id: "i9", carrierID: "c9", name: "retail", direction: .ingress)
-    let supplierTrunk = Interconnect(
-      id: "i2", carrierID: "c2", name: "sup", direction: .egress, host: "127.0.0.1", sipPort: 5080)
-    let services = [
-      CarrierService(
-        id: "s1", carrierID: "c1", interconnectID: "i1", name: "in", direction: .ingress, routingPlanID: "p1"),
-      CarrierService(
-        id: "s9", carrierID: "c9", interconnectID: "i9", name: "retail", direction: .ingress,
-        ratingPlanID: "r9", routingPlanID: "p1"),
-      CarrierService(id: "s2", carrierID: "c2", interconnectID: "i2", name: "out", direction: .egress),
-    ]
-    let plan = RoutingPlan(
-      id: "p1", code: "P", name: "plan",
-      entries: [RoutingPlanEntry(prefix: "1", routes: [EgressRoute(carrierServiceID: "s2")])])
     // The owner's price for forwarded calls: 0.60 a minute, 1/1.
     var rating = try RatingPlan.Builder(id: "r9", name: "retail", currency: "USD", margin: .off)
     try rating.add(
       prefix: "1",
       rate: Rate(ratePerMinute: Money("0.60")!, increments: BillingIncrements(initial: 1, recurring: 1)!))
-    let carriers = [
-      Carrier(id: "c1", code: "CUST", name: "Customer", partnerType: .customer, status: .active),
-      Carrier(id: "c9", code: "RETAIL", name: "Retail", partnerType: .customer, status: .active),
-      Carrier(id: "c2", code: "SUP", name: "Supplier", partnerType: .supplier, status: .active),
-    ]
     let dids = DIDDirectory(
       [
         DIDNumber(id: "11", number: "15550001001", userID: "1"),
@@ -98,20 +75,15 @@ import Testing
       ],
       devices: [DeviceRegistration(sipUsername: "1001", sipPassword: "pw", userID: "1")],
       numbers: [PhoneNumber(id: "11", number: "15550001001", userID: "1")], dids: dids)
-    return Snapshot(
-      carriers: carriers, interconnects: [customerTrunk, retailTrunk, supplierTrunk], services: services,
-      routingPlans: [plan], ratingPlans: [try rating.build()], retail: retail)
+    return try F.snapshot(retail: retail, retailRating: try rating.build())
   }
 
   static func harness(registered: Bool = true, balance: String = "5") throws -> (FlowHarness, CreditLedger) {
     let h = FlowHarness(router: CallPipeline(snapshot: try snapshot()))
     let registrar = Registrar(configuration: RegistrarConfiguration(domains: [domain]))
     if registered {
-      _ = registrar.register(
-        Registrar.Request(
-          requestURI: "sip:\(domain)", to: "<sip:1001@\(domain)>", contacts: ["<sip:1001@192.0.2.77:40123>"],
-          expires: 3600, callID: "reg-1", cseq: 1, source: phone),
-        nowMs: 0)
+      F.register(
+        registrar, user: "1001", contact: "sip:1001@192.0.2.77:40123", callID: "reg-1", source: phone)
     }
     h.core.registrar = registrar
     let ledger = CreditLedger(configuration: CreditConfiguration(stepSeconds: 20, extendLeadMs: 5_000))
@@ -192,13 +164,7 @@ import Testing
     h.deliver(H.response(to: forwarded.message, status: 200, reason: "OK"), from: H.uas)
     _ = h.sender.take()
     h.advance(10_000)
-    h.deliver(
-      H.inDialog(
-        "BYE", callID: "fwd-1", branch: "z9hG4bK-fbye", fromTag: "ct1", toTag: "uastag",
-        via: "SIP/2.0/UDP 10.0.0.5:5060"),
-      from: Self.carrier)
-    let bye = try #require(h.sender.take().last { $0.message.method == .bye }).message
-    h.deliver(H.response(to: bye, status: 200, reason: "OK", toTag: nil, recordRoute: false), from: H.uas)
+    try F.carrierHangsUp(h, callID: "fwd-1", branch: "z9hG4bK-fbye")
     #expect(h.ended.count == 2)
     let leg = try #require(h.ended.first { $0.parentCallUUID != nil }).callRecord
     let inbound = try #require(h.ended.first { $0.parentCallUUID == nil }).callRecord
@@ -265,15 +231,7 @@ import Testing
       from: forwarded.requestURI?.port == 5080 ? H.uas : Self.phone)
     _ = h.sender.take()
     h.advance(afterMs)
-    h.deliver(
-      H.inDialog(
-        "BYE", callID: callID, branch: "z9hG4bK-bye-\(callID)", fromTag: "ct1", toTag: "uastag",
-        via: "SIP/2.0/UDP 10.0.0.5:5060"),
-      from: Self.carrier)
-    let bye = try #require(h.sender.take().last { $0.message.method == .bye })
-    h.deliver(
-      H.response(to: bye.message, status: 200, reason: "OK", toTag: nil, recordRoute: false),
-      from: bye.destination)
+    try F.carrierHangsUp(h, callID: callID)
   }
 
   @Test func aTollFreeNumbersInboundLegIsChargedToTheOwnersWallet() throws {

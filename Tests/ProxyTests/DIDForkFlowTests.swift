@@ -20,12 +20,8 @@ import Testing
   /// `DIDFlowTests.harness` with a second device of user 1 registered.
   static func harness(balance: String = "5") throws -> (FlowHarness, CreditLedger) {
     let (h, ledger) = try D.harness(balance: balance)
-    _ = h.core.registrar?.register(
-      Registrar.Request(
-        requestURI: "sip:\(D.domain)", to: "<sip:1001@\(D.domain)>",
-        contacts: ["<sip:1001@192.0.2.78:40124>"],
-        expires: 3600, callID: "reg-2", cseq: 1, source: phone2),
-      nowMs: 0)
+    RetailFlowFixture.register(
+      h.core.registrar, user: "1001", contact: "sip:1001@192.0.2.78:40124", callID: "reg-2", source: phone2)
     return (h, ledger)
   }
 
@@ -37,6 +33,14 @@ import Testing
     let first = try #require(invites.first { $0.destination == D.phone }).message
     let second = try #require(invites.first { $0.destination == phone2 }).message
     return (first, second)
+  }
+
+  /// Both devices answer their INVITE of `ringBoth` with `status`.
+  static func bothAnswer(
+    _ h: FlowHarness, _ invites: (SIPMessage, SIPMessage), _ status: Int, _ reason: String
+  ) {
+    h.deliver(H.response(to: invites.0, status: status, reason: reason), from: D.phone)
+    h.deliver(H.response(to: invites.1, status: status, reason: reason), from: phone2)
   }
 
   @Test func busyFromBothDevicesForwardsToTheBusyRulesNumber() throws {
@@ -70,8 +74,7 @@ import Testing
   @Test func noAnswerCancelsEveryDeviceThenForwardsToTheNoAnswerRulesNumber() throws {
     let (h, ledger) = try Self.harness()
     let (first, second) = try Self.ringBoth(h, callID: "fna-1")
-    h.deliver(H.response(to: first, status: 180, reason: "Ringing"), from: D.phone)
-    h.deliver(H.response(to: second, status: 180, reason: "Ringing"), from: Self.phone2)
+    Self.bothAnswer(h, (first, second), 180, "Ringing")
     _ = h.sender.take()
     h.advance(9_999)
     #expect(h.sender.take().isEmpty)
@@ -86,8 +89,7 @@ import Testing
     let cancelAt = try #require(sent.lastIndex { $0.message.method == .cancel })
     #expect(cancelAt < (sent.lastIndex { $0.message.method == .invite } ?? -1))
     // The devices' 487s are not the call's answer.
-    h.deliver(H.response(to: first, status: 487, reason: "Request Terminated"), from: D.phone)
-    h.deliver(H.response(to: second, status: 487, reason: "Request Terminated"), from: Self.phone2)
+    Self.bothAnswer(h, (first, second), 487, "Request Terminated")
     #expect(D.finalStatus(h) == nil)
     h.deliver(H.response(to: forwarded.message, status: 486, reason: "Busy Here"), from: H.uas)
     #expect(D.finalStatus(h) == 486)
@@ -122,9 +124,7 @@ import Testing
 
   @Test func aForwardTheOwnersWalletCannotPayLeavesTheDevicesBestResponse() throws {
     let (h, ledger) = try Self.harness(balance: "0")
-    let (first, second) = try Self.ringBoth(h, callID: "broke-1")
-    h.deliver(H.response(to: first, status: 486, reason: "Busy Here"), from: D.phone)
-    h.deliver(H.response(to: second, status: 486, reason: "Busy Here"), from: Self.phone2)
+    Self.bothAnswer(h, try Self.ringBoth(h, callID: "broke-1"), 486, "Busy Here")
     let sent = h.sender.take()
     #expect(!sent.contains { $0.message.method == .invite })
     #expect(sent.last { $0.destination == D.carrier }?.message.statusCode == 486)

@@ -31,13 +31,7 @@ import Testing
   }
 
   func hangUp(_ h: FlowHarness) throws {
-    h.deliver(
-      H.inDialog(
-        "BYE", callID: "fwd-r", branch: "z9hG4bK-rbye", fromTag: "ct1", toTag: "uastag",
-        via: "SIP/2.0/UDP 10.0.0.5:5060"),
-      from: D.carrier)
-    let bye = try #require(h.sender.take().last { $0.message.method == .bye }).message
-    h.deliver(H.response(to: bye, status: 200, reason: "OK", toTag: nil, recordRoute: false), from: H.uas)
+    try RetailFlowFixture.carrierHangsUp(h, callID: "fwd-r", branch: "z9hG4bK-rbye")
   }
 
   @Test func theCheckpointOfAForwardedCallCarriesItsLeg() throws {

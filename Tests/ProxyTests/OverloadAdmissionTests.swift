@@ -73,6 +73,9 @@ import Testing
   @Test func itCutsWhileTheLoadStaysOverHoldsWhileItFallsAndRaisesBelow() throws {
     var admission = Self.limited(load: 1.1)
     let start = try #require(admission.limit)
+    // The ceiling is the rate admitted before the episode: the limit started at 7/8 of it.
+    let ceiling = start * 8 / 7
+    #expect(abs(admission.ceiling - ceiling) < 0.001)
     // Over and rising: cut to 1/load.
     Self.step(&admission, load: 1.6)
     #expect(abs((admission.limit ?? 0) - start / 1.6) < 0.001)
@@ -83,69 +86,105 @@ import Testing
     Self.step(&admission, load: 1.1)
     let cut = try #require(admission.limit)
     #expect(abs(cut - start / 1.6 * 7 / 8) < 0.001)
-    // Under the limit: raised by a constant step (1/64 of the starting rate).
-    let before = try #require(admission.limit)
-    admission.refuse()
-    Self.step(&admission, load: 0.9)
-    let raised = try #require(admission.limit)
-    #expect(raised > before)
-    admission.refuse()
-    Self.step(&admission, load: 0.8)
-    let again = try #require(admission.limit)
-    #expect(abs((again - raised) - (raised - before)) < 0.001)
-    #expect(abs((raised - before) - 1_000.0 / 64) < 0.5)
+    // Cuts of one overflow, with no rise between, keep the ceiling.
+    #expect(abs(admission.ceiling - ceiling) < 0.001)
+    // Under the limit: back by a quarter per step, up to 7/8 of the ceiling...
+    var expected = cut
+    while expected < ceiling * 7 / 8 {
+      expected = min(ceiling * 7 / 8, expected * 5 / 4)
+      admission.refuse()
+      Self.step(&admission, load: 0.9)
+      #expect(abs((admission.limit ?? 0) - expected) < 0.001)
+    }
+    // ...then by a constant step: 1/128 of the ceiling below it.
+    for _ in 0..<2 {
+      admission.refuse()
+      Self.step(&admission, load: 0.8)
+      expected += ceiling / 128
+      #expect(abs((admission.limit ?? 0) - expected) < 0.001)
+    }
   }
 
-  @Test func aQueueTwiceTooDeepHalvesTheLimitAtEverySampleUntilItFalls() throws {
+  @Test func aQueueTwiceTooDeepHalvesTheLimitOncePerHalfStepWhileItGrows() throws {
     var admission = Self.limited(load: 1.1)
     let start = try #require(admission.limit)
-    for (load, expected) in [(2.5, start / 2), (2.6, start / 4), (2.4, start / 4), (2.3, start / 4)] {
+    // The first sample twice too deep halves it. The queue goes on growing
+    // for a while (the calls admitted before still send their responses):
+    // not again for half a step; then a sample that is still growing does.
+    let samples = [(2.5, 2.0), (2.6, 2), (2.7, 2), (2.8, 2), (2.9, 2), (3.0, 4), (2.9, 4)]
+    for (load, divisor) in samples {
       let changed = admission.observe(load: load)
       #expect(!changed)
-      #expect(admission.limit == expected, "\(load)")
+      #expect(admission.limit == start / divisor, "\(load)")
     }
     // The step at the tenth sample does not cut again while the samples did.
-    for load in [2.2, 2.19, 2.18, 2.17, 2.16, 2.15] {
+    for load in [2.8, 2.7, 2.6] {
       let changed = admission.observe(load: load)
       #expect(!changed)
     }
     #expect(admission.limit == start / 4)
-    // Not lower than the last sample: halved again.
-    let changed = admission.observe(load: 2.15)
+    // Half a step after the last halving, not lower than the last sample: halved again.
+    let changed = admission.observe(load: 2.6)
     #expect(!changed)
     #expect(admission.limit == start / 8)
     // The sample's own load shows a flood before the smoothed one does.
+    for _ in 0..<4 { _ = admission.observe(load: 1.2, latest: 1.5) }
+    #expect(admission.limit == start / 8)
     let early = admission.observe(load: 1.2, latest: 3)
     #expect(!early)
     #expect(admission.limit == start / 16)
+    // Halvings of one overflow keep its ceiling.
+    #expect(abs(admission.ceiling - start * 8 / 7) < 0.001)
   }
 
-  @Test func afterHalvingsTheLimitGrowsByAQuarterPerStepUntilTheQueueFillsAgain() throws {
+  @Test func afterAnOverflowTheLimitRecoversToSevenEighthsOfTheRateThatOverflowed() throws {
     var admission = Self.limited(load: 1.1)
-    let start = try #require(admission.limit)
-    // A flood: three halvings, then the queue drains (falling: no more).
-    for load in [2.0, 2.1, 2.2, 1.5, 1.2, 1.0, 0.5, 0.3, 0.2] {
+    // Probing upwards (the queue is fine, INVITEs are still refused).
+    admission.refuse()
+    Self.step(&admission, load: 0.9)
+    admission.refuse()
+    Self.step(&admission, load: 0.9)
+    let overflowedAt = try #require(admission.limit)
+    // The queue overflows at that rate: halved, and that rate is the new ceiling.
+    for load in [2.5, 1.5, 1.2, 1.0, 0.9, 0.6, 0.5, 0.4, 0.3] {
       let changed = admission.observe(load: load)
       #expect(!changed)
     }
-    #expect(admission.limit == start / 8)
-    // The step with an empty queue: 1/4 more (more than the additive step of about 16).
+    #expect(admission.limit == overflowedAt / 2)
+    #expect(admission.ceiling == overflowedAt)
+    // A quarter more per step while under the limit, up to 7/8 of the ceiling.
+    var expected = overflowedAt / 2
+    for _ in 0..<3 {
+      admission.refuse()
+      Self.step(&admission, load: 0.9)
+      expected = min(overflowedAt * 7 / 8, expected * 5 / 4)
+      #expect(abs((admission.limit ?? 0) - expected) < 0.001)
+    }
+    #expect(abs(expected - overflowedAt * 7 / 8) < 0.001)
+    // Then 1/128 of the ceiling per step up to it; beyond it 1/64 of it, or
+    // a quarter of the excess once that is more.
     admission.refuse()
-    let changed = admission.observe(load: 0.1)
-    #expect(!changed)
-    #expect(admission.limit == start / 8 * 5 / 4)
+    Self.step(&admission, load: 0.9)
+    #expect(abs((admission.limit ?? 0) - overflowedAt * (7.0 / 8 + 1.0 / 128)) < 0.001)
+    for _ in 0..<15 {
+      admission.refuse()
+      Self.step(&admission, load: 0.9)
+    }
+    let atCeiling = try #require(admission.limit)
+    #expect(atCeiling >= overflowedAt && atCeiling - overflowedAt < overflowedAt / 64)
     admission.refuse()
-    Self.step(&admission, load: 0.2)
-    let recovered = try #require(admission.limit)
-    #expect(recovered == start / 8 * 5 / 4 * 5 / 4)
-    // The queue fills again (over 1/4): additive from then on, even when it empties.
-    admission.refuse()
-    Self.step(&admission, load: 0.5)
-    let additive = try #require(admission.limit) - recovered
-    #expect(additive > 15 && additive < 16.5)
-    admission.refuse()
-    Self.step(&admission, load: 0.1)
-    #expect(abs((admission.limit ?? 0) - (recovered + 2 * additive)) < 0.001)
+    Self.step(&admission, load: 0.9)
+    var limit = try #require(admission.limit)
+    #expect(abs(limit - atCeiling - overflowedAt / 64) < 0.001)
+    for _ in 0..<40 {
+      let step = max(overflowedAt / 64, (limit - overflowedAt) / 4)
+      admission.refuse()
+      Self.step(&admission, load: 0.9)
+      #expect(abs((admission.limit ?? 0) - limit - step) < 0.001)
+      limit = admission.limit ?? 0
+    }
+    // Four seconds past the ceiling with no overflow: over twice it.
+    #expect(limit > overflowedAt * 2)
   }
 
   @Test func theGuardHalvesOnARawSampleTwiceTheLimitBeforeTheSmoothedSignalGetsThere() throws {

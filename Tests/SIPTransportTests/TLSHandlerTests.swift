@@ -312,6 +312,41 @@ import Testing
     #expect(error?.message.contains("client certificate SHA-256") == true)
   }
 
+  /// The fingerprint is checked within the handshake: in TLS 1.2 a wrong
+  /// client certificate is refused before the server's Finished, so the client
+  /// does not complete either (it learns it from the alert, not from a close).
+  @Test func aWrongClientCertificateFailsTheTLS12HandshakeOnBothSides() throws {
+    var configuration = Self.clientConfiguration
+    configuration.certificateFile = TestCertificates.path("server.pem")
+    configuration.privateKeyFile = TestCertificates.path("server.key")
+    let server = try Self.makeSide(
+      TLSContext(role: .server, configuration: Self.serverConfiguration),
+      requiredClient: [Self.otherFingerprint])
+    let client = try Self.makeSide(
+      TLSContext(role: .client, configuration: configuration, maxVersion: .tls12),
+      serverName: "sip.example.test")
+    try Self.pump(client, server)
+    #expect(Self.completed(server) == nil)
+    #expect(Self.completed(client) == nil)
+    #expect(!client.channel.isActive && !server.channel.isActive)
+    let error = server.sink.errors.first as? TLSError
+    #expect(error?.message.contains("client certificate SHA-256") == true)
+  }
+
+  /// The same for a pinned server certificate: the client refuses it within
+  /// the handshake, and a TLS 1.2 server does not complete.
+  @Test func aWrongPinFailsTheTLS12HandshakeOnBothSides() throws {
+    let server = try Self.makeSide(TLSContext(role: .server, configuration: Self.serverConfiguration))
+    let client = try Self.makeSide(
+      TLSContext(role: .client, configuration: Self.clientConfiguration, maxVersion: .tls12),
+      serverName: "sip.example.test", pinnedFingerprint: Self.otherFingerprint)
+    try Self.pump(client, server)
+    #expect(Self.completed(client) == nil)
+    #expect(Self.completed(server) == nil)
+    let error = client.sink.errors.first as? TLSError
+    #expect(error?.message.contains("is not the pinned") == true)
+  }
+
   @Test func theCertificateExpiryIsKnown() throws {
     let context = try TLSContext(role: .server, configuration: Self.serverConfiguration)
     // notAfter 2126-11-13 12:31:45 UTC (the fixture).

@@ -1,3 +1,4 @@
+import Glibc
 import NIOCore
 import SIPCore
 import Testing
@@ -61,16 +62,23 @@ import Testing
     let listener = try await server.layer.bind([Endpoint(transport: .tls, host: "127.0.0.1", port: 0)])[0]
     let first = server.layer.tls?.certificateNotAfter
     // A bad file: the running certificate stays.
+    let now = Int64(time(nil))
     #expect(throws: TLSError.self) {
       try server.layer.tls?.reload(
-        TLSConfiguration(certificateFile: "/nonexistent.pem", privateKeyFile: "/x"))
+        TLSConfiguration(certificateFile: "/nonexistent.pem", privateKeyFile: "/x"), nowUnix: now)
     }
+    #expect(server.layer.tls?.certificateNotAfter == first)
+    // An expired one (the old file left in place): refused, the running one stays.
+    let expired = TLSConfiguration(
+      certificateFile: TestCertificates.path("expired.pem"),
+      privateKeyFile: TestCertificates.path("expired.key"))
+    #expect(throws: TLSError.self) { try server.layer.tls?.reload(expired, nowUnix: now) }
     #expect(server.layer.tls?.certificateNotAfter == first)
     // The renewal: another certificate (the untrusted one), for new handshakes.
     try server.layer.tls?.reload(
       TLSConfiguration(
         certificateFile: TestCertificates.path("other.pem"),
-        privateKeyFile: TestCertificates.path("other.key")))
+        privateKeyFile: TestCertificates.path("other.key")), nowUnix: now)
     let client = try Self.client()
     client.layer.send(ByteBuffer(string: sipMessage("OPTIONS")), to: listener)
     #expect(try await client.sendFailures.next() == listener)
@@ -82,8 +90,9 @@ import Testing
   /// certificate is served with it, and gets nothing through without it.
   @Test func aSourceThatMustPresentAClientCertificate() async throws {
     let server = try Self.server()
-    server.layer.tls?.setClientCertificates { source in
-      source.host == "127.0.0.1" ? [TLSHandlerTests.otherFingerprint] : nil
+    server.layer.tls?.setClientIdentities { source in
+      source.host == "127.0.0.1"
+        ? [TLSClientIdentity(fingerprintSHA256: TLSHandlerTests.otherFingerprint)] : nil
     }
     let listener = try await server.layer.bind([Endpoint(transport: .tls, host: "127.0.0.1", port: 0)])[0]
 

@@ -14,7 +14,7 @@ struct OverloadConfigTests {
   @Test func defaultsShedOnlyUnderLoadAndSendNoServerHeader() {
     let config = SwitchConfig()
     #expect(config.overload.maxLoopLagMs == 200)
-    #expect(config.overload.maxQueueDelayMs == 20)
+    #expect(config.overload.maxQueueDelayMs == 10)
     #expect(config.overload.maxLoopBusyPercent == 0)
     #expect(config.overload.minInvitesPerSecond == 10)
     #expect(config.overload.settings.minInvitesPerSecond == 10)

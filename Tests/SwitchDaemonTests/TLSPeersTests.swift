@@ -44,14 +44,54 @@ import Testing
     plain.id = "p"
     plain.transport = .tcp
     plain.tlsClientFingerprintSHA256 = String(repeating: "2b", count: 32)
-    let required = TLSPeers.clientCertificates([trunk, plain])
+    let required = TLSPeers.clientIdentities([trunk, plain])
     #expect(
       required(Endpoint(transport: .tls, host: "198.51.100.7", port: 40000)) == [
-        String(repeating: "1a", count: 32)
+        TLSClientIdentity(fingerprintSHA256: String(repeating: "1a", count: 32))
       ])
     #expect(required(Endpoint(transport: .tls, host: "203.0.113.7", port: 40000)) == nil)
     #expect(required(Endpoint(transport: .tcp, host: "198.51.100.7", port: 40000)) == nil)
     #expect(
-      TLSPeers.clientCertificates([plain])(Endpoint(transport: .tls, host: "198.51.100.7", port: 1)) == nil)
+      TLSPeers.clientIdentities([plain])(Endpoint(transport: .tls, host: "198.51.100.7", port: 1)) == nil)
+  }
+
+  /// Migration 0025: the subject and subjectAltName of an interconnect's client
+  /// certificate; several interconnects at one address: any one of them.
+  @Test func mutualTLSByNameAsksForEachInterconnectsNames() throws {
+    let network = try #require(IPAddress("198.51.100.0"))
+    var named = Interconnect(
+      id: "n", carrierID: "c", name: "named", direction: .ingress, transport: .tls,
+      addresses: [InterconnectAddress(match: .network(network, prefixLength: 24))])
+    named.tlsClientSubject = try DistinguishedName("CN=sbc.carrier.test,O=Carrier Test Ltd,C=GB")
+    named.tlsClientSubjectAltName = .dns("sbc.carrier.test")
+    var other = named
+    other.id = "o"
+    other.tlsClientSubject = nil
+    other.tlsClientSubjectAltName = .ip("198.51.100.7")
+    var anonymous = named
+    anonymous.id = "a"
+    anonymous.tlsClientSubject = nil
+    anonymous.tlsClientSubjectAltName = nil
+    let required = TLSPeers.clientIdentities([named, other, anonymous])
+    #expect(
+      required(Endpoint(transport: .tls, host: "198.51.100.7", port: 5061)) == [
+        TLSClientIdentity(subject: named.tlsClientSubject, subjectAltName: .dns("sbc.carrier.test")),
+        TLSClientIdentity(subjectAltName: .ip("198.51.100.7")),
+      ])
+    #expect(
+      TLSPeers.clientIdentities([anonymous])(Endpoint(transport: .tls, host: "198.51.100.7", port: 1)) == nil)
+  }
+
+  /// A named client certificate with no CA bundle can never match: the load warns.
+  @Test func namesWithoutACABundleAreReported() throws {
+    var named = Interconnect(id: "n", carrierID: "c", name: "carrier-a", direction: .ingress, transport: .tls)
+    named.tlsClientSubjectAltName = .dns("sbc.carrier.test")
+    var pinned = named
+    pinned.name = "carrier-b"
+    pinned.tlsClientSubjectAltName = nil
+    pinned.tlsClientFingerprintSHA256 = String(repeating: "1a", count: 32)
+    #expect(TLSPeers.namedWithoutCA([named, pinned], caFile: nil) == ["carrier-a"])
+    #expect(TLSPeers.namedWithoutCA([named, pinned], caFile: "") == ["carrier-a"])
+    #expect(TLSPeers.namedWithoutCA([named, pinned], caFile: "/etc/didtron-switch/tls/peers.pem").isEmpty)
   }
 }

@@ -36,6 +36,19 @@ public struct Interconnect: Sendable, Equatable {
   /// Ingress over TLS (Migration 0024, mutual TLS): the SHA-256 (hex) of the
   /// client certificate connections from its addresses must present.
   public var tlsClientFingerprintSHA256: String? = nil
+  /// Ingress over TLS (Migration 0025, mutual TLS): the subject (RFC 2253
+  /// form) the client certificate must have; its chain must verify against
+  /// `tls.ca_file`.
+  public var tlsClientSubject: DistinguishedName? = nil
+  /// Ingress over TLS (Migration 0025, mutual TLS): a subjectAltName entry
+  /// the client certificate must carry; its chain must verify against
+  /// `tls.ca_file`.
+  public var tlsClientSubjectAltName: SubjectAltName? = nil
+
+  /// Whether connections from its addresses must present a client certificate.
+  public var requiresClientCertificate: Bool {
+    tlsClientFingerprintSHA256 != nil || tlsClientSubject != nil || tlsClientSubjectAltName != nil
+  }
 
   public init(
     id: String, carrierID: String, shortCode: String? = nil, name: String, direction: InterconnectDirection,

@@ -1,3 +1,5 @@
+import JSON
+
 /// `interconnect_signalling_settings.release_cause_mapping`: which SIP final status (and
 /// reason phrase) to send instead of the one received.
 ///
@@ -26,6 +28,8 @@ public struct ReleaseCauseMapping: Sendable, Equatable {
   }
 
   static let statuses = 300...699
+  /// The subset read: objects, strings and integers of at most 18 digits, nested 32 deep.
+  static let limits = JSONParser.Limits(maxDepth: 32, maxIntegerDigits: 18)
   static let column = "release_cause_mapping"
 
   /// Reads the column's text. `nil`, empty text and `{}` are the identity mapping.
@@ -35,21 +39,21 @@ public struct ReleaseCauseMapping: Sendable, Equatable {
     guard let text, text.contains(where: { !$0.isWhitespace }) else { return }
     let document: JSONValue
     do {
-      document = try JSONValue(parsing: text)
+      document = try JSONParser.parse(text, limits: Self.limits, allowing: [.objects, .strings, .numbers])
     } catch {
       throw SignallingSettingsError("\(Self.column): invalid JSON: \(error)")
     }
     guard case .object(let members) = document else {
       throw SignallingSettingsError("\(Self.column): must be a JSON object")
     }
-    for member in members {
-      let target = try Self.target(member.value, key: member.key)
-      switch Self.key(member.key) {
+    for (key, value) in members {
+      let target = try Self.target(value, key: key)
+      switch Self.key(key) {
       case .status(let status): byStatus[status] = target
       case .statusClass(let digit): byClass[digit] = target
       case nil:
         throw SignallingSettingsError(
-          "\(Self.column): key \"\(member.key)\" is not a SIP final status 300-699 or a class 3xx-6xx")
+          "\(Self.column): key \"\(key)\" is not a SIP final status 300-699 or a class 3xx-6xx")
       }
     }
   }
@@ -90,7 +94,7 @@ public struct ReleaseCauseMapping: Sendable, Equatable {
   private static func target(_ value: JSONValue, key: String) throws(SignallingSettingsError) -> Target {
     let place = "\(column): \"\(key)\""
     switch value {
-    case .integer(let status):
+    case .number(let status):
       return Target(status: try checkedStatus(status, place: place), reason: nil)
     case .string(let text):
       throw SignallingSettingsError(
@@ -98,25 +102,27 @@ public struct ReleaseCauseMapping: Sendable, Equatable {
     case .object(let members):
       var status: Int?
       var reason: String?
-      for member in members {
-        switch (member.key, member.value) {
-        case ("status", .integer(let value)): status = try checkedStatus(value, place: place)
+      for (name, value) in members {
+        switch (name, value) {
+        case ("status", .number(let value)): status = try checkedStatus(value, place: place)
         case ("status", _): throw SignallingSettingsError("\(place): \"status\" must be an integer 300-699")
         case ("reason", .string(let text)): reason = try checkedReason(text, place: place)
         case ("reason", _): throw SignallingSettingsError("\(place): \"reason\" must be a string")
-        default: throw SignallingSettingsError("\(place): unknown field \"\(member.key)\"")
+        default: throw SignallingSettingsError("\(place): unknown field \"\(name)\"")
         }
       }
       guard let status else { throw SignallingSettingsError("\(place): object has no \"status\"") }
       return Target(status: status, reason: reason)
+    case .null, .bool, .array:  // refused by the parser (`allowing:`)
+      throw SignallingSettingsError("\(place): value must be a status 300-699 or an object with \"status\"")
     }
   }
 
-  private static func checkedStatus(_ status: Int, place: String) throws(SignallingSettingsError) -> Int {
-    guard statuses.contains(status) else {
+  private static func checkedStatus(_ status: Int64, place: String) throws(SignallingSettingsError) -> Int {
+    guard statuses.contains(Int(status)) else {
       throw SignallingSettingsError("\(place): status \(status) is not within 300-699")
     }
-    return status
+    return Int(status)
   }
 
   /// A Reason-Phrase (RFC 3261 §25.1): text without control characters (tab allowed), not empty.

@@ -63,12 +63,9 @@ extension ProxyCore {
     noteInbound(call, in: &context.summary)
     emit(.initiating, context.summary)
     // Record-Route (§16.6 step 4): towards the caller on the interface it used;
-    // a second entry when the callee side uses another transport (RFC 5658).
-    let outbound = localEndpoint(for: call.targets[0].destination)
-    if outbound.transport != local.transport || outbound.isIPv6 != local.isIPv6 {
-      request.prependRecordRoute(recordRoute(local))
-    }
-    request.prependRecordRoute(recordRoute(outbound))
+    // a second entry when the callee side differs (RFC 5658); sips: per side
+    // (RFC 5630; `ProxyCore+RecordRoute`).
+    insertRecordRoute(request, arrivedOn: local, firstTarget: call.targets[0])
     context.recordRoutesSent = request.recordRouteCount
     context.loopHash = hash
     var failoverParses = true

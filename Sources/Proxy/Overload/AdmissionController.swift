@@ -6,8 +6,17 @@
 /// The load is the worst smoothed loop signal over its limit (1 is at the
 /// limit). While it stays at or below 1 there is no limit. When it goes
 /// over, the limit starts at the rate the switch admitted just before (what
-/// the loop could take) cut to 1/load of it, between 1/2 and 7/8 of it;
-/// then, once per control step (`samplesPerStep` samples: 100 ms with the
+/// the loop could take) cut to 1/load of it, between 1/2 and 7/8 of it.
+///
+/// It remembers the **ceiling**: the limit at which the loop last overflowed
+/// (as CUBIC remembers its window at the last loss). Then, at every sample,
+/// a sample's own (unsmoothed) load of 2 or more that is not lower than the
+/// last sample's **halves** the limit, at most once per `samplesPerStep / 2`
+/// samples: a flood fills the queue within a step, faster than the smoothed
+/// signal shows, but the queue keeps growing for a while after a cut (the
+/// calls admitted before it still send their responses, ACK and BYE), so
+/// halving at every sample would throw away far more than the overflow.
+/// And once per control step (`samplesPerStep` samples: 100 ms with the
 /// daemon's 10 ms probe):
 ///
 /// - over 1 and not lower than at the last step: cut (multiplicative
@@ -15,21 +24,16 @@
 ///   the rate, one a little too deep takes 1/8 off;
 /// - over 1 but lower than at the last step: hold (the last cut is still
 ///   draining the queue; cutting again would overshoot);
-/// - at or below 1: raise by 1/64 of the rate the episode started from
-///   (additive increase: that whole rate back in about 6 s; a faster rise
-///   overshoots into the halving below and swings);
+/// - at or below 1, after a cut and below 7/8 of the ceiling: **recover**,
+///   1/4 more per step, up to 7/8 of the ceiling (the loop took that rate a
+///   moment ago; creeping back to it would waste its capacity for seconds);
+/// - at or below 1 otherwise: **probe**, 1/128 of the ceiling more per step
+///   below the ceiling (from 7/8 of it back to it in 1.6 s: the overflows
+///   that make the tail of the setup times come seldom); above it, 1/64 of
+///   the ceiling or 1/4 of the excess over it, whichever is more (the loop
+///   takes more now: the ceiling was low, or other load went away);
 /// - at or below 3/4 with no INVITE refused during the step: the limit no
 ///   longer binds, it is lifted (the episode is over).
-///
-/// And at every sample, a sample's own (unsmoothed) load of 2 or more that
-/// is not lower than the last sample's halves the limit: a flood fills the
-/// queue within a step, faster than the smoothed signal shows, and every
-/// admitted call waits in that queue (its responses too), so the queue must
-/// drain first. After a halving, while the load stays at or below 1/4 (the
-/// queue is empty: the limit is far below what the loop can take), the
-/// raise is 1/4 of the limit per step when that is more than the additive
-/// step (like TCP's slow start after a loss), so that a flood's first
-/// halvings do not leave the switch admitting little for seconds.
 ///
 /// So the admitted load tracks what the loop can take instead of swinging
 /// between everything and nothing. The limit never goes below `minRate`.
@@ -45,19 +49,21 @@ public struct AdmissionController: Sendable {
 
   static let firstCut = 7.0 / 8
   static let deepestCut = 1.0 / 2
-  static let increaseShare = 1.0 / 64
-  /// At or above this load, every sample that is not lower than the last one halves the limit.
+  /// The additive step per control step, as a share of the ceiling: below it, and above it.
+  static let probeBelowCeiling = 1.0 / 128
+  static let probeAboveCeiling = 1.0 / 64
+  /// At or above this load, a sample that is not lower than the last one halves the limit.
   static let deep = 2.0
-  /// After a halving, the limit is raised by this share per step (if more
-  /// than the additive step) until the load is back over `recoveredAbove`.
+  /// After a cut, the limit grows by this share per step up to `recoverTo` of the ceiling.
   static let recoveryGrowth = 1.0 / 4
-  static let recoveredAbove = 0.25
+  static let recoverTo = 7.0 / 8
   static let liftBelow = 0.75
   /// The bucket holds at most this share of a second's worth of tokens.
   static let burstSeconds = 0.05
 
-  /// The admitted rate when the episode started: the scale of its additive steps.
-  private var episodeRate = 0.0
+  /// The limit at which the loop last overflowed (the scale of the additive
+  /// steps); the admitted rate when the episode started until then.
+  public private(set) var ceiling = 0.0
   private var tokens = 0.0
   /// When the tokens were counted; nil: from the next call on (a new episode starts empty).
   private var tokensAtMs: Int64?
@@ -66,8 +72,12 @@ public struct AdmissionController: Sendable {
   private var loadAtLastStep = 0.0
   private var peakAtLastSample = 0.0
   private var halvedInStep = false
-  /// After a halving, until the load is back over 1/4: raised by 1/4 per step.
+  /// Samples since the last halving.
+  private var samplesSinceHalving = Int.max
+  /// After a cut, until the limit is back at 7/8 of the ceiling: raised by 1/4 per step.
   private var recovering = false
+  /// Whether the limit was raised since the last cut.
+  private var grewSinceCut = false
   private var refusedInStep = 0
 
   public init(minRate: Int = 10, samplesPerStep: Int = 10) {
@@ -85,30 +95,20 @@ public struct AdmissionController: Sendable {
     let peak = latest ?? load
     guard let current = limit else {
       guard load > 1 else { return false }
-      let rate = admitted.rate(nowMs: lastMs)
-      episodeRate = max(minRate, rate)
-      limit = max(minRate, rate * Self.cut(load))
-      tokens = 0
-      tokensAtMs = nil
-      samples = 0
-      refusedInStep = 0
-      loadAtLastStep = load
-      peakAtLastSample = peak
-      halvedInStep = false
-      recovering = false
+      startEpisode(load: load, peak: peak)
       return true
     }
     defer { peakAtLastSample = peak }
-    if peak >= Self.deep, peak >= peakAtLastSample {
-      limit = max(minRate, (limit ?? current) * Self.deepestCut)
+    samplesSinceHalving = samplesSinceHalving == .max ? .max : samplesSinceHalving + 1
+    if peak >= Self.deep, peak >= peakAtLastSample, samplesSinceHalving >= max(1, samplesPerStep / 2) {
+      overflowed(at: current, to: current * Self.deepestCut)
       halvedInStep = true
-      recovering = true
+      samplesSinceHalving = 0
     }
     samples += 1
     guard samples >= samplesPerStep else { return false }
     samples = 0
     let now = limit ?? current
-    if load > Self.recoveredAbove { recovering = false }
     defer {
       loadAtLastStep = load
       refusedInStep = 0
@@ -116,18 +116,53 @@ public struct AdmissionController: Sendable {
     }
     if load > 1 {
       // Not again when samples of this step halved it.
-      if load >= loadAtLastStep, !halvedInStep {
-        limit = max(minRate, now * Self.cut(load))
-      }
+      if load >= loadAtLastStep, !halvedInStep { overflowed(at: now, to: now * Self.cut(load)) }
       return false
     }
     if load <= Self.liftBelow, refusedInStep == 0 {
       limit = nil
       return true
     }
-    let additive = max(1, episodeRate * Self.increaseShare)
-    limit = recovering ? max(now + additive, now * (1 + Self.recoveryGrowth)) : now + additive
+    limit = raised(now)
     return false
+  }
+
+  private mutating func startEpisode(load: Double, peak: Double) {
+    let rate = max(minRate, admitted.rate(nowMs: lastMs))
+    ceiling = rate
+    limit = max(minRate, rate * Self.cut(load))
+    tokens = 0
+    tokensAtMs = nil
+    samples = 0
+    refusedInStep = 0
+    loadAtLastStep = load
+    peakAtLastSample = peak
+    halvedInStep = false
+    samplesSinceHalving = .max
+    recovering = true
+    grewSinceCut = false
+  }
+
+  /// The loop overflowed at `rate` (the limit then): it is the new ceiling
+  /// if the limit grew since the last cut (a second cut of one overflow
+  /// says the overflow was deep, not that the loop takes less).
+  private mutating func overflowed(at rate: Double, to newLimit: Double) {
+    if grewSinceCut { ceiling = rate }
+    limit = max(minRate, newLimit)
+    recovering = true
+    grewSinceCut = false
+  }
+
+  /// The limit after a step at or below the load limit.
+  private mutating func raised(_ now: Double) -> Double {
+    grewSinceCut = true
+    let target = ceiling * Self.recoverTo
+    if recovering, now < target { return min(target, max(now + 1, now * (1 + Self.recoveryGrowth))) }
+    recovering = false
+    guard now >= ceiling else { return now + max(1, ceiling * Self.probeBelowCeiling) }
+    // Past the ceiling with no overflow: it no longer holds; growing by a
+    // quarter of the excess finds the loop's new capacity in seconds, not minutes.
+    return now + max(1, ceiling * Self.probeAboveCeiling, (now - ceiling) * Self.recoveryGrowth)
   }
 
   /// The share of the limit kept when the load is `load` (over 1): 1/load, between 1/2 and 7/8.

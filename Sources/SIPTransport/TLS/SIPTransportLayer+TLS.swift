@@ -13,7 +13,7 @@ extension SIPTransportLayer {
     case .server:
       guard let server = store.server else { throw TransportError.tlsNotConfigured(peer) }
       // Mutual TLS: a source that must present a client certificate is asked for it.
-      connection = try server.makeConnection(acceptedFingerprints: store.requiredClientCertificates(peer))
+      connection = try server.makeConnection(accepted: store.requiredClientIdentities(peer))
     case .client:
       // A session kept from the last connection to this server resumes it; an
       // interconnect's name or pinned certificate replaces the address check.

@@ -26,17 +26,21 @@ final class TLSConnection {
   }
 
   private let ssl: OpaquePointer
-  /// The SHA-256s (hex) one of which the peer's certificate must have: the
-  /// server's pinned certificate (client side), or the client certificates an
-  /// interconnect requires (server side, mutual TLS). Nil: no such check.
-  private let acceptedFingerprints: Set<String>?
+  /// The certificates one of which the peer must present: the server's pinned
+  /// certificate (client side), or the client certificates of the
+  /// interconnects at the peer's address (server side, mutual TLS: by
+  /// fingerprint, subject or subjectAltName). Nil: no such check. Checked by
+  /// the verify callback within the handshake (in TLS 1.2 before the server's
+  /// Finished, so neither side completes; set as the `SSL`'s app data), and
+  /// again once it is done (a resumed session).
+  private let check: TLSPeerCheck?
   /// Owned by `ssl` (SSL_set_bio); kept to feed and drain them.
   private let networkIn: OpaquePointer
   private let networkOut: OpaquePointer
 
   init(
     context: OpaquePointer, role: TLSContext.Role, serverName: String?, resuming session: TLSSession? = nil,
-    acceptedFingerprints: Set<String>? = nil
+    accepted: [TLSClientIdentity]? = nil
   ) throws(TLSError) {
     ERR_clear_error()
     guard let ssl = SSL_new(context) else { throw TLSError.fromQueue(.configuration, "SSL_new failed") }
@@ -50,26 +54,31 @@ final class TLSConnection {
     self.ssl = ssl
     self.networkIn = networkIn
     self.networkOut = networkOut
-    self.acceptedFingerprints = acceptedFingerprints
+    self.check = accepted.map {
+      TLSPeerCheck($0, whose: role == .server ? "client certificate" : "certificate")
+    }
+    if let check { _ = SSL_set_ex_data(ssl, 0, Unmanaged.passUnretained(check).toOpaque()) }
     switch role {
     case .server:
       SSL_set_accept_state(ssl)
-      if acceptedFingerprints != nil {
-        // Mutual TLS: a client certificate is required; which one is checked by
-        // fingerprint once the handshake is done, whoever signed it.
-        SSL_set_verify(ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT) { _, _ in 1 }
+      if accepted != nil {
+        // Mutual TLS: a client certificate is required; which one is checked
+        // in the handshake (the callback) and again once it is done
+        // (`handshake()`, a resumed session): by fingerprint whoever signed
+        // it, by name only if its chain verified against tls.ca_file.
+        SSL_set_verify(ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, TLSPeerCheck.verify)
       }
     case .client:
       SSL_set_connect_state(ssl)
       if let session { _ = SSL_set_session(ssl, session.session) }
-      // A pinned certificate stands for the CA chain and the name: checked once
-      // the handshake is done (`handshake()`).
-      if acceptedFingerprints != nil { SSL_set_verify(ssl, SSL_VERIFY_NONE, nil) }
+      // A pinned certificate stands for the CA chain and the name: checked in
+      // the handshake and once it is done, as on the server side.
+      if accepted != nil { SSL_set_verify(ssl, SSL_VERIFY_PEER, TLSPeerCheck.verify) }
       if let serverName {
         let isAddress = serverName.contains(":") || serverName.allSatisfy { $0.isNumber || $0 == "." }
         // RFC 6066 §3: SNI carries host names only, never an IP literal.
         if !isAddress { _ = didtron_SSL_set_tlsext_host_name(ssl, serverName) }
-        guard acceptedFingerprints != nil || SSL_set1_host(ssl, serverName) == 1 else {
+        guard accepted != nil || SSL_set1_host(ssl, serverName) == 1 else {
           throw TLSError.fromQueue(.configuration, "cannot verify the name \(serverName)")
         }
       }
@@ -104,30 +113,23 @@ final class TLSConnection {
     ERR_clear_error()
     let result = SSL_do_handshake(self.ssl)
     guard result == 1 else { return self.step(result, .handshake) }
-    if let accepted = self.acceptedFingerprints {
-      let actual = self.peerFingerprint ?? "none"
-      guard accepted.contains(actual) else {
-        let whose = SSL_is_server(self.ssl) == 1 ? "client certificate" : "certificate"
-        return .failed(
-          TLSError(
-            .handshake,
-            "\(whose) SHA-256 \(actual) is not the pinned \(accepted.sorted().joined(separator: ", "))"))
-      }
+    if let check = self.check, let refusal = check.refusal(of: self.presentedCertificate) {
+      return .failed(TLSError(.handshake, refusal))
     }
     return .done
   }
 
-  /// SHA-256 of the peer's certificate (DER), lower-case hex.
-  var peerFingerprint: String? {
-    guard let certificate = SSL_get1_peer_certificate(self.ssl) else { return nil }
-    defer { X509_free(certificate) }
-    var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-    var length: UInt32 = 0
-    guard X509_digest(certificate, EVP_sha256(), &digest, &length) == 1 else { return nil }
-    return digest.prefix(Int(length)).map { byte in
-      let hex = String(byte, radix: 16)
-      return byte < 16 ? "0" + hex : hex
-    }.joined()
+  /// The peer's certificate as mutual TLS compares it (no certificate: all nil).
+  var presentedCertificate: TLSPresentedCertificate {
+    guard let certificate = SSL_get1_peer_certificate(self.ssl).map(TLSCertificate.init(owning:)) else {
+      return TLSPresentedCertificate(fingerprintSHA256: nil, chainError: "no certificate")
+    }
+    let verify = SSL_get_verify_result(self.ssl)
+    var chainError: String?
+    if verify != X509_V_OK {
+      chainError = X509_verify_cert_error_string(verify).map { String(cString: $0) } ?? "error \(verify)"
+    }
+    return certificate.presented(chainError: chainError)
   }
 
   /// Appends the plaintext OpenSSL can decrypt now (at most one record's worth).
@@ -175,7 +177,9 @@ final class TLSConnection {
     default:
       var message = "SSL error \(code)"
       let verify = SSL_get_verify_result(self.ssl)
-      if verify != X509_V_OK, let text = X509_verify_cert_error_string(verify) {
+      if let refused = self.check?.refused {
+        message = refused
+      } else if verify != X509_V_OK, let text = X509_verify_cert_error_string(verify) {
         message = "certificate verify failed (\(String(cString: text)))"
       }
       return .failed(TLSError.fromQueue(kind, message))

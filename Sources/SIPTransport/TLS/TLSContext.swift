@@ -101,13 +101,17 @@ final class TLSContext: @unchecked Sendable {
   /// sent as SNI (unless it is an IP literal) and is what the server's
   /// certificate must name.
   /// `acceptedFingerprints`: client side, the pinned server certificate;
-  /// server side, the client certificates required (mutual TLS).
+  /// server side, the client certificates required (mutual TLS), by SHA-256.
+  /// `accepted`: server side, the client certificates required by
+  /// fingerprint, subject or subjectAltName (replaces `acceptedFingerprints`).
   func makeConnection(
-    serverName: String? = nil, resuming session: TLSSession? = nil, acceptedFingerprints: Set<String>? = nil
+    serverName: String? = nil, resuming session: TLSSession? = nil, acceptedFingerprints: Set<String>? = nil,
+    accepted: [TLSClientIdentity]? = nil
   ) throws(TLSError) -> TLSConnection {
-    try TLSConnection(
+    let pins = acceptedFingerprints.map { $0.sorted().map { TLSClientIdentity(fingerprintSHA256: $0) } }
+    return try TLSConnection(
       context: self.context, role: self.role, serverName: serverName, resuming: session,
-      acceptedFingerprints: acceptedFingerprints)
+      accepted: accepted ?? pins)
   }
 
   /// `notAfter` of a certificate, in Unix seconds.

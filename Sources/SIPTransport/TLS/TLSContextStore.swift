@@ -20,8 +20,8 @@ public final class TLSContextStore: Sendable {
   private let contexts: NIOLockedValueBox<Contexts>
   /// What servers must present, by destination (`host:port`).
   private let peers = NIOLockedValueBox<[String: TLSPeer]>([:])
-  /// The client certificates (SHA-256s) a source must present, if any.
-  private let clientCertificates = NIOLockedValueBox<@Sendable (Endpoint) -> Set<String>?>({ _ in nil })
+  /// The client certificates a source must present (one of them), if any.
+  private let clientIdentities = NIOLockedValueBox<@Sendable (Endpoint) -> [TLSClientIdentity]?>({ _ in nil })
 
   /// Builds the contexts: the server's only if `certificateFile` is set.
   public init(configuration: TLSConfiguration) throws(TLSError) {
@@ -29,9 +29,17 @@ public final class TLSContextStore: Sendable {
   }
 
   /// Loads the files again (a renewed certificate). On any error the contexts
-  /// in use stay, and the error says why.
-  public func reload(_ configuration: TLSConfiguration) throws(TLSError) {
+  /// in use stay, and the error says why. A certificate that expired before
+  /// `nowUnix` is refused too: a renewal that left the old file in place
+  /// must not replace a good certificate with a dead one (at start there is
+  /// none to keep: the switch serves it with a warning).
+  public func reload(_ configuration: TLSConfiguration, nowUnix: Int64) throws(TLSError) {
     let contexts = try Self.build(configuration)
+    if let notAfter = contexts.server?.certificateNotAfter, notAfter < nowUnix {
+      throw TLSError(
+        .configuration,
+        "the certificate in \(configuration.certificateFile ?? "") expired at \(notAfter) (Unix time)")
+    }
     self.contexts.withLockedValue { $0 = contexts }
   }
 
@@ -67,16 +75,17 @@ public final class TLSContextStore: Sendable {
     self.peers.withLockedValue { $0 = byHostPort }
   }
 
-  /// Replaces the rule of mutual TLS: for a source, the SHA-256s of the client
-  /// certificates one of which it must present (nil: none is asked for). A
-  /// connection from such a source without one of them fails its handshake.
-  public func setClientCertificates(_ required: @escaping @Sendable (Endpoint) -> Set<String>?) {
-    self.clientCertificates.withLockedValue { $0 = required }
+  /// Replaces the rule of mutual TLS: for a source, the client certificates
+  /// one of which it must present (by fingerprint, subject or subjectAltName;
+  /// nil: none is asked for). A connection from such a source without one of
+  /// them fails its handshake.
+  public func setClientIdentities(_ required: @escaping @Sendable (Endpoint) -> [TLSClientIdentity]?) {
+    self.clientIdentities.withLockedValue { $0 = required }
   }
 
-  /// The client certificates `source` must present, if any.
-  func requiredClientCertificates(_ source: Endpoint) -> Set<String>? {
-    self.clientCertificates.withLockedValue { $0 }(source)
+  /// The client certificates `source` must present (one of them), if any.
+  func requiredClientIdentities(_ source: Endpoint) -> [TLSClientIdentity]? {
+    self.clientIdentities.withLockedValue { $0 }(source)
   }
 
   /// What `server` must present, if it was set.

@@ -1,4 +1,5 @@
 import Billing
+import JSON
 
 /// Inserts call records into the `calls` table over one libpq connection,
 /// idempotently: a record whose `uuid` is already there is skipped
@@ -212,25 +213,6 @@ public final class PostgresCallRecordStore: CallRecordStore {
   /// (the column is NOT NULL).
   static func metadata(_ record: CallRecord) -> String? {
     guard let endedBy = record.endedBy else { return "{}" }
-    return "{\"ended_by\": " + jsonString(endedBy) + "}"
-  }
-
-  /// A JSON string literal (RFC 8259 §7).
-  static func jsonString(_ text: String) -> String {
-    var json = "\""
-    for scalar in text.unicodeScalars {
-      switch scalar {
-      case "\"": json += "\\\""
-      case "\\": json += "\\\\"
-      case "\n": json += "\\n"
-      case "\r": json += "\\r"
-      case "\t": json += "\\t"
-      case _ where scalar.value < 0x20:
-        let hex = String(scalar.value, radix: 16)
-        json += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-      default: json.unicodeScalars.append(scalar)
-      }
-    }
-    return json + "\""
+    return "{\"ended_by\": " + JSONEscaping.quoted(endedBy) + "}"
   }
 }

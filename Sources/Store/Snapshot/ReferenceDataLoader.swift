@@ -97,7 +97,8 @@ public struct ReferenceDataLoader {
       """
       SELECT id::text, carrier_id::text, short_code, name, direction, is_active, tech_prefix, ip_address,
              sip_port, transport, capacity_mode::text, capacity_limit, options_probe,
-             options_probe_interval_seconds, tls_server_name, tls_fingerprint_sha256, tls_client_fingerprint_sha256
+             options_probe_interval_seconds, tls_server_name, tls_fingerprint_sha256, tls_client_fingerprint_sha256,
+             tls_client_subject, tls_client_san
       FROM carrier_interconnects ORDER BY id
       """)
     var interconnects: [Interconnect] = []
@@ -121,9 +122,26 @@ public struct ReferenceDataLoader {
       interconnect.tlsServerName = rows.string(row, 14)
       interconnect.tlsFingerprintSHA256 = rows.string(row, 15)
       interconnect.tlsClientFingerprintSHA256 = rows.string(row, 16)
+      interconnect.tlsClientSubject = try Self.certificateName(
+        rows.string(row, 17), column: "tls_client_subject", rowID: id, DistinguishedName.init(_:))
+      interconnect.tlsClientSubjectAltName = try Self.certificateName(
+        rows.string(row, 18), column: "tls_client_san", rowID: id, SubjectAltName.init)
       interconnects.append(interconnect)
     }
     return interconnects
+  }
+
+  /// A client certificate name column (Migration 0025), parsed; a value that
+  /// does not parse fails the load, naming the row.
+  private static func certificateName<Name>(
+    _ text: String?, column: String, rowID: String, _ parse: (String) throws(CertificateNameError) -> Name
+  ) throws(ReferenceDataError) -> Name? {
+    guard let text else { return nil }
+    do {
+      return try parse(text)
+    } catch {
+      throw ReferenceDataError(table: "carrier_interconnects", rowID: rowID, problem: "\(column): \(error)")
+    }
   }
 
   private func loadServices(_ connection: PGConnection) throws -> [CarrierService] {

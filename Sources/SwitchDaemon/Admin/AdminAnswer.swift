@@ -1,3 +1,5 @@
+import JSON
+
 /// One admin API answer: an HTTP status and a JSON body.
 struct AdminAnswer: Equatable, Sendable {
   var status: Int

@@ -1,3 +1,4 @@
+import JSON
 import NIOCore
 import NIOHTTP1
 
@@ -68,7 +69,7 @@ final class AdminHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
       do {
         json = try JSONParser.parse(body)
       } catch {
-        return write(.error(400, "\(error)"), for: head, context: context)
+        return write(.error(400, "invalid JSON: \(error)"), for: head, context: context)
       }
       guard case .object = json else {
         return write(.error(400, "the body must be a JSON object"), for: head, context: context)

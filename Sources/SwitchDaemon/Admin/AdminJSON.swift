@@ -1,4 +1,5 @@
 import Billing
+import JSON
 import Policy
 import Proxy
 import Routing

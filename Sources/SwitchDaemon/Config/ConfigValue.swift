@@ -1,3 +1,5 @@
+import JSON
+
 /// One value of the configuration file's TOML subset, or of an environment
 /// variable or command-line flag converted to a key's kind.
 public enum ConfigValue: Sendable, Equatable, CustomStringConvertible {
@@ -62,20 +64,9 @@ public enum ConfigValue: Sendable, Equatable, CustomStringConvertible {
     }
   }
 
-  static func quote(_ s: String) -> String {
-    var out = "\""
-    for c in s.unicodeScalars {
-      switch c {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "\t": out += "\\t"
-      default: out.unicodeScalars.append(c)
-      }
-    }
-    return out + "\""
-  }
+  /// A TOML basic string: JSON's escaping (RFC 8259 §7) is a subset of TOML's
+  /// escapes, and it writes control characters as `\u00XX`, which TOML needs.
+  static func quote(_ s: String) -> String { JSONEscaping.quoted(s) }
 }
 
 extension String {

@@ -206,8 +206,9 @@ public struct SwitchConfig: Sendable, Equatable {
     public var maxLoopLagMs: Int = 200
     /// `overload.max_queue_delay_ms`: shed new INVITEs with 503 while the
     /// datagrams the core loop reads have waited longer than this in the UDP
-    /// receive queues (smoothed). Default 20.
-    public var maxQueueDelayMs: Int = 20
+    /// receive queues (smoothed). Default 10: every call waits in that queue
+    /// at least twice (its INVITE, then its responses).
+    public var maxQueueDelayMs: Int = 10
     /// `overload.max_loop_busy_percent`: shed new INVITEs with 503 while the
     /// core loop spends more than this share of the time handling messages
     /// (smoothed). Where a loop saturates depends on the machine (about 60 %

@@ -2,6 +2,7 @@ import Glibc
 import Logging
 import NIOCore
 import Proxy
+import SIPTransport
 
 /// Measures the load of the core event loop and feeds it to the proxy
 /// core's overload guard (docs/overload.md), on the loop itself, every
@@ -9,14 +10,11 @@ import Proxy
 ///
 /// - lag: how much later than asked this task runs (how long an event waits
 ///   behind the loop's work);
-/// - queue delay: the age of the datagrams the loop reads now: the bytes
-///   waiting in the kernel's
-///   receive queues of the UDP listeners (`UDPQueueReader`) divided by the
-///   rate at which the loop handles bytes while busy (measured per window,
-///   smoothed): the time it needs to drain the queue. Under a UDP
-///   flood the lag stays small (NIO runs its tasks between two batches of
-///   reads) while this grows until the kernel drops datagrams: it is the
-///   signal a flood trips.
+/// - queue delay: the age of the datagrams the loop reads now, measured by
+///   a probe datagram through each UDP listener's receive queue
+///   (`UDPQueueAgeProbe`). Under a UDP flood the lag stays small (NIO runs
+///   its tasks between two batches of reads) while this grows until the
+///   kernel drops datagrams: it is the signal a flood trips.
 /// - busy: every `windowMs`, the share of wall time the loop spent handling
 ///   messages and timers (`SwitchCore` times each one). Where it saturates
 ///   depends on the machine (the rest is reads, sends and polling), so its
@@ -24,40 +22,36 @@ import Proxy
 final class LoopLoadProbe {
   private let periodNs: Int64
   private let windowNs: Int64
-  private var udpQueue: UDPQueueReader
-  private let work: () -> (busyNanoseconds: Int64, bytes: Int)
+  private let queueAge: UDPQueueAgeProbe?
+  private let work: () -> Int64
   private let overload: () -> OverloadGuard?
   private let logger: Logger
   private var expectedNs: Int64 = 0
   private var windowStartNs: Int64 = 0
   private var windowBusyNs: Int64 = 0
-  private var windowBytes = 0
-  /// Bytes the loop handles per ms of its busy time (smoothed over windows):
-  /// how fast it can drain its queue. A prior of 5 MB/s until measured.
-  private var drainBytesPerMs = 5_000.0
   private var lastBusyPercent: Double?
 
   private init(
-    periodMs: Int64, windowMs: Int64, logger: Logger, udpQueue: UDPQueueReader,
-    work: @escaping () -> (busyNanoseconds: Int64, bytes: Int), overload: @escaping () -> OverloadGuard?
+    periodMs: Int64, windowMs: Int64, logger: Logger, queueAge: UDPQueueAgeProbe?,
+    work: @escaping () -> Int64, overload: @escaping () -> OverloadGuard?
   ) {
     self.periodNs = periodMs * 1_000_000
     self.windowNs = windowMs * 1_000_000
-    self.udpQueue = udpQueue
+    self.queueAge = queueAge
     self.work = work
     self.overload = overload
     self.logger = logger
   }
 
   /// Starts sampling on `loop` (call on the loop); cancel the task to stop.
+  /// `work` gives the busy nanoseconds since it was last asked.
   static func start(
     on loop: any EventLoop, periodMs: Int64 = 10, windowMs: Int64 = 100, logger: Logger,
-    udpQueue: UDPQueueReader, work: @escaping () -> (busyNanoseconds: Int64, bytes: Int),
-    overload: @escaping () -> OverloadGuard?
+    queueAge: UDPQueueAgeProbe?, work: @escaping () -> Int64, overload: @escaping () -> OverloadGuard?
   ) -> RepeatedTask {
     loop.preconditionInEventLoop()
     let probe = LoopLoadProbe(
-      periodMs: periodMs, windowMs: windowMs, logger: logger, udpQueue: udpQueue, work: work,
+      periodMs: periodMs, windowMs: windowMs, logger: logger, queueAge: queueAge, work: work,
       overload: overload)
     let now = now()
     probe.expectedNs = now + probe.periodNs
@@ -72,22 +66,14 @@ final class LoopLoadProbe {
   private func sample() {
     let now = Self.now()
     let taskLagMs = Double(max(0, now - expectedNs)) / 1_000_000
-    let done = work()
-    windowBusyNs += done.busyNanoseconds
-    windowBytes += done.bytes
+    windowBusyNs += work()
     if now - windowStartNs >= windowNs {
       let windowMs = Double(now - windowStartNs) / 1_000_000
       lastBusyPercent = min(100, Double(windowBusyNs) / 10_000 / windowMs)
-      if windowBusyNs > 1_000_000, windowBytes > 0 {
-        let measured = Double(windowBytes) * 1_000_000 / Double(windowBusyNs)
-        drainBytesPerMs += (measured - drainBytesPerMs) / 4
-      }
       windowStartNs = now
       windowBusyNs = 0
-      windowBytes = 0
     }
-    let queued = udpQueue.queuedBytes()
-    let queueDelayMs = queued == 0 ? 0 : Double(queued) / drainBytesPerMs
+    let queueDelayMs = queueAge?.sample(nowNs: now) ?? 0
     report(lagMs: taskLagMs, queueDelayMs: queueDelayMs)
     // A busy-percent sample counts once; lag samples come every period.
     lastBusyPercent = nil

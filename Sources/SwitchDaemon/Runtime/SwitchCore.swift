@@ -15,18 +15,16 @@ final class SwitchCore {
     self.inbound = inbound
   }
 
-  /// Wall-clock nanoseconds spent handling messages and timers, and the
-  /// bytes of the messages handled, since the last `takeWork()` (for the
-  /// load probe: the busy share and the rate the loop drains its queue at).
+  /// Wall-clock nanoseconds spent handling messages and timers since the
+  /// last `takeWork()` (for the load probe: the busy share).
   private var busyNanoseconds: Int64 = 0
-  private var handledBytes = 0
+  /// The probe through the UDP listeners' receive queues (the load probe
+  /// samples it; its datagrams come back here).
+  var queueAge: UDPQueueAgeProbe?
 
-  func takeWork() -> (busyNanoseconds: Int64, bytes: Int) {
-    defer {
-      busyNanoseconds = 0
-      handledBytes = 0
-    }
-    return (busyNanoseconds, handledBytes)
+  func takeWork() -> Int64 {
+    defer { busyNanoseconds = 0 }
+    return busyNanoseconds
   }
 
   /// Fires the proxy core's due timers (retransmissions count as work too).
@@ -41,8 +39,12 @@ final class SwitchCore {
   func receive(_ message: InboundMessage) {
     loop.preconditionInEventLoop()
     let started = LoopLoadProbe.now()
+    if message.bytes.readableBytes == UDPQueueAgeProbe.length, let queueAge,
+      queueAge.arrived(message, nowNs: started)
+    {
+      return
+    }
     defer { busyNanoseconds += LoopLoadProbe.now() - started }
-    handledBytes += message.bytes.readableBytes
     message.bytes.withUnsafeReadableBytes { inbound.receive($0, from: message.source, local: message.local) }
   }
 

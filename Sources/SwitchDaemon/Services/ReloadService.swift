@@ -1,3 +1,4 @@
+import Glibc
 import Logging
 import Proxy
 import SIPTransport
@@ -58,9 +59,9 @@ struct ReloadService: Service {
     let core = self.core
     let config = self.config
     let tls = self.tls
+    let logger = self.logger
     return { loaded in
-      tls?.setPeers(TLSPeers.of(loaded.snapshot.interconnects.values))
-      tls?.setClientCertificates(TLSPeers.clientCertificates(loaded.snapshot.interconnects.values))
+      if let tls { TLSPeers.install(loaded.snapshot.interconnects.values, into: tls, logger: logger) }
       try? await core.submit { switchCore in
         guard let proxy = switchCore?.proxy else { return }
         proxy.router = config.callPipeline(loaded.snapshot)
@@ -95,7 +96,7 @@ struct ReloadService: Service {
     var settings = config.tls
     if let reloadConfiguration, let fresh = try? reloadConfiguration() { settings = fresh.tls }
     do {
-      try tls.reload(settings.transportConfiguration)
+      try tls.reload(settings.transportConfiguration, nowUnix: Int64(time(nil)))
       if let notAfter = tls.certificateNotAfter {
         logger.notice(
           "SIGHUP: TLS certificate reloaded",

@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import SIPCore
+import SIPTransport
 import ServiceLifecycle
 
 /// The core's clock hand: fires the proxy core's due timers every 10 ms, and
@@ -17,12 +18,22 @@ struct TickerService: Service {
     let ticker = loop.scheduleRepeatedTask(initialDelay: .milliseconds(10), delay: .milliseconds(10)) { _ in
       box.value?.tick()
     }
-    let udpPorts = Set(bound.filter { $0.transport == .udp }.map(\.port))
     let logger = self.logger
+    let bound = self.bound
     let loadProbe = try await loop.submit {
-      LoopLoadProbe.start(
-        on: loop, logger: logger, udpQueue: UDPQueueReader(ports: udpPorts),
-        work: { box.value?.takeWork() ?? (0, 0) }, overload: { box.value?.proxy.overload })
+      let queueAge: UDPQueueAgeProbe?
+      do {
+        queueAge = try UDPQueueAgeProbe(listeners: bound)
+      } catch {
+        queueAge = nil
+        logger.error(
+          "no probe through the UDP receive queues: overload control sees no queue delay",
+          metadata: ["error": "\(error)"])
+      }
+      box.value?.queueAge = queueAge
+      return LoopLoadProbe.start(
+        on: loop, logger: logger, queueAge: queueAge, work: { box.value?.takeWork() ?? 0 },
+        overload: { box.value?.proxy.overload })
     }.get()
     try? await gracefulShutdown()
     ticker.cancel()

@@ -1,3 +1,5 @@
+import JSON
+
 /// Plain-text tables for `didtron-switch ctl`: a header row, columns padded
 /// to their widest cell, two spaces between.
 public struct TextTable: Sendable {
