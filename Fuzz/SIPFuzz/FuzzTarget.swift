@@ -44,6 +44,15 @@ enum FuzzTarget {
       (message.fromTag?.count ?? 0) + (message.toTag?.count ?? 0) + (message.fromURI?.description.count ?? 0)
     sink &+= (message.toURI?.description.count ?? 0) + (message.requestURI?.description.count ?? 0)
     sink &+= (message.requestURIText?.count ?? 0) + (message.contactURI?.description.count ?? 0)
+    // The users read in place (the call record's numbers) are the built URIs' users: a
+    // difference is a crash the fuzzer reports.
+    precondition(
+      message.requestURIUser == message.requestURI?.user && message.fromURIUser == message.fromURI?.user
+        && message.toURIUser == message.toURI?.user
+        && message.requestURISchemeAndHeaders?.scheme == message.requestURI?.scheme
+        && message.requestURISchemeAndHeaders?.hasHeaders == message.requestURI?.hasHeaders,
+      "a URI part read in place differs")
+    sink &+= message.requestURIIsSIPS ? 1 : 0
     sink &+= (message.contactURIText?.count ?? 0) + (message.remoteTargetText?.count ?? 0)
     sink &+= (message.topRoute?.isLooseRouter == true ? 1 : 0) + (message.recordRoute(at: 0)?.port ?? 0)
     sink &+=

@@ -43,18 +43,10 @@ public struct RoutedCall: Sendable, Equatable {
   public var policy: CallPolicy
   /// The customer's price for this destination (nil: the call is not rated).
   public var customerQuote: RateQuote?
-  /// How the targets are tried: one after another with failover (carriers,
-  /// suppliers), or forked in parallel by q group (registered phones).
-  public var forking: Forking
-  /// Asked when a parallel fork ends unanswered (busy, no answer, every
-  /// branch failed): the call's next decision, or nil for the fork's best
-  /// response (docs/softphones.md "Forking").
-  public var whenUnanswered: UnansweredHook?
-  /// A parallel fork's no-answer timeout (nil: `inviteTimeoutMs`), e.g. a
-  /// call rule's `timeout_seconds`.
-  public var noAnswerTimeoutMs: Int64?
-  /// A call delivered to a DID of this switch (docs/dids.md); nil otherwise.
-  public var inbound: InboundCall?
+  /// The fork's and the DIDs' fields (`forking`, `whenUnanswered`,
+  /// `noAnswerTimeoutMs`, `inbound`, in `RoutedCall+ForkAndDID`): nil on
+  /// the carrier path, so every copy of a call stays small.
+  var forkAndDID: Boxed<ForkAndDID>?
 
   public init(
     targets: [RouteTarget], extraFailoverStatuses: Set<Int> = [], ingress: CarrierLeg? = nil,
@@ -62,8 +54,6 @@ public struct RoutedCall: Sendable, Equatable {
     policy: CallPolicy = CallPolicy(), customerQuote: RateQuote? = nil, forking: Forking = .sequential,
     whenUnanswered: UnansweredHook? = nil
   ) {
-    self.forking = forking
-    self.whenUnanswered = whenUnanswered
     self.targets = targets
     self.extraFailoverStatuses = extraFailoverStatuses
     self.ingress = ingress
@@ -72,6 +62,9 @@ public struct RoutedCall: Sendable, Equatable {
     self.edits = edits
     self.policy = policy
     self.customerQuote = customerQuote
+    if forking != .sequential || whenUnanswered != nil {
+      forkAndDID = Boxed(ForkAndDID(forking: forking, whenUnanswered: whenUnanswered))
+    }
   }
 
   /// §16.7 step 6 with a sequential target set: does `status` move the call on?
@@ -185,8 +178,11 @@ public struct RouteContext {
     nowMs: Int64, unixMs: Int64 = 0, liveCalls: LiveCalls, cps: CPSLimiter, randomSeed: UInt64 = 0,
     credit: CreditLedger? = nil, callUUID: String = "", caller: RetailCaller? = nil,
     monthlyCalls: MonthlyCallCounter? = nil, drained: DrainedTrunks? = nil,
-    supplierHealth: SupplierHealth? = nil
+    supplierHealth: SupplierHealth? = nil, deviceTargets: ((_ userID: String) -> [RouteTarget])? = nil,
+    startForwardedLeg: (() -> (recordID: String, nowMs: Int64, unixMs: Int64))? = nil
   ) {
+    self.deviceTargets = deviceTargets
+    self.startForwardedLeg = startForwardedLeg
     self.drained = drained
     self.supplierHealth = supplierHealth
     self.caller = caller
@@ -203,11 +199,17 @@ public struct RouteContext {
 
 /// Proxy mode: every initial INVITE goes to one configured next hop.
 public struct NextHopRouter: CallRouter {
-  public var nextHop: Endpoint
+  public var nextHop: Endpoint { didSet { decision = Boxed(.targets([RouteTarget(destination: nextHop)])) } }
+  /// Every call's decision, made once (no target array built per call),
+  /// behind a reference so that a copy of the router stays small.
+  private var decision: Boxed<RouteDecision>
 
-  public init(nextHop: Endpoint) { self.nextHop = nextHop }
+  public init(nextHop: Endpoint) {
+    self.nextHop = nextHop
+    decision = Boxed(.targets([RouteTarget(destination: nextHop)]))
+  }
 
   public func route(invite: SIPMessage, source: Endpoint, context: RouteContext) -> RouteDecision {
-    .targets([RouteTarget(destination: nextHop)])
+    decision.value
   }
 }

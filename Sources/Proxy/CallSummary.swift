@@ -59,14 +59,10 @@ public struct CallSummary: Sendable, Equatable {
   /// interconnect's call.
   public var userID: String?
   public var phoneNumberID: String?
-  /// `calls.direction`: `inbound` for a call delivered to a DID (docs/dids.md).
-  public var direction: CallRecord.Direction = .outbound
-  /// `calls.parent_call_uuid`: a forwarded leg's inbound call.
-  public var parentCallUUID: String?
-  /// The forwarded leg of a call to a DID, and whether one of its targets
-  /// was tried (then it gets its own row).
-  public var forwardedLeg: ForwardedLeg?
-  public var forwardedLegTried = false
+  /// The DIDs' fields (`direction`, `parentCallUUID`, `forwardedLeg`,
+  /// `forwardedLegTried`, in `CallSummary+DID`): nil for other calls, so
+  /// every copy of a summary stays small.
+  var didFields: Boxed<DIDFields>? = nil
 
   /// The monotonic clock at answer and at end: durations are measured on
   /// it, so a step of the wall clock (NTP, a VM resumed) never changes what

@@ -30,9 +30,11 @@ extension ProxyCore {
       respondLocally(record, 480, "Secure Transport Required")
       return
     }
-    let addressedToUs = request.requestURI.map(isLocal) ?? false
+    // Asked only of an OPTIONS or a request answered here: building the
+    // Request-URI for every INVITE and BYE cost over a thousand instructions.
+    func addressedToUs() -> Bool { request.requestURI.map(isLocal) ?? false }
     // §16.3 item 3 lets a proxy answer an OPTIONS addressed to it; trunks ping this way.
-    if method == .options, !toTagPresent, addressedToUs, request.routeCount == 0 {
+    if method == .options, !toTagPresent, addressedToUs(), request.routeCount == 0 {
       respondLocally(
         record, 200, "OK", extra: [("Allow", SIPMethod.allowHeaderValue), ("Accept", "application/sdp")])
       return
@@ -58,7 +60,7 @@ extension ProxyCore {
         forwardInDialog(request, method: method, source: source, server: record)
       } else if case .extension = method {
         respondLocally(record, 501, "Not Implemented", extra: [("Allow", SIPMethod.allowHeaderValue)])
-      } else if addressedToUs {
+      } else if addressedToUs() {
         respondLocally(record, 405, "Method Not Allowed", extra: [("Allow", SIPMethod.allowHeaderValue)])
       } else {
         // This switch relays calls, not out-of-dialog requests for other domains.

@@ -54,7 +54,9 @@ public final class ProxyCore {
   /// Interconnects and services an operator drained (admin API); they outlive reloads.
   public let drainedTrunks = DrainedTrunks()
   /// Receives every call's state changes on this loop (admin API events); nil: none made.
-  public var callEvents: ((CallEvent) -> Void)?
+  /// Read four times per call (`emit`) and set once at wiring: each read is
+  /// one load, `@exclusivity(unchecked)` as the core's other hot fields.
+  @exclusivity(unchecked) public var callEvents: ((CallEvent) -> Void)?
   /// Sheds new INVITEs under load and limits unknown sources (docs/overload.md).
   public let overload: OverloadGuard
   /// Live credit (softswitch mode); nil: calls are not credit-controlled.
@@ -74,6 +76,11 @@ public final class ProxyCore {
   var nextProbeRoundMs: Int64 = 0
   /// The snapshot the probed set was taken from.
   var probedSnapshot: Snapshot?
+  /// The DID hooks of every route context (`makeDIDHooks`), made once
+  /// here: a closure made per call is a heap allocation per call. Set in
+  /// `init`, only read after it.
+  @exclusivity(unchecked) var deviceTargetsHook: ((String) -> [RouteTarget])?
+  @exclusivity(unchecked) var forwardedLegStarter: (() -> (recordID: String, nowMs: Int64, unixMs: Int64))?
   let processTag: String
   let localHosts: Set<String>
   let localPorts: Set<Int>
@@ -103,6 +110,7 @@ public final class ProxyCore {
     let user = CoreTransactionUser(core: self)
     transactionUser = user
     transactions.user = user
+    makeDIDHooks()
   }
 
   // MARK: Public surface

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import SIPCore
@@ -44,6 +45,40 @@ import Testing
     let message = try parse(Self.invite.replacingFirstLine(with: "INVITE \(uri) SIP/2.0\r"))
     #expect(message.requestURIIsSIPS == expected)
     #expect((message.requestURI?.scheme.lowercased() == "sips") == expected)
+  }
+
+  /// The users read in place are the built URIs' users, with or without one.
+  @Test(arguments: [
+    ("sip:+15551234@192.0.2.1", "<sip:alice@10.1.2.3>", "<sip:+15551234@192.0.2.1>"),
+    ("sip:192.0.2.1", "<sip:10.1.2.3>", "<sip:192.0.2.1>"),
+    ("sip:%2B1%20555@192.0.2.1;user=phone", "\"A\" <sips:a%40b@example.com>", "sip:bob@example.com"),
+    ("tel:+15551234", "<tel:+442079460000>", "<tel:+15551234>"),
+  ])
+  func urisUsersAreReadInPlace(requestURI: String, from: String, to: String) throws {
+    let text = Self.invite.replacingFirstLine(with: "INVITE \(requestURI) SIP/2.0\r")
+      .replacingOccurrences(
+        of: "From: \"Alice \\\"A\\\"\" <sip:+442079460000@10.1.2.3:5060;user=phone>", with: "From: \(from)"
+      )
+      .replacingOccurrences(of: "To: <sip:+15551234@192.0.2.1>", with: "To: \(to)")
+    let message = try parse(text)
+    #expect(message.requestURIUser == message.requestURI?.user)
+    #expect(message.fromURIUser == message.fromURI?.user)
+    #expect(message.toURIUser == message.toURI?.user)
+    #expect(message.fromURIUser != "+442079460000")  // the From was replaced
+  }
+
+  /// The scheme and `?headers` read in place are the built Request-URI's.
+  @Test(arguments: [
+    "sip:bob@example.com", "SIPS:bob@example.com", "tel:+15551234", "sip:bob@example.com?Subject=x",
+    "sip:bob@example.com;transport=tcp?a=b&c=d", "urn:service:sos",
+  ])
+  func requestURISchemeAndHeadersAreReadInPlace(uri: String) throws {
+    let message = try parse(Self.invite.replacingFirstLine(with: "INVITE \(uri) SIP/2.0\r"))
+    let inPlace = try #require(message.requestURISchemeAndHeaders)
+    let built = try #require(message.requestURI)
+    #expect(inPlace.scheme == built.scheme)
+    #expect(inPlace.hasHeaders == built.hasHeaders)
+    #expect(inPlace.hasHeaders == uri.contains("?"))
   }
 
   @Test(arguments: ["P-Asserted-Identity", "p-asserted-identity", "P-ASSERTED-IDENTITY"])

@@ -29,24 +29,26 @@ extension ProxyCore {
     }
   }
 
-  /// What a call to a DID adds to its route context.
-  func addDIDRouting(to context: inout RouteContext) {
-    if registrar != nil {
-      context.deviceTargets = { [unowned self] in deviceTargets(ofUser: $0) }
-    }
-    context.startForwardedLeg = { [unowned self] in (recordIDs.next(), clock.monotonicMs, clock.unixMs) }
+  /// What a call to a DID needs in its route context (`deviceTargets`,
+  /// `startForwardedLeg`), made once when the core is: every call's
+  /// context takes these two (no closure allocated per call).
+  func makeDIDHooks() {
+    deviceTargetsHook = { [unowned self] in deviceTargets(ofUser: $0) }
+    forwardedLegStarter = { [unowned self] in (recordIDs.next(), clock.monotonicMs, clock.unixMs) }
   }
 
   /// The call record's facts of a call to a DID, once it is started.
   @inline(__always)
   func noteInbound(_ call: RoutedCall, in summary: inout CallSummary) {
     guard let inbound = call.inbound else { return }
-    summary.direction = .inbound
     summary.userID = inbound.userID
     summary.phoneNumberID = inbound.phoneNumberID
-    summary.forwardedLeg = inbound.forwardedLeg
-    // A leg known from the start (a forward at once) is all the call tries.
-    summary.forwardedLegTried = inbound.forwardedLeg != nil
+    // One box for the DID's fields (not one per field). A leg known from
+    // the start (a forward at once) is all the call tries.
+    summary.didFields = Boxed(
+      CallSummary.DIDFields(
+        direction: .inbound, parentCallUUID: summary.parentCallUUID, forwardedLeg: inbound.forwardedLeg,
+        forwardedLegTried: inbound.forwardedLeg != nil))
   }
 
   /// An `UnansweredHook`'s forwarded leg (the owner's rule after the

@@ -20,42 +20,44 @@ extension ProxyCore {
     context.request = nil
     context.baseRequest = nil
     tally.callsAnswered += 1
-    var summary = context.summary
+    // The context's summary is changed in place (not copied out and back):
+    // the dialog takes the one copy.
     let answeredUnixMs = clock.unixMs
-    summary.answeredUnixMs = answeredUnixMs
-    summary.answeredMonotonicMs = clock.monotonicMs
+    context.summary.answeredUnixMs = answeredUnixMs
+    context.summary.answeredMonotonicMs = clock.monotonicMs
     // Both prices as in force at the answer, the supplier's of the target that answered.
-    summary.rating = CallRating(
-      customer: priceAtAnswer(summary.rating.customer, number: summary.toUser, unixMs: answeredUnixMs),
+    let toUser = context.summary.toUser
+    context.summary.rating = CallRating(
+      customer: priceAtAnswer(context.summary.rating.customer, number: toUser, unixMs: answeredUnixMs),
       supplier: priceAtAnswer(
         record.target?.supplierQuote,
-        number: summary.forwardedLegTried ? summary.forwardedLeg?.calledNumber : summary.toUser,
+        number: context.summary.forwardedLegTried ? context.summary.forwardedLeg?.calledNumber : toUser,
         unixMs: answeredUnixMs))
-    priceForwardedLegAtAnswer(&summary, unixMs: answeredUnixMs)
-    summary.finalStatus = response.statusCode
-    summary.outcome = .answered
-    summary.toTag = response.toTag
-    context.summary = summary
-    guard let calleeTag = response.toTag, let callID = response.callID else {
+    priceForwardedLegAtAnswer(&context.summary, unixMs: answeredUnixMs)
+    context.summary.finalStatus = response.statusCode
+    context.summary.outcome = .answered
+    let toTag = response.toTag
+    context.summary.toTag = toTag
+    guard let calleeTag = toTag, let callID = response.callID else {
       liveCalls.remove(context.callNumber)
-      _ = credit?.end(call: summary.recordID, durationMs: nil, nowUnixMs: clock.unixMs)
-      monthlyCalls.end(call: summary.recordID, answered: false)
+      _ = credit?.end(call: context.summary.recordID, durationMs: nil, nowUnixMs: clock.unixMs)
+      monthlyCalls.end(call: context.summary.recordID, answered: false)
       return nil
     }
     let dialog = Dialog(
-      callID: callID, callerTag: summary.fromTag, calleeTag: calleeTag,
-      caller: context.server.responseDestination, callee: record.destination, summary: summary,
+      callID: callID, callerTag: context.summary.fromTag, calleeTag: calleeTag,
+      caller: context.server.responseDestination, callee: record.destination, summary: context.summary,
       callNumber: context.callNumber)
     dialog.callerCSeq = forwarded?.cseq?.number ?? 0
     dialogs.insert(dialog)
-    emit(.answered, summary)
+    emit(.answered, context.summary)
     // Live credit: the first step of every party, the supplier's from now.
     var grant: CreditGrant?
     if let credit {
-      let supplier = summary.rating.supplier.flatMap { quote in
+      let supplier = context.summary.rating.supplier.flatMap { quote in
         record.target?.egress.map { CreditParty(account: AccountRef(.supplier, $0.carrierID), quote: quote) }
       }
-      grant = answeredCredit(credit, summary, supplier: supplier)
+      grant = answeredCredit(credit, context.summary, supplier: supplier)
     }
     let policy = context.call.policy
     guard policy.endsCalls, let caller = context.callerSide, let forwarded,
@@ -223,8 +225,14 @@ extension ProxyCore {
   /// Logs the call's outcome and hands it to the journal; `answer` (the
   /// BYE's final response) runs when the handler releases it.
   func report(_ summary: CallSummary, then answer: (() -> Void)?) {
+    // Most calls (proxy mode) have no forwarded leg and no credit: nothing
+    // to change, so no copy of the summary.
+    guard summary.forwardedLeg != nil || credit != nil else {
+      quality.record(summary)
+      monthlyCalls.end(call: summary.recordID, answered: summary.outcome == .answered)
+      return reportEnded(summary, forwardedLeg: nil, then: answer)
+    }
     var summary = summary
-    // Most calls have no forwarded leg: no call (and no copy) for them.
     let forwardedLeg = summary.forwardedLeg == nil ? nil : splitForwardedLeg(&summary)
     quality.record(summary)
     monthlyCalls.end(call: summary.recordID, answered: summary.outcome == .answered)
@@ -233,6 +241,11 @@ extension ProxyCore {
         call: summary.recordID, durationMs: summary.outcome == .answered ? summary.answeredDurationMs : nil,
         nowUnixMs: clock.unixMs)
     }
+    reportEnded(summary, forwardedLeg: forwardedLeg, then: answer)
+  }
+
+  /// `report`'s end: the event, the log line and the journal.
+  private func reportEnded(_ summary: CallSummary, forwardedLeg: CallSummary?, then answer: (() -> Void)?) {
     emit(.ended, summary)
     logger.info(
       "call \(summary.outcome)",

@@ -21,7 +21,11 @@ final class InviteContext {
   var cancelled = false
   /// The loop-detection hash of the INVITE as received (§16.3 item 4).
   var loopHash: UInt32 = 0
-  var summary: CallSummary
+  /// The call record's facts so far. `@exclusivity(unchecked)` like
+  /// `call`: read and changed in place on every message of the call (the
+  /// answer changes it field by field instead of copying it out and back),
+  /// and no access calls anything that touches the same context's summary.
+  @exclusivity(unchecked) var summary: CallSummary
   /// The call's entry in `LiveCalls`.
   var callNumber: UInt64 = 0
   /// The INVITE before any target's edits, kept when targets edit it

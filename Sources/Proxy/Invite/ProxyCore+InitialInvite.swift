@@ -17,12 +17,12 @@ extension ProxyCore {
     guard let hash = admitInitialInvite(request, source: source, record: record) else { return }
     let startedUnixMs = clock.unixMs
     let recordID = recordIDs.next()
-    var routeContext = RouteContext(
+    let routeContext = RouteContext(
       nowMs: clock.monotonicMs, unixMs: startedUnixMs, liveCalls: liveCalls, cps: cpsLimiter,
       randomSeed: recordIDs.nextWord(), credit: credit, callUUID: recordID, caller: caller,
       monthlyCalls: monthlyCalls, drained: drainedTrunks.isEmpty ? nil : drainedTrunks,
-      supplierHealth: supplierHealth)
-    addDIDRouting(to: &routeContext)
+      supplierHealth: supplierHealth, deviceTargets: registrar == nil ? nil : deviceTargetsHook,
+      startForwardedLeg: forwardedLegStarter)
     let call: RoutedCall
     switch router.route(invite: request, source: source, context: routeContext) {
     case .refuse(let refusal):
@@ -44,6 +44,8 @@ extension ProxyCore {
       tally.callsRefused += 1
       respondLocally(record, 404, "Not Found")
       return
+    case .route(let routed) where !request.requestURIIsSIPS:
+      call = routed  // no copy to change: the common call
     case .route(var routed):
       guard Self.keepSecureTargets(&routed, for: request) else {
         _ = credit?.end(call: recordID, durationMs: nil, nowUnixMs: startedUnixMs)
@@ -133,13 +135,13 @@ extension ProxyCore {
     recordID: String, startedUnixMs: Int64
   ) -> InviteContext {
     decrementMaxForwards(request)
-    let originalFrom = request.fromURI?.user
+    let originalFrom = request.fromURIUser
     var callerSide: (from: String, contact: String, routeSet: [String])?
     if call.policy.endsCalls, let from = request.fromHeaderValue, let contact = request.remoteTargetText {
       callerSide = (from, contact, request.recordRouteValues)
     }
     if !call.edits.isEmpty { call.edits.apply(to: request) }
-    let originalTo = request.requestURI?.user ?? request.toURI?.user
+    let originalTo = request.requestURIUser ?? request.toURIUser
     let summary = CallSummary(
       recordID: recordID, callID: request.callID ?? "", fromTag: request.fromTag ?? "", toTag: nil,
       fromUser: call.callerNumber ?? originalFrom, toUser: call.calledNumber ?? originalTo,

@@ -144,22 +144,32 @@ public struct CallPipeline: CallRouter {
     //    refused for an emergency number); a credit refusal gives it back.
     let emergency = !emergencyNumbers.isEmpty && emergencyNumbers.contains(called)
     try admitMonthly(ingress.retailCaller, emergency: emergency, context)
-    do {
-      if let credit = context.credit {
-        try credit.admit(
-          call: context.callUUID, payer: emergency ? nil : try ingress.payingAccount(),
-          quote: emergency ? nil : choice.customerQuote)
-      }
-    } catch {
-      context.monthlyCalls?.end(call: context.callUUID, answered: false)
-      throw error
-    }
+    try admitCredit(ingress, emergency: emergency, quote: choice.customerQuote, context)
 
     return RoutedCall(
       targets: egress.targets, extraFailoverStatuses: choice.plan.failoverCodes(for: choice.entry),
       ingress: ingress.leg, callerNumber: caller.number, calledNumber: called, edits: edits,
       policy: callPolicy(ingress.policy.signalling, egressSessionTimer: egress.sessionTimer, context),
       customerQuote: choice.customerQuote)
+  }
+
+  /// 9. The payer's first interval, reserved from now (none for an
+  ///    emergency number); a refusal gives back the month's place.
+  private func admitCredit(
+    _ ingress: IngressCall, emergency: Bool, quote: RateQuote?, _ context: RouteContext
+  )
+    throws(Refusal)
+  {
+    do {
+      if let credit = context.credit {
+        try credit.admit(
+          call: context.callUUID, payer: emergency ? nil : try ingress.payingAccount(),
+          quote: emergency ? nil : quote)
+      }
+    } catch {
+      context.monthlyCalls?.end(call: context.callUUID, answered: false)
+      throw error
+    }
   }
 
   /// 9. A softphone user's plan caps its answered calls per calendar month

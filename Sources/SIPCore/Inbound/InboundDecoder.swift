@@ -92,7 +92,7 @@ public struct InboundDecoder: Sendable {
     }
     // RFC 4475 §3.2.1: a bare magic cookie is not a branch.
     if topVia.branch == "z9hG4bK" { return reject(400, "Bad Via Branch") }
-    guard let uri = message.requestURI else { return reject(400, "Bad Request-URI") }
+    guard let uri = message.requestURISchemeAndHeaders else { return reject(400, "Bad Request-URI") }
     guard Self.isSupported(uri.scheme) else { return reject(416, "Unsupported URI Scheme") }
     // RFC 4475 §3.1.2.11: escaped headers have no place in a Request-URI.
     guard !uri.hasHeaders else { return reject(400, "Headers In Request-URI") }

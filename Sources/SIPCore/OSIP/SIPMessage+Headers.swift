@@ -96,6 +96,34 @@ extension SIPMessage {
     changed()
   }
 
+  /// `requestURI?.user`, `fromURI?.user` and `toURI?.user` read in place
+  /// through libosip2's accessors: building the whole `SIPURI` (host, port,
+  /// parameters) costs more than a thousand instructions, and every call
+  /// reads these users (its record's numbers).
+  public var requestURIUser: String? {
+    guard let uri = osip_message_get_uri(raw) else { return nil }
+    return swiftString(osip_uri_get_username(uri))
+  }
+
+  /// The Request-URI's scheme (as `requestURI?.scheme`) and whether it
+  /// carries `?headers` (`requestURI?.hasHeaders`), read in place: the
+  /// decoder asks this of every request. Nil without a Request-URI.
+  public var requestURISchemeAndHeaders: (scheme: String, hasHeaders: Bool)? {
+    guard let uri = osip_message_get_uri(raw) else { return nil }
+    return (swiftString(osip_uri_get_scheme(uri)) ?? "", osip_list_size(&uri.pointee.url_headers) > 0)
+  }
+
+  public var fromURIUser: String? {
+    guard let from = osip_message_get_from(raw), let uri = osip_from_get_url(from) else { return nil }
+    return swiftString(osip_uri_get_username(uri))
+  }
+
+  /// (`osip_to_t` is `osip_from_t`; `osip_to_get_url` is a macro.)
+  public var toURIUser: String? {
+    guard let to = osip_message_get_to(raw), let uri = osip_from_get_url(to) else { return nil }
+    return swiftString(osip_uri_get_username(uri))
+  }
+
   /// The From URI as libosip2 writes it on the wire (escapes and URI parameters included).
   public var fromURIText: String? { raw.pointee.from.flatMap { $0.pointee.url }.flatMap(Self.text(of:)) }
 

@@ -109,10 +109,11 @@ public final class SIPMessage {
   public var requestURIIsSIPS: Bool {
     // libosip2's accessors: `raw.pointee.req_uri` copied the whole message struct.
     guard let uri = osip_message_get_uri(raw), let scheme = osip_uri_get_scheme(uri) else { return false }
-    for (index, letter) in "sips".utf8.enumerated() where UInt8(bitPattern: scheme[index]) | 0x20 != letter {
-      return false  // a NUL byte ends a shorter scheme here too
-    }
-    return scheme[4] == 0
+    // Byte by byte, no iterator (this runs on every INVITE); `&&` stops at
+    // the first byte that differs, so a NUL ends a shorter scheme.
+    func lower(_ index: Int) -> UInt8 { UInt8(bitPattern: scheme[index]) | 0x20 }
+    return lower(0) == UInt8(ascii: "s") && lower(1) == UInt8(ascii: "i") && lower(2) == UInt8(ascii: "p")
+      && lower(3) == UInt8(ascii: "s") && scheme[4] == 0
   }
 
   /// The Request-URI as libosip2 writes it on the wire (escapes included).
