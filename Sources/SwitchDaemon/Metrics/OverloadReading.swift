@@ -51,7 +51,7 @@ extension SwitchReading {
       .gauge("didtron_overload_loop_lag_milliseconds", "Smoothed lateness of the core loop.", o.loopLagMs),
       .gauge(
         "didtron_overload_queue_delay_milliseconds",
-        "Smoothed age of the datagrams the core loop reads (UDP receive queues over its drain rate).",
+        "Smoothed age of the datagrams the core loop reads (a probe datagram through each UDP listener's receive queue).",
         o.queueDelayMs),
       .gauge(
         "didtron_overload_loop_busy_percent",
