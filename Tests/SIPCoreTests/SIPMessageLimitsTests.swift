@@ -250,6 +250,40 @@ import Testing
       Self.decode(Self.invite(contentType: "multipart/mixed;boundary=b", body: body)), "Bad Multipart Body")
   }
 
+  /// Found by the fuzzer (Fuzz/regressions): libosip2 looks for the start
+  /// line's two spaces past its line end, so a start line without two of its
+  /// own hid a multipart body with two Content-Types from our scan.
+  @Test(arguments: [
+    "INVITE sip:15551234@192.0.2.1\r\n", "INVITE  SIP/2.0\r\n", "INVITEsip:15551234@192.0.2.1\r\n",
+  ])
+  func aStartLineWithoutTwoSpacesOfItsOwnGets400(startLine: String) {
+    let invite = String(decoding: Self.invite(), as: UTF8.self)
+    let rest = invite[invite.range(of: "\r\n")!.upperBound...]
+    Self.expectRefusal(Self.decode(Array((startLine + rest).utf8)), "Bad Start Line")
+  }
+
+  @Test func theFuzzersStartLineThatHidAMultipartBodyNeverReachesLibosip2() throws {
+    let text =
+      "s\n\n ip:kr SIP/\nC:multipart/x;boundary=7a9cbec02ceef6\n\n--7a9cbec02ceef65Content-Type: a\n"
+      + "content-type:ay\rt\n--7a9cbec02ceef6b"
+    for isDatagram in [true, false] {
+      // Refused before parsing (with no Via of its own, it cannot be answered).
+      guard case .drop(let reason) = Self.decode(Array(text.utf8), isDatagram: isDatagram) else {
+        Issue.record("not refused before parsing")
+        continue
+      }
+      #expect(reason == "unanswerable request: Bad Start Line")
+    }
+    // A start line with one character between its spaces is a start line.
+    let options =
+      "OPTIONS * SIP/2.0\r\n"
+      + String(decoding: Self.invite(), as: UTF8.self).split(
+        separator: "\r\n", maxSplits: 1)[1]
+    if case .reject(_, let phrase, _) = Self.decode(Array(options.utf8)) {
+      #expect(phrase != "Bad Start Line")
+    }
+  }
+
   @Test func partsWithOneContentTypeEachArePassedOn() {
     let part = "--b\r\nContent-Type: text/plain\r\n\r\nthe content-type of this part is text\r\n"
     Self.expectRequest(

@@ -37,6 +37,14 @@ public struct InboundDecoder: Sendable {
     let head = RawSIPHead(scanning: input)
     guard !head.startLine.isEmpty else { return .drop(reason: "empty or keepalive") }
     let isResponse = Self.startsWith(input, head.startLine, "SIP/")
+    // libosip2 looks for the start line's two spaces wherever they are, past
+    // its line end: a start line without two of its own would be read with
+    // the lines after it, and libosip2 would find its headers where our
+    // scans do not (found by the fuzzer: a multipart body that our scan
+    // never saw reached libosip2's Content-Type leak).
+    guard Self.hasTwoSeparateSpaces(input, head.startLine) else {
+      return refuse(isResponse, 400, "Bad Start Line", input, head, source)
+    }
     var bytes = input
     if isDatagram {
       switch head.datagramFraming(totalLength: input.count) {
@@ -159,6 +167,21 @@ public struct InboundDecoder: Sendable {
 
   private static func optionTags(_ value: String) -> [String] {
     value.split(separator: ",").map { String($0.trimmingWhitespace()) }.filter { !$0.isEmpty }
+  }
+
+  /// A space in `range`, and another at least two bytes after it, as
+  /// libosip2's start-line parsers need them (method or version, then the
+  /// Request-URI or status code, then the version or reason phrase).
+  static func hasTwoSeparateSpaces(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Bool {
+    var first = -1
+    for index in range where bytes[index] == 32 {
+      if first < 0 {
+        first = index
+      } else if index >= first + 2 {
+        return true
+      }
+    }
+    return false
   }
 
   private static func startsWith(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, _ prefix: StaticString)
