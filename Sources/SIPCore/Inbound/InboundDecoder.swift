@@ -1,3 +1,5 @@
+import Glibc
+
 /// What became of one inbound message's bytes.
 public enum InboundDecision {
   /// A request that passed the message-level checks of RFC 3261 §8.2 / §16.3.
@@ -173,15 +175,11 @@ public struct InboundDecoder: Sendable {
   /// libosip2's start-line parsers need them (method or version, then the
   /// Request-URI or status code, then the version or reason phrase).
   static func hasTwoSeparateSpaces(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Bool {
-    var first = -1
-    for index in range where bytes[index] == 32 {
-      if first < 0 {
-        first = index
-      } else if index >= first + 2 {
-        return true
-      }
-    }
-    return false
+    guard let base = bytes.baseAddress, range.count >= 3,
+      let first = memchr(base + range.lowerBound, 32, range.count)
+    else { return false }
+    let from = base.distance(to: UnsafeRawPointer(first)) + 2
+    return from < range.upperBound && memchr(base + from, 32, range.upperBound - from) != nil
   }
 
   private static func startsWith(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, _ prefix: StaticString)
