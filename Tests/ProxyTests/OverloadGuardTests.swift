@@ -39,6 +39,41 @@ import Testing
     #expect(overload.counters.shed == [.loopLag: 1, .globalRate: 1])
   }
 
+  @Test func aStallUnderLightTrafficDoesNotShedButABacklogOfNewCallsDoesAtOnce() {
+    let overload = OverloadGuard(settings: OverloadSettings(maxQueueDelayMs: 10))
+    // One sample at three times the limit with a few new calls queued (a
+    // stall of the loop): the smoothed signal decides, and it is not over.
+    overload.observeLoop(lagMs: 0, queueDelayMs: 30, queuedNewCalls: OverloadGuard.backlogToStart - 1)
+    #expect(!overload.isOverloaded)
+    for _ in 0..<20 { overload.observeLoop(lagMs: 0, queueDelayMs: 0) }
+    // The same sample with a backlog (a flood's first milliseconds): limiting starts now.
+    let changed = overload.observeLoop(
+      lagMs: 0, queueDelayMs: 30, queuedNewCalls: OverloadGuard.backlogToStart)
+    #expect(changed)
+    #expect(overload.isOverloaded)
+    #expect(overload.loopCause == .queueDelay)
+  }
+
+  @Test func whileLimitedAnInviteThatWaitedTooLongIsShedWhateverTheRate() {
+    let overload = OverloadGuard(
+      settings: OverloadSettings(maxQueueDelayMs: 10, maxInviteWaitMs: 30, minInvitesPerSecond: 1_000))
+    // Not limited: a late INVITE is taken (a stall is not an overload).
+    overload.inviteWaitUs = 31_000
+    #expect(overload.shedCause(invite: "a", nowMs: 0) == nil)
+    for _ in 0..<40 { overload.observeLoop(lagMs: 0, queueDelayMs: 50) }
+    #expect(overload.isOverloaded)
+    // Limited: the bucket starts empty, then fills at the limit's rate.
+    overload.inviteWaitUs = 30_000
+    #expect(overload.shedCause(invite: "a", nowMs: 1_000) == .queueDelay)
+    // With tokens there, the one that waited 31 ms is shed, the one that
+    // waited 30 is taken.
+    overload.inviteWaitUs = 31_000
+    #expect(overload.shedCause(invite: "a", nowMs: 1_100) == .inviteWait)
+    overload.inviteWaitUs = 30_000
+    #expect(overload.shedCause(invite: "a", nowMs: 1_100) == nil)
+    #expect(overload.counters.shed == [.queueDelay: 1, .inviteWait: 1])
+  }
+
   @Test func theLogThrottleCountsWhatItLeavesOut() {
     var throttle = LogThrottle(intervalMs: 1_000, capacity: 2)
     #expect(note(&throttle, "a", nowMs: 0) == .log(suppressed: 0))

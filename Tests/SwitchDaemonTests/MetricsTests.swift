@@ -110,11 +110,15 @@ struct MetricsTests {
 
   @Test func theOverloadReadingShowsTheAdmittedRateLimit() {
     let overload = OverloadGuard(settings: OverloadSettings(maxQueueDelayMs: 20, minInvitesPerSecond: 25))
-    #expect(OverloadReading(overload).admittedRateLimit == 0)
+    var newCalls = NewCallQueue(capacity: 2)
+    #expect(OverloadReading(overload, newCalls: newCalls).admittedRateLimit == 0)
     for _ in 0..<10 { overload.observeLoop(lagMs: 0, queueDelayMs: 100) }
-    let reading = OverloadReading(overload)
+    for _ in 0..<3 { newCalls.append(NewCallQueueTests.message("INVITE"), nowNs: 0) }
+    let reading = OverloadReading(overload, newCalls: newCalls)
     #expect(reading.shedding)
     #expect(reading.admittedRateLimit == 25)
+    #expect(reading.queuedNewCalls == 2)
+    #expect(reading.newCallsDropped == 1)
   }
 
   @Test func proxyModeHasNoDatabaseFamilies() {

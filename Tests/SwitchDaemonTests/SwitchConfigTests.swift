@@ -386,7 +386,7 @@ struct SwitchConfigTests {
     #expect(names.contains("DIDTRON_CAPTURE_HEP_ADDRESS"))
     #expect(names.contains("DIDTRON_TLS_CERTIFICATE_FILE"))
     #expect(names.contains("DIDTRON_TLS_PRIVATE_KEY_FILE"))
-    #expect(ConfigKey.all.count == 78)
+    #expect(ConfigKey.all.count == 80)
   }
 
   @Test func aRegistrarWithoutADatabaseNeedsAuthenticationNone() throws {

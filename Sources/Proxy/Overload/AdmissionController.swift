@@ -97,12 +97,14 @@ public struct AdmissionController: Sendable {
 
   /// One load sample: the worst smoothed signal over its limit (1 is at the
   /// limit), and the sample's own, unsmoothed (`latest`; nil: the same).
+  /// `backlog`: new calls are piling up, so a `latest` over 1 starts
+  /// limiting even while the smoothed load is not yet.
   /// Returns true when limiting started or stopped.
-  public mutating func observe(load: Double, latest: Double? = nil) -> Bool {
+  public mutating func observe(load: Double, latest: Double? = nil, backlog: Bool = false) -> Bool {
     let peak = latest ?? load
     guard let current = limit else {
-      guard load > 1 else { return false }
-      startEpisode(load: load, peak: peak)
+      guard load > 1 || (backlog && peak > 1) else { return false }
+      startEpisode(load: load > 1 ? load : peak, peak: peak)
       return true
     }
     defer { peakAtLastSample = peak }

@@ -6,6 +6,9 @@ public enum OverloadCause: String, Sendable, Equatable, CaseIterable {
   case queueDelay = "queue_delay"
   /// The core loop is busy all the time (`maxLoopBusyPercent`).
   case loopBusy = "loop_busy"
+  /// The INVITE waited longer than `maxInviteWaitMs` behind the core's
+  /// other work while admission was limited.
+  case inviteWait = "invite_wait"
   /// `maxInvitesPerSecond` was exceeded.
   case globalRate = "global_rate"
   /// `maxInvitesPerSourcePerSecond` was exceeded by the INVITE's source.

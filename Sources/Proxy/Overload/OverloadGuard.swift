@@ -27,6 +27,9 @@ public final class OverloadGuard {
   /// The loop signal that limits new INVITEs now (the one over its limit,
   /// or the last one that was during this episode), if any.
   public private(set) var loopCause: OverloadCause?
+  /// How long the request now being handled waited in the core's new-call
+  /// queue, in µs (the daemon sets it around each one; 0 otherwise).
+  public var inviteWaitUs: Int64 = 0
   /// The AIMD admission of new INVITEs under load.
   public private(set) var admission: AdmissionController
   private var global: TokenBucket?
@@ -63,9 +66,17 @@ public final class OverloadGuard {
   /// One sample of the core loop's load: how late its periodic probe ran
   /// (ms), how long the datagrams it reads now waited in the receive queues
   /// (ms) and, when known, the share of the last interval it spent handling
-  /// messages (percent). Returns true when limiting turned on or off.
+  /// messages (percent). `queuedNewCalls`: new INVITEs waiting behind the
+  /// loop's other work now; with at least `backlogToStart` of them a sample
+  /// over its limit starts limiting at once, without waiting for the
+  /// smoothed signal (a flood's first 100 ms, admitted whole, would make a
+  /// backlog of responses, ACKs and BYEs that every call then waits behind;
+  /// a stall of the loop under light traffic leaves no such backlog).
+  /// Returns true when limiting turned on or off.
   @discardableResult
-  public func observeLoop(lagMs: Double, queueDelayMs: Double = 0, busyPercent: Double? = nil) -> Bool {
+  public func observeLoop(
+    lagMs: Double, queueDelayMs: Double = 0, busyPercent: Double? = nil, queuedNewCalls: Int = 0
+  ) -> Bool {
     smoothedLagUs += (Int64(max(0, lagMs) * 1000) - smoothedLagUs) / 8
     smoothedQueueDelayUs += (Int64(max(0, queueDelayMs) * 1000) - smoothedQueueDelayUs) / 8
     if let busyPercent {
@@ -76,7 +87,8 @@ public final class OverloadGuard {
     let latest = worstSignal(
       lagUs: Int64(max(0, lagMs) * 1000), queueDelayUs: Int64(max(0, queueDelayMs) * 1000),
       busy: busyPercent.map { Int64(min(max(0, $0), 100) * 100) } ?? smoothedBusy)
-    let changed = admission.observe(load: load, latest: latest.load)
+    let changed = admission.observe(
+      load: load, latest: latest.load, backlog: queuedNewCalls >= Self.backlogToStart)
     if !admission.isLimiting {
       loopCause = nil
     } else if load > 1 || loopCause == nil {
@@ -85,6 +97,9 @@ public final class OverloadGuard {
     if changed, admission.isLimiting { counters.overloadEpisodes += 1 }
     return changed
   }
+
+  /// New calls queued that let a single sample over its limit start limiting.
+  public static let backlogToStart = 32
 
   /// The signal furthest over (or nearest to) its limit, and how far: 1 is
   /// at the limit, 0 when every limit is off.
@@ -106,7 +121,12 @@ public final class OverloadGuard {
   /// or why it is shed. Only an admitted INVITE takes rate tokens.
   public func shedCause(invite source: String, nowMs: Int64) -> OverloadCause? {
     let cause: OverloadCause?
-    if !admission.mayAdmit(nowMs: nowMs) {
+    if admission.isLimiting, settings.maxInviteWaitMs > 0,
+      inviteWaitUs > Int64(settings.maxInviteWaitMs) * 1000
+    {
+      admission.refuse()
+      cause = .inviteWait
+    } else if !admission.mayAdmit(nowMs: nowMs) {
       admission.refuse()
       cause = loopCause ?? .queueDelay
     } else if perSource?.admit(source, nowMs: nowMs) == false {

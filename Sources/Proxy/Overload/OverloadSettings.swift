@@ -12,6 +12,11 @@ public struct OverloadSettings: Sendable, Equatable {
   /// spends handling messages is above this percentage (a loop that is
   /// always busy is one whose input queue is growing).
   public var maxLoopBusyPercent: Int
+  /// While admission is limited, a new INVITE that waited longer than this
+  /// many ms in the core's new-call queue is shed whatever the rate: its
+  /// caller has waited long enough, and the calls admitted keep a bounded
+  /// setup time.
+  public var maxInviteWaitMs: Int
   /// While the loop is overloaded, new INVITEs are admitted at a rate an
   /// AIMD controller sets (`AdmissionController`); it never goes below this
   /// many per second.
@@ -32,7 +37,7 @@ public struct OverloadSettings: Sendable, Equatable {
 
   public init(
     maxLoopLagMs: Int = 0, maxQueueDelayMs: Int = 0, maxLoopBusyPercent: Int = 0,
-    minInvitesPerSecond: Int = 10, maxInvitesPerSecond: Int = 0,
+    maxInviteWaitMs: Int = 0, minInvitesPerSecond: Int = 10, maxInvitesPerSecond: Int = 0,
     maxInvitesPerSourcePerSecond: Int = 0, unknownSourceRequestsPerSecond: Int = 0,
     retryAfterSeconds: Int = 5,
     logIntervalMs: Int64 = 60_000, maxTrackedSources: Int = 16_384
@@ -40,6 +45,7 @@ public struct OverloadSettings: Sendable, Equatable {
     self.maxLoopLagMs = maxLoopLagMs
     self.maxQueueDelayMs = maxQueueDelayMs
     self.maxLoopBusyPercent = maxLoopBusyPercent
+    self.maxInviteWaitMs = maxInviteWaitMs
     self.minInvitesPerSecond = minInvitesPerSecond
     self.maxInvitesPerSecond = maxInvitesPerSecond
     self.maxInvitesPerSourcePerSecond = maxInvitesPerSourcePerSecond

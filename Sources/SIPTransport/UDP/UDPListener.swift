@@ -20,6 +20,11 @@ enum UDPListener {
           try channel.pipeline.syncOperations.addHandler(SIPDatagramHandler(environment: environment))
         }
       }
+    // Read the whole receive queue in one go (up to 16 reads of
+    // `vectorReadCount` datagrams, where NIO's default is 4): the core takes
+    // responses and in-dialog requests at once and queues new calls
+    // (docs/overload.md, "What waits"), so nothing should wait in the kernel.
+    bootstrap = bootstrap.channelOption(ChannelOptions.maxMessagesPerRead, value: 16)
     if vectorReadCount > 1 {
       bootstrap = bootstrap.channelOption(
         ChannelOptions.datagramVectorReadMessageCount, value: vectorReadCount)

@@ -235,6 +235,12 @@ public struct ConfigKey: Sendable {
       "overload.max_queue_delay_ms", get: { $0.overload.maxQueueDelayMs },
       set: { $0.overload.maxQueueDelayMs = $1 }),
     integer(
+      "overload.max_invite_wait_ms", get: { $0.overload.maxInviteWaitMs },
+      set: { $0.overload.maxInviteWaitMs = $1 }),
+    integer(
+      "overload.max_queued_new_calls", get: { $0.overload.maxQueuedNewCalls },
+      set: { $0.overload.maxQueuedNewCalls = $1 }),
+    integer(
       "overload.max_loop_busy_percent", get: { $0.overload.maxLoopBusyPercent },
       set: { $0.overload.maxLoopBusyPercent = $1 }),
     integer(

@@ -5,6 +5,7 @@ extension SwitchConfig.OverloadControl {
   var settings: OverloadSettings {
     OverloadSettings(
       maxLoopLagMs: maxLoopLagMs, maxQueueDelayMs: maxQueueDelayMs, maxLoopBusyPercent: maxLoopBusyPercent,
+      maxInviteWaitMs: maxInviteWaitMs,
       minInvitesPerSecond: minInvitesPerSecond, maxInvitesPerSecond: maxInvitesPerSecond,
       maxInvitesPerSourcePerSecond: maxInvitesPerSourcePerSecond,
       unknownSourceRequestsPerSecond: unknownSourceRequestsPerSecond, retryAfterSeconds: retryAfterSeconds,

@@ -145,6 +145,8 @@ extension SwitchConfig {
       ("overload.max_loop_lag_ms", overload.maxLoopLagMs, 0...60_000),
       ("overload.max_queue_delay_ms", overload.maxQueueDelayMs, 0...60_000),
       ("overload.max_loop_busy_percent", overload.maxLoopBusyPercent, 0...100),
+      ("overload.max_invite_wait_ms", overload.maxInviteWaitMs, 0...60_000),
+      ("overload.max_queued_new_calls", overload.maxQueuedNewCalls, 1...1_000_000),
       ("overload.min_invites_per_second", overload.minInvitesPerSecond, 1...1_000_000),
       ("overload.max_invites_per_second", overload.maxInvitesPerSecond, 0...1_000_000),
       ("overload.max_invites_per_source_per_second", overload.maxInvitesPerSourcePerSecond, 0...1_000_000),

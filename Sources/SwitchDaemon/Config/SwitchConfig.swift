@@ -214,6 +214,14 @@ public struct SwitchConfig: Sendable, Equatable {
     /// (smoothed). Where a loop saturates depends on the machine (about 60 %
     /// on the benchmark host: the rest is reads, sends and polling). Default 0 (off).
     public var maxLoopBusyPercent: Int = 0
+    /// `overload.max_invite_wait_ms`: while new INVITEs are limited, one that
+    /// waited longer than this behind the core's other work is shed whatever
+    /// the admitted rate. Default 30 (0: off).
+    public var maxInviteWaitMs: Int = 30
+    /// `overload.max_queued_new_calls`: new INVITEs and CANCELs the core holds
+    /// while it handles other messages first; past it the oldest is dropped.
+    /// Default 8192.
+    public var maxQueuedNewCalls: Int = 8192
     /// `overload.min_invites_per_second`: while a loop signal is over its
     /// limit, new INVITEs are admitted at a rate an AIMD controller sets
     /// (cut while the signal is over, raised while it is under); it never

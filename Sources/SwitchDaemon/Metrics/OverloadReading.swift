@@ -10,10 +10,16 @@ struct OverloadReading: Sendable {
   var queueDelayMs = 0
   var loopBusyPercent = 0
   var trackedSources = 0
+  /// New INVITEs and CANCELs waiting in the core's new-call queue.
+  var queuedNewCalls = 0
+  /// Those dropped because the queue was full.
+  var newCallsDropped = 0
 
   init() {}
 
-  init(_ overload: OverloadGuard) {
+  init(_ overload: OverloadGuard, newCalls: NewCallQueue) {
+    queuedNewCalls = newCalls.count
+    newCallsDropped = newCalls.dropped
     counters = overload.counters
     shedding = overload.isOverloaded
     admittedRateLimit = overload.admittedRateLimit.map { Int($0) } ?? 0
@@ -37,22 +43,28 @@ extension SwitchReading {
         "didtron_overload_admitted_invites_per_second",
         "While shedding: new INVITEs per second admitted at most (the AIMD controller's rate); 0: no limit.",
         o.admittedRateLimit),
-      .counter(
-        "didtron_overload_invites_shed_total", "New INVITEs answered 503 by overload control, by cause.",
-        by: "cause",
-        [
-          "loop_lag": shed[.loopLag] ?? 0, "queue_delay": shed[.queueDelay] ?? 0,
-          "loop_busy": shed[.loopBusy] ?? 0,
-          "global_rate": shed[.globalRate] ?? 0, "source_rate": shed[.sourceRate] ?? 0,
-        ]),
+      MetricFamily(
+        name: "didtron_overload_invites_shed_total",
+        help: "New INVITEs answered 503 by overload control, by cause.", kind: .counter,
+        samples: OverloadCause.allCases.map {
+          MetricFamily.Sample(labels: [MetricFamily.Label("cause", $0.rawValue)], value: Int64(shed[$0] ?? 0))
+        }),
       .counter(
         "didtron_overload_episodes_total", "Times the core loop's load turned shedding on.",
         o.counters.overloadEpisodes),
       .gauge("didtron_overload_loop_lag_milliseconds", "Smoothed lateness of the core loop.", o.loopLagMs),
       .gauge(
         "didtron_overload_queue_delay_milliseconds",
-        "Smoothed age of the datagrams the core loop reads (a probe datagram through each UDP listener's receive queue).",
+        "Smoothed wait of a call admitted now: twice the receive-queue age of a probe datagram, plus the oldest new INVITE's wait.",
         o.queueDelayMs),
+      .gauge(
+        "didtron_overload_queued_new_calls",
+        "New INVITEs and CANCELs waiting while the core handles responses and in-dialog requests first.",
+        o.queuedNewCalls),
+      .counter(
+        "didtron_overload_new_calls_dropped_total",
+        "New INVITEs and CANCELs dropped unanswered because the new-call queue was full.",
+        o.newCallsDropped),
       .gauge(
         "didtron_overload_loop_busy_percent",
         "Smoothed share of time the core loop spends handling messages.",

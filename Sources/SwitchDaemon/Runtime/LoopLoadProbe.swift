@@ -24,6 +24,7 @@ final class LoopLoadProbe {
   private let windowNs: Int64
   private let queueAge: UDPQueueAgeProbe?
   private let work: () -> Int64
+  private let newCallWait: (Int64) -> (waitNs: Int64, count: Int)
   private let overload: () -> OverloadGuard?
   private let logger: Logger
   private var expectedNs: Int64 = 0
@@ -33,12 +34,14 @@ final class LoopLoadProbe {
 
   private init(
     periodMs: Int64, windowMs: Int64, logger: Logger, queueAge: UDPQueueAgeProbe?,
-    work: @escaping () -> Int64, overload: @escaping () -> OverloadGuard?
+    work: @escaping () -> Int64, newCallWait: @escaping (Int64) -> (waitNs: Int64, count: Int),
+    overload: @escaping () -> OverloadGuard?
   ) {
     self.periodNs = periodMs * 1_000_000
     self.windowNs = windowMs * 1_000_000
     self.queueAge = queueAge
     self.work = work
+    self.newCallWait = newCallWait
     self.overload = overload
     self.logger = logger
   }
@@ -47,12 +50,14 @@ final class LoopLoadProbe {
   /// `work` gives the busy nanoseconds since it was last asked.
   static func start(
     on loop: any EventLoop, periodMs: Int64 = 10, windowMs: Int64 = 100, logger: Logger,
-    queueAge: UDPQueueAgeProbe?, work: @escaping () -> Int64, overload: @escaping () -> OverloadGuard?
+    queueAge: UDPQueueAgeProbe?, work: @escaping () -> Int64,
+    newCallWait: @escaping (Int64) -> (waitNs: Int64, count: Int) = { _ in (0, 0) },
+    overload: @escaping () -> OverloadGuard?
   ) -> RepeatedTask {
     loop.preconditionInEventLoop()
     let probe = LoopLoadProbe(
       periodMs: periodMs, windowMs: windowMs, logger: logger, queueAge: queueAge, work: work,
-      overload: overload)
+      newCallWait: newCallWait, overload: overload)
     let now = now()
     probe.expectedNs = now + probe.periodNs
     probe.windowStartNs = now
@@ -73,16 +78,23 @@ final class LoopLoadProbe {
       windowStartNs = now
       windowBusyNs = 0
     }
-    let queueDelayMs = queueAge?.sample(nowNs: now) ?? 0
-    report(lagMs: taskLagMs, queueDelayMs: queueDelayMs)
+    // What a call admitted now waits: its INVITE in the kernel's queue and
+    // then in the core's new-call queue, its responses in the kernel's queue
+    // again (they are read at once and go first).
+    let kernelMs = queueAge?.sample(nowNs: now) ?? 0
+    let newCalls = newCallWait(now)
+    let queueDelayMs = 2 * kernelMs + Double(newCalls.waitNs) / 1_000_000
+    report(lagMs: taskLagMs, queueDelayMs: queueDelayMs, queuedNewCalls: newCalls.count)
     // A busy-percent sample counts once; lag samples come every period.
     lastBusyPercent = nil
     expectedNs = Self.now() + periodNs
   }
 
-  private func report(lagMs: Double, queueDelayMs: Double) {
+  private func report(lagMs: Double, queueDelayMs: Double, queuedNewCalls: Int) {
     guard let overload = overload(),
-      overload.observeLoop(lagMs: lagMs, queueDelayMs: queueDelayMs, busyPercent: lastBusyPercent)
+      overload.observeLoop(
+        lagMs: lagMs, queueDelayMs: queueDelayMs, busyPercent: lastBusyPercent, queuedNewCalls: queuedNewCalls
+      )
     else { return }
     let metadata: Logger.Metadata = [
       "loop_lag_ms": "\(overload.smoothedLagUs / 1000)",

@@ -1,5 +1,6 @@
 import NIOCore
 import Proxy
+import SIPCore
 import SIPTransport
 
 /// Everything that lives on the core event loop: the proxy core behind its
@@ -9,11 +10,6 @@ final class SwitchCore {
   let loop: any EventLoop
   let inbound: InboundReceiver
   var proxy: ProxyCore { inbound.proxy }
-
-  init(loop: any EventLoop, inbound: InboundReceiver) {
-    self.loop = loop
-    self.inbound = inbound
-  }
 
   /// Wall-clock nanoseconds spent handling messages and timers since the
   /// last `takeWork()` (for the load probe: the busy share).
@@ -34,8 +30,26 @@ final class SwitchCore {
     proxy.tick()
   }
 
-  /// One message from the transport layer, on the core loop: its bytes go
-  /// to the proxy's inbound receiver as they are.
+  /// New INVITEs and CANCELs, waiting behind every other message.
+  private(set) var newCalls: NewCallQueue
+  private var drainPending = false
+  /// How long one turn through `newCalls` may run before the loop reads its
+  /// sockets again.
+  static let drainTurnNs: Int64 = 1_000_000
+  /// How long the loop rests between two turns while `newCalls` is not empty:
+  /// long enough for NIO to poll its sockets first (it runs tasks that are due
+  /// before it polls again).
+  static let drainPause = TimeAmount.microseconds(20)
+
+  init(loop: any EventLoop, inbound: InboundReceiver, newCallCapacity: Int = 8192) {
+    self.loop = loop
+    self.inbound = inbound
+    self.newCalls = NewCallQueue(capacity: newCallCapacity)
+  }
+
+  /// One message from the transport layer, on the core loop. A request that
+  /// may start a call waits in `newCalls`; anything else (responses, ACK,
+  /// BYE, in-dialog requests) goes to the proxy's inbound receiver now.
   func receive(_ message: InboundMessage) {
     loop.preconditionInEventLoop()
     let started = LoopLoadProbe.now()
@@ -45,7 +59,52 @@ final class SwitchCore {
       return
     }
     defer { busyNanoseconds += LoopLoadProbe.now() - started }
+    if message.bytes.withUnsafeReadableBytes({ NewCallSniff.mayStartCall($0) }) {
+      newCalls.append(message, nowNs: started)
+      scheduleDrain(pause: false)
+      return
+    }
+    handle(message)
+  }
+
+  private func handle(_ message: InboundMessage) {
     message.bytes.withUnsafeReadableBytes { inbound.receive($0, from: message.source, local: message.local) }
+  }
+
+  /// Right after the reads in hand (`pause: false`), or after a pause that
+  /// lets the loop read its sockets first.
+  private func scheduleDrain(pause: Bool) {
+    guard !drainPending else { return }
+    drainPending = true
+    let isolated = loop.assumeIsolated()
+    if pause {
+      isolated.scheduleTask(in: Self.drainPause) { self.drainNewCalls() }
+    } else {
+      isolated.execute { self.drainNewCalls() }
+    }
+  }
+
+  /// One turn through `newCalls`: oldest first, for at most `drainTurnNs`.
+  /// Each INVITE's wait is told to the overload guard, which sheds those that
+  /// waited too long while it limits.
+  private func drainNewCalls() {
+    drainPending = false
+    let started = LoopLoadProbe.now()
+    var now = started
+    let overload = proxy.overload
+    while now - started < Self.drainTurnNs, let entry = newCalls.popFirst() {
+      overload.inviteWaitUs = (now - entry.arrivedNs) / 1000
+      handle(entry.message)
+      now = LoopLoadProbe.now()
+    }
+    overload.inviteWaitUs = 0
+    busyNanoseconds += now - started
+    if !newCalls.isEmpty { scheduleDrain(pause: true) }
+  }
+
+  /// How long the oldest new call has waited in `newCalls`, and how many wait.
+  func newCallWait(nowNs: Int64) -> (waitNs: Int64, count: Int) {
+    (newCalls.headAgeNs(nowNs: nowNs), newCalls.count)
   }
 
   /// The counters and gauges of the core, for the metrics.
@@ -58,7 +117,8 @@ final class SwitchCore {
       authentication: proxy.registrar?.throttle.counters ?? .init(),
       bindingStore: (proxy.registrar?.store as? BindingSync)?.counters,
       creditAccounts: proxy.credit?.accountCount ?? 0, draining: proxy.isDraining,
-      overload: OverloadReading(proxy.overload), supplierHealth: proxy.supplierHealth.states,
+      overload: OverloadReading(proxy.overload, newCalls: newCalls),
+      supplierHealth: proxy.supplierHealth.states,
       quality: QualityReading(
         carriers: proxy.quality.carriers, refusals: proxy.quality.refusals,
         activeByCarrier: proxy.liveCalls.carrierCounts,

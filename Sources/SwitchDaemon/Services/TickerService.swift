@@ -33,7 +33,7 @@ struct TickerService: Service {
       box.value?.queueAge = queueAge
       return LoopLoadProbe.start(
         on: loop, logger: logger, queueAge: queueAge, work: { box.value?.takeWork() ?? 0 },
-        overload: { box.value?.proxy.overload })
+        newCallWait: { box.value?.newCallWait(nowNs: $0) ?? (0, 0) }, overload: { box.value?.proxy.overload })
     }.get()
     try? await gracefulShutdown()
     ticker.cancel()

@@ -30,7 +30,8 @@ struct CoreAssembly: Sendable {
       }
       let inbound = InboundReceiver(
         proxy: proxy, decoder: InboundDecoder(serverHeader: config.proxy.serverHeader))
-      core.box.value = SwitchCore(loop: core.loop, inbound: inbound)
+      core.box.value = SwitchCore(
+        loop: core.loop, inbound: inbound, newCallCapacity: config.overload.maxQueuedNewCalls)
       return ledger
     }.get()
   }
