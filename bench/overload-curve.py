@@ -93,29 +93,40 @@ def metrics(port: int) -> dict[str, float]:
 class Timeline:
     """Samples the switch's overload gauges every 200 ms while a step runs
     (timeline.csv: seconds, queue delay, loop lag, admitted-rate limit,
-    shedding, INVITEs shed so far): how the controller moved."""
+    shedding, INVITEs shed so far, the switch's and the two SIPp processes'
+    CPU share over the interval, new calls queued in the switch): how the
+    controller moved, and whether SIPp had CPU left."""
 
     GAUGES = ["didtron_overload_queue_delay_milliseconds", "didtron_overload_loop_lag_milliseconds",
               "didtron_overload_admitted_invites_per_second", "didtron_overload_shedding"]
 
-    def __init__(self, port: int, path: Path):
+    def __init__(self, port: int, path: Path, switch: list[int], sipp: list[int]):
         import threading
         self.port, self.path, self.done = port, path, threading.Event()
+        self.switch, self.sipp = switch, sipp
         self.thread = threading.Thread(target=self.run, daemon=True)
         self.thread.start()
 
     def run(self) -> None:
         t0 = time.monotonic()
         with open(self.path, "w") as f:
-            f.write("t_s,queue_delay_ms,loop_lag_ms,admitted_limit,shedding,shed_total\n")
+            f.write("t_s,queue_delay_ms,loop_lag_ms,admitted_limit,shedding,shed_total,switch_cpu_pct,sipp_cpu_pct,"
+                    "queued_new_calls\n")
+            last = (time.monotonic(), rb.cpu_ticks(self.switch), rb.cpu_ticks(self.sipp))
             while not self.done.wait(0.2):
+                now = (time.monotonic(), rb.cpu_ticks(self.switch), rb.cpu_ticks(self.sipp))
+                span = max(1e-3, now[0] - last[0]) * rb.HZ / 100
+                cpu = [f"{(now[i] - last[i]) / span:.0f}" for i in (1, 2)]
+                last = now
                 try:
                     m = metrics(self.port)
                 except OSError:
                     continue
                 shed = sum(v for k, v in m.items() if k.startswith("didtron_overload_invites_shed_total"))
                 vals = [m.get(g, float("nan")) for g in self.GAUGES]
-                f.write(",".join([f"{time.monotonic() - t0:.2f}"] + [f"{v:g}" for v in vals] + [f"{shed:g}"]) + "\n")
+                queued = m.get("didtron_overload_queued_new_calls", float("nan"))
+                f.write(",".join([f"{time.monotonic() - t0:.2f}"] + [f"{v:g}" for v in vals] + [f"{shed:g}"]
+                                 + cpu + [f"{queued:g}"]) + "\n")
 
     def stop(self) -> None:
         self.done.set()
@@ -226,7 +237,7 @@ def step(a, reg, rundir: Path, out: Path, rate: int) -> dict:
                                    "-trace_rtt", "-rtt_freq", "10", "-trace_counts",
                                    "-trace_err", "-error_file", str(d / "uac_errors.log")],
                     d / "uac.out", cwd=d, env=a.sipp_env)
-    timeline = Timeline(metrics_port, d / "timeline.csv") if metrics_port else None
+    timeline = Timeline(metrics_port, d / "timeline.csv", [proxy.pid], [uas.pid, uac.pid]) if metrics_port else None
     reg.wait(uac, a.step_seconds + 90)
     wall = time.monotonic() - t0
     if timeline:
