@@ -91,11 +91,14 @@ import Testing
         "CSeq: 1 INVITE", "Contact: <sip:caller@127.0.0.1:5090>", "Max-Forwards: 70", "Content-Length: 0", "",
         "",
       ].joined(separator: "\r\n").utf8)
-    let pending = try await core.submit { switchCore -> Int in
+    try await core.submit { switchCore in
       var buffer = ByteBufferAllocator().buffer(capacity: invite.count)
       buffer.writeBytes(invite)
       switchCore?.receive(.init(bytes: buffer, source: Self.uac, local: Self.udp))
-      return switchCore?.proxy.pendingTransactionCount ?? 0
+    }
+    // A new INVITE waits in the new-call queue for the loop's next turn.
+    let pending = try await core.submit { switchCore -> Int in
+      switchCore?.proxy.pendingTransactionCount ?? 0
     }
     #expect(pending > 0)
     let watch = ListenerWatch()
