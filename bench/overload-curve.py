@@ -64,15 +64,16 @@ def first(row: dict[str, int], suffix: str) -> int:
     return row[keys[0][1]] if keys else 0
 
 
-def rtds(d: Path) -> dict[str, list[float]]:
-    """Response times (ms) by rtd number from SIPp's -trace_rtt file(s)."""
+def rtds(d: Path, after_ms: float = 0) -> dict[str, list[float]]:
+    """Response times (ms) by rtd number from SIPp's -trace_rtt file(s), of
+    the answers seen `after_ms` into the run or later."""
     out: dict[str, list[float]] = {}
     for f in d.glob("*_rtt.csv"):
         with open(f) as fh:
             next(fh, None)
             for line in fh:
                 p = line.strip().split(";")
-                if len(p) >= 3:
+                if len(p) >= 3 and float(p[0]) >= after_ms:
                     out.setdefault(p[2], []).append(float(p[1]))
     return out
 
@@ -152,6 +153,11 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--env", action="append", default=[], metavar="DIDTRON_X=V",
                     help="configuration for the switch (repeatable)")
     ap.add_argument("--metrics", action="store_true", help="read the switch's counters after each step")
+    ap.add_argument("--warmup-rate", type=int, default=0,
+                    help="start each step at this rate for --warmup-seconds, then jump to the step's rate "
+                         "(a switch in service that gets flooded); the setup times are the flood's, the "
+                         "counts include the warm-up's calls")
+    ap.add_argument("--warmup-seconds", type=int, default=3)
     ap.add_argument("--out", help="output dir (default bench/results/<timestamp>-overload)")
     a = ap.parse_args(argv)
     a.bin = os.path.abspath(a.bin)
@@ -227,18 +233,22 @@ def step(a, reg, rundir: Path, out: Path, rate: int) -> dict:
         if not uas.alive():
             raise rb.Abort("SIPp UAS did not start")
         time.sleep(0.02)
-    calls = rate * a.step_seconds
+    warm = a.warmup_rate > 0 and a.warmup_rate < rate
+    calls = rate * a.step_seconds + (a.warmup_rate * a.warmup_seconds if warm else 0)
+    ramp = (["-rate_increase", str(rate - a.warmup_rate), "-rate_interval", f"{a.warmup_seconds}s",
+             "-rate_max", str(rate), "-no_rate_quit"] if warm else [])
     p0, drops0, t0 = rb.cpu_ticks([proxy.pid]), rb.udp_drops(sip), time.monotonic()
     uac = reg.spawn("uac", sipp + [f"{LOOP}:{sip}", "-sf", str(BENCH / "scenarios" / "uac-overload.xml"),
-                                   "-p", str(uac_port), "-r", str(rate), "-rp", "1000", "-m", str(calls),
+                                   "-p", str(uac_port), "-r", str(a.warmup_rate if warm else rate), "-rp", "1000",
+                                   "-m", str(calls)] + ramp + [
                                    "-l", str(rate * 40 + 1000), "-d", "0",
-                                   "-timeout", f"{a.step_seconds + 60}s", "-timeout_error",
+                                   "-timeout", f"{a.step_seconds + a.warmup_seconds + 60}s", "-timeout_error",
                                    "-trace_stat", "-stf", str(d / "uac_stat.csv"), "-fd", "1",
                                    "-trace_rtt", "-rtt_freq", "10", "-trace_counts",
                                    "-trace_err", "-error_file", str(d / "uac_errors.log")],
                     d / "uac.out", cwd=d, env=a.sipp_env)
     timeline = Timeline(metrics_port, d / "timeline.csv", [proxy.pid], [uas.pid, uac.pid]) if metrics_port else None
-    reg.wait(uac, a.step_seconds + 90)
+    reg.wait(uac, a.step_seconds + a.warmup_seconds + 90)
     wall = time.monotonic() - t0
     if timeline:
         timeline.stop()
@@ -253,7 +263,7 @@ def step(a, reg, rundir: Path, out: Path, rate: int) -> dict:
     per_element = counts(d)
     answered = first(per_element, "_200_Recv")
     shed = first(per_element, "_503_Recv")
-    times = sorted(rtds(d).get("1", []))
+    times = sorted(rtds(d, after_ms=a.warmup_seconds * 1000 if warm else 0).get("1", []))
     row = {
         "offered_cps": rate, "calls": attempted, "answered": answered, "shed": shed,
         "failed": failed,
