@@ -10,6 +10,7 @@ socket in /proc/net (SIPp), each with a deadline.
 from __future__ import annotations
 
 import os
+import random
 import re
 import shutil
 import signal
@@ -42,22 +43,42 @@ class LiveError(AssertionError):
 _handed_out: set[int] = set()
 
 
+def _outside_ephemeral_range() -> tuple[int, int]:
+    """Ports the kernel never picks for an outgoing connection or a bind to 0.
+
+    A port from the ephemeral range can be taken between our check and the
+    daemon's bind by any connect() on the machine (the daemon's own PostgreSQL
+    connections included): CI once saw `Address already in use` that way.
+    """
+    lo, hi = 32768, 60999
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            lo, hi = (int(x) for x in f.read().split())
+    except (OSError, ValueError):
+        pass
+    if lo - 1 >= 12000:
+        return 10000, lo - 1
+    return hi + 1, 65535
+
+
 def free_port() -> int:
     """A port that is free for both UDP and TCP on 127.0.0.1 right now.
 
-    The sockets are closed again before the port is used, so another process
-    could take it in between; ports handed out in this session are never
-    handed out twice.
+    It is chosen outside the kernel's ephemeral range, so no outgoing
+    connection can take it before it is used; ports handed out in this session
+    are never handed out twice.
     """
+    first, last = _outside_ephemeral_range()
+    rng = random.Random(os.getpid() ^ time.monotonic_ns())
     for _ in range(200):
+        port = rng.randint(first, last)
+        if port in _handed_out:
+            continue
         u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
-            u.bind((LOOPBACK, 0))
-            port = u.getsockname()[1]
-            if port in _handed_out or port < 10000:
-                continue
             try:
+                u.bind((LOOPBACK, port))
                 t.bind((LOOPBACK, port))
             except OSError:
                 continue
