@@ -161,6 +161,7 @@ public final class ProxyCore {
 
   /// Fires every timer that is due. The driver calls this periodically.
   public func tick() {
+    overload.tick(nowMs: clock.monotonicMs)
     compactTablesIfDue()
     probeSuppliersIfDue()
     for event in timers.expire() {

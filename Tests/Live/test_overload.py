@@ -5,6 +5,7 @@ gets one 403 and no 100 Trying, and its refusals make one log line."""
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import time
@@ -14,6 +15,7 @@ import pytest
 import livelib as L
 import softswitch as SS
 from conftest import ON_KAMAILIO
+from test_hostile_transport import scrape
 from test_softswitch_policy import outcomes, simple
 
 pytestmark = pytest.mark.skipif(ON_KAMAILIO, reason="didtron's overload control")
@@ -124,10 +126,13 @@ def test_a_flood_several_times_the_capacity_is_shed_and_admitted_calls_complete(
     """10,000 calls/s for 1.5 s, several times what the switch handles (about
     3,500 a second for a release build on one core; a debug build far less):
     the queue of datagrams grows, new INVITEs get 503 (queue_delay), and the
-    calls it admits are answered and ended; almost none fail outright."""
+    calls it admits are answered and ended; almost none fail outright. The
+    503s of the flood are stateless (their ACKs absorbed, no transaction
+    kept), so after it no transaction is left but those of admitted calls."""
     uas_port = live.port()
     uas = live.uas("uas.xml", uas_port)
-    live.start_proxy(uas_port)
+    metrics = live.port()
+    live.start_proxy(uas_port, env=dict(os.environ, DIDTRON_METRICS_LISTEN=f"{L.LOOPBACK}:{metrics}"))
     calls = 15000
     uac = live.uac("uac-any.xml", calls=calls, rate=10000, global_timeout="15s",
                    extra=["-l", "40000"])
@@ -142,4 +147,13 @@ def test_a_flood_several_times_the_capacity_is_shed_and_admitted_calls_complete(
     assert len(got) >= 0.95 * calls, (len(got), uac.summary())
     byes = {m.call_id for m in uas.messages() if m.direction == "received" and m.method == "BYE"}
     assert len(byes & answered) >= 0.95 * len(answered), (len(byes & answered), len(answered))
+    values = scrape(metrics)
+    stateless = values["didtron_overload_stateless_replies_total"]
+    absorbed = values["didtron_overload_stateless_acks_absorbed_total"]
+    print(f"stateless 503s: {stateless}, their ACKs absorbed: {absorbed}")
+    # SIPp's Vias are plain: its shed INVITEs get stateless 503s, and it
+    # acknowledges each 503 that ends a call. A retransmitted INVITE gets
+    # another 503 (no transaction remembers the first), or is admitted.
+    assert absorbed >= 0.95 * len(shed), (absorbed, len(shed))
+    assert stateless >= absorbed, (stateless, absorbed)
     assert live.proxy.alive()

@@ -55,6 +55,8 @@ struct MetricsTests {
     reading.tlsCertificateNotAfter = 1_900_000_000
     reading.core.overload.shedding = true
     reading.core.overload.admittedRateLimit = 1_234
+    reading.core.overload.counters.statelessReplies = 41
+    reading.core.overload.counters.statelessAcksAbsorbed = 40
     if softswitch {
       var status = SnapshotStatus()
       status.prefixes = 1_000_000
@@ -100,6 +102,8 @@ struct MetricsTests {
     #expect(Self.value(families, "didtron_info", "softswitch") == 1)
     #expect(Self.value(families, "didtron_overload_shedding") == 1)
     #expect(Self.value(families, "didtron_overload_admitted_invites_per_second") == 1_234)
+    #expect(Self.value(families, "didtron_overload_stateless_replies_total") == 41)
+    #expect(Self.value(families, "didtron_overload_stateless_acks_absorbed_total") == 40)
     #expect(Self.value(families, "didtron_registrar_store_writes_total", "written") == 9)
     #expect(Self.value(families, "didtron_registrar_store_writes_total", "dropped") == 2)
     #expect(Self.value(families, "didtron_registrar_store_queued") == 3)

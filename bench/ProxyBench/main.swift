@@ -11,6 +11,15 @@
 //
 // Prints µs per call (each round's total of the timed sections, best and
 // median round), i.e. the proxy's user-space share of the CPU per call.
+//
+//     swift run -c release proxy-bench [calls] [rounds] shed|shed-stateless
+//
+// measures a shed call instead: the INVITE refused with 503 and its ACK,
+// through `InboundReceiver` as the daemon's core delivers them. `shed`: a
+// global rate of 1 per second sheds all but the first, through the full
+// path (a parse and a server transaction); `shed-stateless`: the loop's
+// load sheds them (an episode started by one overloaded sample), with the
+// 503 built from the bytes (`ProxyCore.answerStatelessly`).
 import Foundation
 import Logging
 import Proxy
@@ -114,9 +123,27 @@ func inDialog(_ method: String, _ n: Int, ok: [UInt8], cseq: Int) -> [UInt8] {
   return Array((text + "\r\n\r\n").utf8)
 }
 
+/// The UAC's ACK of a 503 (RFC 3261 §17.1.1.3: the INVITE's branch, the 503's To).
+func shedAck(_ n: Int, refusal: [UInt8]) -> [UInt8] {
+  let to = lines(refusal).first { $0.lowercased().hasPrefix("to:") } ?? ""
+  let text = [
+    "ACK sip:15551234@127.0.0.1:5070 SIP/2.0",
+    "Via: SIP/2.0/UDP 127.0.0.1:5090;branch=z9hG4bK-\(n)-1-0",
+    "Max-Forwards: 70",
+    "From: \"live uac\" <sip:uac@127.0.0.1:5090>;tag=\(n)-a",
+    to,
+    "Call-ID: \(n)-bench@127.0.0.1",
+    "CSeq: 1 ACK",
+    "Content-Length: 0",
+  ].joined(separator: "\r\n")
+  return Array((text + "\r\n\r\n").utf8)
+}
+
 let arguments = CommandLine.arguments
 let calls = arguments.count > 1 ? Int(arguments[1]) ?? 20_000 : 20_000
 let rounds = arguments.count > 2 ? Int(arguments[2]) ?? 5 : 5
+let shedMode = arguments.count > 3 && arguments[3].hasPrefix("shed")
+let stateless = arguments.count > 3 && arguments[3] == "shed-stateless"
 let callsPerTick = 20  // 2000 calls/s on the virtual clock
 var logger = Logger(label: "bench")
 logger.logLevel = .notice  // as the benchmarks run the daemon: no line per call
@@ -126,7 +153,10 @@ for round in 0..<rounds {
   let clock = VirtualClock()
   let collector = Collector()
   let core = ProxyCore(
-    configuration: ProxyConfiguration(localEndpoints: [proxy]), sender: collector, clock: clock,
+    configuration: ProxyConfiguration(
+      localEndpoints: [proxy],
+      overload: OverloadSettings(maxQueueDelayMs: 10, maxInvitesPerSecond: shedMode && !stateless ? 1 : 0)),
+    sender: collector, clock: clock,
     router: NextHopRouter(nextHop: uas), logger: logger, processTag: "bench")
   let decoder = InboundDecoder()
   var elapsed = Duration.zero
@@ -142,7 +172,31 @@ for round in 0..<rounds {
     elapsed += clockNow.now - started
   }
 
-  for n in 0..<calls {
+  let receiver = InboundReceiver(proxy: core, decoder: decoder)
+  if stateless {
+    core.overload.observeLoop(lagMs: 0, queueDelayMs: 1000)  // an episode starts, with no token yet
+  } else if shedMode {
+    // The first INVITE takes the one token; it stays unanswered (Timer C ends it).
+    deliver(invite(-1 - round), from: uac)
+  }
+  for n in 0..<calls where shedMode {
+    let id = round * calls + n
+    let started = clockNow.now
+    invite(id).withUnsafeBytes { receiver.receiveNewCall($0, from: uac, local: proxy) }
+    elapsed += clockNow.now - started
+    let refusal = collector.last[uac]!
+    let ack = shedAck(id, refusal: refusal)
+    let ackStarted = clockNow.now
+    ack.withUnsafeBytes { receiver.receive($0, from: uac, local: proxy) }
+    elapsed += clockNow.now - ackStarted
+    if n % callsPerTick == callsPerTick - 1 {
+      // The virtual clock stands still (the rate's token stays taken), but the timers are ticked.
+      let started = clockNow.now
+      core.tick()
+      elapsed += clockNow.now - started
+    }
+  }
+  for n in 0..<calls where !shedMode {
     let id = round * calls + n
     deliver(invite(id), from: uac)
     let forwarded = collector.last[uas]!
@@ -168,8 +222,15 @@ for round in 0..<rounds {
     core.tick()
     elapsed += clockNow.now - started
   }
-  precondition(core.counters.callsEnded == calls, "calls ended: \(core.counters.callsEnded) of \(calls)")
-  precondition(core.transactionCount == 0, "transactions left: \(core.transactionCount)")
+  precondition(
+    !shedMode || core.overload.counters.shedTotal == calls, "shed: \(core.overload.counters.shedTotal)")
+  precondition(
+    !stateless || core.overload.counters.statelessAcksAbsorbed == calls,
+    "ACKs absorbed: \(core.overload.counters.statelessAcksAbsorbed)")
+  precondition(
+    shedMode || core.counters.callsEnded == calls, "calls ended: \(core.counters.callsEnded) of \(calls)")
+  // Shed mode: the first INVITE's transactions may still wait for Timers B and H.
+  precondition(core.transactionCount <= (shedMode ? 2 : 0), "transactions left: \(core.transactionCount)")
   let microsPerCall =
     (Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12) / Double(calls)
   results.append(microsPerCall)

@@ -21,6 +21,7 @@ public final class InboundReceiver {
   /// delimited frame of a stream, from `source` to the listener at `local`.
   /// `bytes` are only borrowed for the call.
   public func receive(_ bytes: UnsafeRawBufferPointer, from source: Endpoint, local: Endpoint) {
+    if proxy.absorbsStatelessAck(bytes) { return }
     switch decoder.decode(bytes, isDatagram: source.transport == .udp, source: source) {
     case .request(let message), .response(let message):
       proxy.receive(message, from: source, local: local)
@@ -37,5 +38,14 @@ public final class InboundReceiver {
       counters.dropped += 1
       proxy.logger.debug("dropped message", metadata: ["source": "\(source)", "reason": "\(reason)"])
     }
+  }
+
+  /// A request that may start a call (`NewCallSniff`), once its turn in the
+  /// core's new-call queue came: a new INVITE that the loop's load sheds
+  /// gets its 503 from its bytes (`ProxyCore.answerStatelessly`); anything
+  /// else is received as usual.
+  public func receiveNewCall(_ bytes: UnsafeRawBufferPointer, from source: Endpoint, local: Endpoint) {
+    if proxy.answerStatelessly(bytes, from: source) { return }
+    receive(bytes, from: source, local: local)
   }
 }

@@ -8,6 +8,10 @@ public struct OverloadCounters: Sendable, Equatable {
   public var unknownSourceDropped = 0
   /// Log lines about refusals left out (one line per source per interval).
   public var logLinesSuppressed = 0
+  /// Shed INVITEs answered 503 from their bytes, with no transaction
+  /// (docs/overload.md, "Stateless 503"), and their ACKs absorbed.
+  public var statelessReplies = 0
+  public var statelessAcksAbsorbed = 0
   /// Times the loop signals turned shedding on.
   public var overloadEpisodes = 0
 

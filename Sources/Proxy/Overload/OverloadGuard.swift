@@ -120,25 +120,64 @@ public final class OverloadGuard {
   /// A new INVITE from `source` (an IP address as text): nil to take it,
   /// or why it is shed. Only an admitted INVITE takes rate tokens.
   public func shedCause(invite source: String, nowMs: Int64) -> OverloadCause? {
-    let cause: OverloadCause?
+    var cause = loopShedCause(nowMs: nowMs)
+    if cause == nil {
+      if perSource?.admit(source, nowMs: nowMs) == false {
+        cause = .sourceRate
+      } else if global?.tryTake(nowMs: nowMs) == false {
+        cause = .globalRate
+      } else {
+        admission.admit(nowMs: nowMs)
+      }
+      if let cause { counters.shed[cause, default: 0] += 1 }
+    }
+    return cause
+  }
+
+  /// Whether the loop's load sheds the new INVITE now being handled: while
+  /// limiting, one that waited too long (`inviteWaitUs`) or finds no token;
+  /// nil otherwise (taking nothing: `shedCause` admits). A shed one is
+  /// counted.
+  public func loopShedCause(nowMs: Int64) -> OverloadCause? {
+    let cause: OverloadCause
     if admission.isLimiting, settings.maxInviteWaitMs > 0,
       inviteWaitUs > Int64(settings.maxInviteWaitMs) * 1000
     {
-      admission.refuse()
       cause = .inviteWait
     } else if !admission.mayAdmit(nowMs: nowMs) {
-      admission.refuse()
       cause = loopCause ?? .queueDelay
-    } else if perSource?.admit(source, nowMs: nowMs) == false {
-      cause = .sourceRate
-    } else if global?.tryTake(nowMs: nowMs) == false {
-      cause = .globalRate
     } else {
-      admission.admit(nowMs: nowMs)
-      cause = nil
+      return nil
     }
-    if let cause { counters.shed[cause, default: 0] += 1 }
+    admission.refuse()
+    counters.shed[cause, default: 0] += 1
     return cause
+  }
+
+  /// How long after the last stateless 503 its ACK may still come (Timer H, 64·T1).
+  public static let statelessAckWindowMs: Int64 = 32_000
+
+  /// Whether ACKs of stateless 503s may still arrive (one was sent within
+  /// the last `statelessAckWindowMs`): only then are ACKs checked for one.
+  public private(set) var acksOfStatelessRepliesExpected = false
+  private var lastStatelessReplyMs: Int64 = 0
+
+  /// A 503 went out with no transaction (`ProxyCore.answerStatelessly`).
+  public func notedStatelessReply(nowMs: Int64) {
+    counters.statelessReplies += 1
+    acksOfStatelessRepliesExpected = true
+    lastStatelessReplyMs = nowMs
+  }
+
+  /// An ACK of a stateless 503 was absorbed.
+  public func notedStatelessAck() { counters.statelessAcksAbsorbed += 1 }
+
+  /// Called with the core's timers: stops looking for ACKs of stateless
+  /// 503s once none can come.
+  public func tick(nowMs: Int64) {
+    if acksOfStatelessRepliesExpected, nowMs - lastStatelessReplyMs > Self.statelessAckWindowMs {
+      acksOfStatelessRepliesExpected = false
+    }
   }
 
   /// A request from a source no interconnect knows: whether it gets any

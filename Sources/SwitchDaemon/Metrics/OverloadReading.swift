@@ -50,6 +50,13 @@ extension SwitchReading {
           MetricFamily.Sample(labels: [MetricFamily.Label("cause", $0.rawValue)], value: Int64(shed[$0] ?? 0))
         }),
       .counter(
+        "didtron_overload_stateless_replies_total",
+        "Shed INVITEs answered 503 from their bytes, with no transaction (counted in invites_shed_total too).",
+        o.counters.statelessReplies),
+      .counter(
+        "didtron_overload_stateless_acks_absorbed_total",
+        "ACKs of those 503s, recognised by their To tag and absorbed.", o.counters.statelessAcksAbsorbed),
+      .counter(
         "didtron_overload_episodes_total", "Times the core loop's load turned shedding on.",
         o.counters.overloadEpisodes),
       .gauge("didtron_overload_loop_lag_milliseconds", "Smoothed lateness of the core loop.", o.loopLagMs),

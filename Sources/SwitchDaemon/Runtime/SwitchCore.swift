@@ -94,7 +94,10 @@ final class SwitchCore {
     let overload = proxy.overload
     while now - started < Self.drainTurnNs, let entry = newCalls.popFirst() {
       overload.inviteWaitUs = (now - entry.arrivedNs) / 1000
-      handle(entry.message)
+      let message = entry.message
+      message.bytes.withUnsafeReadableBytes {
+        inbound.receiveNewCall($0, from: message.source, local: message.local)
+      }
       now = LoopLoadProbe.now()
     }
     overload.inviteWaitUs = 0
