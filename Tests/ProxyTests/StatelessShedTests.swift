@@ -12,7 +12,9 @@ import Testing
   typealias H = FlowHarness
   typealias Setup = OverloadFlowTests.Setup
 
-  static func bytes(_ text: String) -> [UInt8] { Array(text.replacingOccurrences(of: "\n", with: "\r\n").utf8) }
+  static func bytes(_ text: String) -> [UInt8] {
+    Array(text.replacingOccurrences(of: "\n", with: "\r\n").utf8)
+  }
 
   /// Delivers a queued new call as the daemon's core does after its wait.
   static func newCall(_ s: Setup, _ text: String, from source: Endpoint = H.uac, waitedUs: Int64 = 0) {
@@ -28,8 +30,11 @@ import Testing
   }
 
   /// The UAC's ACK of `refusal` (RFC 3261 §17.1.1.3: the INVITE's branch, the response's To).
-  static func ack(of refusal: SIPMessage, branch: String = "z9hG4bK-uac-1", callID: String = "call-1") -> String {
-    let to = String(decoding: refusal.serialized(), as: UTF8.self).components(separatedBy: "\r\n")
+  static func ack(of refusal: SIPMessage, branch: String = "z9hG4bK-uac-1", callID: String = "call-1")
+    -> String
+  {
+    let to =
+      String(decoding: refusal.serialized(), as: UTF8.self).components(separatedBy: "\r\n")
       .first { $0.lowercased().hasPrefix("to:") }?.dropFirst(3).trimmingCharacters(in: .whitespaces) ?? ""
     return [
       "ACK sip:service@127.0.0.1:5070 SIP/2.0", "Via: SIP/2.0/UDP 127.0.0.1:5090;branch=\(branch)",
@@ -93,7 +98,8 @@ import Testing
   }
 
   @Test func aRetransmissionOfAnAdmittedInviteIsItsTransactionsNotA503() throws {
-    let s = Setup(OverloadSettings(maxQueueDelayMs: 20), router: OverloadFlowTests.CountingRouter(known: ["127.0.0.1"]))
+    let s = Setup(
+      OverloadSettings(maxQueueDelayMs: 20), router: OverloadFlowTests.CountingRouter(known: ["127.0.0.1"]))
     Self.newCall(s, H.invite())
     #expect(s.sender.take().map { $0.message.statusCode ?? 0 } == [100, 0])
     s.core.overload.observeLoop(lagMs: 0, queueDelayMs: 100, queuedNewCalls: 64)
@@ -112,7 +118,8 @@ import Testing
     #expect(s.sender.take().map { $0.message.statusCode } == [403])
     #expect(s.core.overload.counters.statelessReplies == 0)
     // Without an episode the INVITE goes the usual way.
-    let calm = Setup(OverloadSettings(maxQueueDelayMs: 20), router: OverloadFlowTests.CountingRouter(known: ["127.0.0.1"]))
+    let calm = Setup(
+      OverloadSettings(maxQueueDelayMs: 20), router: OverloadFlowTests.CountingRouter(known: ["127.0.0.1"]))
     Self.newCall(calm, H.invite())
     #expect(calm.sender.take().map { $0.message.statusCode ?? 0 } == [100, 0])
     #expect(calm.core.overload.counters.statelessReplies == 0)

@@ -12,7 +12,8 @@ import Testing
   static func request(via: String) -> String {
     [
       "INVITE sip:1@127.0.0.1 SIP/2.0", "Via: \(via)", "From: <sip:a@127.0.0.1>;tag=1",
-      "To: <sip:1@127.0.0.1>", "Call-ID: c1", "CSeq: 1 INVITE", "Max-Forwards: 70", "Content-Length: 0", "", "",
+      "To: <sip:1@127.0.0.1>", "Call-ID: c1", "CSeq: 1 INVITE", "Max-Forwards: 70", "Content-Length: 0", "",
+      "",
     ].joined(separator: "\r\n")
   }
 
@@ -69,12 +70,15 @@ import Testing
     Array(
       [
         "ACK sip:1@127.0.0.1 SIP/2.0", "Via: SIP/2.0/UDP 127.0.0.1:5090;branch=\(branch)",
-        "From: <sip:a@127.0.0.1>;tag=1", "To: \(to)", "Call-ID: \(callID)", "CSeq: 1 ACK", "Content-Length: 0", "",
+        "From: <sip:a@127.0.0.1>;tag=1", "To: \(to)", "Call-ID: \(callID)", "CSeq: 1 ACK",
+        "Content-Length: 0", "",
         "",
       ].joined(separator: "\r\n").utf8)
   }
 
-  static func isAck(_ bytes: [UInt8]) -> Bool { bytes.withUnsafeBytes { StatelessReplyTag.isAckOfStatelessReply($0) } }
+  static func isAck(_ bytes: [UInt8]) -> Bool {
+    bytes.withUnsafeBytes { StatelessReplyTag.isAckOfStatelessReply($0) }
+  }
 
   @Test func theTagIsFixedByBranchAndCallID() {
     let tag = StatelessReplyTag.make(branch: "z9hG4bK-1".utf8, callID: "c1".utf8)
@@ -93,7 +97,9 @@ import Testing
     // Another branch, another Call-ID, a tag that only looks like ours, another method.
     #expect(!Self.isAck(Self.ack(branch: "z9hG4bK-2", callID: "c1", to: "<sip:1@127.0.0.1>;tag=\(tag)")))
     #expect(!Self.isAck(Self.ack(branch: "z9hG4bK-1", callID: "c2", to: "<sip:1@127.0.0.1>;tag=\(tag)")))
-    #expect(!Self.isAck(Self.ack(branch: "z9hG4bK-1", callID: "c1", to: "<sip:1@127.0.0.1>;tag=sl-0000000000000000")))
+    #expect(
+      !Self.isAck(
+        Self.ack(branch: "z9hG4bK-1", callID: "c1", to: "<sip:1@127.0.0.1>;tag=sl-0000000000000000")))
     var bye = Self.ack(branch: "z9hG4bK-1", callID: "c1", to: "<sip:1@127.0.0.1>;tag=\(tag)")
     bye.replaceSubrange(0..<3, with: Array("BYE".utf8))
     #expect(!Self.isAck(bye))

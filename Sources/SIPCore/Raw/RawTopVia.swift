@@ -81,8 +81,9 @@ public struct RawTopVia: Equatable, Sendable {
         index += 1
         let valueStart = index
         // A token, or the host or IPv6 reference of `received`/`maddr`.
-        while index < end, isToken(bytes[index]) || bytes[index] == UInt8(ascii: ":")
-          || bytes[index] == UInt8(ascii: "[") || bytes[index] == UInt8(ascii: "]")
+        while index < end,
+          isToken(bytes[index]) || bytes[index] == UInt8(ascii: ":")
+            || bytes[index] == UInt8(ascii: "[") || bytes[index] == UInt8(ascii: "]")
         {
           index += 1
         }
@@ -108,7 +109,9 @@ public struct RawTopVia: Equatable, Sendable {
     return "\(shown):\(port ?? 5060)"
   }
 
-  private static func equalsLowercased(_ bytes: UnsafeRawBufferPointer.SubSequence, _ word: StaticString) -> Bool {
+  private static func equalsLowercased(_ bytes: UnsafeRawBufferPointer.SubSequence, _ word: StaticString)
+    -> Bool
+  {
     guard bytes.count == word.utf8CodeUnitCount else { return false }
     let expected = word.utf8Start
     for (offset, byte) in bytes.enumerated() where byte | 0x20 != expected[offset] { return false }

@@ -45,7 +45,9 @@ public enum StatelessReplyTag {
     guard value.count >= expected.count else { return false }
     var start = value.startIndex
     while start + expected.count <= value.endIndex {
-      if value[start] == expected[0], value[start..<(start + expected.count)].elementsEqual(expected) { return true }
+      if value[start] == expected[0], value[start..<(start + expected.count)].elementsEqual(expected) {
+        return true
+      }
       start += 1
     }
     return false
