@@ -95,8 +95,9 @@ class Timeline:
     """Samples the switch's overload gauges every 200 ms while a step runs
     (timeline.csv: seconds, queue delay, loop lag, admitted-rate limit,
     shedding, INVITEs shed so far, the switch's and the two SIPp processes'
-    CPU share over the interval, new calls queued in the switch): how the
-    controller moved, and whether SIPp had CPU left."""
+    CPU share over the interval, new calls queued in the switch, the core
+    loop thread's CPU share as the switch measures it, stateless 503s so
+    far): how the controller moved, and whether SIPp had CPU left."""
 
     GAUGES = ["didtron_overload_queue_delay_milliseconds", "didtron_overload_loop_lag_milliseconds",
               "didtron_overload_admitted_invites_per_second", "didtron_overload_shedding"]
@@ -112,7 +113,7 @@ class Timeline:
         t0 = time.monotonic()
         with open(self.path, "w") as f:
             f.write("t_s,queue_delay_ms,loop_lag_ms,admitted_limit,shedding,shed_total,switch_cpu_pct,sipp_cpu_pct,"
-                    "queued_new_calls\n")
+                    "queued_new_calls,loop_cpu_pct,stateless_replies\n")
             last = (time.monotonic(), rb.cpu_ticks(self.switch), rb.cpu_ticks(self.sipp))
             while not self.done.wait(0.2):
                 now = (time.monotonic(), rb.cpu_ticks(self.switch), rb.cpu_ticks(self.sipp))
@@ -125,9 +126,11 @@ class Timeline:
                     continue
                 shed = sum(v for k, v in m.items() if k.startswith("didtron_overload_invites_shed_total"))
                 vals = [m.get(g, float("nan")) for g in self.GAUGES]
-                queued = m.get("didtron_overload_queued_new_calls", float("nan"))
+                extra = [m.get(g, float("nan")) for g in (
+                    "didtron_overload_queued_new_calls", "didtron_overload_loop_cpu_percent",
+                    "didtron_overload_stateless_replies_total")]
                 f.write(",".join([f"{time.monotonic() - t0:.2f}"] + [f"{v:g}" for v in vals] + [f"{shed:g}"]
-                                 + cpu + [f"{queued:g}"]) + "\n")
+                                 + cpu + [f"{v:g}" for v in extra]) + "\n")
 
     def stop(self) -> None:
         self.done.set()

@@ -57,6 +57,7 @@ struct MetricsTests {
     reading.core.overload.admittedRateLimit = 1_234
     reading.core.overload.counters.statelessReplies = 41
     reading.core.overload.counters.statelessAcksAbsorbed = 40
+    reading.core.overload.loopCPUPercent = 87
     if softswitch {
       var status = SnapshotStatus()
       status.prefixes = 1_000_000
@@ -104,6 +105,7 @@ struct MetricsTests {
     #expect(Self.value(families, "didtron_overload_admitted_invites_per_second") == 1_234)
     #expect(Self.value(families, "didtron_overload_stateless_replies_total") == 41)
     #expect(Self.value(families, "didtron_overload_stateless_acks_absorbed_total") == 40)
+    #expect(Self.value(families, "didtron_overload_loop_cpu_percent") == 87)
     #expect(Self.value(families, "didtron_registrar_store_writes_total", "written") == 9)
     #expect(Self.value(families, "didtron_registrar_store_writes_total", "dropped") == 2)
     #expect(Self.value(families, "didtron_registrar_store_queued") == 3)
@@ -116,11 +118,12 @@ struct MetricsTests {
     let overload = OverloadGuard(settings: OverloadSettings(maxQueueDelayMs: 20, minInvitesPerSecond: 25))
     var newCalls = NewCallQueue(capacity: 2)
     #expect(OverloadReading(overload, newCalls: newCalls).admittedRateLimit == 0)
-    for _ in 0..<10 { overload.observeLoop(lagMs: 0, queueDelayMs: 100) }
+    for _ in 0..<10 { overload.observeLoop(lagMs: 0, queueDelayMs: 100, cpuPercent: 64.6) }
     for _ in 0..<3 { newCalls.append(NewCallQueueTests.message("INVITE"), nowNs: 0) }
     let reading = OverloadReading(overload, newCalls: newCalls)
     #expect(reading.shedding)
     #expect(reading.admittedRateLimit == 25)
+    #expect(reading.loopCPUPercent == 65)
     #expect(reading.queuedNewCalls == 2)
     #expect(reading.newCallsDropped == 1)
   }

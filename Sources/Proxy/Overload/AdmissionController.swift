@@ -38,6 +38,16 @@
 /// - at or below 3/4 with no INVITE refused during the step: the limit no
 ///   longer binds, it is lifted (the episode is over).
 ///
+/// When the loop thread's CPU share is known (`utilization`, 0 to 1), it
+/// replaces the two rules that raise the limit: the loop's headroom says
+/// how far the rate can grow, where the ceiling only says where it last
+/// overflowed. At or above `targetUtilization` the limit holds; below it,
+/// it grows by half the headroom, `(target - u) / u / 2`, at most doubling
+/// per step. A flood that found the switch idle (its limit cut to a few
+/// calls a second while the first backlog drained) is back at the loop's
+/// capacity in about a second, not after seconds of probing; and growth
+/// slows as the loop fills, so it no longer overshoots into an overflow.
+///
 /// So the admitted load tracks what the loop can take instead of swinging
 /// between everything and nothing. The limit never goes below `minRate`.
 public struct AdmissionController: Sendable {
@@ -65,6 +75,8 @@ public struct AdmissionController: Sendable {
   static let emptyBelow = 0.25
   static let recoverTo = 7.0 / 8
   static let liftBelow = 0.75
+  /// The loop thread's CPU share the headroom rule fills up to.
+  public static let targetUtilization = 0.92
   /// The bucket holds at most this share of a second's worth of tokens.
   static let burstSeconds = 0.05
 
@@ -100,7 +112,10 @@ public struct AdmissionController: Sendable {
   /// `backlog`: new calls are piling up, so a `latest` over 1 starts
   /// limiting even while the smoothed load is not yet.
   /// Returns true when limiting started or stopped.
-  public mutating func observe(load: Double, latest: Double? = nil, backlog: Bool = false) -> Bool {
+  /// `utilization`: the loop thread's latest CPU share (0 to 1), if known.
+  public mutating func observe(
+    load: Double, latest: Double? = nil, backlog: Bool = false, utilization: Double? = nil
+  ) -> Bool {
     let peak = latest ?? load
     guard let current = limit else {
       guard load > 1 || (backlog && peak > 1) else { return false }
@@ -132,7 +147,7 @@ public struct AdmissionController: Sendable {
       limit = nil
       return true
     }
-    limit = raised(now, load: load)
+    limit = utilization.map { grown(now, utilization: $0) } ?? raised(now, load: load)
     return false
   }
 
@@ -178,6 +193,15 @@ public struct AdmissionController: Sendable {
     // Past the ceiling with no overflow: it no longer holds; growing by a
     // quarter of the excess finds the loop's new capacity in seconds, not minutes.
     return now + max(1, ceiling * Self.probeAboveCeiling, (now - ceiling) * Self.recoveryGrowth)
+  }
+
+  /// The limit after a step at or below the load limit, from the loop's CPU headroom.
+  private mutating func grown(_ now: Double, utilization: Double) -> Double {
+    recovering = false
+    guard utilization < Self.targetUtilization else { return now }
+    grewSinceCut = true
+    let headroom = (Self.targetUtilization - utilization) / max(utilization, 0.05) / 2
+    return max(now + 1, now * (1 + min(Self.emptyQueueGrowth, headroom)))
   }
 
   /// The share of the limit kept when the load is `load` (over 1): 1/load, between 1/2 and 7/8.

@@ -30,6 +30,9 @@ public final class OverloadGuard {
   /// How long the request now being handled waited in the core's new-call
   /// queue, in µs (the daemon sets it around each one; 0 otherwise).
   public var inviteWaitUs: Int64 = 0
+  /// The loop thread's CPU share (0 to 1) over the last window the driver
+  /// reported; nil until it reports one.
+  public private(set) var loopUtilization: Double?
   /// The AIMD admission of new INVITEs under load.
   public private(set) var admission: AdmissionController
   private var global: TokenBucket?
@@ -73,10 +76,15 @@ public final class OverloadGuard {
   /// backlog of responses, ACKs and BYEs that every call then waits behind;
   /// a stall of the loop under light traffic leaves no such backlog).
   /// Returns true when limiting turned on or off.
+  /// `cpuPercent`: the loop thread's CPU share over the last window, when
+  /// a window ended with this sample (`AdmissionController`'s headroom rule
+  /// uses the latest one).
   @discardableResult
   public func observeLoop(
-    lagMs: Double, queueDelayMs: Double = 0, busyPercent: Double? = nil, queuedNewCalls: Int = 0
+    lagMs: Double, queueDelayMs: Double = 0, busyPercent: Double? = nil, queuedNewCalls: Int = 0,
+    cpuPercent: Double? = nil
   ) -> Bool {
+    if let cpuPercent { loopUtilization = min(max(0, cpuPercent), 100) / 100 }
     smoothedLagUs += (Int64(max(0, lagMs) * 1000) - smoothedLagUs) / 8
     smoothedQueueDelayUs += (Int64(max(0, queueDelayMs) * 1000) - smoothedQueueDelayUs) / 8
     if let busyPercent {
@@ -88,7 +96,8 @@ public final class OverloadGuard {
       lagUs: Int64(max(0, lagMs) * 1000), queueDelayUs: Int64(max(0, queueDelayMs) * 1000),
       busy: busyPercent.map { Int64(min(max(0, $0), 100) * 100) } ?? smoothedBusy)
     let changed = admission.observe(
-      load: load, latest: latest.load, backlog: queuedNewCalls >= Self.backlogToStart)
+      load: load, latest: latest.load, backlog: queuedNewCalls >= Self.backlogToStart,
+      utilization: loopUtilization)
     if !admission.isLimiting {
       loopCause = nil
     } else if load > 1 || loopCause == nil {

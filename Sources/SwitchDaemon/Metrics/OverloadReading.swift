@@ -9,6 +9,8 @@ struct OverloadReading: Sendable {
   var loopLagMs = 0
   var queueDelayMs = 0
   var loopBusyPercent = 0
+  /// The core loop thread's CPU share over the last window.
+  var loopCPUPercent = 0
   var trackedSources = 0
   /// New INVITEs and CANCELs waiting in the core's new-call queue.
   var queuedNewCalls = 0
@@ -26,6 +28,7 @@ struct OverloadReading: Sendable {
     loopLagMs = Int(overload.smoothedLagUs / 1000)
     queueDelayMs = Int(overload.smoothedQueueDelayUs / 1000)
     loopBusyPercent = Int(overload.smoothedBusy / 100)
+    loopCPUPercent = Int(((overload.loopUtilization ?? 0) * 100).rounded())
     trackedSources = overload.trackedSources
   }
 }
@@ -76,6 +79,10 @@ extension SwitchReading {
         "didtron_overload_loop_busy_percent",
         "Smoothed share of time the core loop spends handling messages.",
         o.loopBusyPercent),
+      .gauge(
+        "didtron_overload_loop_cpu_percent",
+        "The core loop thread's CPU share over the last 100 ms (the admission controller's headroom).",
+        o.loopCPUPercent),
       .gauge(
         "didtron_overload_tracked_sources", "Source addresses held by the per-source rate limits.",
         o.trackedSources),

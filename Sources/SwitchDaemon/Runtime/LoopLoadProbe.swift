@@ -19,6 +19,10 @@ import SIPTransport
 ///   messages and timers (`SwitchCore` times each one). Where it saturates
 ///   depends on the machine (the rest is reads, sends and polling), so its
 ///   limit is off by default.
+/// - CPU: every `windowMs`, the loop thread's CPU time over the wall time
+///   (`CLOCK_THREAD_CPUTIME_ID`: reads, sends and handling, not the waits in
+///   epoll). Not a shedding signal: the admission controller's headroom,
+///   how far the admitted rate may grow.
 final class LoopLoadProbe {
   private let periodNs: Int64
   private let windowNs: Int64
@@ -31,6 +35,8 @@ final class LoopLoadProbe {
   private var windowStartNs: Int64 = 0
   private var windowBusyNs: Int64 = 0
   private var lastBusyPercent: Double?
+  private var windowStartCpuNs: Int64 = 0
+  private var lastCpuPercent: Double?
 
   private init(
     periodMs: Int64, windowMs: Int64, logger: Logger, queueAge: UDPQueueAgeProbe?,
@@ -61,6 +67,7 @@ final class LoopLoadProbe {
     let now = now()
     probe.expectedNs = now + probe.periodNs
     probe.windowStartNs = now
+    probe.windowStartCpuNs = threadCPUTime()
     _ = work()
     let bound = NIOLoopBound(probe, eventLoop: loop)
     return loop.scheduleRepeatedTask(
@@ -75,6 +82,9 @@ final class LoopLoadProbe {
     if now - windowStartNs >= windowNs {
       let windowMs = Double(now - windowStartNs) / 1_000_000
       lastBusyPercent = min(100, Double(windowBusyNs) / 10_000 / windowMs)
+      let cpuNs = Self.threadCPUTime()
+      lastCpuPercent = min(100, Double(cpuNs - windowStartCpuNs) / 10_000 / windowMs)
+      windowStartCpuNs = cpuNs
       windowStartNs = now
       windowBusyNs = 0
     }
@@ -85,16 +95,18 @@ final class LoopLoadProbe {
     let newCalls = newCallWait(now)
     let queueDelayMs = 2 * kernelMs + Double(newCalls.waitNs) / 1_000_000
     report(lagMs: taskLagMs, queueDelayMs: queueDelayMs, queuedNewCalls: newCalls.count)
-    // A busy-percent sample counts once; lag samples come every period.
+    // A busy or CPU sample counts once; lag samples come every period.
     lastBusyPercent = nil
+    lastCpuPercent = nil
     expectedNs = Self.now() + periodNs
   }
 
   private func report(lagMs: Double, queueDelayMs: Double, queuedNewCalls: Int) {
     guard let overload = overload(),
       overload.observeLoop(
-        lagMs: lagMs, queueDelayMs: queueDelayMs, busyPercent: lastBusyPercent, queuedNewCalls: queuedNewCalls
-      )
+        lagMs: lagMs, queueDelayMs: queueDelayMs, busyPercent: lastBusyPercent,
+        queuedNewCalls: queuedNewCalls,
+        cpuPercent: lastCpuPercent)
     else { return }
     let metadata: Logger.Metadata = [
       "loop_lag_ms": "\(overload.smoothedLagUs / 1000)",
@@ -108,6 +120,13 @@ final class LoopLoadProbe {
     } else {
       logger.notice("overload over: new INVITEs are taken again", metadata: metadata)
     }
+  }
+
+  /// The calling thread's CPU time in nanoseconds.
+  static func threadCPUTime() -> Int64 {
+    var spec = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &spec)
+    return Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec)
   }
 
   /// CLOCK_MONOTONIC in nanoseconds.

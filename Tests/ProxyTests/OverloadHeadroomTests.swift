@@ -1,0 +1,67 @@
+import Testing
+
+@testable import Proxy
+
+/// The headroom rule of `AdmissionController` (docs/overload.md): with the
+/// loop thread's CPU share known, the limit grows by half the headroom to
+/// `targetUtilization` per control step, and holds at or above it.
+@Suite struct OverloadHeadroomTests {
+  typealias A = OverloadAdmissionTests
+
+  /// One control step at `load` with the loop's CPU share `utilization`.
+  static func step(_ admission: inout AdmissionController, load: Double, utilization: Double) {
+    for _ in 0..<admission.samplesPerStep { _ = admission.observe(load: load, utilization: utilization) }
+  }
+
+  @Test func aLoopWithHeadroomGrowsTheLimitByHalfOfIt() throws {
+    var admission = A.limited(load: 1.5)
+    let start = try #require(admission.limit)
+    // At half the target: (0.92 - 0.46) / 0.46 / 2 = 1/2 more.
+    Self.step(&admission, load: 0.9, utilization: AdmissionController.targetUtilization / 2)
+    let grown = try #require(admission.limit)
+    #expect(abs(grown - start * 1.5) < 0.001)
+    // Nearly idle: at most twice as much per step.
+    Self.step(&admission, load: 0.9, utilization: 0.01)
+    #expect(abs((admission.limit ?? 0) - grown * 2) < 0.001)
+  }
+
+  @Test func atTheTargetTheLimitHoldsWhereTheOldRuleWouldProbe() throws {
+    var admission = A.limited(load: 1.5)
+    let start = try #require(admission.limit)
+    for _ in 0..<20 { Self.step(&admission, load: 0.9, utilization: AdmissionController.targetUtilization) }
+    #expect(admission.limit == start)
+    // Without a CPU share the AIMD rules raise it, step by step.
+    var blind = A.limited(load: 1.5)
+    for _ in 0..<20 { A.step(&blind, load: 0.9) }
+    #expect((blind.limit ?? 0) > start)
+  }
+
+  @Test func fromTheFloorAnIdleLoopIsBackAtItsRateWithinASecond() throws {
+    // A flood cut the limit to its floor while the first backlog drained.
+    var admission = A.limited(load: 1.5, minRate: 10)
+    for _ in 0..<100 { _ = admission.observe(load: 4, latest: 4) }
+    #expect(admission.limit == 10)
+    // The loop is at 10 % now: ten steps (one second) take it past 5,000 a second.
+    for _ in 0..<10 { Self.step(&admission, load: 0.9, utilization: 0.1) }
+    #expect((admission.limit ?? 0) > 5_000)
+  }
+
+  @Test func anOverflowStillCutsWhateverTheHeadroom() throws {
+    var admission = A.limited(load: 1.5)
+    let start = try #require(admission.limit)
+    Self.step(&admission, load: 1.6, utilization: 0.2)
+    #expect((admission.limit ?? .infinity) < start)
+  }
+
+  @Test func theGuardPassesTheLoopsLatestCPUShare() {
+    let overload = OverloadGuard(settings: OverloadSettings(maxQueueDelayMs: 10))
+    #expect(overload.loopUtilization == nil)
+    overload.observeLoop(lagMs: 0, queueDelayMs: 0, cpuPercent: 46)
+    #expect(overload.loopUtilization == 0.46)
+    // Samples without a window's figure keep the last one.
+    overload.observeLoop(lagMs: 0, queueDelayMs: 0)
+    #expect(overload.loopUtilization == 0.46)
+    overload.observeLoop(lagMs: 0, queueDelayMs: 0, cpuPercent: 130)
+    #expect(overload.loopUtilization == 1)
+  }
+}
