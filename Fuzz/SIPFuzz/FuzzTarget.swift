@@ -12,6 +12,7 @@ enum FuzzTarget {
   static let decoder = InboundDecoder()
 
   static func run(_ input: UnsafeRawBufferPointer) {
+    overloadReaders(input)
     decode(input, isDatagram: true)
     forEachStreamFrame(input) { frame in
       frame.withUnsafeReadableBytes { decode($0, isDatagram: false) }
@@ -74,6 +75,14 @@ enum FuzzTarget {
       for contact in head.contacts {
         sink &+= NameAddrValue.list(String(decoding: bytes[contact], as: UTF8.self))?.count ?? 0
       }
+      // The stateless 503's transaction key (docs/overload.md) is the full
+      // path's: a Via the raw reader reads, it reads as libosip2 does.
+      if isRequest, let top = head.vias.first, let raw = RawTopVia(bytes[top]), let via = message.topVia {
+        precondition(
+          raw.sentBy == via.sentBy && raw.branch == via.branch && raw.hasRport == via.hasRport
+            && raw.port == via.port,
+          "the raw top Via differs from libosip2's")
+      }
     }
     if isRequest {
       message.setTopViaSource(source)
@@ -98,6 +107,18 @@ enum FuzzTarget {
       sink &+= again.viaCount
     }
     if isRequest { sink &+= requestsOfOurOwn(message, serialized) }
+    blackHole(sink)
+  }
+
+  /// What overload control reads from any datagram before a parse: the
+  /// new-call sniff, the ACK of a stateless 503, the top Via.
+  static func overloadReaders(_ input: UnsafeRawBufferPointer) {
+    var sink = NewCallSniff.mayStartCall(input) ? 1 : 0
+    sink &+= StatelessReplyTag.isAckOfStatelessReply(input) ? 1 : 0
+    let head = RawSIPHead(scanning: input)
+    if let top = head.vias.first, let via = RawTopVia(input[top]) {
+      sink &+= via.sentBy.count + (via.branch?.count ?? 0)
+    }
     blackHole(sink)
   }
 

@@ -93,7 +93,7 @@ public struct RawTopVia: Equatable, Sendable {
       if equalsLowercased(name, "rport") {
         via.hasRport = true
       } else if equalsLowercased(name, "branch") {
-        guard !valueRange.isEmpty else { return false }
+        guard !valueRange.isEmpty, via.branch == nil else { return false }
         via.branch = String(decoding: bytes[valueRange], as: UTF8.self)
       }
     }
