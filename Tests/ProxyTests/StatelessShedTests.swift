@@ -146,6 +146,16 @@ import Testing
     #expect(s.core.overload.counters.statelessAcksAbsorbed == 0)
   }
 
+  @Test func anInviteOverTheSizeForAStatelessAnswerTakesTheFullPath() throws {
+    let s = Self.overloaded()
+    let padding = String(repeating: "x", count: ProxyCore.statelessMaxBytes)
+    Self.newCall(
+      s, H.invite().replacingOccurrences(of: "Call-ID: call-1", with: "Subject: \(padding)\nCall-ID: call-1"))
+    #expect(s.sender.take().map { $0.message.statusCode } == [503])
+    #expect(s.core.overload.counters.statelessReplies == 0)
+    #expect(s.core.transactionCount == 1)
+  }
+
   @Test func anInviteWhoseViaTheRawReaderDeclinesTakesTheFullPath() throws {
     let s = Self.overloaded()
     let spaced = H.invite().replacingOccurrences(

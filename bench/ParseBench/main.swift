@@ -13,7 +13,12 @@
 //
 // Prints, per input, its size, the decision and the thread CPU time per
 // message in µs (median of repeated runs; at least one run, more until the
-// budget of CPU per input is spent). `--seeds DIR` writes every input to DIR
+// budget of CPU per input is spent), and beside it what overload control
+// reads from the bytes of a new call before any parse while it sheds
+// (`NewCallSniff`, the stateless 503's `RawSIPHead` scan, `RawTopVia` and
+// the 503 built from the bytes; docs/overload.md); `-` for inputs over the
+// 8 KB the proxy answers that way (`ProxyCore.statelessMaxBytes`: larger
+// ones take the full path). `--seeds DIR` writes every input to DIR
 // as a fuzzing seed (scripts/fuzz) and exits.
 import Foundation
 import SIPCore
@@ -171,6 +176,35 @@ func proxyPath(_ message: SIPMessage) -> Int {
   return work + message.serialized().count
 }
 
+/// The stateless 503's raw reads and build (`ProxyCore.answerStatelessly` without the proxy).
+func overloadPath(_ bytes: [UInt8]) -> Int {
+  bytes.withUnsafeBytes { raw in
+    var work = NewCallSniff.mayStartCall(raw) ? 1 : 0
+    work += StatelessReplyTag.isAckOfStatelessReply(raw) ? 1 : 0
+    let head = RawSIPHead(scanning: raw)
+    if let top = head.vias.first, let via = RawTopVia(raw[top]) { work += via.sentBy.count }
+    let response = SIPResponseBuilder.response(
+      to: raw, head: head, status: 503, reason: "Service Unavailable", toTag: "sl-0000000000000000",
+      source: source, extraHeaders: [("Retry-After", "5")])
+    return work + (response?.count ?? 0)
+  }
+}
+
+func median(_ budgetMs: Double, _ body: () -> Int) -> (Double, Int) {
+  var samples: [Double] = []
+  var spent = 0.0
+  var sink = 0
+  repeat {
+    let start = cpuMicroseconds()
+    sink &+= body()
+    let elapsed = cpuMicroseconds() - start
+    samples.append(elapsed)
+    spent += elapsed
+  } while spent < budgetMs * 1000 && samples.count < 20_000
+  samples.sort()
+  return (samples[samples.count / 2], sink)
+}
+
 func run(_ bytes: [UInt8]) -> (InboundDecision, Int) {
   let decoder = InboundDecoder()
   let decision = bytes.withUnsafeBytes { decoder.decode($0, isDatagram: true, source: source) }
@@ -200,7 +234,8 @@ while let argument = arguments.popFirst() {
 print(
   "input".padding(toLength: 48, withPad: " ", startingAt: 0),
   "bytes".padding(toLength: 6, withPad: " ", startingAt: 0),
-  "µs/msg".padding(toLength: 11, withPad: " ", startingAt: 0), "decision")
+  "µs/msg".padding(toLength: 11, withPad: " ", startingAt: 0),
+  "overload µs".padding(toLength: 12, withPad: " ", startingAt: 0), "decision")
 for (name, bytes) in inputs {
   var samples: [Double] = []
   var spent = 0.0
@@ -216,9 +251,12 @@ for (name, bytes) in inputs {
     spent += elapsed
   } while spent < budgetMs * 1000 && samples.count < 20_000
   samples.sort()
-  let median = samples[samples.count / 2]
+  let middle = samples[samples.count / 2]
+  let (raw, rawSink) = bytes.count <= 8_192 ? median(budgetMs / 4) { overloadPath(bytes) } : (-1, 0)
   print(
     name.padding(toLength: 48, withPad: " ", startingAt: 0),
     String(bytes.count).padding(toLength: 6, withPad: " ", startingAt: 0),
-    String(format: "%10.1f", median), "", describe(decision), sink == 42 ? "" : "")
+    String(format: "%10.1f", middle), "",
+    raw < 0 ? "          -" : String(format: "%11.1f", raw), "", describe(decision),
+    sink &+ rawSink == 42 ? "" : "")
 }
