@@ -46,6 +46,29 @@ import Testing
     #expect((admission.limit ?? 0) > 5_000)
   }
 
+  /// A switch in service at 1,000 calls a second, half busy, flooded: the
+  /// open window shows the flood's rate, the first limit is what the loop
+  /// took before scaled to the target CPU share.
+  static func flooded(utilization: Double?) -> AdmissionController {
+    var admission = AdmissionController()
+    for now in Int64(0)..<500 { admission.admit(nowMs: now) }
+    for now in Int64(500)..<530 {
+      for _ in 0..<20 { admission.admit(nowMs: now) }
+    }
+    _ = admission.observe(load: 0.9, latest: 1.5, backlog: true, utilization: utilization)
+    return admission
+  }
+
+  @Test func aFloodOfASwitchInServiceStartsAtWhatTheLoopTookBefore() throws {
+    let limit = try #require(Self.flooded(utilization: 0.5).limit)
+    #expect(limit <= 1_000 * AdmissionController.targetUtilization / 0.5 * 1.1)
+    #expect(limit >= 1_000)
+    // Without the CPU share: half the flood's rate, far above what the loop takes.
+    #expect((Self.flooded(utilization: nil).limit ?? 0) > 5_000)
+    // A loop too idle to tell gives no estimate either.
+    #expect((Self.flooded(utilization: 0.1).limit ?? 0) > 5_000)
+  }
+
   @Test func anOverflowStillCutsWhateverTheHeadroom() throws {
     var admission = A.limited(load: 1.5)
     let start = try #require(admission.limit)

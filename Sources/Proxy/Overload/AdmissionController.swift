@@ -38,8 +38,10 @@
 /// - at or below 3/4 with no INVITE refused during the step: the limit no
 ///   longer binds, it is lifted (the episode is over).
 ///
-/// When the loop thread's CPU share is known (`utilization`, 0 to 1), it
-/// replaces the two rules that raise the limit: the loop's headroom says
+/// When the loop thread's CPU share is known (`utilization`, 0 to 1), an
+/// episode also starts no higher than the rate admitted before it scaled
+/// to `targetUtilization` of the CPU (`capacity`), and the share replaces
+/// the two rules that raise the limit: the loop's headroom says
 /// how far the rate can grow, where the ceiling only says where it last
 /// overflowed. At or above `targetUtilization` the limit holds; below it,
 /// it grows by half the headroom, `(target - u) / u / 2`, at most doubling
@@ -119,7 +121,7 @@ public struct AdmissionController: Sendable {
     let peak = latest ?? load
     guard let current = limit else {
       guard load > 1 || (backlog && peak > 1) else { return false }
-      startEpisode(load: load > 1 ? load : peak, peak: peak)
+      startEpisode(load: load > 1 ? load : peak, peak: peak, utilization: utilization)
       return true
     }
     defer { peakAtLastSample = peak }
@@ -151,10 +153,10 @@ public struct AdmissionController: Sendable {
     return false
   }
 
-  private mutating func startEpisode(load: Double, peak: Double) {
+  private mutating func startEpisode(load: Double, peak: Double, utilization: Double?) {
     let rate = max(minRate, admitted.rate(nowMs: lastMs))
     ceiling = rate
-    limit = max(minRate, rate * Self.cut(load))
+    limit = max(minRate, min(rate * Self.cut(load), capacity(utilization: utilization) ?? .infinity))
     tokens = 0
     tokensAtMs = nil
     samples = 0
@@ -194,6 +196,19 @@ public struct AdmissionController: Sendable {
     // quarter of the excess finds the loop's new capacity in seconds, not minutes.
     return now + max(1, ceiling * Self.probeAboveCeiling, (now - ceiling) * Self.recoveryGrowth)
   }
+
+  /// What the loop took before the episode (the admitted rate of the last
+  /// closed windows), scaled to `targetUtilization` of its CPU: at a flood's
+  /// start the rate just admitted is the flood's own, several times what
+  /// the loop takes, and the first cut to half of it would still overflow.
+  /// Nil when the loop was too idle to tell (under 20 % busy, or fewer than
+  /// `minRate` calls a second: a switch flooded from nothing).
+  private func capacity(utilization: Double?) -> Double? {
+    guard let utilization, utilization >= Self.estimateFrom, admitted.smoothed >= minRate else { return nil }
+    return admitted.smoothed * Self.targetUtilization / utilization
+  }
+
+  static let estimateFrom = 0.2
 
   /// The limit after a step at or below the load limit, from the loop's CPU headroom.
   private mutating func grown(_ now: Double, utilization: Double) -> Double {
