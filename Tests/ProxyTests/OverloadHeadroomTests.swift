@@ -69,6 +69,15 @@ import Testing
     #expect((Self.flooded(utilization: 0.1).limit ?? 0) > 5_000)
   }
 
+  @Test func withTheCPUShareKnownTheFirstCutIsDeep() throws {
+    var admission = AdmissionController()
+    for now in Int64(0)..<500 { admission.admit(nowMs: now) }
+    _ = admission.observe(load: 1.1, utilization: 0.95)
+    // Half the admitted rate; without the share, 1/1.1 of it.
+    #expect(abs((admission.limit ?? 0) - 500) < 50)
+    #expect(abs((A.limited(load: 1.1).limit ?? 0) - 1_000 / 1.1) < 50)
+  }
+
   @Test func anOverflowStillCutsWhateverTheHeadroom() throws {
     var admission = A.limited(load: 1.5)
     let start = try #require(admission.limit)

@@ -39,8 +39,10 @@
 ///   longer binds, it is lifted (the episode is over).
 ///
 /// When the loop thread's CPU share is known (`utilization`, 0 to 1), an
-/// episode also starts no higher than the rate admitted before it scaled
-/// to `targetUtilization` of the CPU (`capacity`), and the share replaces
+/// episode starts at half the rate admitted just before (the limit grows
+/// back within a few steps), and no higher than the rate admitted before
+/// the flood scaled to `targetUtilization` of the CPU (`capacity`); and the
+/// share replaces
 /// the two rules that raise the limit: the loop's headroom says
 /// how far the rate can grow, where the ceiling only says where it last
 /// overflowed. At or above `targetUtilization` the limit holds; below it,
@@ -156,7 +158,11 @@ public struct AdmissionController: Sendable {
   private mutating func startEpisode(load: Double, peak: Double, utilization: Double?) {
     let rate = max(minRate, admitted.rate(nowMs: lastMs))
     ceiling = rate
-    limit = max(minRate, min(rate * Self.cut(load), capacity(utilization: utilization) ?? .infinity))
+    // With the CPU share known the limit grows back within a few steps, so
+    // the first cut can be deep: at a flood's start the rate just admitted
+    // is more than the loop takes whatever the load shows yet.
+    let cut = utilization == nil ? Self.cut(load) : Self.deepestCut
+    limit = max(minRate, min(rate * cut, capacity(utilization: utilization) ?? .infinity))
     tokens = 0
     tokensAtMs = nil
     samples = 0
