@@ -146,6 +146,19 @@ import Testing
     #expect(s.core.overload.counters.statelessAcksAbsorbed == 0)
   }
 
+  /// A re-INVITE that reached the new-call queue (a To tag the sniff
+  /// missed) is never shed: the full path sees its tag.
+  @Test func anInviteWithATagInItsToIsNeverAnsweredStatelessly() throws {
+    let s = Self.overloaded()
+    Self.newCall(
+      s,
+      H.invite().replacingOccurrences(
+        of: "To: <sip:service@127.0.0.1:5070>", with: "To: <sip:service@127.0.0.1:5070> ; TAG = uastag"))
+    #expect(s.core.overload.counters.statelessReplies == 0)
+    #expect(s.core.overload.counters.shedTotal == 0)
+    #expect(!s.sender.take().contains { $0.message.statusCode == 503 })
+  }
+
   @Test func anInviteOverTheSizeForAStatelessAnswerTakesTheFullPath() throws {
     let s = Self.overloaded()
     let padding = String(repeating: "x", count: ProxyCore.statelessMaxBytes)

@@ -94,6 +94,17 @@ import Testing
     #expect(tag != StatelessReplyTag.make(branch: "z9hG4bK-1".utf8, callID: "c2".utf8))
   }
 
+  @Test func aToThatMentionsATagInAnyFormMayCarryOne() {
+    func may(_ to: String) -> Bool {
+      Array(to.utf8).withUnsafeBytes { StatelessReplyTag.mayCarryTag($0[...]) }
+    }
+    #expect(may("<sip:1@h>;tag=a"))
+    #expect(may("<sip:1@h> ; TAG = a"))
+    #expect(may("sip:1@h;Tag=a"))
+    #expect(!may("<sip:1@h>"))
+    #expect(!may("\"ta\" <sip:g@h>"))
+  }
+
   @Test func theAckOfTheReplyIsRecognisedAndNothingElse() {
     let tag = StatelessReplyTag.make(branch: "z9hG4bK-1".utf8, callID: "c1".utf8)
     #expect(Self.isAck(Self.ack(branch: "z9hG4bK-1", callID: "c1", to: "<sip:1@127.0.0.1>;tag=\(tag)")))

@@ -12,7 +12,8 @@ import SIPTransaction
 extension ProxyCore {
   /// Answers `bytes`, a new INVITE from `source`, with a 503 and Retry-After
   /// if the loop's load sheds it now. False (nothing done, nothing taken) if
-  /// it is not shed, or if it is not a plain new INVITE from a known source
+  /// it is not shed, or if it is not a plain new INVITE (no `tag` in its To)
+  /// from a known source
   /// whose top Via reads without the parser (and of at most
   /// `statelessMaxBytes`), or if a server transaction here
   /// already has it (a retransmission is that transaction's): the full path
@@ -22,7 +23,8 @@ extension ProxyCore {
       router.knowsSource(source)
     else { return false }
     let head = RawSIPHead(scanning: bytes)
-    guard head.from != nil, head.to != nil, head.cseq != nil, let callID = head.callID,
+    guard head.from != nil, let to = head.to, !StatelessReplyTag.mayCarryTag(bytes[to]), head.cseq != nil,
+      let callID = head.callID,
       let top = head.vias.first, let via = RawTopVia(bytes[top]), let branch = via.branch,
       branch.hasPrefix("z9hG4bK"), branch.utf8.count > 7
     else { return false }

@@ -28,6 +28,23 @@ public enum StatelessReplyTag {
     return prefix + String(repeating: "0", count: 16 - digits.count) + digits
   }
 
+  /// Whether a To value may carry a tag: `tag` anywhere in it, in any case.
+  /// A request whose To does is not answered statelessly: it may belong to
+  /// a dialog (a re-INVITE is never shed), whatever the sniff took it for.
+  public static func mayCarryTag(_ value: UnsafeRawBufferPointer.SubSequence) -> Bool {
+    guard value.count >= 3 else { return false }
+    var index = value.startIndex
+    while index + 3 <= value.endIndex {
+      if value[index] | 0x20 == UInt8(ascii: "t"), value[index + 1] | 0x20 == UInt8(ascii: "a"),
+        value[index + 2] | 0x20 == UInt8(ascii: "g")
+      {
+        return true
+      }
+      index += 1
+    }
+    return false
+  }
+
   /// Whether `bytes` are an ACK whose To carries the tag `make` gives for
   /// its own top Via branch and Call-ID.
   public static func isAckOfStatelessReply(_ bytes: UnsafeRawBufferPointer) -> Bool {
