@@ -19,7 +19,7 @@ extension ProxyCore {
   /// already has it (a retransmission is that transaction's): the full path
   /// then handles it, with the same admission.
   public func answerStatelessly(_ bytes: UnsafeRawBufferPointer, from source: Endpoint) -> Bool {
-    guard overload.isOverloaded, bytes.count <= Self.statelessMaxBytes, Self.isInvite(bytes),
+    guard overload.isOverloaded, bytes.count <= Self.statelessMaxBytes, NewCallSniff.isInvite(bytes),
       router.knowsSource(source)
     else { return false }
     let head = RawSIPHead(scanning: bytes)
@@ -66,11 +66,4 @@ extension ProxyCore {
   /// built from the bytes copies the Vias and the To, so a 64 KB Via of
   /// 32,000 parameters would cost 0.55 ms and come back as 64 KB.
   static let statelessMaxBytes = 8_192
-
-  private static func isInvite(_ bytes: UnsafeRawBufferPointer) -> Bool {
-    let invite: StaticString = "INVITE "
-    guard bytes.count > invite.utf8CodeUnitCount else { return false }
-    for index in 0..<invite.utf8CodeUnitCount where bytes[index] != invite.utf8Start[index] { return false }
-    return true
-  }
 }

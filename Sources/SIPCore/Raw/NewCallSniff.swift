@@ -18,6 +18,9 @@ public enum NewCallSniff {
     return !toHeaderHasTag(bytes)
   }
 
+  /// Whether `bytes` begin with `INVITE ` (the stateless 503 answers nothing else).
+  public static func isInvite(_ bytes: UnsafeRawBufferPointer) -> Bool { startsWith(bytes, "INVITE ") }
+
   private static func startsWith(_ bytes: UnsafeRawBufferPointer, _ prefix: StaticString) -> Bool {
     let count = prefix.utf8CodeUnitCount
     guard bytes.count >= count else { return false }

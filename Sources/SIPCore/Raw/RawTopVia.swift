@@ -90,9 +90,9 @@ public struct RawTopVia: Equatable, Sendable {
         guard index > valueStart else { return false }
         valueRange = valueStart..<index
       }
-      if equalsLowercased(name, "rport") {
+      if RawSIPHead.equalsLowercased(name.base, name.startIndex..<name.endIndex, "rport") {
         via.hasRport = true
-      } else if equalsLowercased(name, "branch") {
+      } else if RawSIPHead.equalsLowercased(name.base, name.startIndex..<name.endIndex, "branch") {
         guard !valueRange.isEmpty, via.branch == nil else { return false }
         via.branch = String(decoding: bytes[valueRange], as: UTF8.self)
       }
@@ -107,15 +107,6 @@ public struct RawTopVia: Equatable, Sendable {
     let lowerHost = host.lowercased()
     let shown = lowerHost.contains(":") && !lowerHost.hasPrefix("[") ? "[\(lowerHost)]" : lowerHost
     return "\(shown):\(port ?? 5060)"
-  }
-
-  private static func equalsLowercased(_ bytes: UnsafeRawBufferPointer.SubSequence, _ word: StaticString)
-    -> Bool
-  {
-    guard bytes.count == word.utf8CodeUnitCount else { return false }
-    let expected = word.utf8Start
-    for (offset, byte) in bytes.enumerated() where byte | 0x20 != expected[offset] { return false }
-    return true
   }
 
   /// RFC 3261 §25.1 token characters.
